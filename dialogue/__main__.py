@@ -1,0 +1,5 @@
+"""`python -m dialogue`: the command line."""
+
+from dialogue.cli import main
+
+main()

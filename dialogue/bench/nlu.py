@@ -1,0 +1,81 @@
+"""`dialogue bench nlu`: NLU latency on SNIPS test utterances, one at a time, the whole parse included.
+
+Each variant runs the same Understander pipeline (cleaning, word split, tokenizer, model,
+BIO decoding, value normalisation and gazetteer); only the model differs: ONNX Runtime
+fp32 or int8, 6 or 3 layers, and the same 6-layer model in PyTorch eager as the baseline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from domains.schema import Domain, Settings, SlotSpec
+from nlu.data import Labels, read_jointbert
+from nlu.runtime import OnnxJointModel
+from nlu.understander import Understander
+
+SLOT_TYPES = {"party_size_number": "integer", "best_rating": "number", "rating_value": "number", "year": "integer",
+              "timeRange": "date"}
+"""Types of SNIPS slots, so that numbers and dates are normalised as a domain would have them."""
+NOW = dt.datetime(2026, 11, 25, 10, 0)
+
+
+def dataset_domain(labels: Labels) -> Domain:
+    """A stand-in domain whose slots are the dataset's (SNIPS names are not domain names, so no validation)."""
+    spec = TypeAdapter(SlotSpec)
+    slots = {tag[2:]: spec.validate_python({"type": SLOT_TYPES.get(tag[2:], "text")})
+             for tag in labels.tags if tag.startswith("B-")}
+    return Domain.model_construct(version=1, name="bench", slots=slots, settings=Settings())
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def latency(parse: Callable[[str], Any], texts: list[str]) -> dict[str, float]:
+    for text in texts[:50]:
+        parse(text)
+    samples = []
+    for text in texts:
+        started = time.perf_counter()
+        parse(text)
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(statistics.median(samples), 3), "p99_ms": round(percentile(samples, 0.99), 3),
+            "mean_ms": round(statistics.fmean(samples), 3)}
+
+
+def throughput(understander: Understander, texts: list[str], batch: int) -> float:
+    started = time.perf_counter()
+    for begin in range(0, len(texts), batch):
+        understander.parse_batch(texts[begin:begin + batch], now=NOW)
+    return round(len(texts) / (time.perf_counter() - started), 1)
+
+
+def load_to_first_parse(folder: Path, domain: Domain, text: str) -> float:
+    """Seconds from nothing loaded (imports done) to the first parse's answer."""
+    started = time.perf_counter()
+    Understander(domain, OnnxJointModel(folder)).parse(text, now=NOW)
+    return round(time.perf_counter() - started, 3)
+
+
+def cli_cold_start(domain: str, models: Path, text: str) -> float | None:
+    """Seconds for `python -m dialogue parse DOMAIN TEXT` in a new process, or None if it fails."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "dialogue", "parse", domain, text, "--models", str(models)],
+                          capture_output=True, text=True, check=False)
+    return round(time.perf_counter() - started, 3) if done.returncode == 0 else None
+
+
+def snips_texts(dataset: Path, limit: int | None) -> list[str]:
+    texts = [" ".join(u.words) for u in read_jointbert(dataset, "test")]
+    return texts[:limit] if limit else texts

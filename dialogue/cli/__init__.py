@@ -1,0 +1,39 @@
+"""The `dialogue` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from dialogue.cli import bench, domain, nlu
+from dialogue.cli.common import errors
+from dialogue.turns import InputError
+from domains import DomainError
+
+app = typer.Typer(help="A task-oriented dialogue engine: domains in YAML, fast NLU, explicit dialogue logic.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+for command in (domain.validate, domain.schema, domain.test, domain.chat, nlu.train, nlu.parse):
+    app.command()(command)
+app.command("nlu-eval")(nlu.evaluate)
+bench_app = typer.Typer(help="Benchmarks (figures go to BENCHMARKS.md).", no_args_is_help=True)
+bench_app.command("policy")(bench.policy)
+bench_app.command("nlu")(bench.nlu)
+app.add_typer(bench_app, name="bench")
+
+
+def main() -> None:
+    """Run the CLI; errors are reported in a line, never as a traceback."""
+    try:
+        app()
+    except DomainError as err:
+        for problem in err.problems:
+            errors.print(str(problem), highlight=False, markup=False)
+        sys.exit(1)
+    except InputError as err:
+        errors.print(f"error: {err}", style="red", highlight=False, markup=False)
+        sys.exit(1)
+    except Exception as err:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        errors.print(f"internal error: {type(err).__name__}: {err}", style="red", highlight=False, markup=False)
+        errors.print("please report it with the command that caused it", style="dim")
+        sys.exit(2)

@@ -1,0 +1,107 @@
+"""`dialogue bench ...`: benchmarks whose figures go to BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from dialogue.cli.common import JsonOption, ModelsOption, console, errors, load, models_root, print_json
+from domains import bundled_domains
+
+
+def policy(domains: list[str] | None = typer.Argument(None, help="Domains (default: all bundled)."),
+           rounds: int = typer.Option(200, help="Times each scripted conversation is replayed."),
+           as_json: bool = JsonOption) -> None:
+    """Per-turn engine time without NLU (p50, p99) over the domains' scripted conversations."""
+    from dialogue.bench.policy import baseline, bench_domain, summary
+
+    loaded = [load(d) for d in (domains or [str(p) for p in bundled_domains()])]
+    reports, samples = [], []
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("replaying conversations", total=rounds * len(loaded) + len(loaded) + 1)
+        reference = summary(baseline(rounds * 20))
+        progress.advance(task)
+        for domain in loaded:
+            report, turns = bench_domain(domain, rounds, lambda: progress.advance(task))
+            report["ratio_to_baseline"] = round(report["p50_ms"] / reference["p50_ms"], 2)
+            reports.append(report)
+            samples += turns
+    overall = summary(samples)
+    overall["ratio_to_baseline"] = round(overall["p50_ms"] / reference["p50_ms"], 2)
+    result = {"benchmark": "policy", "rounds": rounds, "baseline": reference, "domains": reports, "all": overall,
+              "target_p50_ms": 0.3}
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title="Engine time per turn without NLU (ms); baseline: /greet on an empty domain")
+    for column in ("domain", "conversations", "turns", "p50", "p99", "mean", "p50 / baseline"):
+        table.add_column(column, justify="right")
+    for r in [{**reference, "domain": "baseline", "conversations": "", "ratio_to_baseline": 1.0},
+              *reports, {**overall, "domain": "all", "conversations": ""}]:
+        table.add_row(r["domain"], str(r["conversations"]), str(r["turns"]), f"{r['p50_ms']:.3f}",
+                      f"{r['p99_ms']:.3f}", f"{r['mean_ms']:.3f}", f"{r['ratio_to_baseline']:.2f}")
+    console.print(table)
+    console.print(f"target: p50 <= {result['target_p50_ms']} ms per turn", style="dim")
+
+
+def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder (dialogue train --dataset)."),
+        model3: Path = typer.Option(..., "--model3", help="3-layer model folder (trained with --layers 3)."),
+        dataset: Path = typer.Option(Path("../shared/data/snips"), help="JointBERT dataset whose test split is used."),
+        utterances: int | None = typer.Option(None, min=60, help="Only the first N test utterances."),
+        domain: str = typer.Option("restaurant", help="Domain for the CLI cold start (needs a trained model)."),
+        models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """NLU latency (p50, p99) one utterance at a time, and utterances/s at batch 1 and 32."""
+    from dialogue.bench import nlu as bench
+    from nlu.data import Labels
+    from nlu.runtime import OnnxJointModel
+    from nlu.torch_runtime import TorchJointModel
+    from nlu.understander import Understander
+
+    texts = bench.snips_texts(dataset, utterances)
+    labels = Labels.load(model6 / "labels.json")
+    stand_in = bench.dataset_domain(labels)
+    variants = {
+        "pytorch eager, 6 layers": lambda: TorchJointModel.from_folder(model6),
+        "onnx fp32, 6 layers": lambda: OnnxJointModel(model6, quantized=False),
+        "onnx int8, 6 layers": lambda: OnnxJointModel(model6, quantized=True),
+        "onnx fp32, 3 layers": lambda: OnnxJointModel(model3, quantized=False),
+        "onnx int8, 3 layers": lambda: OnnxJointModel(model3, quantized=True),
+    }
+    rows = []
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("measuring", total=len(variants) + 2)
+        load_seconds = bench.load_to_first_parse(model6, stand_in, texts[0])
+        progress.advance(task)
+        for name, build in variants.items():
+            understander = Understander(stand_in, build())
+            row = {"model": name, **bench.latency(lambda t, u=understander: u.parse(t, now=bench.NOW), texts),
+                   "per_second_batch_1": bench.throughput(understander, texts, 1),
+                   "per_second_batch_32": bench.throughput(understander, texts, 32)}
+            rows.append(row)
+            progress.advance(task)
+        cold = bench.cli_cold_start(domain, models_root(models), "book a table for two tomorrow at 7pm")
+        progress.advance(task)
+    eager = rows[0]["p50_ms"]
+    for row in rows:
+        row["speedup_p50_vs_eager"] = round(eager / row["p50_ms"], 2)
+    result = {"benchmark": "nlu", "utterances": len(texts), "threads": os.cpu_count(), "variants": rows,
+              "load_to_first_parse_s": load_seconds, "cli_cold_start_s": cold,
+              "targets": {"int8_6_layers_p50_ms": 2.5, "int8_6_layers_p99_ms": 6, "speedup_vs_eager": 3,
+                          "int8_3_layers_p50_ms": 1.5, "load_to_first_parse_s": 1}}
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"NLU per utterance on {len(texts)} SNIPS test utterances (ms), everything included")
+    for column in ("model", "p50", "p99", "mean", "p50 speedup vs eager", "utt/s batch 1", "utt/s batch 32"):
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(r["model"], f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['mean_ms']:.2f}",
+                      f"{r['speedup_p50_vs_eager']:.2f}x", f"{r['per_second_batch_1']:.0f}",
+                      f"{r['per_second_batch_32']:.0f}")
+    console.print(table)
+    console.print(f"model load to first parse: {load_seconds:.3f} s; CLI cold start (dialogue parse {domain}): "
+                  f"{'n/a (no trained model)' if cold is None else f'{cold:.2f} s'}", highlight=False)

@@ -1,0 +1,99 @@
+"""Commands on domain files: validate, schema, test, chat."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from dialogue.chat import local_chat
+from dialogue.cli.common import DomainArg, JsonOption, ModelsOption, console, load, understander
+from domains import check_domain
+from domains.jsonschema import domain_schema
+from domains.loader import domain_of
+
+
+def validate(paths: list[Path] = typer.Argument(..., help="Domain files to check (a tests file checks its domain)."),
+             as_json: bool = JsonOption) -> None:
+    """Check domain files and print every problem, with file:line:column and a hint."""
+    domains = list(dict.fromkeys(domain_of(path) for path in paths))
+    problems = [problem for path in domains for problem in check_domain(path)]
+    failed = any(p.severity == "error" for p in problems)
+    if as_json:
+        print(json.dumps({"valid": not failed, "problems": [vars(p) for p in problems]}, indent=2))
+    else:
+        for problem in problems:
+            style = "red" if problem.severity == "error" else "yellow"
+            console.print(str(problem), style=style, highlight=False, markup=False)
+        count = sum(p.severity == "error" for p in problems)
+        console.print(f"{len(domains)} domain(s) checked: {count} error(s), {len(problems) - count} warning(s)")
+    raise typer.Exit(1 if failed else 0)
+
+
+def schema(output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:
+    """Write the JSON Schema of domain files (for editor completion and checking)."""
+    text = json.dumps(domain_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def test(domain: str = DomainArg, name: str | None = typer.Option(None, help="Only tests whose name contains this."),
+         models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Run a domain's conversation tests; on failure show expected vs actual, turn by turn."""
+    from dialogue.testing import run_tests
+
+    loaded = load(domain)
+    outcomes = run_tests(loaded, nlu=understander(loaded, models), name=name)
+    failed = [o for o in outcomes if not o.passed]
+    if as_json:
+        print(json.dumps({"domain": loaded.name, "passed": len(outcomes) - len(failed), "failed": len(failed),
+                          "tests": [o.as_dict() for o in outcomes]}, indent=2, default=str))
+    else:
+        for outcome in outcomes:
+            mark = "[green]PASS[/]" if outcome.passed else "[red]FAIL[/]"
+            console.print(f"{mark} {loaded.name}: {outcome.name}", highlight=False)
+            if not outcome.passed:
+                console.print(_failure_table(outcome))
+        console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed", highlight=False)
+    raise typer.Exit(1 if failed or not outcomes else 0)
+
+
+def _failure_table(outcome: Any) -> Table:
+    table = Table(show_lines=True, expand=False)
+    for column in ("step", "user", "bot said", "check", "expected", "actual"):
+        table.add_column(column, overflow="fold")
+    for step in outcome.steps:
+        if step.error:
+            table.add_row(str(step.number), step.said, "", "error", "", step.error)
+        for index, mismatch in enumerate(step.mismatches):
+            first = index == 0
+            table.add_row(str(step.number) if first else "", step.said if first else "", step.reply if first else "",
+                          mismatch.check, _show(mismatch.expected), _show(mismatch.actual))
+        if step.passed:
+            table.add_row(str(step.number), step.said, step.reply, "ok", "", "", style="dim")
+    return table
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def chat(domain: str = DomainArg,
+         user: str = typer.Option("chat-user", help="User id (user variables are kept per user)."),
+         voice: bool = typer.Option(False, help="Use the voice channel (SSML, DTMF)."),
+         models: Path | None = ModelsOption) -> None:
+    """Chat with a domain in this terminal; shows the active task, stack and slots after each turn."""
+    from dialogue.engine import Engine
+
+    loaded = load(domain)
+    engine = Engine(loaded, nlu=understander(loaded, models))
+    console.print(f"Chatting with '{engine.domain.name}'. Type text or /intent{{...}}; "
+                  ":dtmf 1, :no_input, :quit. Empty line = silence.", style="dim", highlight=False, markup=False)
+    local_chat(engine, user_id=user, channel="voice" if voice else "text", console=console)

@@ -1,0 +1,182 @@
+"""Commands on the NLU: train, parse, nlu-eval."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from dialogue.cli.common import (
+    JsonOption,
+    ModelsOption,
+    console,
+    errors,
+    load,
+    models_root,
+    print_json,
+    understander,
+)
+
+DatasetOption = typer.Option(None, "--dataset", help="A JointBERT-format dataset folder (train/dev/test with "
+                                                     "seq.in, seq.out, label) instead of a domain.")
+
+
+def train(domain: str | None = typer.Argument(None, help="A domain file or bundled domain's name."),
+          dataset: Path | None = DatasetOption,
+          output: Path | None = typer.Option(None, help="Model folder for --dataset."),
+          models: Path | None = ModelsOption,
+          encoder: str | None = typer.Option(None, help="A local Hugging Face encoder folder "
+                                                        "(default: the bundled all-MiniLM-L6-v2)."),
+          layers: int | None = typer.Option(None, help="Keep only the encoder's lower N layers (smaller, faster)."),
+          epochs: int = typer.Option(10, min=1), learning_rate: float = typer.Option(1e-4, min=0),
+          copies: int = typer.Option(3, min=0, help="Augmented variants of each annotated example."),
+          teacher: Path | None = typer.Option(None, help="A trained model folder (same labels) to distil from."),
+          batch_size: int = typer.Option(32, min=1), seed: int = 0,
+          holdout: float = typer.Option(0.2, min=0, max=0.9, help="Share of a domain's examples held out."),
+          max_steps: int | None = typer.Option(None, min=1, help="Stop after this many steps (quick checks)."),
+          as_json: bool = JsonOption) -> None:
+    """Train the joint intent + slot model and export it to ONNX (fp32 and int8).
+
+    A domain's model goes to a versioned folder keyed by its NLU data; unchanged data is not trained again.
+    """
+    from nlu.train import TrainConfig
+    from nlu.training import train_dataset, train_domain
+
+    if (domain is None) == (dataset is None):
+        errors.print("give a domain, or --dataset with --output", style="red")
+        raise typer.Exit(2)
+    config = TrainConfig(encoder=encoder, layers=layers, epochs=epochs, learning_rate=learning_rate,
+                         batch_size=batch_size, seed=seed, max_steps=max_steps, copies=copies,
+                         teacher=str(teacher) if teacher else None)
+    with _progress() as progress:
+        task = progress.add_task("training", total=None, loss=float("nan"))
+
+        def tick(step: int, total: int, loss: float) -> None:
+            progress.update(task, completed=step, total=total, loss=loss)
+
+        try:
+            if dataset is not None:
+                if output is None:
+                    errors.print("--dataset needs --output (the model folder to write)", style="red")
+                    raise typer.Exit(2)
+                report = train_dataset(dataset, output, config, tick)
+            else:
+                report = train_domain(load(domain), models_root(models), config, holdout=holdout, progress=tick)
+        except (ValueError, OSError) as err:  # a bad encoder, teacher or dataset folder
+            errors.print(f"error: {err}", style="red", highlight=False, markup=False)
+            raise typer.Exit(1) from None
+    result = {"model": str(report.folder), "reused": report.reused, "counts": report.counts,
+              "metrics": report.metrics}
+    if as_json:
+        print_json(result)
+        return
+    what = "already trained on this data" if report.reused else "trained"
+    console.print(f"{what}: {report.folder}", highlight=False)
+    console.print(" ".join(f"{k}={v}" for k, v in report.counts.items()), style="dim", highlight=False)
+    _figures(report.metrics, "held out" if dataset is None else "dev split")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn(), console=errors,
+                    transient=True)
+
+
+def _figures(metrics: dict[str, Any], what: str) -> None:
+    if not metrics:
+        console.print("nothing held out to measure", style="dim")
+        return
+    table = Table(title=f"NLU on the {what} examples (%)")
+    for column in ("model", "intent accuracy", "slot F1", "sentence accuracy", "utterances"):
+        table.add_column(column, justify="right")
+    for variant, m in metrics.items():
+        table.add_row(variant, f"{m['intent_accuracy']:.2f}", f"{m['slot_f1']:.2f}", f"{m['sentence_accuracy']:.2f}",
+                      str(m["utterances"]))
+    console.print(table)
+
+
+def parse(domain: str = typer.Argument(..., help="A domain file or bundled domain's name."),
+          text: str = typer.Argument(..., help="What the user says."),
+          now: str | None = typer.Option(None, help="The turn's time (ISO), for relative dates."),
+          models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Understand one utterance: intent, confidence, ranking and normalised entities."""
+    loaded = load(domain)
+    nlu = understander(loaded, models)
+    if nlu is None:
+        errors.print(f"no trained model for domain '{loaded.name}' and its current examples; "
+                     f"train one with: dialogue train {domain}", style="red", highlight=False)
+        raise typer.Exit(1)
+    zone = ZoneInfo(loaded.settings.timezone)
+    clock = dt.datetime.fromisoformat(now) if now else dt.datetime.now(zone)
+    result = nlu.parse(text, now=clock)
+    if as_json:
+        print_json(result.model_dump())
+        return
+    flag = " (ambiguous)" if result.ambiguous else ""
+    console.print(f"intent: [bold]{result.intent}[/] {result.confidence:.3f}{flag}", highlight=False)
+    console.print("ranking: " + ", ".join(f"{s.name} {s.confidence:.3f}" for s in result.ranking), highlight=False)
+    for span in result.spans:
+        note = "" if span.normalised else "  (not a valid value of the slot's type)"
+        console.print(f"  {span.slot} = {span.value!r}  from {span.text!r} [{span.source}]{note}", highlight=False,
+                      markup=False)
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
+
+
+def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure its model on its held-out examples."),
+             dataset: Path | None = DatasetOption,
+             model: Path | None = typer.Option(None, help="The model folder (default: the domain's newest)."),
+             split: str = typer.Option("test", help="Dataset split to measure."),
+             fp32: bool = typer.Option(False, "--fp32", help="Measure the fp32 model (default: int8)."),
+             confusion: Path | None = typer.Option(None, help="Write the intent confusion matrix as a PNG."),
+             models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot."""
+    from nlu.artifacts import latest_model
+    from nlu.data import nlu_data_hash, read_jointbert
+    from nlu.evaluate import confusion_png, predict_all, score
+    from nlu.runtime import OnnxJointModel
+    from nlu.training import held_out
+
+    if (domain is None) == (dataset is None):
+        errors.print("give a domain, or --dataset with --model", style="red")
+        raise typer.Exit(2)
+    if dataset is not None:
+        if model is None:
+            errors.print("--dataset needs --model (a folder written by dialogue train --dataset)", style="red")
+            raise typer.Exit(2)
+        utterances, name = read_jointbert(dataset, split), f"{dataset.name}/{split}"
+    else:
+        loaded = load(domain)
+        model = model or latest_model(models_root(models), loaded.name, nlu_data_hash(loaded))
+        if model is None:
+            errors.print(f"no trained model for domain '{loaded.name}'; train one with: dialogue train {domain}",
+                         style="red", highlight=False)
+            raise typer.Exit(1)
+        utterances, name = held_out(loaded, model), f"{loaded.name} held-out"
+    runtime = OnnxJointModel(model, quantized=not fp32)
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task(f"parsing {name}", total=len(utterances))
+        predictions = predict_all(runtime, utterances, progress=lambda n: progress.advance(task, n))
+    metrics = score(utterances, predictions, runtime.labels.intents)
+    metrics.update(model=str(model), variant="fp32" if fp32 else "int8", evaluated=name)
+    if confusion is not None:
+        confusion_png(metrics, confusion, f"{name} ({metrics['variant']})")
+    if as_json:
+        print_json(metrics)
+        return
+    _figures({metrics["variant"]: metrics}, name)
+    for title, rows in (("per intent", metrics["per_intent"]), ("per slot", metrics["per_slot"])):
+        table = Table(title=title)
+        for column in ("name", "precision", "recall", "F1", "support"):
+            table.add_column(column, justify="right")
+        for label, row in sorted(rows.items(), key=lambda item: item[1]["f1"]):
+            table.add_row(label, f"{row['precision']:.2f}", f"{row['recall']:.2f}", f"{row['f1']:.2f}",
+                          str(row["support"]))
+        console.print(table)
+    if confusion is not None:
+        console.print(f"confusion matrix: {confusion}")

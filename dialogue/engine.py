@@ -1,0 +1,199 @@
+"""The engine: one turn end to end, the only place that knows the order of the steps.
+
+load state -> understand -> input guards -> policy (react, then advance until it waits
+for the user, each batch reviewed by the action guards and executed) -> NLG -> save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dialogue.turns import InputError, StateSummary, TurnResult, UserInput
+from dm.actions import ActionRunner
+from dm.events import BotUttered, ConversationRestarted, SessionCreated, TurnStarted, UserUnderstood
+from dm.state import DialogueState
+from dm.store import MemoryStore, SessionStore
+from dm.tables import DomainTables
+from dm.tracker import Tracker, Turn
+from domains import Domain, load_domain
+from domains.builtin import NLU_FALLBACK
+from domains.interpretation import Interpretation
+from nlg.templates import Message, TemplateRenderer
+from nlu.base import Understander
+from policies.decision import Decision, labels
+from policies.goal_stack import GoalStack
+from policies.guards import Guards
+
+MAX_STEPS = 16
+"""Batches a turn may run before it must wait for the user (a guard against loops in a domain)."""
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = self.laps.get(step, 0.0) + (now - self.last) * 1000
+        self.last = now
+
+    def result(self) -> dict[str, float]:
+        return {**{k: round(v, 4) for k, v in self.laps.items()},
+                "total": round((time.perf_counter() - self.started) * 1000, 4)}
+
+
+class Engine:
+    def __init__(self, domain: Domain, *, nlu: Understander | None = None, store: SessionStore | None = None,
+                 tables: DomainTables | None = None):
+        self.domain = domain
+        self.nlu = nlu
+        self.store = store if store is not None else MemoryStore()
+        self.tables = tables if tables is not None else DomainTables(domain)
+        self.policy = GoalStack(domain, ActionRunner(domain, self.tables))
+        self.guards = Guards(domain)
+        self.renderer = TemplateRenderer(domain)
+        self.zone = ZoneInfo(domain.settings.timezone)
+        self.defaults = {name: spec.default for name, spec in domain.slots.items()}
+        self.capabilities = [task.description or name.replace("_", " ")
+                             for name, task in domain.tasks.items() if task.triggers]
+
+    @classmethod
+    def from_domain(cls, source: str | Path, **options: Any) -> Engine:
+        return cls(load_domain(source), **options)
+
+    def handle(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
+               channel: str = "text", now: dt.datetime | None = None) -> TurnResult:
+        """Run one turn. Raises InputError for input that cannot be taken as given."""
+        clock = _Stopwatch()
+        request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
+        if channel not in ("text", "voice"):
+            raise InputError("channel", f"unknown channel '{channel}'; use text or voice")
+        if not session_id or len(session_id) > 200:
+            raise InputError("session_id", "give a session id of 1 to 200 characters")
+        now = self._clock(now)
+        state = self.store.load(self.domain.name, session_id)
+        clock.lap("load")
+        turn = self._understand(request, channel, now)
+        clock.lap("nlu")
+        tracker = Tracker(state or DialogueState(session_id=session_id, user_id=user_id, domain=self.domain.name),
+                          turn, self.capabilities)
+        if state is None:
+            tracker.apply(SessionCreated(session_id=session_id, user_id=user_id, domain=self.domain.name,
+                                         slots=self.defaults, variables=self._variables(user_id)))
+        elif tracker.state.ended or tracker.state.handoff:
+            tracker.apply(ConversationRestarted(slots=self.defaults))
+        tracker.apply(TurnStarted(turn=tracker.state.turn + 1, channel=channel,
+                                  input=request.model_dump(exclude_none=True, exclude_defaults=True)))
+        if turn.event == "dtmf":
+            tracker.reinterpret(self.policy.read_keys(tracker))
+        if turn.interpretation is not None:
+            tracker.apply(UserUnderstood(interpretation=turn.interpretation.model_dump()))
+            tracker.warnings += turn.interpretation.warnings
+        if not tracker.state.started:
+            self.policy.execute(tracker, self.policy.begin())
+        items, vetoed = self.guards.review_input(tracker)
+        self.policy.execute(tracker, items)
+        clock.lap("guards")
+        self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
+        clock.lap("policy")
+        messages = self._render(tracker)
+        clock.lap("nlg")
+        self.store.save(tracker.state, tracker.events)
+        clock.lap("store")
+        return self._result(tracker, messages, clock.result())
+
+    def _clock(self, now: dt.datetime | None) -> dt.datetime:
+        """The turn's time in the domain's time zone (a naive time is taken to be in that zone)."""
+        if now is None:
+            return dt.datetime.now(self.zone)
+        return now.replace(tzinfo=self.zone) if now.tzinfo is None else now.astimezone(self.zone)
+
+    def _understand(self, request: UserInput, channel: str, now: dt.datetime) -> Turn:
+        turn = Turn(channel=channel, now=now, event=request.event, digits=request.digits)
+        if request.event is not None:
+            if request.digits is not None and not _is_keypad(request.digits):
+                raise InputError("digits", "DTMF digits are 0-9, * and #, at most 32 of them")
+            return turn
+        if request.intent is not None:
+            turn.interpretation = self._structured(request)
+            return turn
+        text = (request.text or "").strip()
+        if not text:  # silence on a phone line, an empty message in a chat
+            turn.event = "no_input"
+            return turn
+        warnings = []
+        limit = self.domain.settings.max_input_chars
+        if len(text) > limit:
+            warnings.append(f"input of {len(text):,} characters was cut to {limit:,}")
+            text = text[:limit]
+        if self.nlu is None:
+            raise InputError("text", f"free text needs a trained NLU model for domain '{self.domain.name}'; "
+                                     f"train one with `dialogue train {self.domain.name}`, or send structured "
+                                     "input such as /greet")
+        interpretation = self.nlu.parse(text, now=now)
+        interpretation.warnings += warnings
+        turn.interpretation = interpretation
+        return turn
+
+    def _structured(self, request: UserInput) -> Interpretation:
+        intent = request.intent or ""
+        if intent not in self.domain.intents and intent != NLU_FALLBACK:
+            known = ", ".join(sorted(self.domain.intents))
+            raise InputError("intent", f"unknown intent '{intent[:60]}'; known intents: {known}")
+        unknown = [slot for slot in request.entities if slot not in self.domain.slots]
+        if unknown:
+            raise InputError("entities", f"unknown slot '{unknown[0][:60]}'; known slots: "
+                                         f"{', '.join(sorted(self.domain.slots))}")
+        return Interpretation(intent=intent, entities=request.entities, source="structured")
+
+    def _variables(self, user_id: str) -> dict[str, Any]:
+        remembered = self.store.variables(self.domain.name, user_id)
+        return {name: remembered.get(name, spec.default) for name, spec in self.domain.memory.variables.items()}
+
+    def _run(self, tracker: Tracker, decision: Decision) -> None:
+        """Run batches until the policy waits for the user or the conversation ends.
+
+        A batch a guard vetoed is not proposed twice in a row: the turn then waits for the user.
+        """
+        vetoed: list[str] | None = None
+        for _ in range(MAX_STEPS):
+            proposed = labels(decision.items)
+            if vetoed is not None and proposed == vetoed:
+                return
+            items, was_vetoed = self.guards.review_actions(tracker, decision.items)
+            vetoed = proposed if was_vetoed else None
+            self.policy.execute(tracker, items)
+            if decision.listen or tracker.state.ended or tracker.state.handoff:
+                return
+            decision = self.policy.advance(tracker)
+        tracker.warnings.append(f"the turn stopped after {MAX_STEPS} steps; check the domain for a loop")
+
+    def _render(self, tracker: Tracker) -> list[Message]:
+        seed = f"{tracker.state.session_id}:{tracker.state.turn}"
+        messages = []
+        for pending in tracker.responses:
+            message = self.renderer.render(pending, channel=tracker.turn.channel, seed=seed, warnings=tracker.warnings)
+            if message is not None:
+                messages.append(message)
+                tracker.apply(BotUttered(response=message.response, text=message.text))
+        return messages
+
+    def _result(self, tracker: Tracker, messages: list[Message], latency: dict[str, float]) -> TurnResult:
+        state = tracker.state
+        top = state.active
+        summary = StateSummary(
+            active_task=top.task if top else None, stack=[frame.task for frame in state.stack],
+            fsm_state=top.state if top else None, requested_slot=top.requested if top else None,
+            slots={name: value for name, value in state.slots.items() if value is not None})
+        return TurnResult(session_id=state.session_id, turn=state.turn, messages=messages, ended=state.ended,
+                          handoff=state.handoff, understood=tracker.turn.interpretation, state=summary,
+                          actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings)
+
+
+def _is_keypad(digits: str) -> bool:
+    return 0 < len(digits) <= 32 and all(c in "0123456789*#" for c in digits)

@@ -1,0 +1,134 @@
+"""Conversation tests: run a domain's scripted conversations and compare turn by turn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogue.engine import Engine
+from dialogue.turns import InputError, TurnResult, UserInput
+from dm.store import MemoryStore
+from domains.schema import ConversationTest, Domain, Step
+from nlu.base import Understander
+
+
+@dataclass
+class Mismatch:
+    check: str
+    expected: Any
+    actual: Any
+
+
+@dataclass
+class StepOutcome:
+    number: int
+    said: str
+    reply: str
+    mismatches: list[Mismatch] = field(default_factory=list)
+    error: str | None = None
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and self.error is None
+
+
+@dataclass
+class ConversationOutcome:
+    name: str
+    steps: list[StepOutcome]
+
+    @property
+    def passed(self) -> bool:
+        return all(step.passed for step in self.steps)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "passed": self.passed, "steps": [
+            {"step": s.number, "said": s.said, "reply": s.reply, "passed": s.passed, "error": s.error,
+             "mismatches": [vars(m) for m in s.mismatches]} for s in self.steps]}
+
+
+def run_tests(domain: Domain, *, nlu: Understander | None = None, name: str | None = None) -> list[ConversationOutcome]:
+    """Run every conversation test of the domain (or those whose name contains `name`)."""
+    return [run_test(domain, test, nlu=nlu) for test in domain.tests if name is None or name in test.name]
+
+
+def run_test(domain: Domain, test: ConversationTest, *, nlu: Understander | None = None) -> ConversationOutcome:
+    """One test on a fresh engine: its own session store and tables."""
+    store = MemoryStore()
+    store.remember(domain.name, test.user_id, test.variables)
+    engine = Engine(domain, nlu=nlu, store=store)
+    now = dt.datetime.fromisoformat(test.now) if test.now else None
+    session = 1
+    outcomes = []
+    for number, step in enumerate(test.steps, start=1):
+        if step.new_session:
+            session += 1
+            outcomes.append(StepOutcome(number, "(new session)", ""))
+            continue
+        said = step.user if step.user is not None else f"(dtmf {step.dtmf})" if step.dtmf else f"({step.event})"
+        session_id = f"{test.name}#{session}"
+        try:
+            result = engine.handle(session_id, step_input(step), user_id=test.user_id, channel=test.channel, now=now)
+        except InputError as err:
+            outcomes.append(StepOutcome(number, said, "", error=str(err)))
+            continue
+        outcome = StepOutcome(number, said, result.text, actions=result.actions)
+        outcome.mismatches = _compare(step, result, engine, session_id)
+        outcomes.append(outcome)
+    return ConversationOutcome(test.name, outcomes)
+
+
+def step_input(step: Step) -> UserInput:
+    if step.dtmf is not None:
+        return UserInput(event="dtmf", digits=step.dtmf)
+    if step.event is not None:
+        return UserInput(event=step.event)
+    return UserInput.parse(step.user or "")
+
+
+def _compare(step: Step, result: TurnResult, engine: Engine, session_id: str) -> list[Mismatch]:
+    checks = step.checks
+    actual: dict[str, Any] = {
+        "bot": result.responses,
+        "intent": result.understood.intent if result.understood else None,
+        "task": result.state.active_task,
+        "stack": result.state.stack,
+        "state": result.state.fsm_state,
+        "ended": result.ended,
+        "handoff": result.handoff,
+    }
+    found = []
+    for check in ("bot", "intent", "task", "stack", "state", "ended", "handoff"):
+        if check in checks and getattr(step, check) != actual[check]:
+            found.append(Mismatch(check, getattr(step, check), actual[check]))
+    if "says" in checks:
+        spoken = result.text + "\n" + "\n".join(m.ssml for m in result.messages if m.ssml)
+        for text in step.says or []:
+            if text.casefold() not in spoken.casefold():
+                found.append(Mismatch("says", text, result.text))
+    state = engine.store.load(engine.domain.name, session_id)
+    mappings = {
+        "slots": result.state.slots,
+        "entities": result.understood.entities if result.understood else {},
+        "variables": state.variables if state else {},
+    }
+    for check, have in mappings.items():
+        for name, expected in (getattr(step, check) or {}).items():
+            if not _same(expected, have.get(name)):
+                found.append(Mismatch(f"{check}.{name}", expected, have.get(name)))
+    for label in step.actions or []:
+        if label not in result.actions:
+            found.append(Mismatch("actions", label, result.actions))
+    for table, count in (step.rows or {}).items():
+        rows = engine.tables.count(table)
+        if rows != count:
+            found.append(Mismatch(f"rows.{table}", count, rows))
+    return found
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)) and not isinstance(expected, bool):
+        return float(expected) == float(actual)
+    return expected == actual

@@ -1,0 +1,78 @@
+"""What goes into a turn and what comes out of it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from domains.interpretation import Interpretation
+from domains.structured import is_structured, parse_structured
+from nlg.templates import Message
+
+
+class InputError(ValueError):
+    """A turn the engine cannot take as given; says which field is wrong and how to fix it."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class UserInput(BaseModel):
+    """One user turn: text, a structured intent, or an event (DTMF digits, no input, start, end)."""
+
+    text: str | None = None
+    intent: str | None = None
+    entities: dict[str, Any] = Field(default_factory=dict)
+    event: Literal["no_input", "dtmf", "start", "end"] | None = None
+    digits: str | None = Field(None, description="Keys pressed, for the dtmf event.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> UserInput:
+        kinds = [self.text is not None, self.intent is not None, self.event is not None]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of text, intent or event")
+        if (self.event == "dtmf") != (self.digits is not None):
+            raise ValueError("digits go with the dtmf event, and only with it")
+        return self
+
+    @classmethod
+    def parse(cls, raw: str) -> UserInput:
+        """Typed or scripted input: `/intent{"slot": 1}` is structured, anything else is text."""
+        if is_structured(raw):
+            try:
+                intent, entities = parse_structured(raw)
+            except ValueError as err:
+                raise InputError("text", str(err)) from None
+            return cls(intent=intent, entities=entities)
+        return cls(text=raw)
+
+
+class StateSummary(BaseModel):
+    active_task: str | None
+    stack: list[str]
+    fsm_state: str | None = None
+    requested_slot: str | None = None
+    slots: dict[str, Any] = Field(description="Slots that hold a value.")
+
+
+class TurnResult(BaseModel):
+    session_id: str
+    turn: int
+    messages: list[Message]
+    ended: bool
+    handoff: bool
+    understood: Interpretation | None
+    state: StateSummary
+    actions: list[str] = Field(description="Labels of what ran, e.g. respond:greet, insert:bookings.")
+    latency_ms: dict[str, float] = Field(description="Time per step: load, nlu, guards, policy, nlg, store, total.")
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def responses(self) -> list[str]:
+        return [message.response for message in self.messages]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message.text for message in self.messages)

@@ -1,0 +1,383 @@
+"""Typed events: the only way dialogue state changes.
+
+Each event knows how to apply itself to a state, so `replay(events)` rebuilds the state
+a snapshot holds, and what a guard sees of it (`labels`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from dm.state import DialogueState, TaskFrame
+
+
+class _Event(BaseModel):
+    def apply(self, state: DialogueState) -> None:
+        """Change the state; events that only record something change nothing."""
+
+    def labels(self) -> list[str]:
+        """How guards see this event among proposed actions."""
+        return []
+
+
+class SessionCreated(_Event):
+    """The first event of every session: who, which domain, and the memory it starts with."""
+
+    type: Literal["session_created"] = "session_created"
+    session_id: str
+    user_id: str
+    domain: str
+    slots: dict[str, Any]
+    variables: dict[str, Any]
+
+    def apply(self, state: DialogueState) -> None:
+        state.session_id, state.user_id, state.domain = self.session_id, self.user_id, self.domain
+        state.slots, state.variables = dict(self.slots), dict(self.variables)
+
+
+class TurnStarted(_Event):
+    type: Literal["turn_started"] = "turn_started"
+    turn: int
+    channel: str
+    input: dict[str, Any]
+
+    def apply(self, state: DialogueState) -> None:
+        state.turn = self.turn
+
+
+class SessionStarted(_Event):
+    type: Literal["session_started"] = "session_started"
+
+    def apply(self, state: DialogueState) -> None:
+        state.started = True
+
+
+class UserUnderstood(_Event):
+    type: Literal["user_understood"] = "user_understood"
+    interpretation: dict[str, Any]
+
+    def apply(self, state: DialogueState) -> None:
+        state.last_understood = self.interpretation
+
+
+class SlotSet(_Event):
+    """A slot takes a value; failed attempts at answering it start again from zero."""
+
+    type: Literal["slot_set"] = "slot_set"
+    slot: str
+    value: Any
+
+    def apply(self, state: DialogueState) -> None:
+        state.slots[self.slot] = self.value
+        for frame in state.stack:
+            frame.attempts.pop(self.slot, None)
+
+    def labels(self) -> list[str]:
+        return [f"set_slot:{self.slot}"]
+
+
+class SlotsCleared(_Event):
+    type: Literal["slots_cleared"] = "slots_cleared"
+    values: dict[str, Any] = Field(description="Slot -> the value it goes back to (its default).")
+
+    def apply(self, state: DialogueState) -> None:
+        state.slots.update(self.values)
+
+    def labels(self) -> list[str]:
+        return [f"clear_slot:{slot}" for slot in self.values]
+
+
+class VariableSet(_Event):
+    type: Literal["variable_set"] = "variable_set"
+    name: str
+    value: Any
+
+    def apply(self, state: DialogueState) -> None:
+        state.variables[self.name] = self.value
+
+    def labels(self) -> list[str]:
+        return [f"set_variable:{self.name}"]
+
+
+class TaskStarted(_Event):
+    """A task is pushed on the goal stack; the task below it is interrupted."""
+
+    type: Literal["task_started"] = "task_started"
+    task: str
+    state: str | None = None
+
+    def apply(self, state: DialogueState) -> None:
+        if state.stack:
+            state.stack[-1].interrupted = True
+        state.stack.append(TaskFrame(task=self.task, state=self.state))
+
+    def labels(self) -> list[str]:
+        return [f"start_task:{self.task}"]
+
+
+class TaskRaised(_Event):
+    """A task already on the stack becomes the active one (routing mode `host`)."""
+
+    type: Literal["task_raised"] = "task_raised"
+    task: str
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None and frame is not state.stack[-1]:
+            state.stack[-1].interrupted = True
+            state.stack.remove(frame)
+            state.stack.append(frame)
+            frame.interrupted = False
+
+    def labels(self) -> list[str]:
+        return [f"raise_task:{self.task}"]
+
+
+class TaskEnded(_Event):
+    type: Literal["task_ended"] = "task_ended"
+    task: str
+    outcome: Literal["completed", "cancelled", "abandoned"]
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            state.stack.remove(frame)
+
+    def labels(self) -> list[str]:
+        verb = {"completed": "complete_task", "cancelled": "cancel_task", "abandoned": "abandon_task"}
+        return [f"{verb[self.outcome]}:{self.task}"]
+
+
+class TaskResumed(_Event):
+    type: Literal["task_resumed"] = "task_resumed"
+    task: str
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.interrupted = False
+
+    def labels(self) -> list[str]:
+        return [f"resume_task:{self.task}"]
+
+
+class SlotRequested(_Event):
+    """A frame asks for a slot; a confirmation in progress, and the sub-frames around the slot, start over."""
+
+    type: Literal["slot_requested"] = "slot_requested"
+    task: str
+    slot: str
+    offered: Any = None
+    subframes: list[str] = Field(default_factory=list, description="Sub-frames that enclose the slot.")
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.requested, frame.offered = self.slot, self.offered
+            frame.confirming = frame.confirmed = frame.changing = False
+            frame.done = [name for name in frame.done if name not in self.subframes]
+
+    def labels(self) -> list[str]:
+        return [f"request_slot:{self.slot}"]
+
+
+class ConfirmationRequested(_Event):
+    type: Literal["confirmation_requested"] = "confirmation_requested"
+    task: str
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.requested, frame.offered = None, None
+            frame.confirming, frame.confirmed, frame.changing = True, False, False
+
+    def labels(self) -> list[str]:
+        return [f"confirm:{self.task}"]
+
+
+class ConfirmationAnswered(_Event):
+    """Yes confirms; no (`confirmed` false) means the user wants to change something."""
+
+    type: Literal["confirmation_answered"] = "confirmation_answered"
+    task: str
+    confirmed: bool
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.confirming = False
+            frame.confirmed, frame.changing = self.confirmed, not self.confirmed
+
+
+class ConfirmationWithdrawn(_Event):
+    """A value changed while confirming, so the task must confirm again."""
+
+    type: Literal["confirmation_withdrawn"] = "confirmation_withdrawn"
+    task: str
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.confirming = frame.confirmed = frame.changing = False
+
+
+class AttemptFailed(_Event):
+    type: Literal["attempt_failed"] = "attempt_failed"
+    task: str
+    slot: str
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.attempts[self.slot] = frame.attempts.get(self.slot, 0) + 1
+
+
+class SubFrameCompleted(_Event):
+    type: Literal["subframe_completed"] = "subframe_completed"
+    task: str
+    frame: str
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None and self.frame not in frame.done:
+            frame.done.append(self.frame)
+
+    def labels(self) -> list[str]:
+        return [f"complete_frame:{self.frame}"]
+
+
+class SubFramesReopened(_Event):
+    """A slot inside finished sub-frames changed, so their actions must run again."""
+
+    type: Literal["subframes_reopened"] = "subframes_reopened"
+    task: str
+    frames: list[str]
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.done = [name for name in frame.done if name not in self.frames]
+
+
+class StateEntered(_Event):
+    type: Literal["state_entered"] = "state_entered"
+    task: str
+    state: str
+
+    def apply(self, state: DialogueState) -> None:
+        frame = state.frame(self.task)
+        if frame is not None:
+            frame.state = self.state
+
+    def labels(self) -> list[str]:
+        return [f"enter_state:{self.state}"]
+
+
+class EscalationStepped(_Event):
+    type: Literal["escalation_stepped"] = "escalation_stepped"
+    kind: Literal["no_input", "no_match"]
+
+    def apply(self, state: DialogueState) -> None:
+        setattr(state, self.kind, getattr(state, self.kind) + 1)
+
+    def labels(self) -> list[str]:
+        return [f"escalate:{self.kind}"]
+
+
+class EscalationReset(_Event):
+    type: Literal["escalation_reset"] = "escalation_reset"
+
+    def apply(self, state: DialogueState) -> None:
+        state.no_input = state.no_match = 0
+
+
+class ResultsStored(_Event):
+    type: Literal["results_stored"] = "results_stored"
+    name: str
+    rows: list[dict[str, Any]]
+
+    def apply(self, state: DialogueState) -> None:
+        state.results[self.name] = self.rows
+
+
+class ActionRan(_Event):
+    """A side effect outside the state happened (a table write); kept for the log."""
+
+    type: Literal["action_ran"] = "action_ran"
+    label: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+    def labels(self) -> list[str]:
+        return [self.label]
+
+
+class GuardFired(_Event):
+    type: Literal["guard_fired"] = "guard_fired"
+    guard: str
+    stage: Literal["input", "action"]
+    vetoed: bool
+
+    def labels(self) -> list[str]:
+        return [f"{'veto' if self.vetoed else 'guard'}:{self.guard}"]
+
+
+class BotUttered(_Event):
+    type: Literal["bot_uttered"] = "bot_uttered"
+    response: str
+    text: str
+
+
+class HandedOff(_Event):
+    type: Literal["handed_off"] = "handed_off"
+    queue: str = ""
+    reason: str = ""
+
+    def apply(self, state: DialogueState) -> None:
+        state.handoff = True
+
+    def labels(self) -> list[str]:
+        return ["handoff"]
+
+
+class ConversationEnded(_Event):
+    type: Literal["conversation_ended"] = "conversation_ended"
+
+    def apply(self, state: DialogueState) -> None:
+        state.ended = True
+
+    def labels(self) -> list[str]:
+        return ["end"]
+
+
+class ConversationRestarted(_Event):
+    """After an end or a handoff, the next turn starts afresh; user variables stay."""
+
+    type: Literal["conversation_restarted"] = "conversation_restarted"
+    slots: dict[str, Any]
+
+    def apply(self, state: DialogueState) -> None:
+        state.slots = dict(self.slots)
+        state.stack, state.results = [], {}
+        state.started = state.ended = state.handoff = False
+        state.no_input = state.no_match = 0
+
+
+Event = Annotated[
+    SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotsCleared | VariableSet
+    | TaskStarted | TaskRaised | TaskEnded | TaskResumed | SlotRequested | ConfirmationRequested
+    | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed | SubFrameCompleted | SubFramesReopened
+    | StateEntered | EscalationStepped | EscalationReset | ResultsStored | ActionRan | GuardFired | BotUttered
+    | HandedOff | ConversationEnded | ConversationRestarted,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(list[Event])
+
+
+def replay(events: list[Any]) -> DialogueState:
+    """Rebuild a session's state from its whole event log (which starts with SessionCreated)."""
+    state = DialogueState(session_id="", user_id="", domain="")
+    for event in events:
+        event.apply(state)
+    return state

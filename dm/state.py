@@ -1,0 +1,65 @@
+"""Dialogue state: everything the engine knows about one conversation, as plain data.
+
+The state changes only through events (dm.events), so it can be rebuilt from its
+event log and stored as a snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class TaskFrame(BaseModel):
+    """One goal on the goal stack and how far it has got."""
+
+    task: str
+    state: str | None = Field(None, description="Current state of an FSM task.")
+    requested: str | None = Field(None, description="The slot a frame task asked for last.")
+    offered: Any = Field(None, description="A value offered for the requested slot (yes accepts it).")
+    confirming: bool = False
+    confirmed: bool = False
+    changing: bool = Field(False, description="Confirmation was denied; waiting to hear what to change.")
+    attempts: dict[str, int] = Field(default_factory=dict, description="Failed answers per slot.")
+    done: list[str] = Field(default_factory=list, description="Sub-frames whose actions have run.")
+    interrupted: bool = False
+
+
+class DialogueState(BaseModel):
+    session_id: str
+    user_id: str
+    domain: str
+    slots: dict[str, Any] = Field(default_factory=dict)
+    variables: dict[str, Any] = Field(default_factory=dict, description="User variables (outlive the session).")
+    stack: list[TaskFrame] = Field(default_factory=list, description="The goal stack; the last frame is active.")
+    results: dict[str, list[dict[str, Any]]] = Field(default_factory=dict, description="Rows kept by select.")
+    turn: int = 0
+    started: bool = False
+    no_input: int = Field(0, description="Consecutive turns with no input.")
+    no_match: int = Field(0, description="Consecutive turns that were not understood.")
+    last_understood: dict[str, Any] | None = None
+    ended: bool = False
+    handoff: bool = False
+
+    def clone(self) -> DialogueState:
+        """A copy to change in a new turn: its containers are copied, their values shared.
+
+        Values are never changed in place (slots hold scalars, kept rows are replaced whole),
+        so this is as safe as a deep copy and much cheaper.
+        """
+        stack = [frame.model_copy(update={"attempts": dict(frame.attempts), "done": list(frame.done)})
+                 for frame in self.stack]
+        return self.model_copy(update={"slots": dict(self.slots), "variables": dict(self.variables),
+                                       "results": dict(self.results), "stack": stack})
+
+    @property
+    def active(self) -> TaskFrame | None:
+        return self.stack[-1] if self.stack else None
+
+    def frame(self, task: str) -> TaskFrame | None:
+        """The frame of `task` on the stack (a task is on the stack at most once)."""
+        for frame in reversed(self.stack):
+            if frame.task == task:
+                return frame
+        return None

@@ -1,0 +1,118 @@
+"""The tracker: one turn's view of a conversation.
+
+It holds the state, applies events to it, records what ran and what is to be said, and
+evaluates conditions and values against the state (the names of docs/domain-format.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from dm.state import DialogueState
+from domains.expressions import compile_condition, compile_value, evaluation_context
+from domains.interpretation import Interpretation
+
+
+@dataclass
+class Turn:
+    """What arrived this turn: an understood input or an event, on a channel, at a time."""
+
+    channel: str
+    now: dt.datetime
+    interpretation: Interpretation | None = None
+    event: str | None = None
+    digits: str | None = None
+
+    @property
+    def intent(self) -> str | None:
+        return self.interpretation.intent if self.interpretation else None
+
+    @property
+    def entities(self) -> dict[str, Any]:
+        return self.interpretation.entities if self.interpretation else {}
+
+    @property
+    def text(self) -> str | None:
+        return self.interpretation.text if self.interpretation else None
+
+
+@dataclass
+class PendingResponse:
+    """A response to render at the end of the turn, with the context as it was when chosen."""
+
+    name: str
+    context: dict[str, Any]
+
+
+@dataclass
+class Tracker:
+    state: DialogueState
+    turn: Turn
+    capabilities: list[str] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+    responses: list[PendingResponse] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    _names: dict[str, Any] | None = field(default=None, repr=False)
+
+    def apply(self, event: Any) -> None:
+        event.apply(self.state)
+        self.events.append(event)
+        self.executed.extend(event.labels())
+        self._names = None
+
+    def reinterpret(self, interpretation: Interpretation | None) -> None:
+        """Replace what the turn is understood to mean (DTMF resolved, an input guard's set_intent)."""
+        self.turn.interpretation = interpretation
+        self._names = None
+
+    def respond(self, name: str, **extra: Any) -> None:
+        state = self.state
+        snapshot = dict(slots=dict(state.slots), user=dict(state.variables), results=dict(state.results))
+        self.responses.append(PendingResponse(name, self.context(**snapshot, **extra)))
+        self.executed.append(f"respond:{name}")
+
+    def said(self, name: str) -> bool:
+        return any(pending.name == name for pending in self.responses)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        """The names conditions and templates can read (rebuilt only after the state changed)."""
+        if self._names is None:
+            self._names = self._build_names()
+        return {**self._names, **extra} if extra else self._names
+
+    def _build_names(self) -> dict[str, Any]:
+        state, turn = self.state, self.turn
+        active = state.active
+        understood = turn.interpretation
+        return evaluation_context(**{
+            "slots": state.slots, "user": state.variables, "results": state.results,
+            "intent": {"name": understood.intent, "confidence": understood.confidence} if understood else None,
+            "entities": turn.entities, "text": turn.text, "event": turn.event,
+            "task": active.task if active else None, "state": active.state if active else None,
+            "stack": [frame.task for frame in state.stack], "turn": state.turn, "channel": turn.channel,
+            "now": turn.now, "today": turn.now.date().isoformat(),
+            "session": {"id": state.session_id, "user_id": state.user_id},
+            "value": None, "offer": None, "slot": None, "actions": [], "capabilities": self.capabilities,
+            "options": [],
+        })
+
+    def holds(self, condition: str | None, **extra: Any) -> bool:
+        """Whether a condition is true; an error at run time counts as false and is reported."""
+        if condition is None:
+            return True
+        try:
+            return bool(compile_condition(condition)(self.context(**extra)))
+        except Exception as err:  # noqa: BLE001 - a domain's condition must never break a turn
+            self.warnings.append(f"condition `{condition}` failed: {type(err).__name__}: {err}")
+            return False
+
+    def evaluate(self, value: Any, **extra: Any) -> Any:
+        """An action value: a literal, or a template evaluated now (None if it fails, reported)."""
+        try:
+            return compile_value(value)(self.context(**extra))
+        except Exception as err:  # noqa: BLE001 - a domain's template must never break a turn
+            self.warnings.append(f"value `{value}` failed: {type(err).__name__}: {err}")
+            return None

@@ -1,0 +1,38 @@
+"""What one user turn means in a domain's terms: an intent and slot values."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class IntentScore(BaseModel):
+    name: str
+    confidence: float
+
+
+class EntitySpan(BaseModel):
+    """Where a slot value was found in the text, and how."""
+
+    slot: str
+    text: str
+    value: Any
+    start: int
+    end: int
+    normalised: bool = Field(description="False when the text could not be read as the slot's type.")
+    source: Literal["model", "gazetteer"]
+
+
+class Interpretation(BaseModel):
+    """The understood turn, whether it came from the NLU, a button, DTMF or a test."""
+
+    intent: str
+    confidence: float = 1.0
+    entities: dict[str, Any] = Field(default_factory=dict, description="Slot -> canonical value.")
+    ranking: list[IntentScore] = Field(default_factory=list)
+    ambiguous: bool = Field(False, description="The top two intents are closer than the domain's margin.")
+    text: str | None = None
+    source: Literal["structured", "nlu", "dtmf"] = "structured"
+    warnings: list[str] = Field(default_factory=list)
+    spans: list[EntitySpan] = Field(default_factory=list)

@@ -1,0 +1,428 @@
+"""Cross-reference checks: every name a domain uses must be declared, every expression must compile.
+
+Runs on a schema-valid domain (built-ins included) and reports problems with the
+location of the offending value, so `dialogue validate` can show them all at once.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from domains.annotations import AnnotationError, parse_example
+from domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
+from domains.errors import Problem, did_you_mean
+from domains.expressions import CONTEXT_NAMES, ExpressionError, Usage, condition_usage, template_usage, value_usage
+from domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame
+from domains.schema.actions import (
+    ClearSlot,
+    Delete,
+    Goto,
+    Insert,
+    Respond,
+    Select,
+    SetIntent,
+    SetSlot,
+    SetVariable,
+    StartTask,
+    Update,
+)
+from domains.schema.slots import CategorySlot
+from domains.source import Located, YamlPath
+from domains.structured import StructuredInputError, parse_structured
+from domains.values import InvalidValue, SlotValues, match_key
+
+_USAGES = {"condition": condition_usage, "template": template_usage, "value": value_usage}
+_SYNTAX_HINTS = {
+    "condition": "conditions use Jinja2 expression syntax, e.g. slots.size > 2 and not user.vip",
+    "template": "templates use Jinja2 syntax, e.g. {{ slots.party_size }}",
+    "value": "write a literal, or a Jinja2 template such as '{{ slots.date }}'",
+}
+CONTROL_INTENTS = frozenset({"affirm", "deny", "cancel", "help"})
+"""Built-in intents with a fixed meaning in every task; no task may be triggered by them."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a list of actions sits: inside which task, and whether in an input guard."""
+
+    task: str | None = None
+    input_guard: bool = False
+
+
+class ReferenceChecker:
+    def __init__(self, domain: Domain, located: Located):
+        self.domain = domain
+        self.located = located
+        self.problems: list[Problem] = []
+        self.intents = {*domain.intents, *BUILTIN_INTENTS}
+        self.responses = {*domain.responses, *BUILTIN_RESPONSES}
+        self.results = {action.select.result for action in _all_actions(domain)
+                        if isinstance(action, Select) and action.select.result}
+
+    def check(self) -> list[Problem]:
+        self._slots_and_memory()
+        self._intents()
+        self._tasks()
+        for i, guard in enumerate(self.domain.guards):
+            self._condition(guard.when, ("guards", i, "when"))
+            self._actions(guard.actions, ("guards", i, "actions"), Scope(input_guard=guard.stage == "input"))
+        self._unique([g.name for g in self.domain.guards], ("guards",), "guard")
+        self._responses()
+        self._ivr()
+        self._actions(self.domain.on_start, ("on_start",), Scope())
+        return self.problems
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _error(self, path: YamlPath, message: str, hint: str = "", *, severity: str = "error") -> None:
+        self.problems.append(self.located.problem(path, message, hint, severity=severity))
+
+    def _known(self, kind: str, name: str, known: Iterable[str], path: YamlPath) -> bool:
+        known = list(known)
+        if name in known:
+            return True
+        self._error(path, f"unknown {kind} '{name}'", did_you_mean(name, known))
+        return False
+
+    def _unique(self, names: list[str], path: YamlPath, kind: str) -> None:
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                self._error(path + (i,), f"duplicate {kind} name '{name}'", f"give each {kind} its own name")
+            seen.add(name)
+
+    def _usage(self, usage: Usage, path: YamlPath, what: str) -> None:
+        for name in sorted(usage.names - CONTEXT_NAMES):
+            self._error(path, f"unknown name '{name}' in {what}", did_you_mean(name, CONTEXT_NAMES))
+        tables = {"slots": self.domain.slots, "entities": self.domain.slots, "user": self.domain.memory.variables,
+                  "results": self.results}
+        labels = {"slots": "slot", "entities": "slot", "user": "user variable", "results": "select result"}
+        for root, member in sorted(usage.members):
+            if root in tables and member not in tables[root]:
+                self._error(path, f"unknown {labels[root]} '{member}' in {what} ({root}.{member})",
+                            did_you_mean(member, tables[root]))
+
+    def _condition(self, source: str | None, path: YamlPath) -> None:
+        self._source(source, path, "condition")
+
+    def _template(self, source: str | None, path: YamlPath) -> None:
+        self._source(source, path, "template")
+
+    def _value(self, value: Any, path: YamlPath) -> None:
+        self._source(value, path, "value")
+
+    def _source(self, source: Any, path: YamlPath, what: str) -> None:
+        """Compile a condition, template or value and check the names it reads."""
+        if source is None:
+            return
+        try:
+            self._usage(_USAGES[what](source), path, what)
+        except ExpressionError as err:
+            self._error(path, str(err), _SYNTAX_HINTS[what])
+
+    def _response(self, name: str | None, path: YamlPath) -> None:
+        if name is not None:
+            self._known("response", name, self.responses, path)
+
+    def _structured(self, payload: str, path: YamlPath) -> None:
+        """Check `/intent{json}` or a bare intent name."""
+        try:
+            name, entities = parse_structured(payload)
+        except StructuredInputError as err:
+            self._error(path, str(err), 'write /intent or /intent{"slot": value}')
+            return
+        self._known("intent", name, self.intents | {NLU_FALLBACK}, path)
+        for slot in entities:
+            self._known("slot", slot, self.domain.slots, path)
+
+    # -- parts of the domain ---------------------------------------------------------------
+
+    def _slots_and_memory(self) -> None:
+        for group, specs in (("slots", self.domain.slots), ("variables", self.domain.memory.variables)):
+            values = SlotValues(specs)
+            base: YamlPath = ("slots",) if group == "slots" else ("memory", "variables")
+            for name, spec in specs.items():
+                if spec.default is not None:
+                    try:
+                        values.coerce(name, spec.default)
+                    except InvalidValue as err:
+                        self._error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
+        for table_name, table in self.domain.memory.tables.items():
+            path: YamlPath = ("memory", "tables", table_name)
+            if "id" in table.columns:
+                self._error(path + ("columns", "id"), "column 'id' is added to every table automatically",
+                            "remove it, or rename it (e.g. booking_ref)")
+            for i, row in enumerate(table.seed):
+                for column in row:
+                    self._known("column", column, table.columns, path + ("seed", i, column))
+
+    def _intents(self) -> None:
+        for name, intent in self.domain.intents.items():
+            if not intent.examples and name not in BUILTIN_INTENTS:
+                self._error(("intents", name), f"intent '{name}' has no examples, so free text cannot reach it",
+                            "add examples, or use it only from buttons and DTMF", severity="warning")
+            base: YamlPath = ("intents", name)
+            if base + ("examples",) in self.located.values:
+                base += ("examples",)
+            for i, example in enumerate(intent.examples):
+                self._example(example, base + (i,))
+
+    def _example(self, example: str, path: YamlPath) -> None:
+        try:
+            parsed = parse_example(example)
+        except AnnotationError as err:
+            self._error(path, str(err))
+            return
+        for span in parsed.spans:
+            if not self._known("slot", span.slot, self.domain.slots, path):
+                continue
+            spec = self.domain.slots[span.slot]
+            if not isinstance(spec, CategorySlot):
+                if span.value is not None:
+                    self._error(path, f"'{span.slot}' is not a category slot, so '[{span.text}]({span.slot}:"
+                                      f"{span.value})' cannot name a canonical value", "drop the ':value' part")
+                continue
+            if span.value is not None and span.value not in spec.values:
+                self._error(path, f"'{span.value}' is not a value of category '{span.slot}'",
+                            did_you_mean(span.value, spec.values))
+            elif match_key(span.text) not in _category_keys(spec):
+                self._error(path, f"'{span.text}' is neither a value nor a synonym of category '{span.slot}'",
+                            f"add it as a synonym, or write [{span.text}]({span.slot}:<value>)")
+
+    def _tasks(self) -> None:
+        owner: dict[str, str] = {}
+        for name, task in self.domain.tasks.items():
+            path: YamlPath = ("tasks", name)
+            for i, trigger in enumerate(task.triggers):
+                tpath = path + ("triggers", i)
+                if not self._known("intent", trigger, self.intents, tpath):
+                    continue
+                if trigger in CONTROL_INTENTS:
+                    self._error(tpath, f"built-in intent '{trigger}' cannot trigger a task",
+                                "it already means the same thing in every task; declare an intent of your own")
+                elif trigger in owner:
+                    self._error(tpath, f"intent '{trigger}' already triggers task '{owner[trigger]}'",
+                                "an intent triggers at most one task")
+                owner.setdefault(trigger, name)
+            self._response(task.resume, path + ("resume",))
+            scope = Scope(task=name)
+            self._actions(task.on_complete, path + ("on_complete",), scope)
+            self._actions(task.on_cancel or [], path + ("on_cancel",), scope)
+            if isinstance(task, FrameTask):
+                self._response(task.confirm, path + ("confirm",))
+                for digits, payload in task.dtmf.items():
+                    self._structured(payload, path + ("dtmf", digits))
+                self._actions(task.on_exhausted or [], path + ("on_exhausted",), scope)
+                self._frame(task.slots, path + ("slots",), scope, set())
+            else:
+                self._fsm(task, path, scope)
+
+    def _frame(self, entries: list[Any], path: YamlPath, scope: Scope, seen: set[str]) -> None:
+        for i, entry in enumerate(entries):
+            epath = path + (i,)
+            self._condition(entry.when, epath + ("when",))
+            if isinstance(entry, SubFrame):
+                self._frame(entry.slots, epath + ("slots",), scope, seen)
+                self._actions(entry.on_complete, epath + ("on_complete",), scope)
+                continue
+            self._frame_slot(entry, epath, scope, seen)
+
+    def _frame_slot(self, entry: FrameSlot, path: YamlPath, scope: Scope, seen: set[str]) -> None:
+        if not self._known("slot", entry.slot, self.domain.slots, path + ("slot",)):
+            return
+        if entry.slot in seen:
+            self._error(path + ("slot",), f"slot '{entry.slot}' is asked twice in task '{scope.task}'")
+        seen.add(entry.slot)
+        prompt = entry.prompt or f"ask_{entry.slot}"
+        if prompt not in self.responses:
+            self._error(path + ("prompt",) if entry.prompt else path + ("slot",),
+                        f"no response '{prompt}' to ask for slot '{entry.slot}'",
+                        f"declare response '{prompt}' or set `prompt:` to an existing response")
+        self._condition(entry.validate_, path + ("validate",))
+        self._response(entry.invalid, path + ("invalid",))
+        self._response(entry.help, path + ("help",))
+        self._value(entry.offer, path + ("offer",))
+        self._actions(entry.on_exhausted or [], path + ("on_exhausted",), scope)
+        if isinstance(entry.dtmf, dict):
+            values = SlotValues(self.domain.slots)
+            for digits, value in entry.dtmf.items():
+                try:
+                    values.coerce(entry.slot, value)
+                except InvalidValue as err:
+                    self._error(path + ("dtmf", digits), f"DTMF value for '{entry.slot}' is not valid: {err}")
+
+    def _fsm(self, task: FsmTask, path: YamlPath, scope: Scope) -> None:
+        for state_name, state in task.states.items():
+            spath = path + ("states", state_name)
+            self._response(state.prompt, spath + ("prompt",))
+            self._response(state.help, spath + ("help",))
+            self._actions(state.on_enter, spath + ("on_enter",), scope)
+            for i, transition in enumerate(state.transitions):
+                tpath = spath + ("transitions", i)
+                if transition.intent is not None:
+                    self._known("intent", transition.intent, self.intents, tpath + ("intent",))
+                self._known("state", transition.to, task.states, tpath + ("to",))
+                self._condition(transition.when, tpath + ("when",))
+                self._actions(transition.actions, tpath + ("actions",), scope)
+                if any(isinstance(action, Goto) for action in transition.actions):
+                    self._error(tpath + ("actions",), "goto in a transition's actions",
+                                "the transition's `to` says where it goes")
+            for digits, payload in state.dtmf.items():
+                self._structured(payload, spath + ("dtmf", digits))
+            for kind in ("no_input", "no_match"):
+                for level_index, level in enumerate(getattr(state, kind) or []):
+                    self._actions(level, spath + (kind, level_index), scope)
+        for state_name in sorted(set(task.states) - _reachable(task)):
+            self._error(path + ("states", state_name), f"state '{state_name}' cannot be reached from '{task.initial}'",
+                        "add a transition or goto that leads here, or remove the state")
+
+    def _responses(self) -> None:
+        for name, variations in self.domain.responses.items():
+            for i, variation in enumerate(variations):
+                vpath: YamlPath = ("responses", name, i)
+                if (vpath not in self.located.values) and i == 0:
+                    vpath = ("responses", name)
+                self._template(variation.text, vpath + ("text",))
+                self._template(variation.voice, vpath + ("voice",))
+                self._condition(variation.when, vpath + ("when",))
+                for j, suggestion in enumerate(variation.suggestions):
+                    if suggestion.payload and suggestion.payload.startswith("/"):
+                        self._structured(suggestion.payload, vpath + ("suggestions", j, "payload"))
+
+    def _ivr(self) -> None:
+        for digits, payload in self.domain.ivr.dtmf.items():
+            self._structured(payload, ("ivr", "dtmf", digits))
+        for kind in ("no_input", "no_match"):
+            for i, level in enumerate(getattr(self.domain.ivr, kind)):
+                self._actions(level, ("ivr", kind, i), Scope())
+
+    def _actions(self, actions: list[Any], path: YamlPath, scope: Scope) -> None:
+        for i, action in enumerate(actions):
+            self._action(action, path + (i, action.kind), scope)
+
+    def _action(self, action: Any, path: YamlPath, scope: Scope) -> None:
+        slots, variables = self.domain.slots, self.domain.memory.variables
+        if isinstance(action, Respond):
+            self._response(action.respond, path)
+        elif isinstance(action, (SetSlot, SetVariable)):
+            known, kind = (slots, "slot") if isinstance(action, SetSlot) else (variables, "user variable")
+            for name, value in (action.set_slot if isinstance(action, SetSlot) else action.set_variable).items():
+                self._known(kind, name, known, path + (name,))
+                self._value(value, path + (name,))
+        elif isinstance(action, ClearSlot):
+            for j, name in enumerate(action.clear_slot):
+                self._known("slot", name, slots, path + (j,))
+        elif isinstance(action, StartTask):
+            self._known("task", action.start_task, self.domain.tasks, path)
+        elif isinstance(action, Goto):
+            task = self.domain.tasks.get(scope.task or "")
+            if not isinstance(task, FsmTask):
+                self._error(path, "goto only works inside an FSM task", "use start_task to begin another task")
+            else:
+                self._known("state", action.goto, task.states, path)
+        elif isinstance(action, SetIntent):
+            if not scope.input_guard:
+                self._error(path, "set_intent only works in guards of stage input")
+            self._known("intent", action.set_intent, self.intents, path)
+        elif isinstance(action, (Insert, Select, Update, Delete)):
+            self._table_action(action, path, scope)
+
+    def _table_action(self, action: Any, path: YamlPath, scope: Scope) -> None:
+        spec = getattr(action, action.kind)
+        if not self._known("table", spec.table, self.domain.memory.tables, path + ("table",)):
+            return
+        columns = {"id", *self.domain.memory.tables[spec.table].columns}
+        for part in ("values", "where"):
+            for column, value in getattr(spec, part, {}).items():
+                self._known(f"column of '{spec.table}'", column, columns, path + (part, column))
+                self._value(value, path + (part, column))
+        if isinstance(action, Select):
+            for slot, column in spec.into.items():
+                self._known("slot", slot, self.domain.slots, path + ("into", slot))
+                self._known(f"column of '{spec.table}'", column, columns, path + ("into", slot))
+            if spec.order_by:
+                self._known(f"column of '{spec.table}'", spec.order_by, columns, path + ("order_by",))
+            self._actions(spec.on_empty, path + ("on_empty",), scope)
+
+
+def check_tests(domain: Domain, tests: list[ConversationTest], located: Located, base: YamlPath) -> list[Problem]:
+    """Names in conversation tests must exist in the domain."""
+    checker = ReferenceChecker(domain, located)
+    states = {s for t in domain.tasks.values() if isinstance(t, FsmTask) for s in t.states}
+    for i, test in enumerate(tests):
+        tpath = base + (i,)
+        for name in test.variables:
+            checker._known("user variable", name, domain.memory.variables, tpath + ("variables", name))
+        for j, step in enumerate(test.steps):
+            spath = tpath + ("steps", j)
+            if step.user is not None and step.user.startswith("/"):
+                checker._structured(step.user, spath + ("user",))
+            for k, name in enumerate(step.bot or []):
+                checker._response(name, spath + ("bot", k))
+            for key, known, kind in (("slots", domain.slots, "slot"), ("entities", domain.slots, "slot"),
+                                     ("variables", domain.memory.variables, "user variable"),
+                                     ("rows", domain.memory.tables, "table")):
+                for name in getattr(step, key) or {}:
+                    checker._known(kind, name, known, spath + (key, name))
+            if step.intent is not None:
+                checker._known("intent", step.intent, {*checker.intents, NLU_FALLBACK}, spath + ("intent",))
+            for name in ([step.task] if step.task else []) + (step.stack or []):
+                checker._known("task", name, domain.tasks, spath)
+            if step.state is not None:
+                checker._known("state", step.state, states, spath + ("state",))
+    return checker.problems
+
+
+def _category_keys(spec: CategorySlot) -> set[str]:
+    return {match_key(word) for canonical, synonyms in spec.values.items() for word in (canonical, *synonyms)}
+
+
+def _reachable(task: FsmTask) -> set[str]:
+    seen, queue = {task.initial}, deque([task.initial])
+    while queue:
+        state = task.states[queue.popleft()]
+        targets = [t.to for t in state.transitions]
+        targets += [a.goto for a in _nested_actions(state.on_enter) if isinstance(a, Goto)]
+        for target in targets:
+            if target in task.states and target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _nested_actions(actions: list[Any]) -> Iterable[Any]:
+    for action in actions:
+        yield action
+        if isinstance(action, Select):
+            yield from _nested_actions(action.select.on_empty)
+
+
+def _all_actions(domain: Domain) -> Iterable[Any]:
+    """Every action in the domain, wherever it is declared."""
+    lists: list[list[Any]] = [domain.on_start, *(g.actions for g in domain.guards),
+                              *domain.ivr.no_input, *domain.ivr.no_match]
+    for task in domain.tasks.values():
+        lists += [task.on_complete, task.on_cancel or []]
+        if isinstance(task, FrameTask):
+            lists.append(task.on_exhausted or [])
+            lists += _frame_action_lists(task.slots)
+        else:
+            for state in task.states.values():
+                lists += [state.on_enter, *(t.actions for t in state.transitions),
+                          *(state.no_input or []), *(state.no_match or [])]
+    for actions in lists:
+        yield from _nested_actions(actions)
+
+
+def _frame_action_lists(entries: list[Any]) -> list[list[Any]]:
+    lists: list[list[Any]] = []
+    for entry in entries:
+        if isinstance(entry, SubFrame):
+            lists.append(entry.on_complete)
+            lists += _frame_action_lists(entry.slots)
+        else:
+            lists.append(entry.on_exhausted or [])
+    return lists

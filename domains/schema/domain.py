@@ -1,0 +1,102 @@
+"""The domain file: one assistant, its understanding, memory, tasks and words."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from domains.schema.actions import Action
+from domains.schema.base import Model, Name, Shorthand
+from domains.schema.conversations import ConversationTest
+from domains.schema.guards import Guard
+from domains.schema.ivr import Ivr
+from domains.schema.responses import Response
+from domains.schema.slots import SlotSpec
+from domains.schema.tasks import Task
+
+
+class Intent(Shorthand):
+    """What users mean. Examples annotate slot values inline: `for [4](party_size) people`,
+    `[szechuan](cuisine:sichuan)` for a synonym of the canonical value `sichuan`."""
+
+    shorthand: ClassVar[dict[str, Any]] = {"type": "array", "items": {"type": "string"},
+                                           "description": "the examples"}
+    description: str = ""
+    examples: list[Annotated[str, Field(min_length=1, max_length=500)]] = []
+
+    @classmethod
+    def expand(cls, value: Any) -> Any:
+        return {"examples": value} if isinstance(value, list) else value
+
+
+ColumnType = Literal["text", "integer", "number", "boolean", "date", "time", "datetime"]
+
+
+class Column(Shorthand):
+    shorthand: ClassVar[dict[str, Any]] = {"enum": list(ColumnType.__args__), "description": "the column's type"}
+    type: ColumnType
+    nullable: bool = True
+
+    @classmethod
+    def expand(cls, value: Any) -> Any:
+        return {"type": value} if isinstance(value, str) else value
+
+
+class Table(Model):
+    """A table the domain's actions read and write. Every table gets an `id` key."""
+
+    description: str = ""
+    columns: dict[Name, Column]
+    seed: list[dict[Name, Any]] = Field([], description="Rows inserted when the table is created.")
+
+
+class Memory(Model):
+    variables: dict[Name, SlotSpec] = Field({}, description="User variables: they outlive the session.")
+    tables: dict[Name, Table] = {}
+
+
+class NluSettings(Model):
+    threshold: float = Field(0.5, ge=0, le=1, description="Below this confidence, the intent is nlu_fallback.")
+    ambiguity_margin: float = Field(0.1, ge=0, le=1, description="Top two intents closer than this are "
+                                                                 "ambiguous; the assistant asks which was meant.")
+
+
+class Settings(Model):
+    language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+    timezone: str = "UTC"
+    routing: Literal["flow", "reverse", "host"] = Field(
+        "flow",
+        description="Goal stack routing: `flow` finishes tasks in order; `reverse` hands input the active "
+                    "task cannot use to the task below it; `host` re-routes every turn from the root.")
+    max_attempts: int = Field(3, ge=1, le=20, description="Default re-prompt limit of frame slots.")
+    max_input_chars: int = Field(2000, ge=1, le=1_000_000, description="Longer user text is truncated.")
+    nlu: NluSettings = NluSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Europe/London)") from None
+        return value
+
+
+class Domain(Model):
+    """One assistant. Built-in intents and responses are added at load time."""
+
+    version: Literal[1] = Field(description="Version of the domain format.")
+    name: Name
+    description: str = ""
+    settings: Settings = Settings()
+    slots: dict[Name, SlotSpec] = {}
+    intents: dict[Name, Intent] = {}
+    memory: Memory = Memory()
+    tasks: dict[Name, Task] = {}
+    guards: list[Guard] = []
+    responses: dict[Name, Response] = {}
+    ivr: Ivr = Ivr()
+    on_start: list[Action] = Field([], description="Actions when a session starts.")
+    tests: list[ConversationTest] = []

@@ -1,0 +1,227 @@
+"""Training data: a domain's annotated examples (or a JointBERT dataset) as words with BIO tags.
+
+Slot values are augmented: each annotated value is swapped for other values of its slot
+(the canonical values and synonyms of a category, and typical phrasings of numbers, dates
+and times), so a value seen once in the YAML is recognised in other sentences too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from domains.annotations import Example, Span, parse_example
+from domains.schema import Domain
+from domains.schema.slots import CategorySlot, DateSlot, EmailSlot, IntegerSlot, NumberSlot, PhoneSlot, TimeSlot
+from nlu.text import clean, split_words
+
+OUTSIDE = "O"
+
+
+@dataclass(frozen=True)
+class TaggedUtterance:
+    """An utterance as words, the BIO tag of each word, and its intent."""
+
+    words: tuple[str, ...]
+    tags: tuple[str, ...]
+    intent: str
+
+
+@dataclass(frozen=True)
+class Labels:
+    intents: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    @classmethod
+    def for_domain(cls, domain: Domain) -> Labels:
+        slots = sorted(domain.slots)
+        return cls(tuple(sorted(domain.intents)),
+                   (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]))
+
+    @classmethod
+    def for_utterances(cls, utterances: list[TaggedUtterance]) -> Labels:
+        slots = sorted({tag[2:] for u in utterances for tag in u.tags if tag != OUTSIDE})
+        return cls(tuple(sorted({u.intent for u in utterances})),
+                   (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"intents": self.intents, "tags": self.tags}, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Labels:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(tuple(data["intents"]), tuple(data["tags"]))
+
+
+def tag_example(intent: str, example: Example) -> TaggedUtterance:
+    """Split an annotated example into words and tag each word B-/I-<slot> or O."""
+    words = split_words(example.text)
+    tags, previous = [], None
+    for word in words:
+        span = next((s for s in example.spans if s.start <= word.start and word.end <= s.end), None)
+        tags.append(OUTSIDE if span is None else f"{'I' if span is previous else 'B'}-{span.slot}")
+        previous = span
+    return TaggedUtterance(tuple(w.text for w in words), tuple(tags), intent)
+
+
+def domain_examples(domain: Domain) -> list[tuple[str, Example]]:
+    """Every example of every intent (built-ins included), cleaned and parsed."""
+    return [(intent, parse_example(clean(text))) for intent, spec in sorted(domain.intents.items())
+            for text in spec.examples]
+
+
+def split_holdout(items: list[tuple[str, Example]], fraction: float,
+                  seed: int) -> tuple[list[tuple[str, Example]], list[tuple[str, Example]]]:
+    """Hold out `fraction` of each intent's examples (at least one kept for training)."""
+    by_intent: dict[str, list[tuple[str, Example]]] = defaultdict(list)
+    for item in items:
+        by_intent[item[0]].append(item)
+    rng = random.Random(seed)
+    train, held = [], []
+    for intent in sorted(by_intent):
+        group = by_intent[intent][:]
+        rng.shuffle(group)
+        count = int(len(group) * fraction) if len(group) > 1 else 0
+        held += group[:count]
+        train += group[count:]
+    return train, held
+
+
+def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
+            copies: int = 3) -> list[tuple[str, Example]]:
+    """The examples plus `copies` variants of each annotated one with other slot values swapped in;
+    every form of every category slot appears at least twice. Slots with no typical forms (text,
+    regex) swap among the values annotated for them in the examples."""
+    rng = random.Random(seed)
+    annotated_values: dict[str, set[str]] = defaultdict(set)
+    for _, example in items:
+        for span in example.spans:
+            annotated_values[span.slot].add(span.text)
+    pools = {name: _value_pool(spec, domain.settings.language, rng) or sorted(annotated_values[name])
+             for name, spec in domain.slots.items()}
+    out = list(items)
+    annotated = [(intent, ex) for intent, ex in items if any(pools.get(s.slot) for s in ex.spans)]
+    for intent, example in annotated:
+        for _ in range(copies):
+            choice = {i: rng.choice(pools[s.slot]) for i, s in enumerate(example.spans) if pools.get(s.slot)}
+            out.append((intent, substitute(example, choice)))
+    seen = Counter((span.slot, span.text) for _, example in out for span in example.spans)
+    for slot, spec in domain.slots.items():
+        hosts = [(intent, ex) for intent, ex in annotated if any(s.slot == slot for s in ex.spans)]
+        if not isinstance(spec, CategorySlot) or not hosts:
+            continue
+        for form in pools[slot]:
+            for _ in range(2 - seen[(slot, form)]):
+                intent, example = rng.choice(hosts)
+                index = next(i for i, s in enumerate(example.spans) if s.slot == slot)
+                out.append((intent, substitute(example, {index: form})))
+    return out
+
+
+def swap_values(utterances: list[TaggedUtterance], seed: int, copies: int) -> list[TaggedUtterance]:
+    """The utterances plus `copies` variants of each tagged one, with every slot value replaced by
+    another value of the same slot seen in the data (for datasets, which come without a domain)."""
+    values: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for utterance in utterances:
+        for slot, words in _runs(utterance):
+            values[slot].append(words)
+    rng = random.Random(seed)
+    out = list(utterances)
+    for utterance in utterances:
+        runs = _runs(utterance)
+        if not any(slot for slot, _ in runs):
+            continue
+        for _ in range(copies):
+            words: list[str] = []
+            tags: list[str] = []
+            for slot, run in runs:
+                chosen = rng.choice(values[slot]) if slot else run
+                words += chosen
+                tags += [OUTSIDE] * len(chosen) if not slot else [f"B-{slot}"] + [f"I-{slot}"] * (len(chosen) - 1)
+            out.append(TaggedUtterance(tuple(words), tuple(tags), utterance.intent))
+    return out
+
+
+def _runs(utterance: TaggedUtterance) -> list[tuple[str, tuple[str, ...]]]:
+    """The utterance as runs of words: (slot, words) for values, ("", words) for the rest."""
+    runs: list[tuple[str, list[str]]] = []
+    for word, tag in zip(utterance.words, utterance.tags):
+        slot = "" if tag == OUTSIDE else tag[2:]
+        if runs and runs[-1][0] == slot and not tag.startswith("B-"):
+            runs[-1][1].append(word)
+        else:
+            runs.append((slot, [word]))
+    return [(slot, tuple(words)) for slot, words in runs]
+
+
+def substitute(example: Example, replacements: dict[int, str]) -> Example:
+    """The example with the text of some spans replaced."""
+    parts, spans, position, shift = [], [], 0, 0
+    for index, span in enumerate(example.spans):
+        text = replacements.get(index, span.text)
+        parts += [example.text[position:span.start], text]
+        start = span.start + shift
+        spans.append(Span(start, start + len(text), span.slot, text, None))
+        shift += len(text) - len(span.text)
+        position = span.end
+    parts.append(example.text[position:])
+    return Example("".join(parts), tuple(spans))
+
+
+def _value_pool(spec: Any, language: str, rng: random.Random) -> list[str]:
+    """Surface forms to swap in for a slot's values."""
+    if isinstance(spec, CategorySlot):
+        return [form for canonical, synonyms in spec.values.items() for form in (canonical, *synonyms)]
+    if not language.startswith("en"):
+        return []
+    if isinstance(spec, IntegerSlot):
+        low = max(spec.min if spec.min is not None else 0, 0)
+        high = min(spec.max if spec.max is not None else 100, low + 200)
+        numbers = [rng.randint(low, high) for _ in range(12)]
+        return [str(n) for n in numbers] + [NUMBER_WORDS[n] for n in range(low, min(high, 20) + 1)]
+    if isinstance(spec, NumberSlot):
+        return ["20", "£50", "75.50", "1,000", "$300", "twenty", "three hundred", "45 pounds", "1200", "9.99"]
+    return {DateSlot: DATE_FORMS, TimeSlot: TIME_FORMS, PhoneSlot: PHONE_FORMS, EmailSlot: EMAIL_FORMS}.get(
+        type(spec), [])
+
+
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+                "twenty"]
+DATE_FORMS = ["today", "tomorrow", "tonight", "friday", "next friday", "this saturday", "sunday", "next week",
+              "the 3rd of may", "may 3rd", "december 12", "12/05", "the day after tomorrow", "monday the 7th",
+              "2026-12-01", "in two days", "wednesday"]
+TIME_FORMS = ["7pm", "7 pm", "19:30", "half past seven", "8 o'clock", "noon", "quarter to nine", "seven thirty",
+              "9:15 am", "midday", "6.30pm", "eight", "20:00", "lunchtime"]
+PHONE_FORMS = ["07700 900123", "+44 20 7946 0000", "555-0199", "0123 456 789", "(212) 555-0147", "+1 415 555 2671"]
+EMAIL_FORMS = ["ana@example.com", "j.smith@mail.co.uk", "kim.lee@example.org", "sam+news@example.net"]
+
+
+def read_jointbert(folder: Path, split: str) -> list[TaggedUtterance]:
+    """A split (train, dev, test) of a dataset in JointBERT's format: seq.in, seq.out, label."""
+    base = folder / split
+    lines = {name: (base / name).read_text(encoding="utf-8").splitlines() for name in ("seq.in", "seq.out", "label")}
+    if not len(lines["seq.in"]) == len(lines["seq.out"]) == len(lines["label"]):
+        raise ValueError(f"{base}: seq.in, seq.out and label have different numbers of lines")
+    utterances = []
+    for number, (words, tags, intent) in enumerate(zip(lines["seq.in"], lines["seq.out"], lines["label"]), 1):
+        words_, tags_ = words.split(), tags.split()
+        if len(words_) != len(tags_):
+            raise ValueError(f"{base}: line {number} has {len(words_)} words but {len(tags_)} tags")
+        utterances.append(TaggedUtterance(tuple(words_), tuple(tags_), intent.strip()))
+    return utterances
+
+
+def nlu_data_hash(domain: Domain) -> str:
+    """A hash of everything in a domain that training learns from."""
+    data = {
+        "language": domain.settings.language,
+        "intents": {name: spec.examples for name, spec in sorted(domain.intents.items())},
+        "slots": {name: spec.model_dump(mode="json") for name, spec in sorted(domain.slots.items())},
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

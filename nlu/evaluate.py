@@ -1,0 +1,91 @@
+"""NLU metrics: intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
+
+from nlu.data import TaggedUtterance
+from nlu.runtime import OnnxJointModel, Prediction
+
+
+def predict_all(model: OnnxJointModel, utterances: list[TaggedUtterance], batch_size: int = 64,
+                progress: Callable[[int], None] | None = None) -> list[Prediction]:
+    predictions: list[Prediction] = []
+    for begin in range(0, len(utterances), batch_size):
+        batch = utterances[begin:begin + batch_size]
+        predictions += model.predict([list(u.words) for u in batch])
+        if progress is not None:
+            progress(len(batch))
+    return predictions
+
+
+def score(utterances: list[TaggedUtterance], predictions: list[Prediction], intents: tuple[str, ...]) -> dict:
+    """All the figures, as plain data (percentages with two decimals)."""
+    predicted_intents = [intents[int(p.intent_scores.argmax())] for p in predictions]
+    gold_tags = [list(u.tags) for u in utterances]
+    predicted_tags = [p.tags for p in predictions]
+    intent_right = [u.intent == i for u, i in zip(utterances, predicted_intents)]
+    sentence_right = [ok and list(u.tags) == p for ok, u, p in zip(intent_right, utterances, predicted_tags)]
+    labels = sorted({u.intent for u in utterances} | set(predicted_intents))
+    confusion = Counter(zip((u.intent for u in utterances), predicted_intents))
+    slots = classification_report(gold_tags, predicted_tags, output_dict=True, zero_division=0)
+    return {
+        "utterances": len(utterances),
+        "intent_accuracy": _pct(sum(intent_right) / len(utterances)),
+        "slot_precision": _pct(precision_score(gold_tags, predicted_tags, zero_division=0)),
+        "slot_recall": _pct(recall_score(gold_tags, predicted_tags, zero_division=0)),
+        "slot_f1": _pct(f1_score(gold_tags, predicted_tags, zero_division=0)),
+        "sentence_accuracy": _pct(sum(sentence_right) / len(utterances)),
+        "per_intent": {label: _intent_scores(label, confusion) for label in labels},
+        "per_slot": {slot: {"precision": _pct(v["precision"]), "recall": _pct(v["recall"]),
+                            "f1": _pct(v["f1-score"]), "support": int(v["support"])}
+                     for slot, v in slots.items() if not slot.endswith(" avg")},
+        "confusion": {"labels": labels, "counts": [[confusion[(g, p)] for p in labels] for g in labels]},
+    }
+
+
+def _intent_scores(label: str, confusion: Counter) -> dict[str, Any]:
+    true_positive = confusion[(label, label)]
+    support = sum(n for (gold, _), n in confusion.items() if gold == label)
+    predicted = sum(n for (_, guess), n in confusion.items() if guess == label)
+    precision = true_positive / predicted if predicted else 0.0
+    recall = true_positive / support if support else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": _pct(precision), "recall": _pct(recall), "f1": _pct(f1), "support": support}
+
+
+def _pct(value: float) -> float:
+    return round(100 * value, 2)
+
+
+def confusion_png(metrics: dict, path: Path, title: str) -> None:
+    """Draw the intent confusion matrix (rows: true intent, columns: predicted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    labels, counts = metrics["confusion"]["labels"], metrics["confusion"]["counts"]
+    size = max(4.0, 0.45 * len(labels) + 2)
+    figure, axes = pyplot.subplots(figsize=(size, size))
+    image = axes.imshow(counts, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    axes.set_yticks(range(len(labels)), labels, fontsize=7)
+    axes.set_xlabel("predicted intent")
+    axes.set_ylabel("true intent")
+    axes.set_title(title, fontsize=9)
+    peak = max((max(row) for row in counts), default=0)
+    for row, values in enumerate(counts):
+        for column, value in enumerate(values):
+            if value:
+                axes.text(column, row, str(value), ha="center", va="center", fontsize=6,
+                          color="white" if value > peak / 2 else "black")
+    figure.colorbar(image, ax=axes, fraction=0.046)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    pyplot.close(figure)

@@ -1,0 +1,93 @@
+"""Free text to an Interpretation: clean, split, run the ONNX model, decode spans, normalise values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from domains.builtin import NLU_FALLBACK
+from domains.interpretation import EntitySpan, IntentScore, Interpretation
+from domains.schema import Domain
+from nlu.artifacts import latest_model
+from nlu.data import OUTSIDE, nlu_data_hash
+from nlu.entities import EntityNormaliser
+from nlu.runtime import OnnxJointModel, Prediction
+from nlu.text import Word, clean, split_words
+
+RANKED = 5
+
+
+class Understander:
+    """The NLU of one domain. Loaded once per process and shared by all its sessions."""
+
+    def __init__(self, domain: Domain, model: OnnxJointModel):
+        self.domain = domain
+        self.model = model
+        self.entities = EntityNormaliser(domain)
+        self.threshold = domain.settings.nlu.threshold
+        self.margin = domain.settings.nlu.ambiguity_margin
+        self.entities.warm_up()
+        self.model.predict([["hello"]])  # the first real parse then costs what every other one does
+
+    @classmethod
+    def for_domain(cls, domain: Domain, root: Path) -> Understander | None:
+        """The understander of the newest model trained on the domain's current data, if any."""
+        folder = latest_model(root, domain.name, nlu_data_hash(domain))
+        return None if folder is None else cls(domain, shared_model(folder))
+
+    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+        return self.parse_batch([text], now=now)[0]
+
+    def parse_batch(self, texts: list[str], *, now: dt.datetime) -> list[Interpretation]:
+        """Several utterances in one model call (the simulator and evaluation use this)."""
+        cleaned = [clean(text) for text in texts]
+        words = [split_words(text) for text in cleaned]
+        if not any(words):
+            return [self._nothing(text) for text in cleaned]
+        predictions = self.model.predict([[w.text for w in ws] or ["."] for ws in words])
+        return [self._interpret(text, ws, prediction, now) if ws else self._nothing(text)
+                for text, ws, prediction in zip(cleaned, words, predictions)]
+
+    def _nothing(self, text: str) -> Interpretation:
+        return Interpretation(intent=NLU_FALLBACK, confidence=0.0, text=text, source="nlu",
+                              warnings=["the text holds no words to understand"])
+
+    def _interpret(self, text: str, words: list[Word], prediction: Prediction, now: dt.datetime) -> Interpretation:
+        warnings = []
+        if prediction.cut_words:
+            warnings.append(f"only the first {len(words) - prediction.cut_words} words were understood "
+                            f"(the model reads {self.model.max_tokens} word pieces at most)")
+        intents = self.model.labels.intents
+        order = prediction.intent_scores.argsort()[::-1]
+        ranking = [IntentScore(name=intents[i], confidence=round(float(prediction.intent_scores[i]), 4))
+                   for i in order[:RANKED]]
+        best = ranking[0]
+        ambiguous = len(ranking) > 1 and best.confidence - ranking[1].confidence < self.margin
+        intent = best.name if best.confidence >= self.threshold else NLU_FALLBACK
+        found = self.entities.merge(_spans(words, prediction.tags, self.domain), text, words, now)
+        return Interpretation(
+            intent=intent, confidence=best.confidence, ranking=ranking, ambiguous=ambiguous and intent != NLU_FALLBACK,
+            entities={f.slot: f.value for f in found}, text=text, source="nlu", warnings=warnings,
+            spans=[EntitySpan(slot=f.slot, text=text[f.start:f.end], value=f.value, start=f.start, end=f.end,
+                              normalised=f.normalised, source=f.source) for f in found])
+
+
+def _spans(words: list[Word], tags: list[str], domain: Domain) -> list[tuple[str, int, int]]:
+    """Character spans (slot, start, end) of the B-/I- runs in a tag sequence."""
+    spans: list[tuple[str, int, int]] = []
+    for word, tag in zip(words, tags):
+        if tag == OUTSIDE or tag[2:] not in domain.slots:
+            continue
+        slot = tag[2:]
+        if tag.startswith("I-") and spans and spans[-1][0] == slot:
+            spans[-1] = (slot, spans[-1][1], word.end)
+        else:
+            spans.append((slot, word.start, word.end))
+    return spans
+
+
+@cache
+def shared_model(folder: Path) -> OnnxJointModel:
+    """One loaded model per folder and process."""
+    return OnnxJointModel(folder)

@@ -1,0 +1,49 @@
+"""Rule-hybrid guards: business rules before the policy (input) and on what it proposes (action)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dm.events import GuardFired
+from dm.tracker import Tracker
+from domains.schema import Domain
+from domains.schema.actions import SetIntent
+from policies.decision import labels
+
+
+class Guards:
+    def __init__(self, domain: Domain):
+        self.input = [guard for guard in domain.guards if guard.stage == "input"]
+        self.action = [guard for guard in domain.guards if guard.stage == "action"]
+
+    def review_input(self, tracker: Tracker) -> tuple[list[Any], bool]:
+        """Actions the input guards add, and whether one vetoed the policy for this turn.
+
+        `set_intent` takes effect at once, so later guards and the policy see the new intent.
+        """
+        items: list[Any] = []
+        for guard in self.input:
+            if not tracker.holds(guard.when):
+                continue
+            items.append(GuardFired(guard=guard.name, stage="input", vetoed=guard.veto))
+            for action in guard.actions:
+                if isinstance(action, SetIntent) and tracker.turn.interpretation is not None:
+                    tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": action.set_intent}))
+                else:
+                    items.append(action)
+            if guard.veto:
+                return items, True
+        return items, False
+
+    def review_actions(self, tracker: Tracker, items: list[Any]) -> tuple[list[Any], bool]:
+        """The batch after the action guards, and whether one vetoed it (its actions replace the batch)."""
+        if not self.action or not items:
+            return items, False
+        proposed = labels(items)
+        added: list[Any] = []
+        for guard in self.action:
+            if tracker.holds(guard.when, actions=proposed):
+                if guard.veto:
+                    return [GuardFired(guard=guard.name, stage="action", vetoed=True), *guard.actions], True
+                added += [GuardFired(guard=guard.name, stage="action", vetoed=False), *guard.actions]
+        return items + added, False

@@ -1,0 +1,96 @@
+"""Shared helpers: small domains written inline, and engines on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dialogue.engine import Engine
+from domains import Domain, load_domain
+
+NOW = dt.datetime(2026, 11, 25, 10, 0)  # a Wednesday
+
+
+@pytest.fixture
+def write_domain(tmp_path: Path):
+    """Write YAML (dedented) to a file and return its path."""
+
+    def write(text: str, name: str = "domain.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def domain_from(write_domain):
+    def load(text: str) -> Domain:
+        return load_domain(write_domain(text))
+
+    return load
+
+
+class Conversation:
+    """An engine and one session, for stepping through turns in a test."""
+
+    def __init__(self, engine: Engine, session: str = "s1", user: str = "u1", channel: str = "text"):
+        self.engine, self.session, self.user, self.channel = engine, session, user, channel
+
+    def say(self, text: str, **options):
+        return self.engine.handle(self.session, text, user_id=self.user, channel=self.channel, now=NOW, **options)
+
+    def send(self, user_input):
+        return self.engine.handle(self.session, user_input, user_id=self.user, channel=self.channel, now=NOW)
+
+
+@pytest.fixture
+def conversation(domain_from):
+    def start(text: str, **options) -> Conversation:
+        return Conversation(Engine(domain_from(text)), **options)
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory) -> Path:
+    from transformers import BertConfig, BertModel
+
+    from nlu.model import encoder_folder
+
+    folder = tmp_path_factory.mktemp("tiny-encoder")
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=160)
+    BertModel(config).save_pretrained(folder)
+    shutil.copyfile(encoder_folder(None) / "tokenizer.json", folder / "tokenizer.json")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tiny_encoder):
+    from nlu.train import TrainConfig
+
+    return TrainConfig(encoder=str(tiny_encoder), epochs=1, max_steps=25, learning_rate=1e-3)
+
+
+@pytest.fixture(scope="session")
+def bundled_models(tmp_path_factory) -> Path:
+    """The bundled domains trained with the default settings (the real encoder), as `dialogue train` does.
+
+    Set DIALOGUE_TEST_MODELS to a folder to keep the models between runs; unchanged domains
+    are then not trained again.
+    """
+    import os
+
+    from domains import bundled_domains, load_domain
+    from nlu.train import TrainConfig
+    from nlu.training import train_domain
+
+    root = Path(os.environ.get("DIALOGUE_TEST_MODELS") or tmp_path_factory.mktemp("bundled-models"))
+    for path in bundled_domains():
+        train_domain(load_domain(path), root, TrainConfig())
+    return root

@@ -1,0 +1,96 @@
+"""The `dialogue` command line, run in process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dialogue.cli import app
+from domains.jsonschema import domain_schema
+
+runner = CliRunner()
+
+
+def test_validate_ok_and_errors(write_domain) -> None:
+    ok = runner.invoke(app, ["validate", "domains/restaurant.yaml"])
+    assert ok.exit_code == 0 and "0 error(s)" in ok.output
+    every = runner.invoke(app, ["validate", *map(str, sorted(Path("domains").glob("*.yaml")))])
+    assert every.exit_code == 0 and "3 domain(s) checked: 0 error(s)" in every.output
+    bad = write_domain("version: 1\nname: x\ntasks:\n  t: {policy: frame, triggers: [nope]}\n")
+    result = runner.invoke(app, ["validate", str(bad), "domains/restaurant.yaml"])
+    assert result.exit_code == 1
+    assert f"{bad}:4:" in result.output and "unknown intent 'nope'" in result.output
+
+
+def test_validate_json(write_domain) -> None:
+    bad = write_domain("version: 1\nname: x\nslots: {a: {type: nope}}\n")
+    result = runner.invoke(app, ["validate", "--json", str(bad)])
+    payload = json.loads(result.output)
+    assert result.exit_code == 1 and payload["valid"] is False
+    assert payload["problems"][0]["line"] == 3
+
+
+def test_schema(tmp_path) -> None:
+    assert json.loads(runner.invoke(app, ["schema"]).output) == domain_schema()
+    target = tmp_path / "s.json"
+    assert runner.invoke(app, ["schema", "-o", str(target)]).exit_code == 0
+    assert json.loads(target.read_text()) == domain_schema()
+
+
+def test_test_command(write_domain) -> None:
+    ok = runner.invoke(app, ["test", "restaurant", "--name", "volunteer"])
+    assert ok.exit_code == 0 and "1 passed, 0 failed" in ok.output
+    path = write_domain("version: 1\nname: x\nresponses: {}\ntests:\n  - name: t\n    steps:\n"
+                        "      - user: /greet\n        bot: goodbye\n")
+    failed = runner.invoke(app, ["test", str(path)])
+    assert failed.exit_code == 1
+    assert "FAIL" in failed.output and "goodbye" in failed.output and "greet" in failed.output
+    as_json = json.loads(runner.invoke(app, ["test", str(path), "--json"]).output)
+    assert as_json["failed"] == 1
+
+
+def test_test_command_on_a_broken_domain_prints_problems(write_domain) -> None:
+    path = write_domain("version: 2\nname: x\n")
+    result = runner.invoke(app, ["test", str(path)])
+    assert result.exit_code == 1 and ":1:" in result.output
+
+
+def test_chat_reads_a_script() -> None:
+    script = '/book_table\n/inform{"cuisine": "sushi"}\nhello\n:dtmf 12x\n:bogus\n\n:quit\n'
+    result = runner.invoke(app, ["chat", "restaurant"], input=script)
+    assert result.exit_code == 0
+    out = result.output
+    assert "Which of our restaurants" in out
+    assert "cuisine='japanese'" in out and "asking party_size" in out
+    assert "dialogue train restaurant" in out
+    assert "digits:" in out and "unknown command ':bogus'" in out
+    assert "didn't catch anything" in out
+
+
+def test_bench_policy_json() -> None:
+    result = runner.invoke(app, ["bench", "policy", "restaurant", "--rounds", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    (report,) = payload["domains"]
+    assert report["domain"] == "restaurant" and report["turns"] > 50
+    assert 0 < report["p50_ms"] <= report["p99_ms"]
+    assert payload["all"]["turns"] == report["turns"]
+    assert payload["baseline"]["turns"] == 40 and report["ratio_to_baseline"] > 0
+
+
+def test_errors_escaping_a_command_are_a_message_not_a_traceback(monkeypatch, capsys) -> None:
+    import pytest
+
+    from dialogue import cli
+
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "app", explode)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err

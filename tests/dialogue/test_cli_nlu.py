@@ -1,0 +1,104 @@
+"""`dialogue train`, `parse` and `nlu-eval` on the tiny encoder (quick, real files end to end)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dialogue.cli import app
+
+runner = CliRunner()
+LINES = [("play some jazz music", "O O B-genre O", "PlayMusic"),
+         ("what is the weather in paris", "O O O O O B-city", "GetWeather"),
+         ("play the beatles", "O B-artist I-artist", "PlayMusic"),
+         ("will it rain tomorrow in rome", "O O O B-timeRange O B-city", "GetWeather")]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("dataset")
+    for split in ("train", "dev", "test"):
+        (folder / split).mkdir()
+        rows = LINES * (5 if split == "train" else 1)
+        for name, column in (("seq.in", 0), ("seq.out", 1), ("label", 2)):
+            (folder / split / name).write_text("".join(row[column] + "\n" for row in rows))
+    return folder
+
+
+def invoke(*args: str) -> object:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_train_parse_and_evaluate_a_domain(tiny_encoder, tmp_path) -> None:
+    models = str(tmp_path / "models")
+    common = ["--models", models]
+    trained = json.loads(invoke("train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "3",
+                                "--json", *common).output)
+    assert not trained["reused"] and set(trained["metrics"]) == {"fp32", "int8"}
+    again = json.loads(invoke("train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "3",
+                              "--json", *common).output)
+    assert again["reused"] and again["model"] == trained["model"]
+    parsed = json.loads(invoke("parse", "restaurant", "a table for four tomorrow at 7pm, sushi", "--now",
+                               "2026-11-25T10:00", "--json", *common).output)
+    assert parsed["source"] == "nlu" and len(parsed["ranking"]) == 5
+    assert parsed["entities"] == {span["slot"]: span["value"] for span in parsed["spans"]}
+    text = invoke("parse", "restaurant", "hello", *common).output
+    assert "intent:" in text and "ranking:" in text
+    png = tmp_path / "confusion.png"
+    evaluated = json.loads(invoke("nlu-eval", "restaurant", "--json", "--confusion", str(png), *common).output)
+    assert evaluated["utterances"] == trained["counts"]["held_out"]
+    assert png.stat().st_size > 1000
+    assert "per intent" in invoke("nlu-eval", "restaurant", "--fp32", *common).output
+
+
+def test_train_and_evaluate_a_dataset(tiny_encoder, dataset, tmp_path) -> None:
+    model = tmp_path / "model"
+    invoke("train", "--dataset", str(dataset), "--output", str(model), "--encoder", str(tiny_encoder),
+           "--max-steps", "2")
+    assert (model / "model.pt").exists() and (model / "model.int8.onnx").exists()
+    metrics = json.loads(invoke("nlu-eval", "--dataset", str(dataset), "--model", str(model), "--json").output)
+    assert metrics["utterances"] == 4
+    assert set(metrics["per_intent"]) <= {"PlayMusic", "GetWeather"}
+    assert {"genre", "city", "artist", "timeRange"} >= set(metrics["per_slot"])
+
+
+def test_helpful_errors(tmp_path) -> None:
+    missing = runner.invoke(app, ["parse", "restaurant", "hi", "--models", str(tmp_path)])
+    assert missing.exit_code == 1 and "dialogue train restaurant" in missing.output
+    both = runner.invoke(app, ["train"])
+    assert both.exit_code == 2 and "give a domain" in both.output
+    no_output = runner.invoke(app, ["train", "--dataset", str(tmp_path)])
+    assert no_output.exit_code == 2 and "--output" in no_output.output
+
+
+def test_bench_nlu_runs_every_variant(tiny_encoder, dataset, tmp_path) -> None:
+    six, three = tmp_path / "six", tmp_path / "three"
+    invoke("train", "--dataset", str(dataset), "--output", str(six), "--encoder", str(tiny_encoder), "--max-steps", "1")
+    invoke("train", "--dataset", str(dataset), "--output", str(three), "--encoder", str(tiny_encoder),
+           "--max-steps", "1", "--layers", "1")
+    report = json.loads(invoke("bench", "nlu", "--model6", str(six), "--model3", str(three), "--dataset",
+                               str(dataset), "--models", str(tmp_path / "none"), "--json").output)
+    assert [v["model"] for v in report["variants"]] == [
+        "pytorch eager, 6 layers", "onnx fp32, 6 layers", "onnx int8, 6 layers", "onnx fp32, 3 layers",
+        "onnx int8, 3 layers"]
+    assert all(v["p50_ms"] > 0 and v["per_second_batch_32"] > 0 for v in report["variants"])
+    assert report["variants"][0]["speedup_p50_vs_eager"] == 1.0
+    assert report["load_to_first_parse_s"] > 0 and report["cli_cold_start_s"] is None
+
+
+def test_distillation_from_a_teacher(tiny_encoder, dataset, tmp_path) -> None:
+    teacher, student = tmp_path / "teacher", tmp_path / "student"
+    invoke("train", "--dataset", str(dataset), "--output", str(teacher), "--encoder", str(tiny_encoder),
+           "--max-steps", "2")
+    invoke("train", "--dataset", str(dataset), "--output", str(student), "--encoder", str(tiny_encoder),
+           "--max-steps", "2", "--layers", "1", "--teacher", str(teacher))
+    manifest = json.loads((student / "manifest.json").read_text())
+    assert manifest["settings"]["teacher"] == str(teacher) and manifest["settings"]["layers"] == 1
+    wrong = runner.invoke(app, ["train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "1",
+                                "--models", str(tmp_path / "m"), "--teacher", str(teacher)])
+    assert wrong.exit_code != 0 and "trained on other intents or slots" in wrong.output

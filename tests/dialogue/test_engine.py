@@ -1,0 +1,138 @@
+"""The engine end to end: steps, latency breakdown, and bad input that never becomes a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from dialogue.engine import Engine
+from dialogue.turns import InputError, UserInput
+from domains import load_domain
+from domains.interpretation import Interpretation
+
+STEPS = {"load", "nlu", "guards", "policy", "nlg", "store", "total"}
+
+
+class KeywordNlu:
+    """A stand-in understander for unit tests of the engine (the real one is the ONNX model)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+        self.seen.append(text)
+        intent = "book_table" if "book" in text else "out_of_scope"
+        return Interpretation(intent=intent, text=text, confidence=0.9, source="nlu")
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain("restaurant")
+
+
+@pytest.fixture
+def engine(domain) -> Engine:
+    return Engine(domain)
+
+
+def test_a_turn_reports_every_step(engine: Engine) -> None:
+    result = engine.handle("s", "/book_table")
+    assert set(result.latency_ms) == STEPS
+    assert all(v >= 0 for v in result.latency_ms.values())
+    assert result.latency_ms["total"] >= max(v for k, v in result.latency_ms.items() if k != "total")
+    assert result.turn == 1 and result.state.active_task == "book_table"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_text_is_silence(engine: Engine, text: str) -> None:
+    engine.handle("s", "/book_table")
+    assert engine.handle("s", text).responses == ["no_input", "ask_cuisine"]
+
+
+def test_free_text_without_a_model_says_how_to_train(engine: Engine) -> None:
+    with pytest.raises(InputError) as caught:
+        engine.handle("s", "x" * 1_000_000)
+    assert caught.value.field == "text"
+    assert "dialogue train restaurant" in str(caught.value)
+    assert engine.store.load("restaurant", "s") is None
+
+
+def test_huge_text_is_cut_with_a_warning(domain) -> None:
+    nlu = KeywordNlu()
+    engine = Engine(domain, nlu=nlu)
+    result = engine.handle("s", "book " + "\x00\u202e✓" * 400_000)
+    assert len(nlu.seen[0]) == domain.settings.max_input_chars
+    assert result.responses == ["ask_cuisine"]
+    assert any("was cut to 2,000" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(("raw", "field"), [
+    ("/no_such_intent", "intent"),
+    ('/book_table{"colour": "red"}', "entities"),
+    ("/book_table{", "text"),
+    ('/book_table{"a": [1, 2}', "text"),
+    ("/book_table[1]", "intent"),
+    ("/", "text"),
+])
+def test_malformed_structured_input_is_refused_and_changes_nothing(engine: Engine, raw: str, field: str) -> None:
+    engine.handle("s", "/book_table")
+    with pytest.raises(InputError) as caught:
+        engine.handle("s", raw)
+    assert caught.value.field == field
+    assert engine.store.load("restaurant", "s").turn == 1
+
+
+def test_a_huge_slot_value_gets_a_defined_reply(engine: Engine) -> None:
+    engine.handle("s", "/book_table")
+    result = engine.handle("s", UserInput(intent="inform", entities={"cuisine": "x" * 1_000_000}))
+    assert result.responses == ["invalid_value", "ask_cuisine"]
+
+
+@pytest.mark.parametrize(("user_input", "field"), [
+    (UserInput(event="dtmf", digits="12a"), "digits"),
+    (UserInput(event="dtmf", digits="1" * 33), "digits"),
+])
+def test_bad_digits(engine: Engine, user_input: UserInput, field: str) -> None:
+    with pytest.raises(InputError) as caught:
+        engine.handle("s", user_input)
+    assert caught.value.field == field
+
+
+def test_unknown_events_and_shapes_are_refused_by_the_input_model() -> None:
+    with pytest.raises(ValidationError, match="event"):
+        UserInput(event="explode")
+    with pytest.raises(ValidationError, match="exactly one"):
+        UserInput(text="a", intent="b")
+    with pytest.raises(ValidationError, match="digits"):
+        UserInput(event="dtmf")
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [({"channel": "fax"}, "channel"), ({"session": ""}, "session_id"),
+                                               ({"session": "s" * 201}, "session_id")])
+def test_bad_channel_or_session(engine: Engine, kwargs: dict, field: str) -> None:
+    session = kwargs.pop("session", "s")
+    with pytest.raises(InputError) as caught:
+        engine.handle(session, "/greet", **kwargs)
+    assert caught.value.field == field
+
+
+def test_unknown_digits_are_a_no_match(engine: Engine) -> None:
+    engine.handle("s", "/book_table")
+    assert engine.handle("s", UserInput(event="dtmf", digits="#")).responses == ["fallback", "ask_cuisine"]
+
+
+def test_sessions_and_users_are_separate(engine: Engine) -> None:
+    engine.handle("a", '/book_table{"cuisine": "italian"}', user_id="u1")
+    other = engine.handle("b", "/book_table", user_id="u2")
+    assert other.state.slots == {}
+
+
+def test_naive_and_aware_clocks(engine: Engine) -> None:
+    engine.handle("s", '/book_table{"cuisine": "italian", "party_size": 2}', now=dt.datetime(2026, 11, 25, 23, 30))
+    today = engine.handle("s", '/inform{"date": "2026-11-25"}', now=dt.datetime(2026, 11, 25, 23, 30))
+    assert today.responses == ["ask_time"]
+    utc_next_day = dt.datetime(2026, 11, 26, 0, 30, tzinfo=dt.UTC)  # 00:30 in London too
+    engine.handle("t", '/book_table{"cuisine": "italian", "party_size": 2}', now=utc_next_day)
+    assert engine.handle("t", '/inform{"date": "2026-11-25"}', now=utc_next_day).responses[0] == "date_unavailable"

@@ -1,0 +1,55 @@
+"""Domain tables on a real SQLite database through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import pytest
+
+from dm.tables import DomainTables, TableError
+from domains.schema import Domain
+
+
+@pytest.fixture
+def tables() -> DomainTables:
+    domain = Domain.model_validate({
+        "version": 1, "name": "t",
+        "memory": {"tables": {"notes": {
+            "columns": {"text": "text", "n": "integer", "x": "number", "ok": "boolean", "day": "date", "at": "time"},
+            "seed": [{"text": "seeded", "n": 1}]}}},
+    })
+    return DomainTables(domain)
+
+
+def test_seed_rows(tables: DomainTables) -> None:
+    assert tables.select("notes", {}) == [
+        {"id": 1, "text": "seeded", "n": 1, "x": None, "ok": None, "day": None, "at": None}]
+
+
+def test_insert_select_update_delete(tables: DomainTables) -> None:
+    row_id = tables.insert("notes", {"text": "b", "n": "2", "x": 2.5, "ok": "true", "day": "2026-05-03",
+                                     "at": "19:30"})
+    assert row_id == 2
+    (row,) = tables.select("notes", {"n": 2})
+    assert row == {"id": 2, "text": "b", "n": 2, "x": 2.5, "ok": True, "day": "2026-05-03", "at": "19:30"}
+    assert tables.update("notes", {"id": 2}, {"text": "c"}) == 1
+    assert tables.select("notes", {"text": "c"})[0]["id"] == 2
+    assert [r["id"] for r in tables.select("notes", {}, order_by="id", descending=True, limit=1)] == [2]
+    assert tables.delete("notes", {"n": 1}) == 1
+    assert tables.count("notes") == 1
+
+
+@pytest.mark.parametrize("value", ["'; DROP TABLE t__notes; --", "Robert'); DELETE FROM t__notes;--",
+                                   "名前 ✓ ñ", "x" * 100_000, "%_\\", '"quoted"'])
+def test_values_are_parameters_and_come_back_unchanged(tables: DomainTables, value: str) -> None:
+    row_id = tables.insert("notes", {"text": value})
+    assert tables.select("notes", {"text": value})[0]["id"] == row_id
+    assert tables.count("notes") == 2
+
+
+def test_null_where_matches_null(tables: DomainTables) -> None:
+    assert len(tables.select("notes", {"x": None})) == 1
+
+
+@pytest.mark.parametrize(("column", "value"), [("n", "four"), ("day", "tomorrow"), ("ok", "maybe")])
+def test_wrong_types_are_clear_errors(tables: DomainTables, column: str, value: str) -> None:
+    with pytest.raises(TableError, match=f"notes.{column}"):
+        tables.insert("notes", {column: value})

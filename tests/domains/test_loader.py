@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import pytest
+
+from domains import DomainError, bundled_domains, check_domain, load_domain
+from domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES
+
+BASE = """\
+version: 1
+name: shop
+slots:
+  size: {type: category, values: {small: [tiny], large: [big, grande]}}
+  count: {type: integer, min: 1, max: 9}
+intents:
+  order: ["I want [2](count) [big](size) ones", "order please"]
+tasks:
+  order:
+    policy: frame
+    triggers: [order]
+    slots:
+      - slot: size
+      - slot: count
+        validate: value < 5
+    on_complete: [respond: done]
+responses:
+  ask_size: Which size?
+  ask_count: How many?
+  done: "Done: {{ slots.count }} {{ slots.size }}"
+"""
+
+
+@pytest.fixture
+def problems(write_domain):
+    def check(text: str, **replace: str) -> list:
+        for old, new in replace.items():
+            assert old in text
+            text = text.replace(old, new)
+        return check_domain(write_domain(text))
+
+    return check
+
+
+def only(found: list) -> object:
+    errors = [p for p in found if p.severity == "error"]
+    assert len(errors) == 1, [str(p) for p in found]
+    return errors[0]
+
+
+def test_a_valid_domain_has_no_problems(problems) -> None:
+    assert problems(BASE) == []
+
+
+def test_built_ins_are_added_and_extended(domain_from) -> None:
+    domain = domain_from(BASE.replace('  order: ["I want', '  greet: [ahoy]\n  order: ["I want'))
+    assert set(BUILTIN_INTENTS) <= set(domain.intents)
+    assert domain.intents["greet"].examples[-1] == "ahoy"
+    assert len(domain.intents["greet"].examples) == len(BUILTIN_INTENTS["greet"]) + 1
+    assert set(BUILTIN_RESPONSES) <= set(domain.responses)
+
+
+def test_response_override_replaces_the_default(domain_from) -> None:
+    domain = domain_from(BASE + "  greet: Ahoy!\n")
+    assert [v.text for v in domain.responses["greet"]] == ["Ahoy!"]
+
+
+def test_unknown_key_gets_its_position_and_a_suggestion(problems) -> None:
+    problem = only(problems(BASE, **{"        validate: value < 5": "        validat: value < 5"}))
+    assert (problem.line, problem.column) == (15, 9)
+    assert problem.message == "unknown key 'validat'"
+    assert "validate" in problem.hint
+
+
+def test_missing_required_key(problems) -> None:
+    problem = only(problems(BASE, **{"version: 1\n": ""}))
+    assert "missing required key 'version'" in problem.message
+
+
+def test_unknown_slot_type(problems) -> None:
+    problem = only(problems(BASE, **{"{type: integer, min: 1, max: 9}": "{type: integr}"}))
+    assert problem.line == 5
+    assert "integr" in problem.message and "integer" in problem.hint
+
+
+def test_unknown_action(problems) -> None:
+    problem = only(problems(BASE, **{"[respond: done]": "[respnd: done]"}))
+    assert problem.message == "unknown action 'respnd'"
+    assert "respond" in problem.hint
+
+
+def test_action_with_two_keys(problems) -> None:
+    problem = only(problems(BASE, **{"[respond: done]": "[{respond: done, end: true}]"}))
+    assert "exactly one key" in problem.message
+
+
+def test_bad_name(problems) -> None:
+    problem = only(problems(BASE, **{"  count: {type": "  Count: {type"}))
+    assert problem.message == "'Count' is not a valid name"
+
+
+def test_several_problems_at_once(problems) -> None:
+    found = problems(BASE, **{"      - slot: size\n": "      - slot: colour\n", "[respond: done]": "[respond: donee]",
+                              "value < 5": "value <"})
+    messages = " | ".join(p.message for p in found)
+    assert "unknown slot 'colour'" in messages
+    assert "unknown response 'donee'" in messages
+    assert "does not compile" in messages
+    assert all(p.line > 1 for p in found)
+
+
+def test_unknown_names_in_conditions_and_templates(problems) -> None:
+    found = problems(BASE, **{"value < 5": "value < slots.cont", "{{ slots.count }}": "{{ slotz.count }}"})
+    messages = [p.message for p in found]
+    assert "unknown slot 'cont' in condition (slots.cont)" in messages
+    assert "unknown name 'slotz' in template" in messages
+
+
+def test_undeclared_annotation_slot_and_category_values(problems) -> None:
+    found = problems(BASE, **{'"order please"': '"[red](colour)", "[huge](size)", "[x](size:medium)"'})
+    messages = [p.message for p in found]
+    assert "unknown slot 'colour'" in messages
+    assert "'huge' is neither a value nor a synonym of category 'size'" in messages
+    assert "'medium' is not a value of category 'size'" in messages
+    assert {p.line for p in found} == {7}
+
+
+def test_synonym_annotation_is_accepted(problems) -> None:
+    assert problems(BASE, **{'"order please"': '"a [grande](size:large) one", "[GRANDE](size)"'}) == []
+
+
+def test_unreachable_fsm_state(problems) -> None:
+    text = (BASE + "  menu_prompt: Menu\n").replace("tasks:\n", """tasks:
+  menu:
+    policy: fsm
+    initial: start
+    states:
+      start:
+        prompt: menu_prompt
+        transitions: [{intent: order, to: middle}]
+      middle: {final: true}
+      island: {prompt: menu_prompt}
+""")
+    problem = only(problems(text))
+    assert problem.message == "state 'island' cannot be reached from 'start'"
+
+
+def test_unknown_references_of_every_kind(problems) -> None:
+    text = BASE.replace("    on_complete: [respond: done]", """    on_complete:
+      - start_task: nope
+      - set_variable: {mood: 1}
+      - insert: {table: missing, values: {a: 1}}
+    triggers: [ordr]""").replace("    triggers: [order]\n", "")
+    messages = [p.message for p in problems(text)]
+    assert "unknown task 'nope'" in messages
+    assert "unknown user variable 'mood'" in messages
+    assert "unknown table 'missing'" in messages
+    assert "unknown intent 'ordr'" in messages
+
+
+def test_missing_prompt_response(problems) -> None:
+    problem = only(problems(BASE, **{"  ask_count: How many?\n": ""}))
+    assert "no response 'ask_count'" in problem.message
+    assert problem.line == 14
+
+
+def test_control_intents_cannot_trigger(problems) -> None:
+    problem = only(problems(BASE, **{"triggers: [order]": "triggers: [order, cancel]"}))
+    assert "cannot trigger" in problem.message
+
+
+def test_warnings_do_not_stop_loading(write_domain) -> None:
+    path = write_domain(BASE.replace('  order: ["I', '  empty: []\n  order: ["I'))
+    (warning,) = check_domain(path)
+    assert warning.severity == "warning" and "no examples" in warning.message
+    assert load_domain(path).name == "shop"
+
+
+def test_load_raises_with_all_errors(write_domain) -> None:
+    path = write_domain(BASE.replace("[respond: done]", "[respond: a, respond_x: b]"))
+    with pytest.raises(DomainError) as caught:
+        load_domain(path)
+    assert str(path) in str(caught.value)
+
+
+def test_sibling_tests_file_is_loaded_and_checked(write_domain) -> None:
+    path = write_domain(BASE)
+    write_domain("tests:\n  - name: t\n    steps:\n      - user: /order\n        bot: [ask_sise]\n",
+                 name="domain.tests.yaml")
+    (problem,) = check_domain(path)
+    assert problem.file.endswith("domain.tests.yaml")
+    assert (problem.line, problem.message) == (5, "unknown response 'ask_sise'")
+    write_domain("tests:\n  - name: t\n    steps:\n      - user: /order\n        bot: [ask_size]\n",
+                 name="domain.tests.yaml")
+    assert [t.name for t in load_domain(path).tests] == ["t"]
+
+
+def test_top_level_must_be_a_mapping(write_domain) -> None:
+    (problem,) = check_domain(write_domain("- just\n- a list\n"))
+    assert "mapping" in problem.message
+
+
+@pytest.mark.parametrize("path", bundled_domains(), ids=lambda p: p.stem)
+def test_bundled_domains_have_no_problems(path) -> None:
+    assert [str(p) for p in check_domain(path)] == []
+
+
+def test_bundled_domain_by_name() -> None:
+    assert load_domain("restaurant").name == "restaurant"

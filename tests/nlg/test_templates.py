@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from dm.tracker import PendingResponse
+from domains.schema import Domain
+from nlg.templates import TemplateRenderer
+
+
+@pytest.fixture
+def renderer() -> TemplateRenderer:
+    return TemplateRenderer(Domain.model_validate({"version": 1, "name": "n", "responses": {
+        "many": ["one", "two", "three", "four"],
+        "cond": [{"text": "vip", "when": "user.vip"}, {"text": "plain", "when": "not user.vip"}],
+        "voice": [{"text": "Hi {{ name }} & co", "suggestions": ["a", {"title": "B", "payload": "/b"}]}],
+        "ssml": [{"text": "Hi", "voice": "Hi <break time='1s'/> there"}],
+        "broken": [{"text": "{{ 1 / 0 }}"}],
+        "never": [{"text": "x", "when": "false"}],
+    }}))
+
+
+def render(renderer, name, context=None, channel="text", seed="s:1"):
+    warnings: list[str] = []
+    message = renderer.render(PendingResponse(name, context or {}), channel=channel, seed=seed, warnings=warnings)
+    return message, warnings
+
+
+def test_variation_choice_is_seeded_and_repeatable(renderer) -> None:
+    texts = {render(renderer, "many", seed=f"s:{turn}")[0].text for turn in range(40)}
+    assert texts == {"one", "two", "three", "four"}
+    assert render(renderer, "many", seed="s:7")[0].text == render(renderer, "many", seed="s:7")[0].text
+
+
+def test_conditions_pick_variations(renderer) -> None:
+    assert render(renderer, "cond", {"user": {"vip": True}})[0].text == "vip"
+    assert render(renderer, "cond", {"user": {"vip": False}})[0].text == "plain"
+
+
+def test_voice_gets_escaped_ssml_and_suggestions_pass_through(renderer) -> None:
+    message, _ = render(renderer, "voice", {"name": "Ann"}, channel="voice")
+    assert message.text == "Hi Ann & co"
+    assert message.ssml == "<speak>Hi Ann &amp; co</speak>"
+    assert [(s.title, s.payload) for s in message.suggestions] == [("a", None), ("B", "/b")]
+    assert render(renderer, "voice", {"name": "Ann"})[0].ssml is None
+
+
+def test_voice_variant_is_ssml(renderer) -> None:
+    assert render(renderer, "ssml", channel="voice")[0].ssml == "<speak>Hi <break time='1s'/> there</speak>"
+
+
+def test_a_failing_template_is_reported_not_raised(renderer) -> None:
+    message, warnings = render(renderer, "broken")
+    assert message is None and "ZeroDivisionError" in warnings[0]
+    message, warnings = render(renderer, "never")
+    assert message is None and "no variation" in warnings[0]

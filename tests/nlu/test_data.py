@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from domains.annotations import parse_example
+from nlu.data import (
+    Labels,
+    augment,
+    domain_examples,
+    nlu_data_hash,
+    read_jointbert,
+    split_holdout,
+    substitute,
+    tag_example,
+)
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def test_tag_example_bio() -> None:
+    tagged = tag_example("book", parse_example("table for [4](n) at [dim sum](c:cantonese)'s place"))
+    assert tagged.words == ("table", "for", "4", "at", "dim", "sum", "'", "s", "place")
+    assert tagged.tags == ("O", "O", "B-n", "O", "B-c", "I-c", "O", "O", "O")
+
+
+def test_adjacent_spans_of_one_slot_stay_apart() -> None:
+    tagged = tag_example("x", parse_example("[red](c) [blue](c)"))
+    assert tagged.tags == ("B-c", "B-c")
+
+
+def test_substitute_moves_the_spans() -> None:
+    example = parse_example("for [4](n) at [noon](t) ok")
+    changed = substitute(example, {0: "twenty two"})
+    assert changed.text == "for twenty two at noon ok"
+    assert [changed.text[s.start:s.end] for s in changed.spans] == ["twenty two", "noon"]
+
+
+def test_augmentation_covers_every_category_form(restaurant) -> None:
+    items = domain_examples(restaurant)
+    augmented = augment(items, restaurant, seed=1)
+    annotated = sum(1 for _, example in items if example.spans)
+    assert len(augmented) >= len(items) + 3 * annotated
+    seen = Counter(span.text for _, example in augmented for span in example.spans if span.slot == "cuisine")
+    forms = [f for canonical, synonyms in restaurant.slots["cuisine"].values.items() for f in (canonical, *synonyms)]
+    assert all(seen[form] >= 2 for form in forms), [f for f in forms if seen[f] < 2]
+    assert augment(items, restaurant, seed=1) == augmented
+
+
+def test_text_slots_swap_among_their_annotated_values(restaurant) -> None:
+    items = domain_examples(restaurant)
+    annotated = {span.text for _, example in items for span in example.spans if span.slot == "name"}
+    augmented = augment(items, restaurant, seed=1)
+    names = Counter(span.text for _, example in augmented for span in example.spans if span.slot == "name")
+    assert len(annotated) >= 2
+    assert set(names) == annotated
+    assert sum(names.values()) >= 4 * len(annotated), "each example with a name is copied with other names"
+
+
+def test_holdout_is_stratified_and_repeatable(restaurant) -> None:
+    items = domain_examples(restaurant)
+    train, held = split_holdout(items, 0.2, seed=3)
+    assert len(train) + len(held) == len(items)
+    assert {intent for intent, _ in held} == {intent for intent, _ in items}
+    assert split_holdout(items, 0.2, seed=3) == (train, held)
+
+
+def test_data_hash_follows_the_examples(restaurant) -> None:
+    changed = restaurant.model_copy(deep=True)
+    changed.intents["book_table"].examples.append("one more way to book")
+    assert nlu_data_hash(restaurant) == nlu_data_hash(restaurant.model_copy(deep=True))
+    assert nlu_data_hash(changed) != nlu_data_hash(restaurant)
+
+
+def test_labels(restaurant, tmp_path) -> None:
+    labels = Labels.for_domain(restaurant)
+    assert labels.tags[0] == "O" and "B-cuisine" in labels.tags and "I-cuisine" in labels.tags
+    labels.save(tmp_path / "l.json")
+    assert Labels.load(tmp_path / "l.json") == labels
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="the shared SNIPS/ATIS data is not next to the project")
+def test_read_jointbert() -> None:
+    utterances = read_jointbert(DATA / "snips", "test")
+    assert len(utterances) == 700
+    assert all(len(u.words) == len(u.tags) for u in utterances)
+
+
+def test_read_jointbert_reports_misaligned_lines(tmp_path) -> None:
+    split = tmp_path / "train"
+    split.mkdir()
+    (split / "seq.in").write_text("a b\nc\n")
+    (split / "seq.out").write_text("O O\nO O\n")
+    (split / "label").write_text("x\ny\n")
+    with pytest.raises(ValueError, match="line 2 has 1 words but 2 tags"):
+        read_jointbert(tmp_path, "train")
+
+
+def test_swap_values_keeps_tags_aligned() -> None:
+    from nlu.data import TaggedUtterance, swap_values
+
+    data = [TaggedUtterance(("play", "the", "beatles", "now"), ("O", "B-artist", "I-artist", "O"), "Play"),
+            TaggedUtterance(("play", "adele"), ("O", "B-artist"), "Play"),
+            TaggedUtterance(("hello",), ("O",), "Greet")]
+    swapped = swap_values(data, seed=0, copies=3)
+    assert swapped[:3] == data and len(swapped) == 3 + 2 * 3
+    for utterance in swapped[3:]:
+        assert len(utterance.words) == len(utterance.tags) and utterance.intent == "Play"
+        assert utterance.tags[0] == "O" and utterance.tags[1] == "B-artist"
+        artist = utterance.words[1:1 + sum(t.endswith("artist") for t in utterance.tags)]
+        assert artist in (("the", "beatles"), ("adele",))

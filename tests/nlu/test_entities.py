@@ -1,0 +1,74 @@
+"""Value normalisation and the gazetteer, relative to a fixed clock (Wednesday 25 November 2026, 10:00)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domains import load_domain
+from nlu.entities import EntityNormaliser
+from nlu.text import split_words
+
+NOW = dt.datetime(2026, 11, 25, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def entities() -> EntityNormaliser:
+    return EntityNormaliser(load_domain("restaurant"))
+
+
+@pytest.mark.parametrize(("slot", "text", "value"), [
+    ("party_size", "four", 4), ("party_size", "4", 4), ("party_size", "a dozen", 12),
+    ("party_size", "twenty five", 25), ("party_size", "two people", 2), ("party_size", "a couple", 2),
+    ("date", "tomorrow", "2026-11-26"), ("date", "next friday", "2026-11-27"), ("date", "3rd of May", "2027-05-03"),
+    ("date", "tonight", "2026-11-25"), ("date", "on saturday", "2026-11-28"), ("date", "2026-12-01", "2026-12-01"),
+    ("time", "7pm", "19:00"), ("time", "half past seven", "07:30"), ("time", "half past seven pm", "19:30"),
+    ("time", "19:30", "19:30"), ("time", "quarter to eight in the evening", "19:45"), ("time", "noon", "12:00"),
+    ("time", "at 6", "18:00"), ("time", "9:15 am", "09:15"), ("time", "seven thirty pm", "19:30"),
+    ("time", "6.30pm", "18:30"), ("cuisine", "SZECHUAN", "sichuan"), ("cuisine", "Sichuanese", "sichuan"),
+    ("cuisine", "四川", "sichuan"), ("phone", "07700 900123", "07700900123"), ("booking_ref", "k7q2xf", "k7q2xf"),
+])
+def test_values_normalise(entities: EntityNormaliser, slot: str, text: str, value) -> None:
+    assert entities.normalise(slot, text, NOW) == (value, True)
+
+
+@pytest.mark.parametrize(("slot", "text"), [("party_size", "lots"), ("date", "whenever"), ("time", "soonish"),
+                                            ("cuisine", "thai"), ("phone", "12"), ("booking_ref", "nope")])
+def test_values_that_do_not_normalise_keep_their_text(entities: EntityNormaliser, slot: str, text: str) -> None:
+    assert entities.normalise(slot, text, NOW) == (text, False)
+
+
+def test_gazetteer_finds_synonyms_in_any_script(entities: EntityNormaliser) -> None:
+    text = "we want DIM SUM, or 四川 food"
+    found = entities.gazetteer(split_words(text))
+    assert [(f.slot, f.value, text[f.start:f.end]) for f in found] == [
+        ("cuisine", "cantonese", "DIM SUM"), ("cuisine", "sichuan", "四川")]
+
+
+def merged(entities, tagged, text):
+    return [(f.slot, f.value, f.source) for f in entities.merge(tagged, text, split_words(text), NOW)]
+
+
+def test_rule_1_model_spans_are_kept_normalised_or_not(entities: EntityNormaliser) -> None:
+    text = "a table for four at soonish"
+    assert merged(entities, [("party_size", 12, 16), ("time", 20, 27)], text) == [
+        ("party_size", 4, "model"), ("time", "soonish", "model")]
+
+
+def test_rule_2_gazetteer_adds_what_the_model_missed(entities: EntityNormaliser) -> None:
+    assert merged(entities, [("party_size", 12, 13)], "a table for 4 serving pasta") == [
+        ("party_size", 4, "model"), ("cuisine", "italian", "gazetteer")]
+
+
+def test_rule_2_gazetteer_never_overrides_an_overlapping_model_span(entities: EntityNormaliser) -> None:
+    assert merged(entities, [("name", 14, 19)], "book it under pizza please") == [("name", "pizza", "model")]
+
+
+def test_rule_3_gazetteer_repairs_a_category_span(entities: EntityNormaliser) -> None:
+    assert merged(entities, [("cuisine", 7, 14)], "I want SUSHI!!") == [("cuisine", "japanese", "model")]
+
+
+def test_rule_4_the_first_value_of_a_slot_wins(entities: EntityNormaliser) -> None:
+    assert merged(entities, [("party_size", 4, 5), ("party_size", 10, 11)], "for 2 or maybe 3") == [
+        ("party_size", 2, "model")]

@@ -1,0 +1,30 @@
+"""Serving imports ONNX Runtime, not torch (nor transformers)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+SCRIPT = """
+import datetime, json, sys
+from pathlib import Path
+from domains import load_domain
+from nlu.understander import Understander
+from dialogue.engine import Engine
+domain = load_domain("restaurant")
+nlu = Understander.for_domain(domain, Path(sys.argv[1]))
+engine = Engine(domain, nlu=nlu)
+result = engine.handle("s", "book a table for two", now=datetime.datetime(2026, 11, 25, 10))
+print(json.dumps({"torch": "torch" in sys.modules, "transformers": "transformers" in sys.modules,
+                  "provider": nlu.model.provider, "quantized": nlu.model.quantized,
+                  "source": result.understood.source}))
+"""
+
+
+def test_no_torch_at_serve_time(tiny_model) -> None:
+    root, _ = tiny_model
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(root)], capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"torch": False, "transformers": False, "provider": "CPUExecutionProvider", "quantized": True,
+                    "source": "nlu"}

@@ -1,0 +1,42 @@
+"""Training a domain on the tiny encoder: the model folder, its manifest, and no retraining of unchanged data."""
+
+from __future__ import annotations
+
+import json
+
+from nlu.artifacts import latest_model, read_manifest
+from nlu.data import nlu_data_hash
+from nlu.training import held_out, train_domain
+
+
+def test_model_folder_holds_everything(tiny_model, restaurant) -> None:
+    _, report = tiny_model
+    assert not report.reused
+    names = {p.name for p in report.folder.iterdir()}
+    assert {"model.onnx", "model.int8.onnx", "tokenizer.json", "labels.json", "manifest.json"} <= names
+    manifest = read_manifest(report.folder)
+    assert manifest["data_hash"] == nlu_data_hash(restaurant)
+    assert manifest["settings"]["holdout"] == 0.2
+    assert set(manifest["metrics"]) == {"fp32", "int8"}
+    assert 0 <= manifest["metrics"]["int8"]["intent_accuracy"] <= 100
+    assert manifest["counts"]["held_out"] == len(held_out(restaurant, report.folder))
+    assert (report.folder / "model.int8.onnx").stat().st_size < (report.folder / "model.onnx").stat().st_size
+    labels = json.loads((report.folder / "labels.json").read_text())
+    assert set(labels["intents"]) == set(restaurant.intents)
+
+
+def test_unchanged_data_is_not_trained_again(tiny_model, restaurant, tiny_config) -> None:
+    root, report = tiny_model
+    again = train_domain(restaurant, root, tiny_config)
+    assert again.reused and again.folder == report.folder and again.metrics == report.metrics
+    assert latest_model(root, "restaurant", nlu_data_hash(restaurant)) == report.folder
+
+
+def test_changed_data_gets_a_new_folder(tiny_model, restaurant, tiny_config) -> None:
+    root, report = tiny_model
+    changed = restaurant.model_copy(deep=True)
+    changed.intents["book_table"].examples.append("get me a table somewhere nice")
+    trained = train_domain(changed, root, tiny_config.__class__(**{**tiny_config.as_dict(), "max_steps": 2}))
+    assert not trained.reused and trained.folder != report.folder
+    assert latest_model(root, "restaurant", nlu_data_hash(changed)) == trained.folder
+    assert latest_model(root, "restaurant", nlu_data_hash(restaurant)) == report.folder

@@ -1,0 +1,256 @@
+"""Frame policy semantics: filling, validation, re-prompts, escalation, confirmation, sub-frames."""
+
+from __future__ import annotations
+
+import pytest
+
+SHOP = """\
+version: 1
+name: shop
+settings: {max_attempts: 2}
+slots:
+  size: {type: category, values: {small: [tiny], large: [big]}}
+  count: {type: integer, min: 1}
+  gift: {type: boolean}
+  note: {type: text}
+  phone: {type: phone}
+  email: {type: email}
+  code: {type: regex, pattern: "[0-9]{4}"}
+intents:
+  order: [order]
+  inform: ["[2](count)"]
+memory:
+  variables:
+    usual_size: {type: category, values: [small, large]}
+tasks:
+  order:
+    policy: frame
+    triggers: [order]
+    slots:
+      - slot: size
+        offer: "{{ user.usual_size }}"
+      - slot: count
+        validate: value <= 5
+        invalid: too_many
+        dtmf: digits
+      - slot: gift
+      - frame: contact
+        when: slots.gift
+        slots:
+          - slot: phone
+          - slot: email
+        on_complete: [respond: contact_noted]
+      - slot: note
+        fill_from_text: true
+      - slot: code
+        max_attempts: 3
+        on_exhausted: [respond: give_up, cancel_task: true]
+    confirm: confirm_order
+    on_complete: [respond: ordered]
+responses:
+  ask_size:
+    - {text: "Your usual {{ offer }}?", when: offer}
+    - {text: Which size?, when: not offer}
+  ask_count: How many?
+  ask_gift: Is it a gift?
+  ask_phone: Phone?
+  ask_email: Email?
+  ask_note: Any note?
+  ask_code: Code?
+  too_many: At most 5.
+  contact_noted: Noted.
+  give_up: Let's stop there.
+  confirm_order: "{{ slots.count }} {{ slots.size }}, right?"
+  ordered: Ordered.
+"""
+
+
+@pytest.fixture
+def shop(conversation):
+    return conversation(SHOP)
+
+
+def test_asks_slots_in_order_and_volunteered_values_are_kept(shop) -> None:
+    assert shop.say("/order").responses == ["ask_size"]
+    result = shop.say('/inform{"size": "big", "gift": false}')
+    assert result.responses == ["ask_count"]
+    assert result.state.slots == {"size": "large", "gift": False}
+    assert result.state.requested_slot == "count"
+
+
+def test_validation_failure_reprompts_then_escalates_after_the_limit(shop) -> None:
+    shop.say('/order{"size": "small"}')
+    first = shop.say('/inform{"count": 9}')
+    assert first.responses == ["too_many", "ask_count"]
+    assert first.state.slots.get("count") is None
+    second = shop.say('/inform{"count": 7}')
+    assert second.responses == ["too_many", "exhausted"]
+    assert second.handoff
+
+
+def test_wrong_type_gets_the_generic_message(shop) -> None:
+    shop.say('/order{"size": "small"}')
+    assert shop.say('/inform{"count": "many"}').responses == ["invalid_value", "ask_count"]
+
+
+def test_own_exhaustion_actions(shop) -> None:
+    shop.say('/order{"size": "small", "count": 1, "gift": false, "note": "hi"}')
+    for _ in range(2):
+        assert shop.say('/inform{"code": "12"}').responses == ["invalid_value", "ask_code"]
+    last = shop.say('/inform{"code": "1"}')
+    assert last.responses == ["invalid_value", "give_up", "cancelled"]
+    assert last.state.stack == [] and not last.handoff
+
+
+def test_yes_and_no_answer_a_boolean_slot(shop) -> None:
+    shop.say('/order{"size": "small", "count": 1}')
+    assert shop.say("/deny").state.slots["gift"] is False
+
+
+def test_subframe_is_asked_only_when_its_condition_holds_and_runs_its_actions(shop) -> None:
+    shop.say('/order{"size": "small", "count": 1}')
+    assert shop.say("/affirm").responses == ["ask_phone"]
+    assert shop.say('/inform{"phone": "0123456789"}').responses == ["ask_email"]
+    assert shop.say('/inform{"email": "a@b.co"}').responses == ["contact_noted", "ask_note"]
+
+
+def test_fill_from_text_takes_the_answer(shop) -> None:
+    from tests.conftest import NOW
+
+    class Echo:
+        def parse(self, text, *, now):
+            from domains.interpretation import Interpretation
+            return Interpretation(intent="inform", text=text, source="nlu")
+
+    shop.engine.nlu = Echo()
+    shop.say('/order{"size": "small", "count": 1, "gift": false}')
+    result = shop.engine.handle(shop.session, "leave it at the door", user_id=shop.user, now=NOW)
+    assert result.state.slots["note"] == "leave it at the door"
+    assert result.responses == ["ask_code"]
+
+
+def test_dtmf_digits_answer_the_asked_slot(shop) -> None:
+    from dialogue.turns import UserInput
+
+    shop.say('/order{"size": "small"}')
+    result = shop.send(UserInput(event="dtmf", digits="3"))
+    assert result.state.slots["count"] == 3
+
+
+def test_offer_accepted_and_declined(conversation) -> None:
+    shop = conversation(SHOP)
+    shop.engine.store.remember("shop", shop.user, {"usual_size": "large"})
+    assert shop.say("/order").text == "Your usual large?"
+    assert shop.say("/affirm").state.slots["size"] == "large"
+    other = conversation(SHOP, session="s2", user="u2")
+    other.engine.store.remember("shop", "u2", {"usual_size": "small"})
+    other.say("/order")
+    declined = other.say("/deny")
+    assert declined.text == "Which size?"
+    assert "size" not in declined.state.slots
+
+
+def finish_order(shop) -> None:
+    shop.say('/order{"size": "small", "count": 2, "gift": false, "note": "x", "code": "1234"}')
+
+
+def test_confirmation_yes_completes(shop) -> None:
+    finish_order(shop)
+    result = shop.say("/affirm")
+    assert result.responses == ["ordered"]
+    assert result.state.stack == [] and result.state.slots == {}
+
+
+def test_confirmation_denied_leads_to_a_change(shop) -> None:
+    finish_order(shop)
+    assert shop.say("/deny").responses == ["confirm_denied"]
+    changed = shop.say('/inform{"count": 4}')
+    assert changed.responses == ["corrected", "confirm_order"]
+    assert changed.text.endswith("4 small, right?")
+    assert shop.say("/affirm").responses == ["ordered"]
+
+
+def test_deny_with_the_new_value_changes_and_confirms_again(shop) -> None:
+    finish_order(shop)
+    assert shop.say('/deny{"size": "large"}').responses == ["corrected", "confirm_order"]
+
+
+def test_not_understood_during_confirmation_repeats_it(shop) -> None:
+    finish_order(shop)
+    assert shop.say("/nlu_fallback").responses == ["fallback", "confirm_order"]
+
+
+def test_an_unsure_intent_with_a_value_for_the_task_still_answers(shop) -> None:
+    shop.say('/order{"size": "small"}')
+    result = shop.say('/nlu_fallback{"count": 3}')
+    assert result.responses == ["ask_gift"]
+    assert result.state.slots["count"] == 3
+
+
+def test_an_unsure_intent_with_no_task_to_answer_is_not_understood(shop) -> None:
+    result = shop.say('/nlu_fallback{"count": 3}')
+    assert result.responses == ["fallback"]
+    assert result.state.stack == [] and result.state.slots == {}
+
+
+def test_correction_of_an_earlier_slot_while_another_is_asked(shop) -> None:
+    shop.say('/order{"size": "small", "count": 2}')
+    result = shop.say('/inform{"count": 3}')
+    assert result.responses == ["corrected", "ask_gift"]
+    assert result.state.slots["count"] == 3
+
+
+LOOKUP = """\
+version: 1
+name: cards
+slots:
+  card: {type: category, values: [credit, debit]}
+  amount: {type: number}
+intents:
+  block: [block my card]
+  inform: ["[debit](card)"]
+memory:
+  tables:
+    cards:
+      columns: {card: text, last_four: text}
+      seed: [{card: credit, last_four: "1111"}, {card: debit, last_four: "2222"}]
+tasks:
+  block:
+    policy: frame
+    triggers: [block]
+    slots:
+      - frame: lookup
+        slots: [{slot: card}]
+        on_complete: [select: {table: cards, where: {card: "{{ slots.card }}"}, result: found}]
+      - slot: amount
+        validate: value > 0
+        max_attempts: 2
+    confirm: confirm_block
+    on_complete: [respond: done]
+responses:
+  ask_card: Which card?
+  ask_amount: Amount?
+  confirm_block: "Block your {{ slots.card }} card ending {{ results.found[0].last_four }}?"
+  done: Blocked.
+"""
+
+
+def test_correcting_a_slot_of_a_finished_subframe_runs_its_actions_again(conversation) -> None:
+    chat = conversation(LOOKUP)
+    assert chat.say('/block{"card": "credit", "amount": 1}').text.endswith("ending 1111?")
+    corrected = chat.say('/inform{"card": "debit"}')
+    assert corrected.responses == ["corrected", "confirm_block"]
+    assert corrected.text.endswith("debit card ending 2222?")
+    assert corrected.actions.count("select:cards") == 1
+
+
+def test_failed_attempts_count_again_from_zero_after_a_valid_answer(conversation) -> None:
+    chat = conversation(LOOKUP)
+    chat.say('/block{"card": "credit"}')
+    assert chat.say('/inform{"amount": -1}').responses == ["invalid_value", "ask_amount"]
+    chat.say('/inform{"amount": 10}')
+    chat.say('/deny')
+    chat.say('/inform{"amount": 0}')
+    result = chat.say('/inform{"amount": -5}')
+    assert result.handoff
+    assert result.responses == ["invalid_value", "exhausted"]

@@ -1,0 +1,209 @@
+"""Goal stack semantics: interruption and resume, cancel, corrections, digressions, routing modes."""
+
+from __future__ import annotations
+
+import pytest
+
+BANK = """\
+version: 1
+name: bank
+settings: {routing: ROUTING}
+slots:
+  amount: {type: number, min: 0.01}
+  payee: {type: category, values: [alice, bob]}
+  account: {type: category, values: [checking, savings]}
+intents:
+  transfer: [send money]
+  balance: [my balance]
+  hours: [opening hours]
+  inform: ["[5](amount)"]
+tasks:
+  transfer:
+    policy: frame
+    triggers: [transfer]
+    slots:
+      - slot: amount
+        help: amount_help
+      - slot: payee
+    confirm: confirm_transfer
+    resume: back_to_transfer
+    on_complete: [respond: sent]
+  balance:
+    policy: frame
+    triggers: [balance]
+    slots: [{slot: account}]
+    on_complete: [respond: balance_is]
+  hours:
+    policy: frame
+    triggers: [hours]
+    digression: true
+    on_complete: [respond: open_hours]
+responses:
+  ask_amount: How much?
+  ask_payee: To whom?
+  ask_account: Which account?
+  amount_help: Say an amount in pounds.
+  confirm_transfer: "Send {{ slots.amount }} to {{ slots.payee }}?"
+  back_to_transfer: Back to your transfer.
+  sent: Sent.
+  balance_is: "Your {{ slots.account }} balance is 100."
+  open_hours: We're open 9 to 5.
+"""
+
+
+@pytest.fixture
+def bank(conversation):
+    def start(routing: str = "flow"):
+        return conversation(BANK.replace("ROUTING", routing))
+
+    return start
+
+
+def test_interruption_pushes_and_resume_reprompts_the_right_slot(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    chat.say('/inform{"amount": 50}')
+    pushed = chat.say("/balance")
+    assert pushed.responses == ["ask_account"]
+    assert pushed.state.stack == ["transfer", "balance"]
+    resumed = chat.say('/inform{"account": "savings"}')
+    assert resumed.responses == ["balance_is", "back_to_transfer", "ask_payee"]
+    assert resumed.state.stack == ["transfer"]
+    assert resumed.state.slots == {"amount": 50}
+
+
+def test_interruption_at_confirmation_resumes_with_the_confirmation(bank) -> None:
+    chat = bank()
+    chat.say('/transfer{"amount": 5, "payee": "bob"}')
+    chat.say('/balance{"account": "checking"}')
+    assert chat.say("/affirm").responses == ["sent"]
+
+
+def test_resume_after_a_one_turn_interruption(bank) -> None:
+    chat = bank()
+    chat.say('/transfer{"amount": 5, "payee": "bob"}')
+    result = chat.say('/balance{"account": "checking"}')
+    assert result.responses == ["balance_is", "back_to_transfer", "confirm_transfer"]
+
+
+def test_cancel_ends_only_the_inner_task(bank) -> None:
+    chat = bank()
+    chat.say('/transfer{"amount": 5}')
+    chat.say("/balance")
+    result = chat.say("/cancel")
+    assert result.responses == ["cancelled", "back_to_transfer", "ask_payee"]
+    assert result.state.stack == ["transfer"]
+    assert result.state.slots == {"amount": 5}
+    final = chat.say("/cancel")
+    assert final.state.stack == [] and final.state.slots == {}
+    assert chat.say("/cancel").responses == ["nothing_to_cancel"]
+
+
+def test_correction_of_a_slot_in_a_frame_below(bank) -> None:
+    chat = bank()
+    chat.say('/transfer{"amount": 5}')
+    chat.say("/balance")
+    result = chat.say('/inform{"amount": 70}')
+    assert result.responses == ["corrected", "ask_account"]
+    assert result.state.stack == ["transfer", "balance"]
+    assert result.state.slots["amount"] == 70
+
+
+def test_digression_answers_without_pushing(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    result = chat.say("/hours")
+    assert result.responses == ["open_hours", "ask_amount"]
+    assert result.state.stack == ["transfer"]
+
+
+def test_help_for_the_asked_slot(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    assert chat.say("/help").responses == ["amount_help", "ask_amount"]
+
+
+def test_retrigger_of_the_active_task_just_reprompts(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    result = chat.say("/transfer")
+    assert result.responses == ["ask_amount"]
+    assert result.state.stack == ["transfer"]
+
+
+def test_flow_ignores_a_trigger_of_a_task_below(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    chat.say("/balance")
+    result = chat.say("/transfer")
+    assert result.state.stack == ["transfer", "balance"]
+    assert result.responses == ["fallback", "ask_account"]
+
+
+def test_host_raises_a_task_from_below(bank) -> None:
+    chat = bank("host")
+    chat.say("/transfer")
+    chat.say("/balance")
+    result = chat.say('/transfer{"amount": 9}')
+    assert result.state.stack == ["balance", "transfer"]
+    assert result.responses == ["ask_payee"]
+    assert result.state.slots == {"amount": 9}
+    back = chat.say('/inform{"payee": "alice"}')
+    assert back.responses == ["confirm_transfer"]
+
+
+def test_reverse_hands_unusable_input_to_the_task_below(bank) -> None:
+    chat = bank("reverse")
+    chat.say("/transfer")
+    chat.say("/balance")
+    result = chat.say('/inform{"payee": "bob"}')
+    assert result.state.stack == ["transfer"]
+    assert result.responses == ["ask_amount"]
+    assert result.state.slots == {"payee": "bob"}
+    assert "abandon_task:balance" in result.actions
+
+
+def test_flow_takes_a_value_for_a_task_below_without_leaving_the_active_one(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    chat.say("/balance")
+    result = chat.say('/inform{"payee": "bob"}')
+    assert result.state.stack == ["transfer", "balance"]
+    assert result.responses == ["ask_account"]
+    assert result.state.slots == {"payee": "bob"}
+
+
+def test_after_goodbye_the_next_turn_starts_afresh(bank) -> None:
+    chat = bank()
+    chat.say('/transfer{"amount": 5}')
+    assert chat.say("/goodbye").ended
+    fresh = chat.say("/balance")
+    assert not fresh.ended
+    assert fresh.state.stack == ["balance"]
+    assert fresh.state.slots == {}
+
+
+class TwoMindsNlu:
+    """A stand-in NLU that cannot decide between two intents (the real one is tested in tests/nlu)."""
+
+    def __init__(self, first: str, second: str, gap: float):
+        self.first, self.second, self.gap = first, second, gap
+
+    def parse(self, text, *, now):
+        from domains.interpretation import IntentScore, Interpretation
+
+        top = 0.5 + self.gap / 2
+        ranking = [IntentScore(name=self.first, confidence=top), IntentScore(name=self.second, confidence=1 - top)]
+        return Interpretation(intent=self.first, confidence=top, ranking=ranking, ambiguous=self.gap < 0.1,
+                              text=text, source="nlu")
+
+
+def test_an_ambiguous_turn_asks_which_task_was_meant(bank) -> None:
+    chat = bank()
+    chat.engine.nlu = TwoMindsNlu("transfer", "balance", gap=0.02)
+    result = chat.say("money money")
+    assert result.responses == ["clarify"]
+    assert result.text == "Sorry, did you want to transfer or balance?"
+    assert result.state.stack == []
+    chat.engine.nlu = TwoMindsNlu("transfer", "balance", gap=0.5)
+    assert chat.say("send money").state.stack == ["transfer"]
