@@ -1,12 +1,16 @@
 """The engine: one turn end to end, the only place that knows the order of the steps.
 
-load state -> understand -> input guards -> policy (react, then advance until it waits
+understand -> load state -> input guards -> policy (react, then advance until it waits
 for the user, each batch reviewed by the action guards and executed) -> NLG -> save.
+Loading to saving is one transaction of the session store: the turn's writes commit
+together, and the answer is returned only after the commit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -14,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from dialogue.turns import InputError, StateSummary, TurnResult, UserInput
 from dm.actions import ActionRunner
+from dm.errors import SessionConflict, StoreError
 from dm.events import BotUttered, ConversationRestarted, SessionCreated, TurnStarted, UserUnderstood
 from dm.state import DialogueState
-from dm.store import MemoryStore, SessionStore
+from dm.store import MemoryStore, SessionStore, StoredAnswer, TurnRecord, TurnUnit
 from dm.tables import DomainTables
 from dm.tracker import Tracker, Turn
 from domains import Domain, load_domain
@@ -30,6 +35,9 @@ from policies.guards import Guards
 
 MAX_STEPS = 16
 """Batches a turn may run before it must wait for the user (a guard against loops in a domain)."""
+MAX_ATTEMPTS = 4
+"""Times a turn may run: another process may save the session first (the version check sees it), then the
+turn runs again on the fresh state, holding the session from its read on."""
 
 
 class _Stopwatch:
@@ -48,12 +56,18 @@ class _Stopwatch:
 
 
 class Engine:
+    """Runs turns of one domain. Without a store, sessions and tables live in memory.
+
+    `tables` default to the domain's tables in the store's database; tables elsewhere do
+    not join the turn's transaction.
+    """
+
     def __init__(self, domain: Domain, *, nlu: Understander | None = None, store: SessionStore | None = None,
                  tables: DomainTables | None = None):
         self.domain = domain
         self.nlu = nlu
         self.store = store if store is not None else MemoryStore()
-        self.tables = tables if tables is not None else DomainTables(domain)
+        self.tables = tables if tables is not None else self.store.tables(domain)
         self.policy = GoalStack(domain, ActionRunner(domain, self.tables))
         self.guards = Guards(domain)
         self.renderer = TemplateRenderer(domain)
@@ -68,26 +82,52 @@ class Engine:
 
     def handle(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
                channel: str = "text", now: dt.datetime | None = None) -> TurnResult:
-        """Run one turn. Raises InputError for input that cannot be taken as given."""
+        """Run one turn. Raises InputError for input that cannot be taken as given, StoreError when
+        the session store fails (then nothing of the turn was kept)."""
         clock = _Stopwatch()
         request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
         if channel not in ("text", "voice"):
             raise InputError("channel", f"unknown channel '{channel}'; use text or voice")
         if not session_id or len(session_id) > 200:
             raise InputError("session_id", "give a session id of 1 to 200 characters")
+        if not user_id or len(user_id) > 200:
+            raise InputError("user_id", "give a user id of 1 to 200 characters")
         now = self._clock(now)
-        state = self.store.load(self.domain.name, session_id)
-        clock.lap("load")
-        turn = self._understand(request, channel, now)
+        understood = self._understand(request, channel, now)
         clock.lap("nlu")
+        fingerprint = _fingerprint(request) if request.turn_id else None
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                with self.store.begin(self.domain.name, session_id, request.turn_id, exclusive=attempt > 0) as unit:
+                    clock.lap("load")
+                    if unit.stored is not None:
+                        return _replayed(unit.stored, fingerprint, request.turn_id, clock)
+                    tracker, result = self._turn(unit, session_id, user_id, request, dataclasses.replace(understood),
+                                                 clock)
+                    result.attempts = attempt + 1
+                    unit.save(tracker.state, tracker.events, TurnRecord(
+                        turn_id=request.turn_id, fingerprint=fingerprint, latency_ms=result.latency_ms,
+                        answer=result.model_dump_json() if request.turn_id else None))
+            except SessionConflict:
+                continue
+            clock.lap("store")
+            result.latency_ms = clock.result()
+            return result
+        raise StoreError(f"session '{session_id}' was changed by other turns {MAX_ATTEMPTS} times while this turn "
+                         "ran; nothing of it was kept, try it again")
+
+    def _turn(self, unit: TurnUnit, session_id: str, user_id: str, request: UserInput, turn: Turn,
+              clock: _Stopwatch) -> tuple[Tracker, TurnResult]:
+        """The turn on the state the unit read (nothing is saved here)."""
+        state = unit.state
         tracker = Tracker(state or DialogueState(session_id=session_id, user_id=user_id, domain=self.domain.name),
                           turn, self.capabilities)
         if state is None:
             tracker.apply(SessionCreated(session_id=session_id, user_id=user_id, domain=self.domain.name,
-                                         slots=self.defaults, variables=self._variables(user_id)))
+                                         slots=self.defaults, variables=self._variables(unit, user_id)))
         elif tracker.state.ended or tracker.state.handoff:
             tracker.apply(ConversationRestarted(slots=self.defaults))
-        tracker.apply(TurnStarted(turn=tracker.state.turn + 1, channel=channel,
+        tracker.apply(TurnStarted(turn=tracker.state.turn + 1, channel=turn.channel,
                                   input=request.model_dump(exclude_none=True, exclude_defaults=True)))
         if turn.event == "dtmf":
             tracker.reinterpret(self.policy.read_keys(tracker))
@@ -103,9 +143,7 @@ class Engine:
         clock.lap("policy")
         messages = self._render(tracker)
         clock.lap("nlg")
-        self.store.save(tracker.state, tracker.events)
-        clock.lap("store")
-        return self._result(tracker, messages, clock.result())
+        return tracker, self._result(tracker, messages, clock.result())
 
     def _clock(self, now: dt.datetime | None) -> dt.datetime:
         """The turn's time in the domain's time zone (a naive time is taken to be in that zone)."""
@@ -151,8 +189,8 @@ class Engine:
                                          f"{', '.join(sorted(self.domain.slots))}")
         return Interpretation(intent=intent, entities=request.entities, source="structured")
 
-    def _variables(self, user_id: str) -> dict[str, Any]:
-        remembered = self.store.variables(self.domain.name, user_id)
+    def _variables(self, unit: TurnUnit, user_id: str) -> dict[str, Any]:
+        remembered = unit.variables(user_id)
         return {name: remembered.get(name, spec.default) for name, spec in self.domain.memory.variables.items()}
 
     def _run(self, tracker: Tracker, decision: Decision) -> None:
@@ -193,6 +231,21 @@ class Engine:
         return TurnResult(session_id=state.session_id, turn=state.turn, messages=messages, ended=state.ended,
                           handoff=state.handoff, understood=tracker.turn.interpretation, state=summary,
                           actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings)
+
+
+def _fingerprint(request: UserInput) -> str:
+    """A hash of what the user sent, to tell a retry from a new turn that reuses its id."""
+    return hashlib.sha256(request.model_dump_json(exclude={"turn_id"}).encode()).hexdigest()[:32]
+
+
+def _replayed(stored: StoredAnswer, fingerprint: str | None, turn_id: str | None, clock: _Stopwatch) -> TurnResult:
+    if stored.fingerprint != fingerprint:
+        raise InputError("turn_id", f"turn id '{turn_id}' was already used for a different input in this session; "
+                                    "give every new turn a new id")
+    result = TurnResult.model_validate_json(stored.answer)
+    result.replayed = True
+    result.latency_ms = clock.result()
+    return result
 
 
 def _is_keypad(digits: str) -> bool:

@@ -27,6 +27,9 @@ class UserInput(BaseModel):
     entities: dict[str, Any] = Field(default_factory=dict)
     event: Literal["no_input", "dtmf", "start", "end"] | None = None
     digits: str | None = Field(None, description="Keys pressed, for the dtmf event.")
+    turn_id: str | None = Field(None, min_length=1, max_length=200,
+                                description="The client's id of this turn: a retry with the same id gets the "
+                                            "stored answer, and nothing runs twice.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> UserInput:
@@ -38,15 +41,15 @@ class UserInput(BaseModel):
         return self
 
     @classmethod
-    def parse(cls, raw: str) -> UserInput:
+    def parse(cls, raw: str, *, turn_id: str | None = None) -> UserInput:
         """Typed or scripted input: `/intent{"slot": 1}` is structured, anything else is text."""
         if is_structured(raw):
             try:
                 intent, entities = parse_structured(raw)
             except ValueError as err:
                 raise InputError("text", str(err)) from None
-            return cls(intent=intent, entities=entities)
-        return cls(text=raw)
+            return cls(intent=intent, entities=entities, turn_id=turn_id)
+        return cls(text=raw, turn_id=turn_id)
 
 
 class StateSummary(BaseModel):
@@ -68,6 +71,10 @@ class TurnResult(BaseModel):
     actions: list[str] = Field(description="Labels of what ran, e.g. respond:greet, insert:bookings.")
     latency_ms: dict[str, float] = Field(description="Time per step: load, nlu, guards, policy, nlg, store, total.")
     warnings: list[str] = Field(default_factory=list)
+    attempts: int = Field(1, description="Times the turn ran: more than once when another server saved the "
+                                         "session first, and the turn ran again on the fresh state.")
+    replayed: bool = Field(False, description="A retry of a turn id already answered: this is the stored answer, "
+                                              "and nothing ran again.")
 
     @property
     def responses(self) -> list[str]:

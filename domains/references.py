@@ -29,6 +29,7 @@ from domains.schema.actions import (
     StartTask,
     Update,
 )
+from domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
 from domains.schema.slots import CategorySlot
 from domains.source import Located, YamlPath
 from domains.structured import StructuredInputError, parse_structured
@@ -152,12 +153,33 @@ class ReferenceChecker:
                         self._error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
         for table_name, table in self.domain.memory.tables.items():
             path: YamlPath = ("memory", "tables", table_name)
+            self._table_name(table_name, path)
             if "id" in table.columns:
                 self._error(path + ("columns", "id"), "column 'id' is added to every table automatically",
                             "remove it, or rename it (e.g. booking_ref)")
+            for column in table.columns:
+                if column != "id" and column in RESERVED_COLUMNS:
+                    self._error(path + ("columns", column), f"column name '{column}' is reserved by the database "
+                                "(SQLite's rowid or a PostgreSQL system column)", "rename the column")
+                elif len(column) > SQL_NAME_LIMIT:
+                    self._error(path + ("columns", column), f"column name '{column[:20]}...' is longer than "
+                                f"{SQL_NAME_LIMIT} characters, which PostgreSQL cuts", "shorten it")
             for i, row in enumerate(table.seed):
                 for column in row:
                     self._known("column", column, table.columns, path + ("seed", i, column))
+
+    def _table_name(self, table: str, path: YamlPath) -> None:
+        """A table is `<domain>__<table>` in SQL: that name must be unambiguous, and legal in SQLite and PostgreSQL."""
+        sql_name = sql_table_name(self.domain.name, table)
+        if "__" in table:
+            self._error(path, f"table name '{table}' contains '__', which could clash with another domain's "
+                        f"table (tables are named <domain>__<table> in SQL)", "use single underscores")
+        elif len(sql_name) > SQL_NAME_LIMIT:
+            self._error(path, f"table '{table}' is '{sql_name}' in SQL, longer than the {SQL_NAME_LIMIT} characters "
+                        "PostgreSQL keeps (two long names could become one table)", "shorten the table or domain name")
+        if self.domain.name.startswith("sqlite_"):
+            self._error(path, f"table '{table}' would be '{sql_name}' in SQL, and SQLite reserves names starting "
+                        "with sqlite_", "rename the domain")
 
     def _intents(self) -> None:
         for name, intent in self.domain.intents.items():

@@ -13,6 +13,8 @@ from dialogue.engine import Engine
 from domains import Domain, load_domain
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)  # a Wednesday
+POSTGRES_ENV = "DIALOGUE_TEST_POSTGRES_URL"
+"""The PostgreSQL server the store's tests use; each test works in a schema of its own, dropped afterwards."""
 
 
 @pytest.fixture
@@ -54,6 +56,29 @@ def conversation(domain_from):
         return Conversation(Engine(domain_from(text)), **options)
 
     return start
+
+
+@pytest.fixture
+def postgres_url():
+    """A URL into a fresh schema of the test PostgreSQL server (skips when none is configured)."""
+    import os
+
+    from dm.sql.scratch import scratch_schema
+
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test "
+                    "(.ci/run sets it)")
+    with scratch_schema(url, prefix="dialogue_test") as scoped:
+        yield scoped
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The store's database, once as a SQLite file and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture(scope="session")

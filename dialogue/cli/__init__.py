@@ -6,9 +6,10 @@ import sys
 
 import typer
 
-from dialogue.cli import bench, domain, nlu
+from dialogue.cli import bench, domain, nlu, sessions
 from dialogue.cli.common import errors
 from dialogue.turns import InputError
+from dm.errors import StoreError
 from domains import DomainError
 
 app = typer.Typer(help="A task-oriented dialogue engine: domains in YAML, fast NLU, explicit dialogue logic.",
@@ -19,7 +20,12 @@ app.command("nlu-eval")(nlu.evaluate)
 bench_app = typer.Typer(help="Benchmarks (figures go to BENCHMARKS.md).", no_args_is_help=True)
 bench_app.command("policy")(bench.policy)
 bench_app.command("nlu")(bench.nlu)
+bench_app.command("store")(bench.store)
 app.add_typer(bench_app, name="bench")
+sessions_app = typer.Typer(help="Stored sessions: export the log, prune old sessions.", no_args_is_help=True)
+sessions_app.command("export")(sessions.export)
+sessions_app.command("prune")(sessions.prune)
+app.add_typer(sessions_app, name="sessions")
 
 
 def main() -> None:
@@ -30,7 +36,7 @@ def main() -> None:
         for problem in err.problems:
             errors.print(str(problem), highlight=False, markup=False)
         sys.exit(1)
-    except InputError as err:
+    except (InputError, StoreError) as err:
         errors.print(f"error: {err}", style="red", highlight=False, markup=False)
         sys.exit(1)
     except Exception as err:  # noqa: BLE001 - the last line of defence: a message, not a traceback

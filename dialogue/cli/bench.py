@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from dialogue.bench.store import WINDOW
 from dialogue.cli.common import JsonOption, ModelsOption, console, errors, load, models_root, print_json
 from domains import bundled_domains
 
@@ -105,3 +106,66 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
     console.print(table)
     console.print(f"model load to first parse: {load_seconds:.3f} s; CLI cold start (dialogue parse {domain}): "
                   f"{'n/a (no trained model)' if cold is None else f'{cold:.2f} s'}", highlight=False)
+
+
+def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conversation is replayed per store."),
+          length: int = typer.Option(1000, min=20, help="Turns of each long session."),
+          sessions: int = typer.Option(5, min=1, help="Long sessions per store."),
+          postgres: str | None = typer.Option(None, "--postgres", envvar="DIALOGUE_BENCH_POSTGRES_URL",
+                                              help="A PostgreSQL URL; the bench works in a scratch schema there "
+                                                   "and drops it (PostgreSQL is skipped without one)."),
+          synchronous: str = typer.Option("normal", help="SQLite's synchronous setting: normal (a commit survives "
+                                                          "a crash of the process) or full (an fsync per commit)."),
+          as_json: bool = JsonOption) -> None:
+    """Per-turn persistence cost (p50, p99) and turns/s in memory, SQLite and PostgreSQL; turn 1 vs turn 1,000."""
+    import tempfile
+    from contextlib import ExitStack
+
+    from dialogue.bench.store import conversations, long_sessions
+    from dm.sql.scratch import scratch_schema
+    from dm.sql.store import SqlStore
+    from dm.store import MemoryStore
+
+    loaded = [load(str(p)) for p in bundled_domains()]
+    restaurant = next(domain for domain in loaded if domain.name == "restaurant")
+    reports = []
+    with ExitStack() as stack, Progress(console=errors, transient=True) as progress:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="dialogue-bench-"))
+        stores = {"memory": MemoryStore, "sqlite": lambda: SqlStore(f"sqlite:///{folder}/bench.db?synchronous={synchronous}")}
+        if postgres:
+            url = stack.enter_context(scratch_schema(postgres, prefix="dialogue_bench"))
+            stores["postgresql"] = lambda: SqlStore(url)
+        task = progress.add_task("running turns", total=len(stores) * (len(loaded) * (rounds + 1) + sessions))
+        for name, build in stores.items():
+            opened = build()
+            report = {"store": name, **conversations(opened, loaded, rounds, lambda: progress.advance(task)),
+                      "long_session": long_sessions(opened, restaurant, sessions, length,
+                                                    lambda: progress.advance(task))}
+            if isinstance(opened, SqlStore):
+                opened.close()
+            reports.append(report)
+    memory = reports[0]
+    for report in reports:
+        report["added_turn_p50_ms"] = round(report["turn_p50_ms"] - memory["turn_p50_ms"], 4)
+        report["turn_p50_to_memory"] = round(report["turn_p50_ms"] / memory["turn_p50_ms"], 2)
+    result = {"benchmark": "store", "rounds": rounds, "sqlite_synchronous": synchronous, "stores": reports,
+              "postgresql": "measured" if postgres else "skipped: give --postgres URL or DIALOGUE_BENCH_POSTGRES_URL",
+              "target_sqlite_added_p50_ms": 1.0}
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title="Per turn (ms): whole turn, and its persistence (load + store steps); baseline: memory")
+    last_turns = reports[0]["long_session"]["last_turns"]
+    for column in ("store", "turns", "turn p50", "turn p99", "persist p50", "persist p99", "turns/s",
+                   "added p50", f"persist p50, turns 1-{WINDOW}", f"turns {last_turns}"):
+        table.add_column(column, justify="right")
+    for r in reports:
+        long = r["long_session"]
+        table.add_row(r["store"], str(r["turns"]), f"{r['turn_p50_ms']:.3f}", f"{r['turn_p99_ms']:.3f}",
+                      f"{r['persist_p50_ms']:.3f}", f"{r['persist_p99_ms']:.3f}", str(r["turns_per_s"]),
+                      f"{r['added_turn_p50_ms']:.3f}", f"{long['first_turns_persist_p50_ms']:.3f}",
+                      f"{long['last_turns_persist_p50_ms']:.3f}")
+    console.print(table)
+    if not postgres:
+        console.print(result["postgresql"], style="yellow", highlight=False)
+    console.print(f"target: SQLite adds <= {result['target_sqlite_added_p50_ms']} ms p50 per turn", style="dim")

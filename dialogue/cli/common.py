@@ -19,6 +19,9 @@ DomainArg = typer.Argument(..., help="A domain file, or the name of a bundled do
 JsonOption = typer.Option(False, "--json", help="Print the figures as JSON.")
 ModelsOption = typer.Option(None, "--models", help="Folder of trained models (default: models/ in the data "
                                                      "folder, which DIALOGUE_HOME can set).")
+DbOption = typer.Option(None, "--db", envvar="DIALOGUE_DB", help="Database URL: sqlite:///path/to/file.db or "
+                                                                  "postgresql+psycopg://user@host/db (default: "
+                                                                  "dialogue.db in the data folder).")
 
 
 def data_home() -> Path:
@@ -26,6 +29,15 @@ def data_home() -> Path:
     import platformdirs
 
     return Path(os.environ.get("DIALOGUE_HOME") or platformdirs.user_data_dir("dialogue"))
+
+
+def db_url(db: str | None) -> str:
+    """The database URL given, else the SQLite file in the data folder (created if missing)."""
+    if db:
+        return db
+    home = data_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'dialogue.db'}"
 
 
 def models_root(models: Path | None) -> Path:

@@ -88,12 +88,20 @@ def _show(value: Any) -> str:
 def chat(domain: str = DomainArg,
          user: str = typer.Option("chat-user", help="User id (user variables are kept per user)."),
          voice: bool = typer.Option(False, help="Use the voice channel (SSML, DTMF)."),
-         models: Path | None = ModelsOption) -> None:
+         models: Path | None = ModelsOption,
+         db: str | None = typer.Option(None, "--db", help="Keep sessions, user variables and tables in this "
+                                                          "database (sqlite:///file.db or postgresql+psycopg://...; "
+                                                          "default: in memory, forgotten on exit).")) -> None:
     """Chat with a domain in this terminal; shows the active task, stack and slots after each turn."""
     from dialogue.engine import Engine
 
     loaded = load(domain)
-    engine = Engine(loaded, nlu=understander(loaded, models))
+    store = None
+    if db:
+        from dm.sql.store import SqlStore
+
+        store = SqlStore(db)
+    engine = Engine(loaded, nlu=understander(loaded, models), store=store)
     console.print(f"Chatting with '{engine.domain.name}'. Type text or /intent{{...}}; "
                   ":dtmf 1, :no_input, :quit. Empty line = silence.", style="dim", highlight=False, markup=False)
     local_chat(engine, user_id=user, channel="voice" if voice else "text", console=console)

@@ -31,6 +31,17 @@ class Intent(Shorthand):
         return {"examples": value} if isinstance(value, list) else value
 
 
+SQL_NAME_LIMIT = 63
+"""The longest identifier PostgreSQL keeps (longer ones are cut, so two could become one)."""
+RESERVED_COLUMNS = frozenset({"id", "rowid", "oid", "tableoid", "xmin", "xmax", "cmin", "cmax", "ctid"})
+"""Column names taken by the engine (`id`), SQLite (`rowid`) or PostgreSQL's system columns."""
+
+
+def sql_table_name(domain: str, table: str) -> str:
+    """A domain table's name in SQL: `<domain>__<table>`, so domains sharing a database never clash."""
+    return f"{domain}__{table}"
+
+
 ColumnType = Literal["text", "integer", "number", "boolean", "date", "time", "datetime"]
 
 

@@ -205,3 +205,25 @@ def test_bundled_domains_have_no_problems(path) -> None:
 
 def test_bundled_domain_by_name() -> None:
     assert load_domain("restaurant").name == "restaurant"
+
+
+@pytest.mark.parametrize(("name", "tables", "message", "line"), [
+    ("shop", "orders__items: {columns: {a: text}}", "table name 'orders__items' contains '__'", 4),
+    ("shop", "notes: {columns: {xmin: text}}", "column name 'xmin' is reserved by the database", 4),
+    ("shop", "notes: {columns: {rowid: integer}}", "column name 'rowid' is reserved by the database", 4),
+    ("shop", "notes: {columns: {id: integer}}", "column 'id' is added to every table automatically", 4),
+    ("shop", "notes: {columns: {" + "c" * 64 + ": text}}", "longer than 63 characters", 4),
+    ("shop_" + "s" * 40, "orders_" + "o" * 20 + ": {columns: {a: text}}", "longer than the 63 characters", 4),
+    ("sqlite_shop", "orders: {columns: {a: text}}", "SQLite reserves names starting with sqlite_", 4),
+])
+def test_table_names_that_are_reserved_or_could_clash_are_errors(write_domain, name: str, tables: str,
+                                                                 message: str, line: int) -> None:
+    path = write_domain(f"version: 1\nname: {name}\nmemory:\n  tables:\n    {tables}\n")
+    problem = only(check_domain(path))
+    assert message in problem.message and problem.line >= line and problem.hint
+
+
+def test_sql_keywords_and_engine_table_names_are_fine_as_domain_table_names(write_domain) -> None:
+    path = write_domain("version: 1\nname: shop\nmemory:\n  tables:\n    sessions: {columns: {select: text}}\n"
+                        "    events: {columns: {order: integer, date: date, time: time, user: text}}\n")
+    assert check_domain(path) == []

@@ -40,3 +40,16 @@ def test_changed_data_gets_a_new_folder(tiny_model, restaurant, tiny_config) -> 
     assert not trained.reused and trained.folder != report.folder
     assert latest_model(root, "restaurant", nlu_data_hash(changed)) == trained.folder
     assert latest_model(root, "restaurant", nlu_data_hash(restaurant)) == report.folder
+
+
+def test_a_small_domain_trains_for_at_least_the_minimum_steps(restaurant, tiny_config) -> None:
+    from dataclasses import replace
+
+    from nlu.data import Labels, domain_examples, tag_example
+    from nlu.train import fit
+
+    utterances = [tag_example(intent, example) for intent, example in domain_examples(restaurant)[:40]]
+    steps: list[int] = []
+    config = replace(tiny_config, max_steps=None, epochs=1, batch_size=32, min_steps=6)
+    fit(utterances, Labels.for_domain(restaurant), config, lambda step, total, loss: steps.append(total))
+    assert len(steps) == 6 and set(steps) == {6}, "2 batches an epoch, raised to the 6-step minimum"

@@ -1,0 +1,55 @@
+"""`dialogue sessions ...`: export the stored conversations, prune the old ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import typer
+
+from dialogue.cli.common import DbOption, JsonOption, console, db_url, errors, print_json
+
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _age(text: str) -> dt.timedelta:
+    match = re.fullmatch(r"\s*(\d{1,6})\s*([mhdw])\s*", text)
+    if not match:
+        raise typer.BadParameter(f"'{text}' is not an age; write a number and a unit: 90m, 12h, 30d or 8w")
+    return dt.timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def export(db: str | None = DbOption, domain: str | None = typer.Option(None, help="Only this domain's sessions."),
+           output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:
+    """Write every stored session as one JSON line: its state, events and turns."""
+    from dm.sql.maintenance import export_sessions
+    from dm.sql.store import SqlStore
+
+    store = SqlStore(db_url(db))
+    count = 0
+    with output.open("w", encoding="utf-8") if output else nullcontext(sys.stdout) as sink:
+        for session in export_sessions(store.database, domain=domain):
+            sink.write(json.dumps(session, ensure_ascii=False) + "\n")
+            count += 1
+    errors.print(f"exported {count} session(s) from {store.database.shown}", style="dim", highlight=False)
+
+
+def prune(older_than: str = typer.Option(..., "--older-than", help="Age of the last turn: 90m, 12h, 30d, 8w."),
+          db: str | None = DbOption, domain: str | None = typer.Option(None, help="Only this domain's sessions."),
+          as_json: bool = JsonOption) -> None:
+    """Delete sessions whose last turn is older than an age, with their events (user variables stay)."""
+    from dm.sql.maintenance import prune_sessions
+    from dm.sql.store import SqlStore
+
+    age = _age(older_than)
+    store = SqlStore(db_url(db))
+    counts = prune_sessions(store.database, dt.datetime.now(dt.UTC) - age, domain=domain)
+    if as_json:
+        print_json({"older_than": older_than, **counts})
+    else:
+        console.print(f"deleted {counts['sessions']} session(s), {counts['turns']} turn(s) and {counts['events']} "
+                      f"event(s) older than {older_than} from {store.database.shown}", highlight=False)

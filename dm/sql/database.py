@@ -1,0 +1,162 @@
+"""One SQL database (SQLite or PostgreSQL): its engine, and the transaction the current turn runs in.
+
+Statements made through `transaction()` inside a turn's transaction join it, so the
+turn's writes commit together. Database failures become StoreError naming the URL
+(never its password).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from dm.errors import StoreError
+
+URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/database"
+BUSY_TIMEOUT_S = 30
+"""How long a SQLite turn waits for another process's write to finish."""
+CONNECT_TIMEOUT_S = 10
+_SETUP_LOCK = zlib.crc32(b"dialogue schema setup")
+"""PostgreSQL advisory lock taken while tables are created, so two servers starting at once do not race."""
+
+
+class Database:
+    """A database by URL: `sqlite:///file.db` (WAL mode), `sqlite://` (in memory) or `postgresql+psycopg://...`."""
+
+    def __init__(self, url: str):
+        self.url = parse_url(url)
+        self.shown = self.url.render_as_string(hide_password=True)
+        self.dialect = self.url.get_backend_name()
+        self._current: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar("turn", default=None)
+        if self.dialect == "postgresql":
+            connect_args = {} if "connect_timeout" in self.url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+            try:
+                self.engine = sa.create_engine(self.url, connect_args=connect_args)
+            except ModuleNotFoundError:
+                raise StoreError(f"{self.shown} needs the psycopg driver: pip install 'dialogue-engine[postgres]'") \
+                    from None
+        elif self.url.database in (None, "", ":memory:"):
+            self.engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+            _own_transactions(self.engine, synchronous=None)
+        else:
+            folder = Path(self.url.database).expanduser().parent
+            if not folder.is_dir():
+                raise StoreError(f"cannot open {self.shown}: the folder '{folder}' does not exist")
+            synchronous = self.url.query.get("synchronous", "normal")
+            if synchronous not in ("normal", "full"):
+                raise StoreError(f"{self.shown}: synchronous is normal (the default: a commit survives the process "
+                                 "crashing) or full (it also survives a power cut, at an fsync per turn)")
+            self.engine = sa.create_engine(self.url.difference_update_query(["synchronous"]),
+                                           connect_args={"timeout": BUSY_TIMEOUT_S})
+            _own_transactions(self.engine, synchronous=synchronous)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True, lazy: bool = False) -> Iterator[sa.Connection]:
+        """The current turn's transaction, or a new one committed when the block ends.
+
+        On SQLite a writing transaction takes the write lock at its start (BEGIN IMMEDIATE),
+        so turns of several processes queue instead of failing; reads do not wait. A `lazy`
+        transaction yields None, and connects only when a statement first joins it.
+        """
+        current = self._current.get()
+        if current is not None:
+            yield current.connection()
+            return
+        with self.errors(), ExitStack() as stack:
+            shared = _Shared(self.engine, stack, write)
+            token = self._current.set(shared)
+            try:
+                yield None if lazy else shared.connection()
+            finally:
+                self._current.reset(token)
+
+    @contextmanager
+    def setup(self) -> Iterator[sa.Connection]:
+        """A transaction for creating tables, one process at a time."""
+        with self.transaction() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK})
+            yield connection
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn database failures into StoreError naming the database."""
+        try:
+            yield
+        except sa.exc.DBAPIError as err:
+            raise StoreError(f"database {self.shown}: {reason(err)}") from None
+        except (sa.exc.TimeoutError, sa.exc.NoSuchModuleError) as err:
+            raise StoreError(f"database {self.shown}: {err}") from None
+
+    def dispose(self) -> None:
+        """Close the pooled connections."""
+        self.engine.dispose()
+
+
+class _Shared:
+    """A transaction that statements of one turn share, begun at the first that needs it."""
+
+    def __init__(self, engine: sa.Engine, stack: ExitStack, write: bool):
+        self.engine, self.stack, self.write = engine, stack, write
+        self._connection: sa.Connection | None = None
+
+    def connection(self) -> sa.Connection:
+        if self._connection is None:
+            connection = self.stack.enter_context(self.engine.connect())
+            if not self.write:
+                connection.execution_options(dialogue_read=True)
+            self.stack.enter_context(connection.begin())
+            self._connection = connection
+        return self._connection
+
+
+def parse_url(url: str) -> sa.URL:
+    """A checked SQLAlchemy URL; `postgresql://` and `postgres://` mean the psycopg driver."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StoreError(f"'{redact(url)}' is not a database URL; {URL_HINT}") from None
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        return parsed
+    raise StoreError(f"unsupported database '{parsed.drivername}' in {parsed.render_as_string(hide_password=True)}; "
+                     f"{URL_HINT}")
+
+
+def redact(url: str) -> str:
+    """A string that failed to parse as a URL, with anything that may be a password (`:...@`) hidden."""
+    return re.sub(r":[^@\s]*@", ":***@", url)
+
+
+def reason(err: sa.exc.DBAPIError) -> str:
+    """The first line of the driver's message (drivers never put the password in it)."""
+    lines = [line.strip() for line in str(err.orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(err.orig).__name__
+
+
+def _own_transactions(engine: sa.Engine, *, synchronous: str | None) -> None:
+    """Let SQLAlchemy emit BEGIN (IMMEDIATE for writes) instead of the sqlite3 module's legacy handling;
+    a file database runs in WAL mode with the given `synchronous` setting."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if synchronous:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")  # one of two fixed words
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        read = connection.get_execution_options().get("dialogue_read")
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")

@@ -1,0 +1,165 @@
+"""The engine on the SQL store (a SQLite file and a real PostgreSQL server): idempotent retries,
+ordered turns, conflicts retried on fresh state, and awkward values kept exactly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dialogue.engine import Engine
+from dialogue.turns import InputError
+from dm.sql.maintenance import export_sessions
+from dm.sql.store import SqlStore
+from dm.store import MemoryStore
+from domains import Domain, load_domain
+from tests.dialogue.turn_server import COUNTER, add
+
+
+@pytest.fixture
+def counter(tmp_path: Path) -> Domain:
+    path = tmp_path / "counter.yaml"
+    path.write_text(COUNTER, encoding="utf-8")
+    return load_domain(path)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "memory":
+        return MemoryStore()
+    if request.param == "sqlite":
+        return SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    return SqlStore(request.getfixturevalue("postgres_url"))
+
+
+def test_a_retried_turn_gets_the_stored_answer_and_runs_nothing_again(counter: Domain, store) -> None:
+    engine = Engine(counter, store=store)
+    first = engine.handle("s", add(3, "t-1"), user_id="ana")
+    engine.handle("s", add(4, "t-2"), user_id="ana")
+    again = engine.handle("s", add(3, "t-1"), user_id="ana")
+    assert again.replayed and not first.replayed
+    assert again.model_dump(exclude={"replayed", "latency_ms"}) == first.model_dump(exclude={"replayed", "latency_ms"})
+    assert again.text == "Total 3."
+    assert engine.tables.count("entries") == 2
+    state = store.load("counter", "s")
+    assert state.turn == 2 and state.slots["total"] == 7 and state.variables["adds"] == 2
+    assert store.variables("counter", "ana")["adds"] == 2
+
+
+def test_a_turn_id_reused_for_other_input_is_refused(counter: Domain, store) -> None:
+    engine = Engine(counter, store=store)
+    engine.handle("s", add(3, "t-1"))
+    with pytest.raises(InputError) as caught:
+        engine.handle("s", add(5, "t-1"))
+    assert caught.value.field == "turn_id" and "different input" in str(caught.value)
+    assert store.load("counter", "s").slots["total"] == 3 and engine.tables.count("entries") == 1
+    assert engine.handle("other-session", add(5, "t-1")).text == "Total 5."  # ids are per session
+
+
+def test_retries_are_idempotent_across_a_restart(counter: Domain, db_url: str) -> None:
+    first = Engine(counter, store=SqlStore(db_url)).handle("s", add(3, "t-1"), user_id="ana")
+    restarted = Engine(counter, store=SqlStore(db_url))
+    again = restarted.handle("s", add(3, "t-1"), user_id="ana")
+    assert again.replayed and again.messages == first.messages and again.turn == 1
+    assert restarted.tables.count("entries") == 1
+    assert restarted.handle("s", add(2, "t-2"), user_id="ana").text == "Total 5."
+
+
+def test_turns_of_one_session_from_many_threads_apply_in_order(counter: Domain, db_url: str) -> None:
+    engine = Engine(counter, store=SqlStore(db_url))
+    answers: list[tuple[str, int, int]] = []
+
+    def client(name: str) -> None:
+        for number in range(15):
+            session = f"s{number % 2}"
+            result = engine.handle(session, add(number + 1, f"{name}-{number}"), user_id=f"u-{session}")
+            answers.append((session, result.turn, result.state.slots["total"]))
+
+    threads = [threading.Thread(target=client, args=(f"c{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected_total = 4 * sum(number + 1 for number in range(15) if number % 2 == 0)
+    state = engine.store.load("counter", "s0")
+    assert state.slots["total"] == expected_total and state.turn == 4 * 8
+    assert sorted(turn for session, turn, _ in answers if session == "s0") == list(range(1, 33))
+    assert engine.tables.count("entries") == 60
+    totals = [total for session, _, total in sorted(answers) if session == "s0"]
+    assert totals == sorted(totals) and totals[-1] == expected_total
+
+
+def test_a_conflict_with_another_server_reruns_the_turn_on_fresh_state(counter: Domain, postgres_url: str) -> None:
+    store = SqlStore(postgres_url)
+    engine = Engine(counter, store=store)
+    engine.handle("s", add(1, "t-1"))
+    statements: list[str] = []
+    sa.event.listen(store.database.engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, *_rest: statements.append(" ".join(statement.split())))
+    other = sa.create_engine(postgres_url)
+    with other.connect() as connection:
+        # Another server's turn on the same session, not yet committed: it holds the session's row.
+        connection.execute(sa.text("UPDATE dialogue_sessions SET version = version + 1 WHERE session_id = 's'"))
+        done: list = []
+        turn = threading.Thread(target=lambda: done.append(engine.handle("s", add(5, "t-2"))))
+        turn.start()
+        waiting = 0
+        for _ in range(100):  # until our turn waits on that row at its version check
+            waiting = connection.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()")).scalar_one()
+            if waiting:
+                break
+            time.sleep(0.1)
+        assert waiting == 1
+        connection.commit()
+    turn.join(timeout=30)
+    other.dispose()
+    assert done[0].text == "Total 6." and done[0].turn == 2
+    assert sum(s.startswith("UPDATE dialogue_sessions") for s in statements) == 2  # the stale save, the rerun
+    assert any(s.startswith("SELECT") and s.endswith("FOR UPDATE") for s in statements)
+    assert engine.tables.count("entries") == 2  # the first attempt's row went with its rollback
+    exported = next(iter(export_sessions(store.database)))
+    assert [t["turn"] for t in exported["turns"]] == [1, 2] and exported["version"] == 3
+
+
+AWKWARD = [
+    "'; DROP TABLE dialogue_sessions; --",
+    "Robert'); DELETE FROM counter__entries WHERE '1'='1'; --",
+    "名前 ✓ ñ — Привет — مرحبا — 👩‍👩‍👧",
+    "%_\\ \"quoted\" `back` $1 :name ?",
+    "x" * 100_000,
+]
+
+
+@pytest.mark.parametrize("value", AWKWARD, ids=["drop", "delete", "non-latin", "metacharacters", "100k"])
+def test_awkward_values_are_stored_and_returned_unchanged(counter: Domain, db_url: str, value: str) -> None:
+    session, user = "s'; --" + value[:40], "用户-" + value[:40]
+    result = Engine(counter, store=SqlStore(db_url)).handle(session, add(2, value[:200], note=value), user_id=user)
+    assert result.text == "Total 2." and not result.warnings
+    store = SqlStore(db_url)
+    reopened = Engine(counter, store=store)
+    assert store.load("counter", session).slots["note"] == value
+    assert store.variables("counter", user) == {"adds": 1, "last_note": value}
+    assert [row["note"] for row in reopened.tables.select("entries", {"note": value})] == [value]
+    (exported,) = export_sessions(store.database)
+    assert exported["session_id"] == session and exported["user_id"] == user
+    assert exported["state"]["slots"]["note"] == value and exported["turns"][0]["turn_id"] == value[:200]
+    assert reopened.handle(session, add(2, value[:200], note=value), user_id=user).replayed
+    assert reopened.tables.count("entries") == 1
+
+
+def test_a_nul_character_is_kept_in_the_state_and_refused_clearly_by_postgres_tables(counter: Domain,
+                                                                                      db_url: str) -> None:
+    store = SqlStore(db_url)
+    result = Engine(counter, store=store).handle("s", add(1, note="a\x00b"))
+    assert store.load("counter", "s").slots["note"] == "a\x00b"
+    assert result.text == "Total 1."
+    if store.database.dialect == "postgresql":
+        assert any("insert on entries failed: the database refused it" in w for w in result.warnings)
+        assert store.tables(counter).count("entries") == 0
+    else:
+        assert not result.warnings and store.tables(counter).select("entries", {})[0]["note"] == "a\x00b"

@@ -1,0 +1,221 @@
+"""The SQL store on a real SQLite file and a real PostgreSQL server: schema, migrations, snapshots,
+the event log, user variables, domain tables, and clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from dialogue.engine import Engine
+from dialogue.testing import step_input
+from dm.errors import StoreError
+from dm.events import EVENT_ADAPTER, SessionCreated, VariableSet, replay
+from dm.sql.database import Database
+from dm.sql.maintenance import export_sessions, prune_sessions
+from dm.sql.migrate import alembic_config
+from dm.sql.schema import VERSION_TABLE, metadata
+from dm.sql.store import SqlStore
+from dm.state import DialogueState
+from dm.store import TurnRecord
+from dm.tables import DomainTables
+from domains import Domain, bundled_domains, load_domain
+
+
+def head() -> str:
+    with Database("sqlite://").transaction() as connection:
+        return ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
+
+
+def current_revision(store: SqlStore) -> str | None:
+    with store.database.transaction(write=False) as connection:
+        return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def test_opening_migrates_to_the_latest_schema_which_matches_the_code(db_url: str) -> None:
+    store = SqlStore(db_url)
+    assert current_revision(store) == head()
+    with store.database.transaction(write=False) as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        assert compare_metadata(context, metadata) == []
+    store.close()
+
+
+def test_a_database_behind_the_migrations_is_upgraded_when_opened(db_url: str) -> None:
+    store = SqlStore(db_url)
+    with store.database.setup() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert current_revision(store) is None
+    with store.database.transaction(write=False) as connection:
+        assert not {"dialogue_sessions", "dialogue_events"} & set(sa.inspect(connection).get_table_names())
+    store.close()
+    reopened = SqlStore(db_url)
+    assert current_revision(reopened) == head()
+    reopened.remember("restaurant", "ana", {"favourite_cuisine": "italian"})
+    reopened.close()
+    assert SqlStore(db_url).variables("restaurant", "ana") == {"favourite_cuisine": "italian"}
+
+
+def test_a_turn_reads_one_snapshot_and_writes_one_whatever_the_history(db_url: str) -> None:
+    store = SqlStore(db_url)
+    engine = Engine(load_domain("restaurant"), store=store)
+    seen: list[str] = []
+    sa.event.listen(store.database.engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, *_rest: seen.append(" ".join(statement.split()).upper()))
+    costs = []
+    for number in range(60):
+        seen.clear()
+        engine.handle("long", "/greet" if number % 2 else "/help")
+        costs.append(list(seen))
+    assert all(not (s.startswith("SELECT") and "DIALOGUE_EVENTS" in s) for turn in costs for s in turn)
+    assert all("DIALOGUE_TURNS" not in s for s in costs[-1] if s.startswith("SELECT"))
+    assert len(costs[1]) == len(costs[30]) == len(costs[59])
+    assert sum(s.startswith("SELECT") and "DIALOGUE_SESSIONS" in s for s in costs[59]) == 1
+    assert sum(s.startswith("UPDATE DIALOGUE_SESSIONS") for s in costs[59]) == 1
+    store.close()
+
+
+@pytest.mark.parametrize("path", bundled_domains(), ids=lambda p: p.stem)
+def test_every_snapshot_is_the_replay_of_its_logged_events(db_url: str, path) -> None:
+    domain = load_domain(path)
+    store = SqlStore(db_url)
+    engine = Engine(domain, store=store)
+    for index, test in enumerate(domain.tests):
+        store.remember(domain.name, test.user_id, test.variables)
+        session = 0
+        for step in test.steps:
+            if step.new_session:
+                session += 1
+            elif step.user is None or step.user.startswith("/"):
+                engine.handle(f"{index}:{session}", step_input(step), user_id=test.user_id, channel=test.channel)
+    store.close()
+    reopened = SqlStore(db_url)
+    exported = list(export_sessions(reopened.database))
+    assert len(exported) >= len(domain.tests) // 2
+    for session in exported:
+        state = reopened.load(domain.name, session["session_id"])
+        assert replay(EVENT_ADAPTER.validate_python(session["events"])) == state
+        assert session["state"] == json.loads(state.model_dump_json())
+        assert [turn["turn"] for turn in session["turns"]] == list(range(1, state.turn + 1))
+
+
+def test_user_variables_outlive_the_session_and_the_process(db_url: str) -> None:
+    domain = load_domain("restaurant")
+    engine = Engine(domain, store=SqlStore(db_url))
+    engine.handle("visit-1", '/book_table{"cuisine": "sichuan", "party_size": 2, "date": "2026-12-01", '
+                             '"time": "19:00", "name": "Ana", "phone": "+441234567890"}', user_id="ana")
+    engine.handle("visit-1", "/affirm", user_id="ana")
+    engine.store.close()
+    later = Engine(domain, store=SqlStore(db_url))
+    assert later.store.variables("restaurant", "ana")["favourite_cuisine"] == "sichuan"
+    assert later.tables.count("bookings") == 1
+    result = later.handle("visit-2", "/book_table", user_id="ana")
+    assert "sichuan" in result.text.lower()
+
+
+def test_a_failed_turn_leaves_nothing_behind(db_url: str) -> None:
+    domain = load_domain("restaurant")
+    store = SqlStore(db_url)
+    tables = store.tables(domain)
+    state = DialogueState(session_id="s", user_id="ana", domain="restaurant", turn=1,
+                          variables={"favourite_cuisine": "indian"})
+    logged = [SessionCreated(session_id="s", user_id="ana", domain="restaurant", slots={}, variables={}),
+              VariableSet(name="favourite_cuisine", value="indian")]
+    with pytest.raises(RuntimeError, match="boom"), store.begin("restaurant", "s") as unit:
+        tables.insert("bookings", {"name": "half a turn"})
+        unit.save(state, logged, TurnRecord(latency_ms={}))
+        raise RuntimeError("boom")
+    assert tables.count("bookings") == 0
+    assert store.load("restaurant", "s") is None and store.variables("restaurant", "ana") == {}
+    assert list(export_sessions(store.database)) == []
+    with store.begin("restaurant", "s") as unit:  # the same writes, committed this time
+        tables.insert("bookings", {"name": "a whole turn"})
+        unit.save(state, logged, TurnRecord(latency_ms={}))
+    assert tables.count("bookings") == 1 and store.load("restaurant", "s") == state
+    assert store.variables("restaurant", "ana") == {"favourite_cuisine": "indian"}
+
+
+def test_prune_deletes_idle_sessions_with_their_log_but_keeps_user_variables(db_url: str) -> None:
+    store = SqlStore(db_url)
+    engine = Engine(load_domain("restaurant"), store=store)
+    store.remember("restaurant", "ana", {"customer_name": "Ana"})
+    for session in ("old", "new"):
+        engine.handle(session, "/greet", user_id="ana")
+        engine.handle(session, "/help", user_id="ana")
+    with store.database.transaction() as connection:
+        connection.execute(sa.text("UPDATE dialogue_sessions SET updated_at = :old WHERE session_id = 'old'"),
+                           {"old": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)})
+    counts = prune_sessions(store.database, dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
+    assert counts["sessions"] == 1 and counts["turns"] == 2 and counts["events"] > 4
+    assert store.load("restaurant", "old") is None and store.load("restaurant", "new").turn == 2
+    assert [s["session_id"] for s in export_sessions(store.database)] == ["new"]
+    assert store.variables("restaurant", "ana") == {"customer_name": "Ana"}
+    assert engine.handle("old", "/greet", user_id="ana").turn == 1
+
+
+def test_a_domain_that_gained_a_column_gets_it_and_keeps_its_rows(db_url: str) -> None:
+    def domain(columns: dict) -> Domain:
+        return Domain.model_validate({"version": 1, "name": "shop", "memory": {"tables": {"orders": {
+            "columns": columns}}}})
+
+    store = SqlStore(db_url)
+    DomainTables(domain({"item": "text"}), store.database).insert("orders", {"item": "tea"})
+    grown = DomainTables(domain({"item": "text", "size": "integer"}), store.database)
+    assert grown.select("orders", {}) == [{"id": 1, "item": "tea", "size": None}]
+    grown.insert("orders", {"item": "cake", "size": 2})
+    with pytest.raises(StoreError, match=r"shop__orders .* no column price.*not nullable"):
+        DomainTables(domain({"item": "text", "price": {"type": "number", "nullable": False}}), store.database)
+
+
+def test_a_value_the_database_refuses_is_a_table_error_and_the_turn_goes_on(db_url: str) -> None:
+    domain = Domain.model_validate({"version": 1, "name": "shop", "memory": {"tables": {"orders": {
+        "columns": {"item": {"type": "text", "nullable": False}}}}}})
+    store = SqlStore(db_url)
+    tables = store.tables(domain)
+    with store.begin("shop", "s"):
+        with pytest.raises(Exception, match="refused") as caught:
+            tables.insert("orders", {"item": None})
+        assert type(caught.value).__name__ == "TableError"
+        tables.insert("orders", {"item": "tea"})
+    assert tables.count("orders") == 1
+
+
+@pytest.mark.parametrize(("url", "shown", "says"), [
+    ("postgresql+psycopg://bob:s3cret@127.0.0.1:1/test", "postgresql+psycopg://bob:***@127.0.0.1:1/test",
+     "connect"),
+    ("postgresql://bob:s3cret@127.0.0.1:1/test", "postgresql+psycopg://bob:***@127.0.0.1:1/test", "connect"),
+    ("sqlite:///no/such/folder/x.db", "sqlite:///no/such/folder/x.db", "folder 'no/such/folder' does not exist"),
+    ("mysql://bob:s3cret@db/x", "mysql://bob:***@db/x", "unsupported database"),
+    ("not a url :// at all", "", "is not a database URL"),
+    ("bob:s3cret@host", "", "is not a database URL"),
+    ("sqlite:////tmp/x.db?synchronous=sometimes", "sqlite:////tmp/x.db?synchronous=sometimes", "synchronous is"),
+])
+def test_an_unusable_database_is_a_clear_error_without_the_password(url: str, shown: str, says: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        SqlStore(url)
+    message = str(caught.value)
+    assert says in message and shown in message and "s3cret" not in message
+
+
+def test_a_missing_postgres_database_is_named(postgres_url: str) -> None:
+    url = sa.make_url(postgres_url).set(database="no_such_database_here").render_as_string(hide_password=False)
+    with pytest.raises(StoreError, match=r'no_such_database_here.*does not exist'):
+        SqlStore(url)
+
+
+def test_domain_tables_named_like_keywords_or_engine_tables_work_and_never_clash(db_url: str) -> None:
+    domain = Domain.model_validate({"version": 1, "name": "shop", "memory": {"tables": {"sessions": {
+        "columns": {"select": "text", "order": "integer", "user": "text"}}}}})
+    store = SqlStore(db_url)
+    tables = store.tables(domain)
+    tables.insert("sessions", {"select": "x'; --", "order": 1, "user": "u"})
+    assert tables.select("sessions", {"order": 1}) == [{"id": 1, "select": "x'; --", "order": 1, "user": "u"}]
+    assert all("__" not in table.name for table in metadata.sorted_tables) and "__" not in VERSION_TABLE
+    with store.database.transaction(write=False) as connection:
+        assert {"shop__sessions", "dialogue_sessions"} <= set(sa.inspect(connection).get_table_names())
