@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from dialogue.bench.policy import percentile
 from domains.schema import Domain, Settings, SlotSpec
 from nlu.data import Labels, read_jointbert
 from nlu.runtime import OnnxJointModel
@@ -35,11 +36,6 @@ def dataset_domain(labels: Labels) -> Domain:
     slots = {tag[2:]: spec.validate_python({"type": SLOT_TYPES.get(tag[2:], "text")})
              for tag in labels.tags if tag.startswith("B-")}
     return Domain.model_construct(version=1, name="bench", slots=slots, settings=Settings())
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def latency(parse: Callable[[str], Any], texts: list[str]) -> dict[str, float]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dialogue.engine import Engine
 from dialogue.testing import step_input
+from dialogue.turns import TurnResult
 from dm.store import MemoryStore
 from domains.loader import with_builtins
 from domains.schema import ConversationTest, Domain
@@ -48,26 +49,29 @@ def baseline(turns: int) -> list[float]:
     return samples
 
 
-def bench_domain(domain: Domain, rounds: int, tick: Callable[[], None]) -> tuple[dict[str, Any], list[float]]:
-    """Per-turn times (ms) of the domain's scripts, replayed `rounds` times, and their summary."""
-    store = MemoryStore()
-    engine = Engine(domain, store=store)
-    tests = scripted(domain)
-    turns: list[float] = []
-    for round_number in range(rounds + 1):  # round 0 warms up and is not counted
+def replay_scripts(engine: Engine, tests: list[ConversationTest], rounds: int,
+                   tick: Callable[[], None]) -> Iterator[tuple[TurnResult, float]]:
+    """Every turn of the scripted conversations, replayed `rounds` times after a warm-up round
+    that is not yielded: its result and its time (ms). `tick` is called after each round."""
+    for round_number in range(rounds + 1):
         for index, test in enumerate(tests):
-            store.remember(domain.name, test.user_id, test.variables)
+            engine.store.remember(engine.domain.name, test.user_id, test.variables)
             now = dt.datetime.fromisoformat(test.now) if test.now else None
             session = 0
             for step in test.steps:
                 if step.new_session:
                     session += 1
                     continue
-                session_id = f"{round_number}:{index}:{session}"
                 started = time.perf_counter()
-                engine.handle(session_id, step_input(step), user_id=test.user_id, channel=test.channel, now=now)
-                elapsed = (time.perf_counter() - started) * 1000
+                result = engine.handle(f"{round_number}:{index}:{session}", step_input(step),
+                                       user_id=test.user_id, channel=test.channel, now=now)
                 if round_number:
-                    turns.append(elapsed)
+                    yield result, (time.perf_counter() - started) * 1000
         tick()
+
+
+def bench_domain(domain: Domain, rounds: int, tick: Callable[[], None]) -> tuple[dict[str, Any], list[float]]:
+    """Per-turn times (ms) of the domain's scripts, replayed `rounds` times, and their summary."""
+    tests = scripted(domain)
+    turns = [elapsed for _, elapsed in replay_scripts(Engine(domain, store=MemoryStore()), tests, rounds, tick)]
     return {"domain": domain.name, "conversations": len(tests), **summary(turns)}, turns

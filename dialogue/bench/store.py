@@ -9,13 +9,11 @@ in-memory store in the same run is the baseline.
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
-from dialogue.bench.policy import percentile, scripted
+from dialogue.bench.policy import percentile, replay_scripts, scripted
 from dialogue.engine import Engine
 from dialogue.testing import step_input
 from dm.store import SessionStore
@@ -35,25 +33,9 @@ def conversations(store: SessionStore, domains: list[Domain], rounds: int,
     turns: list[float] = []
     persisted: list[float] = []
     for domain in domains:
-        engine = Engine(domain, store=store)
-        tests = scripted(domain)
-        for round_number in range(rounds + 1):
-            for index, test in enumerate(tests):
-                store.remember(domain.name, test.user_id, test.variables)
-                now = dt.datetime.fromisoformat(test.now) if test.now else None
-                session = 0
-                for step in test.steps:
-                    if step.new_session:
-                        session += 1
-                        continue
-                    started = time.perf_counter()
-                    result = engine.handle(f"{round_number}:{index}:{session}", step_input(step),
-                                           user_id=test.user_id, channel=test.channel, now=now)
-                    elapsed = (time.perf_counter() - started) * 1000
-                    if round_number:
-                        turns.append(elapsed)
-                        persisted.append(persistence_ms(result.latency_ms))
-            tick()
+        for result, elapsed in replay_scripts(Engine(domain, store=store), scripted(domain), rounds, tick):
+            turns.append(elapsed)
+            persisted.append(persistence_ms(result.latency_ms))
     return {"turns": len(turns), "turn_p50_ms": _ms(statistics.median(turns)),
             "turn_p99_ms": _ms(percentile(turns, 0.99)), "persist_p50_ms": _ms(statistics.median(persisted)),
             "persist_p99_ms": _ms(percentile(persisted, 0.99)), "turns_per_s": round(len(turns) / sum(turns) * 1000)}
