@@ -1,4 +1,4 @@
-"""Terminal chat with an engine in this process: the bot's words, then the task, stack and slots.
+"""Terminal chat with an engine in this process or a server: the bot's words, then the task, stack and slots.
 
 Lines starting with ':' are events: `:dtmf 12`, `:no_input`, `:start`, `:end`, `:quit`.
 An empty line is silence (no input). Anything else is text or `/intent{...}`.
@@ -9,12 +9,15 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 
 from dialogue.engine import Engine
 from dialogue.turns import InputError, TurnResult, UserInput
+
+if TYPE_CHECKING:
+    from dialogue.client import Client
 
 PROMPT = "you> "
 
@@ -58,8 +61,11 @@ def show_turn(console: Console, result: TurnResult, *, voice: bool) -> None:
 
 
 def chat(turn: Callable[[UserInput], TurnResult], *, console: Console, voice: bool = False,
-         lines: TextIO | None = None) -> None:
-    """Read lines (standard input by default) until their end or `:quit`, running each as a turn."""
+         lines: TextIO | None = None, recoverable: tuple[type[Exception], ...] = (InputError,)) -> None:
+    """Read lines (standard input by default) until their end or `:quit`, running each as a turn.
+
+    A turn that fails with one of the `recoverable` errors is reported and the chat goes on.
+    """
     lines = lines or sys.stdin
     interactive = lines.isatty()
     while True:
@@ -76,11 +82,24 @@ def chat(turn: Callable[[UserInput], TurnResult], *, console: Console, voice: bo
             if user_input is None:
                 return
             show_turn(console, turn(user_input), voice=voice)
-        except InputError as err:
+        except recoverable as err:
             console.print(f"     error: {err}", style="red", highlight=False, markup=False)
 
 
 def local_chat(engine: Engine, *, user_id: str, channel: str, console: Console) -> None:
-    session = f"chat-{uuid.uuid4().hex[:8]}"
+    session = _session_id()
     chat(lambda user_input: engine.handle(session, user_input, user_id=user_id, channel=channel),
          console=console, voice=channel == "voice")
+
+
+def remote_chat(client: Client, domain: str, *, user_id: str, channel: str, console: Console) -> None:
+    """The chat with a server over gRPC; a failed call is reported and the chat goes on."""
+    from dialogue.client import ServerError
+
+    session = _session_id()
+    chat(lambda user_input: client.turn(domain, session, user_input, user_id=user_id, channel=channel),
+         console=console, voice=channel == "voice", recoverable=(InputError, ServerError))
+
+
+def _session_id() -> str:
+    return f"chat-{uuid.uuid4().hex[:8]}"

@@ -27,6 +27,7 @@ from dm.tracker import Tracker, Turn
 from domains import Domain, load_domain
 from domains.builtin import NLU_FALLBACK
 from domains.interpretation import Interpretation
+from nlg.chunks import ChunkSink, TextChunk
 from nlg.templates import Message, TemplateRenderer
 from nlu.base import Understander
 from policies.decision import Decision, labels
@@ -81,9 +82,12 @@ class Engine:
         return cls(load_domain(source), **options)
 
     def handle(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
-               channel: str = "text", now: dt.datetime | None = None) -> TurnResult:
+               channel: str = "text", now: dt.datetime | None = None, stream: ChunkSink | None = None) -> TurnResult:
         """Run one turn. Raises InputError for input that cannot be taken as given, StoreError when
-        the session store fails (then nothing of the turn was kept)."""
+        the session store fails (then nothing of the turn was kept).
+
+        `stream` receives the reply's text as NLG produces it (a replayed turn streams nothing).
+        """
         clock = _Stopwatch()
         request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
         if channel not in ("text", "voice"):
@@ -103,7 +107,7 @@ class Engine:
                     if unit.stored is not None:
                         return _replayed(unit.stored, fingerprint, request.turn_id, clock)
                     tracker, result = self._turn(unit, session_id, user_id, request, dataclasses.replace(understood),
-                                                 clock)
+                                                 clock, _Stream(stream, attempt + 1))
                     result.attempts = attempt + 1
                     unit.save(tracker.state, tracker.events, TurnRecord(
                         turn_id=request.turn_id, fingerprint=fingerprint, latency_ms=result.latency_ms,
@@ -117,7 +121,7 @@ class Engine:
                          "ran; nothing of it was kept, try it again")
 
     def _turn(self, unit: TurnUnit, session_id: str, user_id: str, request: UserInput, turn: Turn,
-              clock: _Stopwatch) -> tuple[Tracker, TurnResult]:
+              clock: _Stopwatch, stream: _Stream) -> tuple[Tracker, TurnResult]:
         """The turn on the state the unit read (nothing is saved here)."""
         state = unit.state
         tracker = Tracker(state or DialogueState(session_id=session_id, user_id=user_id, domain=self.domain.name),
@@ -141,7 +145,7 @@ class Engine:
         clock.lap("guards")
         self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
         clock.lap("policy")
-        messages = self._render(tracker)
+        messages = self._render(tracker, stream)
         clock.lap("nlg")
         return tracker, self._result(tracker, messages, clock.result())
 
@@ -160,10 +164,15 @@ class Engine:
         if request.intent is not None:
             turn.interpretation = self._structured(request)
             return turn
-        text = (request.text or "").strip()
-        if not text:  # silence on a phone line, an empty message in a chat
+        if not (request.text or "").strip():  # silence on a phone line, an empty message in a chat
             turn.event = "no_input"
             return turn
+        turn.interpretation = self.parse(request.text or "", now=now)
+        return turn
+
+    def parse(self, text: str, *, now: dt.datetime | None = None) -> Interpretation:
+        """What a text means in the domain (the NLU alone; nothing is kept). Raises InputError without a model."""
+        text = text.strip()
         warnings = []
         limit = self.domain.settings.max_input_chars
         if len(text) > limit:
@@ -173,10 +182,26 @@ class Engine:
             raise InputError("text", f"free text needs a trained NLU model for domain '{self.domain.name}'; "
                                      f"train one with `dialogue train {self.domain.name}`, or send structured "
                                      "input such as /greet")
-        interpretation = self.nlu.parse(text, now=now)
+        interpretation = self.nlu.parse(text, now=self._clock(now))
         interpretation.warnings += warnings
-        turn.interpretation = interpretation
-        return turn
+        return interpretation
+
+    def reset(self, session_id: str) -> DialogueState | None:
+        """Start a session's conversation over: tasks and slots cleared, user variables kept.
+
+        The reset is a turn of its own in the log (`turn_started` with input `{"reset": true}`, then
+        `conversation_restarted`). Returns the state after it, or None when there is no such session.
+        """
+        with self.store.begin(self.domain.name, session_id, exclusive=True) as unit:
+            state = unit.state
+            if state is None:
+                return None
+            events = [TurnStarted(turn=state.turn + 1, channel="api", input={"reset": True}),
+                      ConversationRestarted(slots=self.defaults)]
+            for event in events:
+                event.apply(state)
+            unit.save(state, events, TurnRecord())
+        return state
 
     def _structured(self, request: UserInput) -> Interpretation:
         intent = request.intent or ""
@@ -211,26 +236,35 @@ class Engine:
             decision = self.policy.advance(tracker)
         tracker.warnings.append(f"the turn stopped after {MAX_STEPS} steps; check the domain for a loop")
 
-    def _render(self, tracker: Tracker) -> list[Message]:
+    def _render(self, tracker: Tracker, stream: _Stream) -> list[Message]:
         seed = f"{tracker.state.session_id}:{tracker.state.turn}"
         messages = []
         for pending in tracker.responses:
             message = self.renderer.render(pending, channel=tracker.turn.channel, seed=seed, warnings=tracker.warnings)
             if message is not None:
+                stream.whole(len(messages), message)
                 messages.append(message)
                 tracker.apply(BotUttered(response=message.response, text=message.text))
         return messages
 
     def _result(self, tracker: Tracker, messages: list[Message], latency: dict[str, float]) -> TurnResult:
         state = tracker.state
-        top = state.active
-        summary = StateSummary(
-            active_task=top.task if top else None, stack=[frame.task for frame in state.stack],
-            fsm_state=top.state if top else None, requested_slot=top.requested if top else None,
-            slots={name: value for name, value in state.slots.items() if value is not None})
         return TurnResult(session_id=state.session_id, turn=state.turn, messages=messages, ended=state.ended,
-                          handoff=state.handoff, understood=tracker.turn.interpretation, state=summary,
+                          handoff=state.handoff, understood=tracker.turn.interpretation, state=StateSummary.of(state),
                           actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stream:
+    """Where one attempt of a turn sends its text as it is produced (nowhere without a sink)."""
+
+    sink: ChunkSink | None
+    attempt: int
+
+    def whole(self, index: int, message: Message) -> None:
+        """A message rendered at once, from a template: one chunk."""
+        if self.sink is not None:
+            self.sink(TextChunk(index, message.response, message.text, last=True, attempt=self.attempt))
 
 
 def _fingerprint(request: UserInput) -> str:

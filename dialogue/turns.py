@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from dm.state import DialogueState
 from domains.interpretation import Interpretation
 from domains.structured import is_structured, parse_structured
 from nlg.templates import Message
@@ -58,6 +59,13 @@ class StateSummary(BaseModel):
     fsm_state: str | None = None
     requested_slot: str | None = None
     slots: dict[str, Any] = Field(description="Slots that hold a value.")
+
+    @classmethod
+    def of(cls, state: DialogueState) -> StateSummary:
+        top = state.active
+        return cls(active_task=top.task if top else None, stack=[frame.task for frame in state.stack],
+                   fsm_state=top.state if top else None, requested_slot=top.requested if top else None,
+                   slots={name: value for name, value in state.slots.items() if value is not None})
 
 
 class TurnResult(BaseModel):

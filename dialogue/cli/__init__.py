@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dialogue.cli import bench, domain, nlu, sessions
+from dialogue.cli import bench, domain, nlu, serve, sessions
 from dialogue.cli.common import errors
 from dialogue.turns import InputError
 from dm.errors import StoreError
@@ -17,10 +17,12 @@ app = typer.Typer(help="A task-oriented dialogue engine: domains in YAML, fast N
 for command in (domain.validate, domain.schema, domain.test, domain.chat, nlu.train, nlu.parse):
     app.command()(command)
 app.command("nlu-eval")(nlu.evaluate)
+app.command()(serve.serve)
 bench_app = typer.Typer(help="Benchmarks (figures go to BENCHMARKS.md).", no_args_is_help=True)
 bench_app.command("policy")(bench.policy)
 bench_app.command("nlu")(bench.nlu)
 bench_app.command("store")(bench.store)
+bench_app.command("grpc")(bench.grpc)
 app.add_typer(bench_app, name="bench")
 sessions_app = typer.Typer(help="Stored sessions: export the log, prune old sessions.", no_args_is_help=True)
 sessions_app.command("export")(sessions.export)

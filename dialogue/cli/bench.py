@@ -169,3 +169,52 @@ def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conver
     if not postgres:
         console.print(result["postgresql"], style="yellow", highlight=False)
     console.print(f"target: SQLite adds <= {result['target_sqlite_added_p50_ms']} ms p50 per turn", style="dim")
+
+
+def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs a trained NLU model)."),
+         sessions: list[int] = typer.Option([1, 16, 64], "--sessions", min=1, max=1024,
+                                            help="Concurrent sessions of each run (repeat the option)."),
+         seconds: float = typer.Option(10.0, min=1, help="Measured seconds of each run (after 1 s of warm-up)."),
+         workers: int = typer.Option(4, min=1, max=256, help="The server's --workers."),
+         models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Turns/s and p50/p99 over gRPC on loopback: structured and free-text turns, against an echo server's
+    and the NLU alone's ceilings measured in the same run."""
+    import tempfile
+
+    from dialogue.bench import serving
+
+    loaded = load(domain)
+    with Progress(console=errors, transient=True) as progress, \
+            tempfile.TemporaryDirectory(prefix="dialogue-bench-grpc-") as folder:
+        task = progress.add_task("echo, structured and free-text runs, then the NLU alone",
+                                 total=3 * len(sessions) + 1)
+        try:
+            result = serving.run(loaded, domain, models_root(models), levels=sessions, seconds=seconds,
+                                 workers=workers, folder=Path(folder), tick=lambda: progress.advance(task))
+        except (ValueError, RuntimeError) as err:
+            errors.print(f"error: {err}", style="red", highlight=False, markup=False)
+            raise typer.Exit(1) from None
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"Turns over gRPC on loopback, {domain} ({seconds:g} s a run; client and server share "
+                        f"{result['cpus']} CPUs)")
+    for column in ("kind", "sessions", "turns/s", "p50 ms", "p99 ms", "errors", "vs ceiling"):
+        table.add_column(column, justify="right")
+    ratios = result["ratios"]
+    for run in result["runs"]:
+        ceiling = ""
+        if run["kind"] == "structured":
+            ratio = ratios["structured_to_echo"][run["sessions"]]
+            ceiling = f"{ratio['throughput']:.0%} of echo, p99 x{ratio['p99']:.2f}"
+        elif run["kind"] == "free_text":
+            ceiling = f"{ratios['free_text_to_nlu'][run['sessions']]['throughput']:.0%} of NLU alone"
+        table.add_row(run["kind"], str(run["sessions"]), f"{run['turns_per_s']:.0f}", f"{run['p50_ms']:.2f}",
+                      f"{run['p99_ms']:.2f}", str(run["errors"]), ceiling)
+    nlu = result["nlu_alone"]
+    table.add_row("NLU alone", "1", f"{nlu['per_s']:.0f}", f"{nlu['p50_ms']:.2f}", f"{nlu['p99_ms']:.2f}", "0", "")
+    console.print(table)
+    targets = result["targets"]
+    console.print(f"targets: structured >= {targets['structured_to_echo_throughput_at_64']:.0%} of echo's turns/s "
+                  f"with p99 <= {targets['structured_to_echo_p99_at_64']:g}x echo's at 64 sessions; free text >= "
+                  f"{targets['free_text_to_nlu_throughput']:.0%} of the NLU alone", style="dim", highlight=False)

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from dialogue.chat import local_chat
-from dialogue.cli.common import DomainArg, JsonOption, ModelsOption, console, load, understander
+from dialogue.cli.common import DomainArg, JsonOption, ModelsOption, console, errors, load, understander
 from domains import check_domain
 from domains.jsonschema import domain_schema
 from domains.loader import domain_of
@@ -85,14 +85,31 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def chat(domain: str = DomainArg,
+def chat(domain: str | None = typer.Argument(None, help="A domain file, or the name of a bundled domain "
+                                                         "(restaurant, banking, telco_ivr); with --server, one the "
+                                                         "server hosts (default: its only one)."),
          user: str = typer.Option("chat-user", help="User id (user variables are kept per user)."),
          voice: bool = typer.Option(False, help="Use the voice channel (SSML, DTMF)."),
          models: Path | None = ModelsOption,
          db: str | None = typer.Option(None, "--db", help="Keep sessions, user variables and tables in this "
                                                           "database (sqlite:///file.db or postgresql+psycopg://...; "
-                                                          "default: in memory, forgotten on exit).")) -> None:
+                                                          "default: in memory, forgotten on exit)."),
+         server: str | None = typer.Option(None, "--server", help="HOST:PORT of a dialogue server: chat with it "
+                                                                  "over gRPC instead of in this process."),
+         token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", show_envvar=True,
+                                          help="The server's token (with --server)."),
+         tls: bool = typer.Option(False, "--tls", help="Connect over TLS (with --server)."),
+         ca: Path | None = typer.Option(None, exists=True, dir_okay=False,
+                                        help="Trust this PEM certificate for TLS (implies --tls)."),
+         wait: float = typer.Option(30.0, min=0, help="Seconds to wait for the server to come up.")) -> None:
     """Chat with a domain in this terminal; shows the active task, stack and slots after each turn."""
+    channel = "voice" if voice else "text"
+    if server is not None:
+        _remote(server, domain, user=user, channel=channel, token=token, tls=tls, ca=ca, wait=wait)
+        return
+    if domain is None:
+        errors.print("give a domain, or --server HOST:PORT", style="red")
+        raise typer.Exit(2)
     from dialogue.engine import Engine
 
     loaded = load(domain)
@@ -102,6 +119,35 @@ def chat(domain: str = DomainArg,
 
         store = SqlStore(db)
     engine = Engine(loaded, nlu=understander(loaded, models), store=store)
-    console.print(f"Chatting with '{engine.domain.name}'. Type text or /intent{{...}}; "
-                  ":dtmf 1, :no_input, :quit. Empty line = silence.", style="dim", highlight=False, markup=False)
-    local_chat(engine, user_id=user, channel="voice" if voice else "text", console=console)
+    _greeting(f"'{engine.domain.name}'")
+    local_chat(engine, user_id=user, channel=channel, console=console)
+
+
+def _remote(server: str, domain: str | None, *, user: str, channel: str, token: str | None, tls: bool,
+            ca: Path | None, wait: float) -> None:
+    from dialogue.chat import remote_chat
+    from dialogue.client import Client, ServerError
+
+    with Client(server, token=token, tls=tls, ca=ca) as client:
+        try:
+            client.wait_ready(wait)
+            hosted = [info.name for info in client.domains()]
+        except ServerError as err:
+            errors.print(f"error: {err}", style="red", highlight=False, markup=False)
+            raise typer.Exit(1) from None
+        if domain is None and len(hosted) != 1:
+            errors.print(f"the server hosts {', '.join(hosted)}: name the domain to chat with", style="red",
+                         highlight=False)
+            raise typer.Exit(2)
+        name = domain or hosted[0]
+        if name not in hosted:
+            errors.print(f"the server does not host '{name}'; it hosts {', '.join(hosted)}", style="red",
+                         highlight=False)
+            raise typer.Exit(1)
+        _greeting(f"'{name}' at {server}")
+        remote_chat(client, name, user_id=user, channel=channel, console=console)
+
+
+def _greeting(where: str) -> None:
+    console.print(f"Chatting with {where}. Type text or /intent{{...}}; :dtmf 1, :no_input, :quit. "
+                  "Empty line = silence.", style="dim", highlight=False, markup=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,6 +36,9 @@ class Database:
         self.shown = self.url.render_as_string(hide_password=True)
         self.dialect = self.url.get_backend_name()
         self._current: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar("turn", default=None)
+        self._writer = threading.Lock() if self.dialect == "sqlite" else None
+        """On SQLite, writing transactions of this process queue here: a thread waits for the one before it
+        instead of polling SQLite's busy handler, which sleeps for milliseconds at a time."""
         if self.dialect == "postgresql":
             connect_args = {} if "connect_timeout" in self.url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
             try:
@@ -62,7 +66,8 @@ class Database:
         """The current turn's transaction, or a new one committed when the block ends.
 
         On SQLite a writing transaction takes the write lock at its start (BEGIN IMMEDIATE),
-        so turns of several processes queue instead of failing; reads do not wait. A `lazy`
+        so turns of several processes queue instead of failing (and threads of one process
+        queue on a lock before that); reads do not wait. A `lazy`
         transaction yields None, and connects only when a statement first joins it.
         """
         current = self._current.get()
@@ -70,6 +75,10 @@ class Database:
             yield current.connection()
             return
         with self.errors(), ExitStack() as stack:
+            if write and self._writer is not None:
+                if not self._writer.acquire(timeout=BUSY_TIMEOUT_S):
+                    raise StoreError(f"database {self.shown}: another write held it for {BUSY_TIMEOUT_S} s")
+                stack.callback(self._writer.release)
             shared = _Shared(self.engine, stack, write)
             token = self._current.set(shared)
             try:

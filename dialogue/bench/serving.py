@@ -1,0 +1,182 @@
+"""`dialogue bench grpc`: turns over gRPC on loopback, with the ceilings measured in the same run.
+
+A `dialogue serve` child process hosts the domain on a fresh SQLite file, with template
+replies. This process is the client: N concurrent sessions (one asyncio task each, one
+channel for all), each sending its next turn when the previous one is answered, for T
+seconds after a warm-up. Two kinds of turn:
+
+- structured: the domain's scripted conversation tests (structured input and events, no NLU);
+- free text: the free-text lines of its conversation tests, test by test (the trained int8 NLU runs).
+
+Ceilings, with the same client code: a bare grpc.aio echo server (`dialogue.bench.echo`)
+answering the structured requests with a real turn's response bytes; and the NLU alone,
+parsing the free-text lines one at a time in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from dialogue import wire
+from dialogue.bench.policy import percentile, scripted
+from dialogue.server.process import ServerProcess
+from dialogue.testing import step_input
+from dialogue.v1 import dialogue_pb2 as pb
+from dialogue.v1 import dialogue_pb2_grpc as rpc
+from domains.schema import Domain
+from nlu.understander import Understander
+
+WARM_UP_S = 1.0
+TARGETS = {"structured_to_echo_throughput_at_64": 0.5, "structured_to_echo_p99_at_64": 2.0,
+           "free_text_to_nlu_throughput": 0.7}
+"""Issue 5's targets on 2 cores: structured turns against the echo ceiling at 64 sessions, free text against the
+NLU alone."""
+_NOW = dt.datetime(2026, 11, 25, 10, 0)
+"""The NLU's clock for the ceiling (relative dates are normalised against it)."""
+Script = list[pb.TurnRequest]
+
+
+def structured_scripts(domain: Domain) -> list[Script]:
+    """The scripted conversation tests as requests (session ids are filled in per session)."""
+    return [[wire.turn_request(domain.name, "", step_input(step), user_id=test.user_id, channel=test.channel)
+             for step in test.steps if not step.new_session] for test in scripted(domain)]
+
+
+def free_text_lines(domain: Domain) -> list[list[str]]:
+    """The free-text lines of the conversation tests that have some, test by test."""
+    found = [[step.user for step in test.steps if step.user and step.user.strip() and not step.user.startswith("/")]
+             for test in domain.tests]
+    return [lines for lines in found if lines]
+
+
+def text_scripts(domain: Domain) -> list[Script]:
+    """The free-text lines as requests."""
+    return [[wire.turn_request(domain.name, "", line) for line in lines] for lines in free_text_lines(domain)]
+
+
+async def drive(send: Callable[[pb.TurnRequest], Awaitable[Any]], scripts: list[Script], sessions: int,
+                seconds: float, tag: str) -> dict[str, Any]:
+    """`sessions` concurrent sessions replaying the scripts for `seconds` after a warm-up: turns/s, p50, p99."""
+    loop = asyncio.get_running_loop()
+    start = loop.time() + WARM_UP_S
+    end = start + seconds
+    timings: list[tuple[float, float]] = []
+    failures = 0
+
+    async def session(index: int) -> None:
+        nonlocal failures
+        run = 0
+        while True:
+            script = scripts[(index + run * sessions) % len(scripts)]
+            for template in script:
+                if loop.time() >= end:
+                    return
+                request = pb.TurnRequest()
+                request.CopyFrom(template)
+                request.session_id = f"{tag}-{index}-{run}"
+                began = loop.time()
+                try:
+                    await send(request)
+                except grpc.RpcError:
+                    failures += began >= start
+                timings.append((began, loop.time()))
+            run += 1
+
+    await asyncio.gather(*(session(index) for index in range(sessions)))
+    answered = sum(start <= done <= end for _, done in timings)
+    latencies = [(done - began) * 1000 for began, done in timings if began >= start]
+    return {"sessions": sessions, "turns": answered, "turns_per_s": round(answered / seconds, 1),
+            **latency(latencies), "errors": failures}
+
+
+def latency(samples_ms: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(statistics.median(samples_ms), 3), "p99_ms": round(percentile(samples_ms, 0.99), 3)}
+
+
+async def load_runs(target: str, kind: str, scripts: list[Script], levels: list[int], seconds: float,
+                    tick: Callable[[], None]) -> list[dict[str, Any]]:
+    """One `drive` per concurrency level against the server at `target`."""
+    runs = []
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = rpc.DialogueServiceStub(channel)
+        for sessions in levels:
+            runs.append({"kind": kind, **await drive(stub.SendTurn, scripts, sessions, seconds, f"{kind}{sessions}")})
+            tick()
+    return runs
+
+
+async def sample_response(target: str, script: Script) -> bytes:
+    """The serialized response of median size over one run of a script: the echo server's answer."""
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = rpc.DialogueServiceStub(channel)
+        sizes = []
+        for template in script:
+            request = pb.TurnRequest()
+            request.CopyFrom(template)
+            request.session_id = "sample"
+            sizes.append((await stub.SendTurn(request)).SerializeToString())
+    return sorted(sizes, key=len)[len(sizes) // 2]
+
+
+def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> dict[str, Any]:
+    """The model parsing the lines one at a time in this process, for `seconds` after a warm-up."""
+    now = time.monotonic
+    for line in lines:
+        understander.parse(line, now=_NOW)
+    samples = []
+    start = now()
+    while now() - start < seconds:
+        for line in lines:
+            began = now()
+            understander.parse(line, now=_NOW)
+            samples.append((now() - began) * 1000)
+    elapsed = now() - start
+    return {"utterances": len(samples), "per_s": round(len(samples) / elapsed, 1), **latency(samples)}
+
+
+def compare(runs: list[dict[str, Any]], nlu: dict[str, Any]) -> dict[str, Any]:
+    """Structured turns against the echo ceiling, free-text turns against the NLU alone, per level."""
+    by = {(run["kind"], run["sessions"]): run for run in runs}
+    ratios: dict[str, Any] = {"structured_to_echo": {}, "free_text_to_nlu": {}}
+    for (kind, sessions), run in by.items():
+        if kind == "structured":
+            echo = by[("echo", sessions)]
+            ratios["structured_to_echo"][sessions] = {
+                "throughput": round(run["turns_per_s"] / echo["turns_per_s"], 3),
+                "p99": round(run["p99_ms"] / echo["p99_ms"], 3)}
+        elif kind == "free_text":
+            ratios["free_text_to_nlu"][sessions] = {"throughput": round(run["turns_per_s"] / nlu["per_s"], 3)}
+    return ratios
+
+
+def run(domain: Domain, source: str, models: Path, *, levels: list[int], seconds: float, workers: int,
+        folder: Path, tick: Callable[[], None]) -> dict[str, Any]:
+    """The whole bench: servers started and stopped here, `tick` after each measurement (3 per level + 1)."""
+    understander = Understander.for_domain(domain, models)
+    if understander is None:
+        raise ValueError(f"free-text turns need a trained model of '{domain.name}' under {models}; "
+                         f"train one with `dialogue train {domain.name}` (or give --models)")
+    structured, texts = structured_scripts(domain), text_scripts(domain)
+    with ServerProcess.dialogue([source], folder / "server.log", "--db", f"sqlite:///{folder / 'bench.db'}",
+                                "--models", str(models), "--workers", str(workers)) as server:
+        response = folder / "response.bin"
+        response.write_bytes(asyncio.run(sample_response(server.target, structured[0])))
+        with ServerProcess(["dialogue.bench.echo", str(response)], folder / "echo.log") as echo:
+            runs = asyncio.run(load_runs(echo.target, "echo", structured, levels, seconds, tick))
+        runs += asyncio.run(load_runs(server.target, "structured", structured, levels, seconds, tick))
+        runs += asyncio.run(load_runs(server.target, "free_text", texts, levels, seconds, tick))
+    nlu = nlu_alone(understander, [line for lines in free_text_lines(domain) for line in lines], seconds)
+    tick()
+    return {"benchmark": "grpc", "domain": domain.name, "seconds": seconds, "server_workers": workers,
+            "cpus": os.cpu_count(), "response_bytes": len(response.read_bytes()), "runs": runs, "nlu_alone": nlu,
+            "ratios": compare(runs, nlu), "targets": TARGETS}
+

@@ -1,0 +1,69 @@
+"""`dialogue serve`: the gRPC server hosting domains (docs/grpc.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dialogue.cli.common import DbOption, ModelsOption, db_url, errors, load, models_root
+
+
+def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files or bundled names (restaurant, "
+                                                        "banking, telco_ivr)."),
+          host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 or [::] for other machines; "
+                                                     "then use --token and TLS)."),
+          port: int = typer.Option(50051, min=0, max=65535, help="gRPC port (0 picks a free one; the 'serving' "
+                                                                 "log line says which)."),
+          db: str | None = DbOption,
+          workers: int = typer.Option(4, min=1, max=256, help="Threads running turns off the event loop."),
+          models: Path | None = ModelsOption,
+          token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", show_envvar=True,
+                                           help="Require `authorization: Bearer <token>` on every call "
+                                                "(health checks excepted)."),
+          tls_cert: Path | None = typer.Option(None, exists=True, dir_okay=False, help="PEM certificate chain: "
+                                                                                     "serve over TLS."),
+          tls_key: Path | None = typer.Option(None, exists=True, dir_okay=False, help="PEM private key of "
+                                                                                    "--tls-cert."),
+          max_message_bytes: int = typer.Option(64 * 1024, min=1024, help="Larger requests get RESOURCE_EXHAUSTED."),
+          max_calls: int = typer.Option(512, min=1, help="Calls (and open streams) served at once; more get "
+                                                         "RESOURCE_EXHAUSTED."),
+          grace: float = typer.Option(30.0, min=0, help="Seconds the calls in flight get to finish on SIGTERM."),
+          metrics_port: int | None = typer.Option(None, min=0, max=65535, help="Serve Prometheus metrics on this "
+                                                                               "HTTP port (/metrics)."),
+          debug: bool = typer.Option(False, "--debug", help="Log what users say and the bot's replies.")) -> None:
+    """Serve domains over gRPC until SIGTERM or Ctrl-C: turns, streams, NLU, sessions; health and reflection."""
+    import asyncio
+
+    from dialogue.server import app
+    from dialogue.server.host import Host
+    from dialogue.server.logs import setup
+    from dm.sql.store import SqlStore
+
+    if (tls_cert is None) != (tls_key is None):
+        errors.print("TLS needs both --tls-cert and --tls-key", style="red")
+        raise typer.Exit(2)
+    loaded = [load(domain) for domain in domains]
+    names = [domain.name for domain in loaded]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        errors.print(f"domain {', '.join(twice)} is given more than once (domains are told apart by name)",
+                     style="red", highlight=False)
+        raise typer.Exit(2)
+    setup()
+    hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers)
+    options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
+                          max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
+                          metrics_port=metrics_port, debug=debug)
+    try:
+        asyncio.run(app.serve(hosted, options))
+    except RuntimeError as err:  # gRPC's port
+        if "bind" not in str(err).lower():
+            raise
+        errors.print(f"error: cannot listen on {host}:{port} (is another server using the port?)", style="red",
+                     highlight=False)
+        raise typer.Exit(1) from None
+    except OSError as err:  # the metrics port
+        errors.print(f"error: cannot serve metrics on {host}:{metrics_port}: {err.strerror}", style="red",
+                     highlight=False)
+        raise typer.Exit(1) from None

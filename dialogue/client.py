@@ -1,0 +1,179 @@
+"""Clients of a dialogue server: `Client` (blocking) and `AsyncClient` (asyncio).
+
+Turns come back as the engine's own `TurnResult` and parses as `Interpretation`, so code
+written against `Engine.handle` reads them the same way; sessions and domains come back as
+the `dialogue.v1` messages. A refused request raises InputError (INVALID_ARGUMENT: the field
+and what is wrong), any other failure ServerError with its status code.
+
+    with Client("localhost:50051") as client:
+        result = client.turn("restaurant", "session-1", "I'd like a table for two")
+        print(result.text)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import grpc
+
+from dialogue import wire
+from dialogue.turns import InputError, TurnResult, UserInput
+from dialogue.v1 import dialogue_pb2 as pb
+from dialogue.v1 import dialogue_pb2_grpc as rpc
+from domains.interpretation import Interpretation
+
+
+class ServerError(RuntimeError):
+    """A call the server did not answer: its status code and message."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+
+
+def _raise(err: grpc.RpcError) -> NoReturn:
+    code, details = err.code(), err.details() or ""
+    if code is grpc.StatusCode.INVALID_ARGUMENT and ": " in details:
+        field, _, message = details.partition(": ")
+        raise InputError(field, message) from None
+    raise ServerError(code, details) from None
+
+
+class _Connection:
+    """What both clients share: the target, credentials, token and per-call timeout."""
+
+    def __init__(self, target: str, *, token: str | None, tls: bool, ca: Path | None, timeout: float | None):
+        self.target, self.timeout = target, timeout
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.credentials = grpc.ssl_channel_credentials(ca.read_bytes() if ca else None) if tls or ca else None
+
+    def channel(self, module: Any) -> Any:
+        """A channel from `grpc` or `grpc.aio`."""
+        if self.credentials is None:
+            return module.insecure_channel(self.target)
+        return module.secure_channel(self.target, self.credentials)
+
+    def options(self, timeout: float | None = None) -> dict[str, Any]:
+        return {"metadata": self.metadata, "timeout": timeout or self.timeout}
+
+    def unreachable(self, waited: float) -> ServerError:
+        return ServerError(grpc.StatusCode.UNAVAILABLE,
+                           f"no dialogue server answered at {self.target} within {waited:g} s; start one with "
+                           "`dialogue serve DOMAIN --port PORT`")
+
+
+class Client:
+    """A blocking client. `tls` uses the system's roots; `ca` trusts a certificate of your own (and implies TLS)."""
+
+    def __init__(self, target: str, *, token: str | None = None, tls: bool = False, ca: Path | None = None,
+                 timeout: float | None = 30):
+        self.connection = _Connection(target, token=token, tls=tls, ca=ca, timeout=timeout)
+        self.channel = self.connection.channel(grpc)
+        self.stub = rpc.DialogueServiceStub(self.channel)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until the server accepts connections (it does once its domains are loaded)."""
+        try:
+            grpc.channel_ready_future(self.channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            raise self.connection.unreachable(timeout) from None
+
+    def turn(self, domain: str, session_id: str, given: UserInput | str, *, user_id: str = wire.DEFAULT_USER,
+             channel: str = "text", timeout: float | None = None) -> TurnResult:
+        request = wire.turn_request(domain, session_id, given, user_id=user_id, channel=channel)
+        return wire.turn_result(self._call(self.stub.SendTurn, request, timeout))
+
+    def converse(self, requests: Iterable[pb.ConverseRequest], *, timeout: float | None = None
+                 ) -> Iterator[pb.ConverseResponse]:
+        """Turns over one stream (build them with `wire.turn_request`); the events as they come."""
+        try:
+            yield from self.stub.Converse(iter(requests), metadata=self.connection.metadata, timeout=timeout)
+        except grpc.RpcError as err:
+            _raise(err)
+
+    def parse(self, domain: str, text: str) -> Interpretation:
+        return wire.interpretation(self._call(self.stub.Parse, pb.ParseRequest(domain=domain, text=text)).understood)
+
+    def session(self, domain: str, session_id: str) -> pb.Session:
+        return self._call(self.stub.GetSession, pb.GetSessionRequest(domain=domain, session_id=session_id))
+
+    def reset(self, domain: str, session_id: str) -> pb.Session:
+        return self._call(self.stub.ResetSession, pb.ResetSessionRequest(domain=domain, session_id=session_id))
+
+    def domains(self) -> list[pb.DomainInfo]:
+        return list(self._call(self.stub.ListDomains, pb.ListDomainsRequest()).domains)
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _call(self, method: Any, request: Any, timeout: float | None = None) -> Any:
+        try:
+            return method(request, **self.connection.options(timeout))
+        except grpc.RpcError as err:
+            _raise(err)
+
+
+class AsyncClient:
+    """The asyncio client: the same calls as `Client`, awaited."""
+
+    def __init__(self, target: str, *, token: str | None = None, tls: bool = False, ca: Path | None = None,
+                 timeout: float | None = 30):
+        self.connection = _Connection(target, token=token, tls=tls, ca=ca, timeout=timeout)
+        self.channel = self.connection.channel(grpc.aio)
+        self.stub = rpc.DialogueServiceStub(self.channel)
+
+    async def wait_ready(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self.channel.channel_ready(), timeout)
+        except TimeoutError:
+            raise self.connection.unreachable(timeout) from None
+
+    async def turn(self, domain: str, session_id: str, given: UserInput | str, *, user_id: str = wire.DEFAULT_USER,
+                   channel: str = "text", timeout: float | None = None) -> TurnResult:
+        request = wire.turn_request(domain, session_id, given, user_id=user_id, channel=channel)
+        return wire.turn_result(await self._call(self.stub.SendTurn, request, timeout))
+
+    async def converse(self, requests: AsyncIterable[pb.ConverseRequest] | Iterable[pb.ConverseRequest], *,
+                       timeout: float | None = None) -> AsyncIterator[pb.ConverseResponse]:
+        try:
+            async for response in self.stub.Converse(requests, metadata=self.connection.metadata, timeout=timeout):
+                yield response
+        except grpc.RpcError as err:
+            _raise(err)
+
+    async def parse(self, domain: str, text: str) -> Interpretation:
+        response = await self._call(self.stub.Parse, pb.ParseRequest(domain=domain, text=text))
+        return wire.interpretation(response.understood)
+
+    async def session(self, domain: str, session_id: str) -> pb.Session:
+        return await self._call(self.stub.GetSession, pb.GetSessionRequest(domain=domain, session_id=session_id))
+
+    async def reset(self, domain: str, session_id: str) -> pb.Session:
+        return await self._call(self.stub.ResetSession, pb.ResetSessionRequest(domain=domain, session_id=session_id))
+
+    async def domains(self) -> list[pb.DomainInfo]:
+        return list((await self._call(self.stub.ListDomains, pb.ListDomainsRequest())).domains)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def _call(self, method: Any, request: Any, timeout: float | None = None) -> Any:
+        try:
+            return await method(request, **self.connection.options(timeout))
+        except grpc.RpcError as err:
+            _raise(err)

@@ -1,0 +1,112 @@
+"""A dialogue server: the service on grpc.aio with health checking, reflection, auth, TLS and metrics.
+
+Shutting down (SIGTERM, SIGINT or `stop()`): health turns NOT_SERVING, streams take no new
+turns, new calls are refused (UNAVAILABLE), the calls in flight get `grace_s` to finish,
+then the turn threads are waited for, so no turn is cut off half-way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from dialogue.server.auth import BearerToken
+from dialogue.server.calls import Calls
+from dialogue.server.handlers import SERVICE, register
+from dialogue.server.host import Host
+from dialogue.server.metrics import Metrics
+from dialogue.server.service import DialogueService
+
+log = logging.getLogger("dialogue.server")
+
+
+@dataclass(frozen=True)
+class Options:
+    host: str = "127.0.0.1"
+    port: int = 50051
+    """0 picks a free port (see `Server.port` once started)."""
+    token: str | None = None
+    """Calls must carry `authorization: Bearer <token>` (health checks excepted)."""
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    max_message_bytes: int = 64 * 1024
+    """Larger requests are refused with RESOURCE_EXHAUSTED."""
+    max_calls: int | None = 512
+    """Calls (streams included) served at once; more are refused with RESOURCE_EXHAUSTED."""
+    grace_s: float = 30.0
+    metrics_port: int | None = None
+    """Serve Prometheus metrics over HTTP on this port (0 picks one); None: no metrics endpoint."""
+    debug: bool = False
+    """Log what users said and the bot's replies (never in production)."""
+
+
+class Server:
+    """Built and run inside the event loop (grpc.aio binds to the loop it is created in)."""
+
+    def __init__(self, host: Host, options: Options):
+        self.host, self.options = host, options
+        self.metrics = Metrics()
+        self.health = health.aio.HealthServicer()
+        interceptors = [BearerToken(options.token, self.metrics)] if options.token else []
+        self.grpc = grpc.aio.server(interceptors=interceptors, maximum_concurrent_rpcs=options.max_calls,
+                                    options=[("grpc.max_receive_message_length", options.max_message_bytes)])
+        register(self.grpc, DialogueService(host, Calls(self.metrics, debug=options.debug)))
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        reflection.enable_server_reflection((SERVICE.full_name, reflection.SERVICE_NAME, health.SERVICE_NAME),
+                                            self.grpc)
+        self.port = 0
+        self.metrics_port: int | None = None
+        self._metrics_http = None
+
+    async def start(self) -> None:
+        address = f"{self.options.host}:{self.options.port}"
+        if self.options.tls_cert or self.options.tls_key:
+            self.port = self.grpc.add_secure_port(address, _credentials(self.options))
+        else:
+            self.port = self.grpc.add_insecure_port(address)
+        if self.options.metrics_port is not None:
+            self._metrics_http, self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.host)
+        await self.grpc.start()
+        await self.health.set(SERVICE.full_name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving", extra={"fields": {
+            "address": f"{self.options.host}:{self.port}", "port": self.port, "metrics_port": self.metrics_port,
+            "domains": sorted(self.host.engines), "free_text": sorted(n for n, e in self.host.engines.items() if e.nlu),
+            "tls": self.options.tls_cert is not None, "auth": self.options.token is not None,
+            "workers": self.host.workers, "debug": self.options.debug}})
+
+    async def stop(self) -> None:
+        """Shut down gracefully (see the module's docstring)."""
+        log.info("stopping", extra={"fields": {"grace_s": self.options.grace_s}})
+        self.host.draining.set()
+        await self.health.enter_graceful_shutdown()
+        await self.grpc.stop(self.options.grace_s)
+        await asyncio.to_thread(self.host.close)
+        if self._metrics_http is not None:
+            self._metrics_http.shutdown()
+        log.info("stopped")
+
+
+
+async def serve(host: Host, options: Options) -> None:
+    """Start a server, serve until SIGTERM or SIGINT, then shut down gracefully."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    server = Server(host, options)
+    await server.start()
+    await stopping.wait()
+    await server.stop()
+
+
+def _credentials(options: Options) -> grpc.ServerCredentials:
+    if not (options.tls_cert and options.tls_key):
+        raise ValueError("TLS needs both --tls-cert and --tls-key")
+    return grpc.ssl_server_credentials([(options.tls_key.read_bytes(), options.tls_cert.read_bytes())])

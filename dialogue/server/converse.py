@@ -1,0 +1,137 @@
+"""One Converse stream: turns in order, their answers streamed back as they are produced, barge-in.
+
+A turn read from the stream runs after the turns before it, whatever they wait for. Its
+text chunks, then its result, go back on the stream. A turn that arrives before the previous
+answer has ended cancels that answer: a `cancelled` event goes out and nothing more of it;
+the earlier turn still completes (what it understood and did is kept, as when a caller
+talks over a prompt). A turn that fails gets an `error` event and the stream goes on. When
+the server begins to shut down, the stream reads no more turns, lets the running ones
+finish, and ends with UNAVAILABLE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import grpc
+
+from dialogue import wire
+from dialogue.server.calls import Call, deadline
+from dialogue.server.errors import status, valid
+from dialogue.turns import InputError
+from dialogue.v1 import dialogue_pb2 as pb
+from nlg.chunks import TextChunk
+
+if TYPE_CHECKING:
+    from dialogue.server.service import DialogueService
+
+log = logging.getLogger("dialogue.server")
+
+
+class _Answer:
+    """The answer to one turn of the stream, for as long as more of it may be sent."""
+
+    def __init__(self, out: asyncio.Queue[Any], sequence: int, turn_id: str):
+        self.out, self.sequence, self.turn_id = out, sequence, turn_id
+        self.open = True
+
+    def send(self, **event: Any) -> None:
+        if self.open:
+            self.out.put_nowait(pb.ConverseResponse(sequence=self.sequence, turn_id=self.turn_id, **event))
+
+    def chunk(self, chunk: TextChunk) -> None:
+        self.send(chunk=wire.chunk(chunk))
+
+    def close(self, **event: Any) -> None:
+        self.send(**event)
+        self.open = False
+
+    def cancel(self, by: int) -> None:
+        self.close(cancelled=pb.Cancelled(by=by))
+
+
+class Conversation:
+    def __init__(self, service: DialogueService, context: grpc.aio.ServicerContext):
+        self.service, self.context = service, context
+        self.out: asyncio.Queue[pb.ConverseResponse | None] = asyncio.Queue()
+        self.turns = 0
+        self.drained = False
+
+    async def responses(self, requests: AsyncIterator[Any]) -> AsyncIterator[pb.ConverseResponse]:
+        metrics = self.service.calls.metrics
+        metrics.in_flight.inc()
+        started, code = time.perf_counter(), grpc.StatusCode.OK
+        reader = asyncio.create_task(self._read(requests))
+        try:
+            while (response := await self.out.get()) is not None:
+                yield response
+            try:
+                await reader
+            except Exception as err:  # noqa: BLE001 - reading the stream failed: a status, not a traceback
+                code, message = status(err)
+                await self.context.abort(code, message)
+            if self.drained:
+                code = grpc.StatusCode.UNAVAILABLE
+                await self.context.abort(code, "the server is shutting down; open a new stream to go on")
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        finally:
+            reader.cancel()
+            metrics.in_flight.dec()
+            log.info("stream", extra={"fields": {"method": "Converse", "turns": self.turns, "code": code.name,
+                                                 "ms": round((time.perf_counter() - started) * 1000, 3)}})
+
+    async def _read(self, requests: AsyncIterator[Any]) -> None:
+        previous: asyncio.Task[None] | None = None
+        answer: _Answer | None = None
+        try:
+            while (request := await self._next(requests)) is not None:
+                self.turns += 1
+                if answer is not None and answer.open:
+                    answer.cancel(by=self.turns)
+                turn_id = request.turn.turn_id if isinstance(request, pb.ConverseRequest) else ""
+                answer = _Answer(self.out, self.turns, turn_id)
+                previous = asyncio.create_task(self._turn(request, answer, previous))
+            if previous is not None:
+                await previous
+        finally:
+            self.out.put_nowait(None)
+
+    async def _next(self, requests: AsyncIterator[Any]) -> Any | None:
+        """The next request; None at the end of the stream, or once the server begins to shut down."""
+        draining = self.service.host.draining
+        if not draining.is_set():
+            following = asyncio.ensure_future(anext(requests, None))
+            stop = asyncio.ensure_future(draining.wait())
+            await asyncio.wait({following, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if following.done():
+                return following.result()
+            following.cancel()
+        self.drained = True
+        return None
+
+    async def _turn(self, request: Any, answer: _Answer, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await previous
+        call = Call("Converse")
+        loop = asyncio.get_running_loop()
+        try:
+            if not valid(request).HasField("turn"):
+                raise InputError("turn", "give the turn")
+            result = await self.service.turn(call, request.turn, deadline(self.context),
+                                             stream=lambda chunk: loop.call_soon_threadsafe(answer.chunk, chunk))
+            answer.close(result=wire.turn_response(result))
+        except asyncio.CancelledError:
+            call.code = grpc.StatusCode.CANCELLED
+            raise
+        except Exception as err:  # noqa: BLE001 - a failed turn is an event on the stream, not its end
+            code, message = call.failed(err)
+            answer.close(error=pb.TurnError(code=code.value[0], message=message))
+        finally:
+            self.service.calls.done(call)

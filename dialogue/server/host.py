@@ -1,0 +1,78 @@
+"""The domains a server hosts: an engine each, on one session store, and the threads their turns run on.
+
+Turns run off the event loop, on `workers` threads (ONNX Runtime releases the GIL while the
+NLU runs), so a slow turn never holds up the others. Work whose deadline passed while it
+waited for a thread is not started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import grpc
+
+from dialogue.engine import Engine
+from dialogue.server.errors import Refused
+from dialogue.turns import InputError
+from dm.store import SessionStore
+from domains import Domain
+
+T = TypeVar("T")
+log = logging.getLogger("dialogue.server")
+
+
+class Host:
+    """The engines of the hosted domains, by name, and the turn threads."""
+
+    def __init__(self, engines: list[Engine], *, workers: int = 4):
+        self.engines = {engine.domain.name: engine for engine in engines}
+        self.workers = workers
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="dialogue-turn")
+        self.draining = asyncio.Event()
+        """Set when the server begins to shut down: streams take no new turns."""
+
+    @classmethod
+    def open(cls, domains: list[Domain], store: SessionStore, models: Path, *, workers: int = 4) -> Host:
+        """Engines for the domains on one store, each with its newest trained NLU model if there is one."""
+        from nlu.understander import Understander
+
+        engines = []
+        for domain in domains:
+            nlu = Understander.for_domain(domain, models)
+            if nlu is None:
+                log.warning("no NLU model", extra={"fields": {
+                    "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.name}` "
+                                                  f"writes a model under {models}"}})
+            engines.append(Engine(domain, nlu=nlu, store=store))
+        return cls(engines, workers=workers)
+
+    def engine(self, domain: str) -> Engine:
+        """The engine of a hosted domain; INVALID_ARGUMENT without a name, NOT_FOUND for another name."""
+        served = ", ".join(sorted(self.engines))
+        if not domain:
+            raise InputError("domain", f"give the domain: {served}")
+        engine = self.engines.get(domain)
+        if engine is None:
+            raise Refused(grpc.StatusCode.NOT_FOUND, f"domain '{domain[:64]}' is not served here; served: {served}")
+        return engine
+
+    async def run(self, work: Callable[[], T], deadline: float | None) -> T:
+        """Run blocking work on a turn thread; `deadline` is on time.monotonic()'s clock."""
+
+        def guarded() -> T:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Refused(grpc.StatusCode.DEADLINE_EXCEEDED,
+                              "the deadline passed before a worker was free; nothing ran")
+            return work()
+
+        return await asyncio.get_running_loop().run_in_executor(self.executor, guarded)
+
+    def close(self) -> None:
+        """Wait for the turns still running (a turn is never cut off half-way)."""
+        self.executor.shutdown(wait=True)

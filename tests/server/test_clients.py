@@ -1,0 +1,91 @@
+"""The terminal chat over gRPC, and the Node.js client, against real servers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dialogue.cli import app
+from dialogue.engine import Engine
+from dialogue.server.process import ServerProcess
+from nlu.understander import Understander
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = ROOT / "examples" / "node"
+
+
+def test_the_scripted_chat_runs_over_grpc(serve, restaurant, bundled_models) -> None:
+    running = serve([Engine(restaurant, nlu=Understander.for_domain(restaurant, bundled_models))])
+    script = (ROOT / "examples" / "restaurant.chat").read_text(encoding="utf-8")
+    result = CliRunner().invoke(app, ["chat", "--server", running.target], input=script)
+    assert result.exit_code == 0, result.output
+    assert "error:" not in result.output and "warning:" not in result.output
+    assert "Your table is booked" in result.output and "is updated" in result.output
+    assert "task: book_table (asking party_size)" in result.output  # the state shown after each turn
+
+
+def test_the_chat_reports_failed_turns_and_goes_on(serve, restaurant) -> None:
+    running = serve([Engine(restaurant)])
+    result = CliRunner().invoke(app, ["chat", "restaurant", "--server", running.target], input="hello\n/greet\n")
+    assert result.exit_code == 0
+    assert "error: text: free text needs a trained NLU model" in result.output and "Hello!" in result.output
+
+
+def test_the_chat_says_when_no_server_answers() -> None:
+    result = CliRunner().invoke(app, ["chat", "--server", "127.0.0.1:9", "--wait", "0.5"])
+    assert result.exit_code == 1 and "no dialogue server answered at 127.0.0.1:9" in result.output
+
+
+@pytest.mark.slow
+def test_the_node_client_runs_the_whole_conversation(tmp_path: Path, bundled_models) -> None:
+    if shutil.which("node") is None or not (NODE / "node_modules").is_dir():
+        pytest.skip("needs node and `npm ci` in examples/node (.ci/run does it)")
+    with ServerProcess.dialogue(["restaurant"], tmp_path / "server.log", "--db", f"sqlite:///{tmp_path / 'd.db'}",
+                                "--models", str(bundled_models), "--token", "s3cret") as server:
+        done = subprocess.run(["node", "client.js", server.target], cwd=NODE, capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "DIALOGUE_TOKEN": "s3cret"})
+    assert done.returncode == 0, done.stderr
+    assert "Your table is booked" in done.stdout and "is updated" in done.stdout
+    assert "conversation ended after 15 turns" in done.stdout
+
+
+def test_serve_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    runner = CliRunner()
+    twice = runner.invoke(app, ["serve", "restaurant", "restaurant"])
+    assert twice.exit_code == 2 and "domain restaurant is given more than once" in twice.output
+    half = runner.invoke(app, ["serve", "restaurant", "--tls-cert", __file__])
+    assert half.exit_code == 2 and "TLS needs both --tls-cert and --tls-key" in half.output
+
+
+def test_serve_says_when_its_port_is_taken(tmp_path: Path) -> None:
+    import socket
+    import sys
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "dialogue", "serve", "restaurant", "--port", str(port), "--db",
+                               f"sqlite:///{tmp_path / 'd.db'}", "--models", str(tmp_path)],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port} (is another server using the port?)" in done.stderr
+
+
+@pytest.mark.slow
+def test_bench_grpc_json(bundled_models) -> None:
+    import json
+
+    args = ["bench", "grpc", "--sessions", "1", "--sessions", "4", "--seconds", "1", "--models", str(bundled_models),
+            "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    runs = {(run["kind"], run["sessions"]): run for run in report["runs"]}
+    assert set(runs) == {(kind, n) for kind in ("echo", "structured", "free_text") for n in (1, 4)}
+    assert all(run["turns"] > 0 and run["errors"] == 0 and run["p50_ms"] <= run["p99_ms"] for run in runs.values())
+    assert report["nlu_alone"]["per_s"] > 0 and report["response_bytes"] > 100
+    assert set(report["ratios"]["structured_to_echo"]) == set(report["ratios"]["free_text_to_nlu"]) == {"1", "4"}

@@ -1,0 +1,123 @@
+"""Converse: answers stream back as chunks then a result; a newer turn cancels an unfinished answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+
+from dialogue.client import AsyncClient
+from dialogue.engine import Engine
+from dialogue.v1 import dialogue_pb2 as pb
+from tests.server.conftest import GatedStore
+from tests.server.streams import Stream
+
+
+def kinds(events: list[pb.ConverseResponse]) -> list[str]:
+    return [event.WhichOneof("event") for event in events]
+
+
+def test_answers_stream_as_chunks_then_the_result(serve, restaurant) -> None:
+    running = serve([Engine(restaurant)])
+
+    async def talk():
+        async with AsyncClient(running.target) as client:
+            stream = Stream(client)
+            stream.send("/greet")
+            first = await stream.answer()
+            stream.send('/book_table{"cuisine": "italian"}', user_id="ana")
+            second = await stream.answer()
+            stream.close()
+            return first, second, await stream.rest()
+
+    first, second, rest = asyncio.run(talk())
+    for sequence, events in ((1, first), (2, second)):
+        assert kinds(events)[-1] == "result" and set(kinds(events)[:-1]) == {"chunk"}
+        assert {event.sequence for event in events} == {sequence}
+        result = events[-1].result
+        chunks = [event.chunk for event in events[:-1]]
+        assert [(c.message, c.response, c.text, c.last, c.attempt) for c in chunks] == [
+            (index, m.response, m.text, True, 1) for index, m in enumerate(result.messages)]
+    assert second[-1].result.turn == 2 and second[-1].result.state.slots["cuisine"] == "italian"
+    assert rest == []  # the stream ends when the client is done and every answer is out
+
+
+def test_a_new_turn_cancels_the_unfinished_answer_and_runs_after_it(serve, restaurant) -> None:
+    store = GatedStore()
+    engine = Engine(restaurant, store=store)
+    running = serve([engine])
+
+    async def talk():
+        async with AsyncClient(running.target) as client:
+            stream = Stream(client)
+            stream.send("/greet")
+            partial = await stream.next()  # rendered, streamed, not yet committed
+            assert await asyncio.to_thread(store.arrived.acquire, timeout=10)
+            stream.send('/book_table{"party_size": 3}')
+            cancelled = await stream.next()
+            store.gate.set()
+            after = await stream.answer()
+            stream.close()
+            return partial, cancelled, after + await stream.rest()
+
+    partial, cancelled, after = asyncio.run(talk())
+    assert partial.sequence == 1 and partial.chunk.response == "greet" and partial.chunk.text
+    assert cancelled.sequence == 1 and cancelled.cancelled.by == 2
+    assert {event.sequence for event in after} == {2}  # nothing more of the cancelled answer
+    assert kinds(after)[-1] == "result"
+    result = after[-1].result
+    assert result.turn == 2 and result.state.slots["party_size"] == 3  # the cancelled turn was kept, in order
+    assert engine.store.load("restaurant", "call-1").turn == 2
+
+
+def test_a_failed_turn_is_an_event_and_the_stream_goes_on(serve, restaurant) -> None:
+    running = serve([Engine(restaurant)])
+
+    async def talk():
+        async with AsyncClient(running.target) as client:
+            stream = Stream(client)
+            stream.send("/no_such_intent", turn_id="bad")
+            failed = await stream.answer()
+            stream.send_raw(pb.ConverseRequest())
+            empty = await stream.answer()
+            stream.send("/greet")
+            fine = await stream.answer()
+            stream.close()
+            await stream.rest()
+            return failed, empty, fine
+
+    failed, empty, fine = asyncio.run(talk())
+    assert failed[0].turn_id == "bad" and failed[0].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert failed[0].error.message.startswith("intent: unknown intent 'no_such_intent'")
+    assert empty[0].error.message == "turn: give the turn"
+    assert kinds(fine)[-1] == "result" and fine[-1].sequence == 3 and fine[-1].result.turn == 1
+
+
+def test_turns_of_a_stream_run_in_the_order_sent(serve, restaurant) -> None:
+    """Sent without waiting: each answer ends with its result or is cut off by the next turn; every turn ran,
+    in the order sent."""
+    engine = Engine(restaurant)
+    running = serve([engine])
+    values = list(range(1, 11))
+
+    async def talk():
+        async with AsyncClient(running.target) as client:
+            stream = Stream(client)
+            stream.send("/book_table")
+            for value in values:
+                stream.send(f'/inform{{"party_size": {value}}}')
+            stream.close()
+            return await stream.rest()
+
+    events = asyncio.run(talk())
+    for sequence in range(1, 12):
+        answer = [event for event in events if event.sequence == sequence]
+        end = answer[-1]
+        assert set(kinds(answer[:-1])) <= {"chunk"}
+        if end.WhichOneof("event") == "result":
+            assert end.result.turn == sequence
+        else:
+            assert sequence < 11 and end.cancelled.by == sequence + 1
+    assert events[-1].result.turn == 11
+    changes = [e for e in engine.store.events[("restaurant", "call-1")] if e.type == "slot_set"]
+    assert [e.value for e in changes if e.slot == "party_size"] == values

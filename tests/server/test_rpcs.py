@@ -1,0 +1,120 @@
+"""Every RPC against a real server on an ephemeral port, through the Python clients."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dialogue.bench.policy import scripted
+from dialogue.client import AsyncClient, Client
+from dialogue.engine import Engine
+from dialogue.testing import step_input
+from dialogue.turns import UserInput
+from dm.store import MemoryStore
+from nlu.understander import Understander
+
+
+@pytest.fixture
+def restaurant_nlu(restaurant, bundled_models):
+    return Understander.for_domain(restaurant, bundled_models)
+
+
+def test_send_turn_with_structured_input_and_free_text(serve, restaurant, restaurant_nlu) -> None:
+    engine = Engine(restaurant, nlu=restaurant_nlu)
+    running = serve([engine])
+    with Client(running.target) as client:
+        first = client.turn("restaurant", "s1", "/book_table", user_id="ana")
+        assert (first.turn, first.state.active_task, first.state.requested_slot) == (1, "book_table", "cuisine")
+        assert first.understood.intent == "book_table" and first.understood.source == "structured"
+        assert first.messages[-1].response == "ask_cuisine" and first.messages[-1].suggestions
+        assert {"nlu", "load", "policy", "nlg", "store", "total"} <= set(first.latency_ms)
+        second = client.turn("restaurant", "s1", "italian food for 4 people please")
+        assert second.understood.source == "nlu" and second.understood.intent in ("inform", "book_table")
+        assert second.state.slots == {"cuisine": "italian", "party_size": 4}
+        assert {span.slot for span in second.understood.spans} >= {"party_size"}
+    kept = engine.store.load("restaurant", "s1")
+    assert (kept.turn, kept.user_id, kept.slots["party_size"]) == (2, "ana", 4)
+
+
+def test_turns_over_grpc_are_the_engines_turns(serve, telco) -> None:
+    """The IVR domain's scripted calls (voice channel, DTMF, silence) give over gRPC what they give in process."""
+    running = serve([Engine(telco)])
+    local = Engine(telco, store=MemoryStore())
+    with Client(running.target) as client:
+        for number, test in enumerate(scripted(telco)):
+            session = f"call-{number}"
+            for step in test.steps:
+                if step.new_session:
+                    session += "+"
+                    continue
+                given = step_input(step)
+                remote = client.turn("telco_ivr", session, given, user_id=test.user_id, channel=test.channel)
+                expected = local.handle(session, given, user_id=test.user_id, channel=test.channel)
+                assert remote.model_dump(exclude={"latency_ms"}) == expected.model_dump(exclude={"latency_ms"})
+
+
+def test_parse_is_the_nlu_alone(serve, restaurant, restaurant_nlu) -> None:
+    engine = Engine(restaurant, nlu=restaurant_nlu)
+    running = serve([engine])
+    with Client(running.target) as client:
+        understood = client.parse("restaurant", "a table for 2 people please")
+    assert understood.intent == "book_table" and understood.entities["party_size"] == 2
+    assert understood.ranking[0].name == "book_table"
+    span = next(span for span in understood.spans if span.slot == "party_size")
+    assert understood.text[span.start:span.end] == span.text == "2"
+    assert engine.store.sessions == {}  # nothing kept
+
+
+def test_get_and_reset_a_session(serve, restaurant) -> None:
+    engine = Engine(restaurant)
+    running = serve([engine])
+    engine.store.remember("restaurant", "ana", {"favourite_cuisine": "sichuan"})
+    with Client(running.target) as client:
+        client.turn("restaurant", "s1", '/book_table{"party_size": 4}', user_id="ana")
+        session = client.session("restaurant", "s1")
+        assert (session.domain, session.session_id, session.user_id, session.turn) == ("restaurant", "s1", "ana", 1)
+        assert session.state.active_task == "book_table" and list(session.state.stack) == ["book_table"]
+        assert session.state.slots["party_size"] == 4 and session.variables["favourite_cuisine"] == "sichuan"
+        reset = client.reset("restaurant", "s1")
+        assert reset.turn == 2 and not reset.state.active_task and not reset.state.stack
+        assert "party_size" not in reset.state.slots and reset.variables["favourite_cuisine"] == "sichuan"
+        assert client.session("restaurant", "s1") == reset
+        again = client.turn("restaurant", "s1", "/greet", user_id="ana")
+    assert again.turn == 3 and not again.ended
+    events = [event.type for event in engine.store.events[("restaurant", "s1")]]
+    assert events.count("turn_started") == 3 and "conversation_restarted" in events
+
+
+def test_list_domains(serve, restaurant, telco, restaurant_nlu) -> None:
+    running = serve([Engine(restaurant, nlu=restaurant_nlu), Engine(telco)])
+    with Client(running.target) as client:
+        domains = {info.name: info for info in client.domains()}
+    assert set(domains) == {"restaurant", "telco_ivr"}
+    assert domains["restaurant"].free_text and not domains["telco_ivr"].free_text
+    assert "book_table" in domains["restaurant"].intents and "book_table" in domains["restaurant"].tasks
+    assert domains["restaurant"].description.startswith("Book, change and cancel")
+
+
+def test_the_asyncio_client(serve, restaurant) -> None:
+    running = serve([Engine(restaurant)])
+
+    async def talk():
+        async with AsyncClient(running.target) as client:
+            await client.wait_ready(5)
+            results = await asyncio.gather(*(client.turn("restaurant", f"s{n}", "/book_table") for n in range(8)))
+            session = await client.session("restaurant", "s3")
+            return results, session, await client.domains()
+
+    results, session, domains = asyncio.run(talk())
+    assert {result.session_id for result in results} == {f"s{n}" for n in range(8)}
+    assert session.turn == 1 and [info.name for info in domains] == ["restaurant"]
+
+
+def test_a_retried_turn_id_gets_the_stored_answer(serve, restaurant) -> None:
+    running = serve([Engine(restaurant)])
+    with Client(running.target) as client:
+        given = UserInput.parse('/book_table{"party_size": 2}', turn_id="t-1")
+        first = client.turn("restaurant", "s1", given)
+        retry = client.turn("restaurant", "s1", given)
+    assert not first.replayed and retry.replayed and retry.turn == first.turn == 1
