@@ -16,11 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from domains.annotations import Example, Span, parse_example
+from domains.patterns import PatternError, matching_string
 from domains.schema import Domain
-from domains.schema.slots import CategorySlot, DateSlot, EmailSlot, IntegerSlot, NumberSlot, PhoneSlot, TimeSlot
+from domains.schema.slots import (
+    CategorySlot,
+    DateSlot,
+    EmailSlot,
+    IntegerSlot,
+    NumberSlot,
+    PhoneSlot,
+    RegexSlot,
+    TimeSlot,
+)
 from nlu.text import clean, split_words
 
 OUTSIDE = "O"
+AUGMENTATION = 2
+"""Version of the augmentation below; part of the data hash, so a change retrains the models."""
+PATTERN_FORMS = 24
+"""Strings drawn from a regex slot's pattern for augmentation."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +109,8 @@ def split_holdout(items: list[tuple[str, Example]], fraction: float,
 def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
             copies: int = 3) -> list[tuple[str, Example]]:
     """The examples plus `copies` variants of each annotated one with other slot values swapped in;
-    every form of every category slot appears at least twice. Slots with no typical forms (text,
-    regex) swap among the values annotated for them in the examples."""
+    every form of every category slot appears at least twice. Regex slots get strings drawn from their
+    pattern; text slots, which have no typical forms, swap among the values annotated for them."""
     rng = random.Random(seed)
     annotated_values: dict[str, set[str]] = defaultdict(set)
     for _, example in items:
@@ -177,6 +191,11 @@ def _value_pool(spec: Any, language: str, rng: random.Random) -> list[str]:
     """Surface forms to swap in for a slot's values."""
     if isinstance(spec, CategorySlot):
         return [form for canonical, synonyms in spec.values.items() for form in (canonical, *synonyms)]
+    if isinstance(spec, RegexSlot):
+        try:
+            return sorted({matching_string(spec.pattern, rng) for _ in range(PATTERN_FORMS)})
+        except PatternError:
+            return []
     if not language.startswith("en"):
         return []
     if isinstance(spec, IntegerSlot):
@@ -221,6 +240,7 @@ def nlu_data_hash(domain: Domain) -> str:
     """A hash of everything in a domain that training learns from."""
     data = {
         "language": domain.settings.language,
+        "augmentation": AUGMENTATION,
         "intents": {name: spec.examples for name, spec in sorted(domain.intents.items())},
         "slots": {name: spec.model_dump(mode="json") for name, spec in sorted(domain.slots.items())},
     }

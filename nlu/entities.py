@@ -165,7 +165,10 @@ class EntityNormaliser:
         found = self._parse_date(phrase, now)
         if found is None:
             raise ValueError(f"not a date: {text!r}")
-        return found.date().isoformat()
+        day = found.date()
+        if day.year == now.year + 1 and (day.month, day.day) == (now.month, now.day):
+            day = now.date()  # "25 November" said on 25 November is today, not next year (the future is preferred)
+        return day.isoformat()
 
     def _parse_date(self, phrase: str, now: dt.datetime) -> dt.datetime | None:
         """dateparser, relative to the turn's time in the domain's zone, preferring the future."""
@@ -201,8 +204,8 @@ class EntityNormaliser:
             hour = hour % 12 + 12
         elif meridiem.startswith(("am", "a.m", "in the morning")):
             hour %= 12
-        elif 1 <= hour <= 6:
-            hour += 12  # no am/pm: one to six o'clock means the afternoon or evening
+        elif 1 <= hour <= 6 and not match["hour"].startswith("0"):
+            hour += 12  # no am/pm: one to six o'clock means the afternoon or evening (but 06:30 is 24-hour)
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError(f"not a time: {text!r}")
         return f"{hour:02d}:{minute:02d}"

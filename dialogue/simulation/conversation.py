@@ -1,0 +1,180 @@
+"""One simulated conversation against an engine of its own: fresh session store and tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogue.engine import Engine
+from dialogue.simulation.agenda import Act, AgendaUser
+from dialogue.simulation.behaviour import Behaviour
+from dialogue.simulation.goals import GoalSampler, Scenario
+from dialogue.simulation.judge import Judge, Verdict, snapshot
+from dialogue.simulation.noise import Noise
+from dialogue.simulation.utterances import Realiser, Utterance, tag_words
+from dialogue.turns import InputError, TurnResult, UserInput
+from dm.store import MemoryStore
+from domains.builtin import NLU_FALLBACK
+from domains.schema import Domain, FsmTask
+from nlu.base import Understander
+
+
+@dataclass
+class SimulationSettings:
+    """What a run of the simulator is; picklable, so process and Ray workers rebuild the same simulator."""
+
+    domain: str
+    models: str | None = None
+    seed: int = 0
+    noise: float = 0.0
+    noise_levels: list[float] = field(default_factory=list)
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    channel: str = "auto"
+    now: str = "2026-11-25T10:00:00"
+    max_turns: int = 30
+
+    def noise_for(self, index: int) -> float:
+        return self.noise_levels[index % len(self.noise_levels)] if self.noise_levels else self.noise
+
+
+@dataclass
+class TurnLog:
+    """One exchange: what the user did (with the simulator's labels) and what the engine did."""
+
+    behaviour: str
+    kind: str
+    text: str | None = None
+    digits: str | None = None
+    intent: str | None = None  # the simulator's label
+    values: dict[str, Any] = field(default_factory=dict)
+    gold_tags: list[str] | None = None
+    predicted_intent: str | None = None
+    predicted_entities: dict[str, Any] = field(default_factory=dict)
+    predicted_tags: list[str] | None = None
+    bot: list[str] = field(default_factory=list)
+    reply: str = ""
+    actions: list[str] = field(default_factory=list)
+    llm_messages: int = 0
+    latency_ms: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class ConversationLog:
+    index: int
+    session_id: str
+    scenario: Scenario
+    turns: list[TurnLog]
+    success: bool
+    reasons: list[str]
+    stored: dict[str, Any]
+    expected: dict[str, Any]
+    handoff: bool
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def pick_channel(domain: Domain, channel: str) -> str:
+    """`auto`: the phone when the domain has line-wide no-input or no-match handling or an FSM menu."""
+    if channel != "auto":
+        return channel
+    phone = domain.ivr.no_input or domain.ivr.no_match
+    return "voice" if phone or any(isinstance(t, FsmTask) for t in domain.tasks.values()) else "text"
+
+
+class Simulator:
+    """Runs conversations of one domain; conversation i depends only on (seed, i)."""
+
+    def __init__(self, domain: Domain, nlu: Understander | None, settings: SimulationSettings):
+        self.domain, self.nlu, self.settings = domain, nlu, settings
+        self.now = dt.datetime.fromisoformat(settings.now)
+        self.goals = GoalSampler(domain, settings.behaviour, self.now)
+        self.goals.check()
+        self.realiser = Realiser(domain, self.goals.sampler, self.now.date())
+        self.judge = Judge(domain)
+        self.channel = pick_channel(domain, settings.channel)
+
+    def scenario(self, index: int) -> tuple[Scenario, random.Random]:
+        rng = random.Random(f"{self.settings.seed}:{index}")
+        user = f"sim-{self.settings.seed}-{index}"
+        return self.goals.sample(rng, user, self.channel, self.settings.noise_for(index)), rng
+
+    def run(self, index: int) -> ConversationLog:
+        started = time.perf_counter()
+        scenario, rng = self.scenario(index)
+        store = MemoryStore()
+        engine = Engine(self.domain, nlu=self.nlu, store=store)
+        for table, row in scenario.fixtures:
+            engine.tables.insert(table, row)
+        before = snapshot(engine.tables)
+        user = AgendaUser(self.domain, scenario, self.goals, self.realiser, self.settings.behaviour, rng,
+                          self.now.date())
+        noise = Noise(scenario.noise)
+        session = f"sim-{self.settings.seed}-{index}"
+        turns: list[TurnLog] = []
+        act: Act | None = user.first()
+        handoff = False
+        while act is not None and len(turns) < self.settings.max_turns:
+            if act.utterance is not None:
+                act.utterance = noise.apply(act.utterance, rng)
+            log = _log(act)
+            try:
+                result = engine.handle(session, _input(act), user_id=scenario.user_id, channel=scenario.channel,
+                                       now=self.now)
+            except InputError as err:
+                log.error = str(err)
+                turns.append(log)
+                break
+            _observe(log, result, act.utterance)
+            turns.append(log)
+            handoff = handoff or result.handoff
+            act = user.next(result)
+        events = store.events.get((self.domain.name, session), [])
+        verdict: Verdict = self.judge.judge(scenario, events, before, snapshot(engine.tables))
+        main = verdict.goals[0]
+        return ConversationLog(index=index, session_id=session, scenario=scenario, turns=turns,
+                               success=verdict.success, reasons=verdict.reasons, stored=main.stored,
+                               expected=main.expected, handoff=handoff,
+                               seconds=round(time.perf_counter() - started, 4))
+
+
+def _input(act: Act) -> UserInput:
+    if act.kind == "dtmf":
+        return UserInput(event="dtmf", digits=act.digits)
+    if act.kind in ("no_input", "start"):
+        return UserInput(event=act.kind)
+    assert act.utterance is not None
+    return UserInput(text=act.utterance.text)
+
+
+def _log(act: Act) -> TurnLog:
+    log = TurnLog(behaviour=act.behaviour, kind=act.kind, digits=act.digits)
+    if act.utterance is not None:
+        log.text, log.intent, log.values = act.utterance.text, act.utterance.intent, act.utterance.values
+        log.gold_tags = act.utterance.tagged()[1]
+    return log
+
+
+def _observe(log: TurnLog, result: TurnResult, said: Utterance | None) -> None:
+    log.bot, log.reply, log.actions = result.responses, result.text, result.actions
+    log.latency_ms = result.latency_ms.get("total", 0.0)
+    log.llm_messages = sum(message.source == "llm" for message in result.messages)
+    understood = result.understood
+    if said is None or understood is None or understood.source != "nlu":
+        return
+    log.predicted_intent = understood.intent
+    log.predicted_entities = understood.entities
+    words, tags = tag_words(understood.text or "", [(s.start, s.end, s.slot) for s in understood.spans])
+    if words == said.tagged()[0]:
+        log.predicted_tags = tags
+
+
+def is_fallback(turn: TurnLog) -> bool:
+    return turn.predicted_intent == NLU_FALLBACK

@@ -1,0 +1,112 @@
+"""Where the conversations run: in this process, in worker processes, on Ray, or against a server.
+
+Conversation i depends only on the seed and i, so every way of running gives the same
+conversations, returned in order. Each worker builds its own simulator: its own domain,
+NLU and, per conversation, its own engine and database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from dialogue.simulation.conversation import ConversationLog, SimulationSettings, Simulator
+from domains import load_domain
+
+CHUNK = 8
+"""Conversations a worker runs per request (progress is reported per chunk)."""
+Progress = Callable[[int], None]
+
+
+def build(settings: SimulationSettings) -> Simulator:
+    """The simulator of a settings' domain, with its trained NLU (None when there is none)."""
+    from nlu.understander import Understander
+
+    domain = load_domain(settings.domain)
+    nlu = Understander.for_domain(domain, Path(settings.models)) if settings.models else None
+    return Simulator(domain, nlu, settings)
+
+
+def chunks(total: int, size: int = CHUNK) -> list[list[int]]:
+    return [list(range(start, min(start + size, total))) for start in range(0, total, size)]
+
+
+def run_local(simulator: Simulator, total: int, progress: Progress) -> list[ConversationLog]:
+    logs = []
+    for index in range(total):
+        logs.append(simulator.run(index))
+        progress(1)
+    return logs
+
+
+_WORKER: Simulator | None = None
+
+
+def _start_worker(settings: SimulationSettings) -> None:
+    global _WORKER
+    _WORKER = build(settings)
+
+
+def _run_chunk(indices: list[int]) -> list[ConversationLog]:
+    assert _WORKER is not None
+    return [_WORKER.run(index) for index in indices]
+
+
+def run_processes(settings: SimulationSettings, total: int, workers: int, progress: Progress) -> list[ConversationLog]:
+    """K worker processes (spawned: each loads the domain and the NLU itself)."""
+    logs: list[ConversationLog] = []
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=(settings,)) as pool:
+        for batch in pool.map(_run_chunk, chunks(total)):
+            logs += batch
+            progress(len(batch))
+    return logs
+
+
+def run_ray(settings: SimulationSettings, total: int, workers: int, address: str | None,
+            progress: Progress) -> list[ConversationLog]:
+    """Ray actors, one per worker, on the cluster at `address` (or a local Ray on this machine)."""
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("--ray needs Ray: pip install 'dialogue-engine[ray]'") from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        options: dict[str, Any] = {"address": address} if address else {"num_cpus": workers}
+        ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False, **options)
+    try:
+        actor = ray.remote(num_cpus=1)(_RayWorker)
+        actors = [actor.remote(settings) for _ in range(workers)]
+        pending = {}
+        queue = chunks(total)
+        for position, indices in enumerate(queue[:workers * 2]):
+            pending[actors[position % workers].run.remote(indices)] = position
+        next_chunk = min(len(queue), workers * 2)
+        done: dict[int, list[ConversationLog]] = {}
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            position = pending.pop(ready[0])
+            done[position] = ray.get(ready[0])
+            progress(len(done[position]))
+            if next_chunk < len(queue):
+                pending[actors[position % workers].run.remote(queue[next_chunk])] = next_chunk
+                next_chunk += 1
+        return [log for position in sorted(done) for log in done[position]]
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+class _RayWorker:
+    """A Ray actor that holds one simulator."""
+
+    def __init__(self, settings: SimulationSettings):
+        self.simulator = build(settings)
+
+    def run(self, indices: list[int]) -> list[ConversationLog]:
+        return [self.simulator.run(index) for index in indices]
+
+

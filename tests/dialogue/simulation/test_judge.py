@@ -1,0 +1,109 @@
+"""Honest judging: conversations that must fail are marked failed, by what the engine did."""
+
+from __future__ import annotations
+
+from dialogue.engine import Engine
+from dialogue.simulation.goals import Goal, Scenario
+from dialogue.simulation.judge import Judge, snapshot
+from dm.store import MemoryStore
+from domains import load_domain
+from tests.conftest import NOW
+
+BOOKING = {"cuisine": "italian", "party_size": 4, "date": "2026-11-27", "time": "19:30", "name": "Ana Lopez",
+           "phone": "07700900123"}
+
+
+def run(domain, turns: list[str], goal: Goal, tamper=None):
+    store = MemoryStore()
+    engine = Engine(domain, store=store)
+    before = snapshot(engine.tables)
+    for turn in turns:
+        engine.handle("s1", turn, user_id="u1", now=NOW)
+    if tamper is not None:
+        tamper(engine.tables)
+    scenario = Scenario(goal=goal, user_id="u1", channel="text", noise=0.0)
+    return Judge(domain).judge(scenario, store.events[(domain.name, "s1")], before, snapshot(engine.tables))
+
+
+def booking_turns(values: dict) -> list[str]:
+    slots = ", ".join(f'"{k}": {v!r}'.replace("'", '"') for k, v in values.items())
+    return ["/book_table{" + slots + "}", "/affirm"]
+
+
+def test_a_booking_with_the_goals_values_succeeds() -> None:
+    verdict = run(load_domain("restaurant"), booking_turns(BOOKING), Goal("book_table", "frame", dict(BOOKING)))
+    assert verdict.success, verdict.reasons
+    assert verdict.goals[0].stored == BOOKING
+
+
+def test_a_wrong_value_stored_fails() -> None:
+    said = {**BOOKING, "party_size": 5}
+    verdict = run(load_domain("restaurant"), booking_turns(said), Goal("book_table", "frame", dict(BOOKING)))
+    assert not verdict.success
+    assert any("party_size" in reason and "5" in reason for reason in verdict.reasons)
+
+
+def test_a_task_never_completed_fails() -> None:
+    unconfirmed = booking_turns(BOOKING)[:1]
+    verdict = run(load_domain("restaurant"), unconfirmed, Goal("book_table", "frame", dict(BOOKING)))
+    assert not verdict.success
+    assert any("never completed" in reason for reason in verdict.reasons)
+
+
+def test_a_row_with_other_values_than_the_slots_fails() -> None:
+    """The slots were right, but the row in the table is not what the user asked for."""
+    def wrong_row(tables) -> None:
+        assert tables.update("bookings", {"name": "Ana Lopez"}, {"party_size": 5}) == 1
+
+    verdict = run(load_domain("restaurant"), booking_turns(BOOKING), Goal("book_table", "frame", dict(BOOKING)),
+                  tamper=wrong_row)
+    assert not verdict.success
+    assert any("no row inserted in 'bookings'" in reason for reason in verdict.reasons)
+
+
+def test_a_cancelled_task_that_still_wrote_its_row_fails(domain_from) -> None:
+    source = _restaurant_yaml().replace(
+        "on_cancel: [respond: booking_abandoned]",
+        "on_cancel: [respond: booking_abandoned, insert: {table: bookings, values: {name: '{{ slots.name }}'}}]")
+    domain = domain_from(source)
+    goal = Goal("book_table", "frame", dict(BOOKING), cancel=True)
+    turns = booking_turns({k: v for k, v in BOOKING.items() if k != "phone"})[:1] + ["/cancel"]
+    verdict = run(domain, turns, goal)
+    assert not verdict.success
+    assert any("cancelled task wrote to the database" in reason for reason in verdict.reasons)
+    clean = run(load_domain("restaurant"), turns, goal)  # the bundled domain writes nothing on cancel
+    assert clean.success, clean.reasons
+
+
+def test_a_value_the_task_must_reject_that_was_taken_fails(domain_from) -> None:
+    source = _restaurant_yaml().replace("validate: value <= 12\n        invalid: too_many_people\n      - slot: date",
+                                        "invalid: too_many_people\n      - slot: date", 1)
+    domain = domain_from(source)
+    goal = Goal("book_table", "frame", dict(BOOKING), invalid={"party_size": 20})
+    turns = ['/book_table{"party_size": 20}', *booking_turns(BOOKING)]
+    verdict = run(domain, turns, goal)
+    assert not verdict.success
+    assert any("must reject" in reason for reason in verdict.reasons)
+    assert run(load_domain("restaurant"), turns, goal).success
+
+
+def test_fsm_and_digression_goals(domain_from) -> None:
+    telco = load_domain("telco_ivr")
+    store = MemoryStore()
+    engine = Engine(telco, store=store)
+    for turn in ["/tech_support", "/internet_problem", "/affirm"]:
+        engine.handle("s1", turn, user_id="tester", channel="voice", now=NOW)
+    events = store.events[("telco_ivr", "s1")]
+    judge = Judge(telco)
+    assert judge.goal(Goal("main_menu", "fsm", target="resolved"), events, {}, {}, "tester").success
+    assert not judge.goal(Goal("main_menu", "fsm", target="sales_transfer"), events, {}, {}, "tester").success
+    restaurant = load_domain("restaurant")
+    asked = run(restaurant, ["/ask_opening_hours"], Goal("opening_hours", "digression"))
+    assert asked.success
+    assert not run(restaurant, ["/greet"], Goal("opening_hours", "digression")).success
+
+
+def _restaurant_yaml() -> str:
+    from domains import resolve_domain_path
+
+    return resolve_domain_path("restaurant").read_text(encoding="utf-8")
