@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dialogue.cli import bench, domain, nlu, serve, sessions
+from dialogue.cli import bench, domain, nlu, serve, sessions, simulate
 from dialogue.cli.common import errors
 from dialogue.turns import InputError
 from dm.errors import StoreError
@@ -18,6 +18,7 @@ for command in (domain.validate, domain.schema, domain.test, domain.chat, nlu.tr
     app.command()(command)
 app.command("nlu-eval")(nlu.evaluate)
 app.command()(serve.serve)
+app.command()(simulate.simulate)
 bench_app = typer.Typer(help="Benchmarks (figures go to BENCHMARKS.md).", no_args_is_help=True)
 bench_app.command("policy")(bench.policy)
 bench_app.command("nlu")(bench.nlu)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from dialogue.client import ServerError
 from dialogue.engine import Engine
 from dialogue.simulation.agenda import Act, AgendaUser
 from dialogue.simulation.behaviour import Behaviour
-from dialogue.simulation.goals import GoalSampler, Scenario
+from dialogue.simulation.goals import GoalError, GoalSampler, Scenario
 from dialogue.simulation.judge import Judge, Verdict, snapshot
 from dialogue.simulation.noise import Noise
 from dialogue.simulation.utterances import Realiser, Utterance, tag_words
@@ -57,6 +62,8 @@ class TurnLog:
     bot: list[str] = field(default_factory=list)
     reply: str = ""
     actions: list[str] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)  # the slots holding a value after the turn
+    task: str | None = None  # the active task after the turn
     llm_messages: int = 0
     latency_ms: float = 0.0
     error: str | None = None
@@ -107,6 +114,7 @@ class Simulator:
         return self.goals.sample(rng, user, self.channel, self.settings.noise_for(index)), rng
 
     def run(self, index: int) -> ConversationLog:
+        """Conversation `index` on an engine of its own, judged from its event log and tables."""
         started = time.perf_counter()
         scenario, rng = self.scenario(index)
         store = MemoryStore()
@@ -114,10 +122,19 @@ class Simulator:
         for table, row in scenario.fixtures:
             engine.tables.insert(table, row)
         before = snapshot(engine.tables)
+        session = f"sim-{self.settings.seed}-{index}"
+        turns, handoff = self.talk(lambda act: engine.handle(session, _input(act), user_id=scenario.user_id,
+                                                             channel=scenario.channel, now=self.now), scenario, rng)
+        events = store.events.get((self.domain.name, session), [])
+        verdict = self.judge.judge(scenario, events, before, snapshot(engine.tables))
+        return _conversation(index, session, scenario, turns, verdict, handoff, started)
+
+    def talk(self, send: Callable[[Act], TurnResult], scenario: Scenario,
+             rng: random.Random) -> tuple[list[TurnLog], bool]:
+        """The user and the assistant take turns until the user is done (or the turn limit)."""
         user = AgendaUser(self.domain, scenario, self.goals, self.realiser, self.settings.behaviour, rng,
                           self.now.date())
         noise = Noise(scenario.noise)
-        session = f"sim-{self.settings.seed}-{index}"
         turns: list[TurnLog] = []
         act: Act | None = user.first()
         handoff = False
@@ -125,24 +142,56 @@ class Simulator:
             if act.utterance is not None:
                 act.utterance = noise.apply(act.utterance, rng)
             log = _log(act)
+            turns.append(log)
             try:
-                result = engine.handle(session, _input(act), user_id=scenario.user_id, channel=scenario.channel,
-                                       now=self.now)
-            except InputError as err:
+                result = send(act)
+            except (InputError, ServerError) as err:
                 log.error = str(err)
-                turns.append(log)
                 break
             _observe(log, result, act.utterance)
-            turns.append(log)
             handoff = handoff or result.handoff
             act = user.next(result)
-        events = store.events.get((self.domain.name, session), [])
-        verdict: Verdict = self.judge.judge(scenario, events, before, snapshot(engine.tables))
-        main = verdict.goals[0]
-        return ConversationLog(index=index, session_id=session, scenario=scenario, turns=turns,
-                               success=verdict.success, reasons=verdict.reasons, stored=main.stored,
-                               expected=main.expected, handoff=handoff,
-                               seconds=round(time.perf_counter() - started, 4))
+        return turns, handoff
+
+
+class RemoteSimulator(Simulator):
+    """The same users against a running server over gRPC: a realistic load test.
+
+    The server's clock and database are its own, so goals are drawn on today's date, goals that
+    need rows made for them are not drawn, and success is judged from the turns' actions and state.
+    """
+
+    def __init__(self, domain: Domain, client: Any, settings: SimulationSettings):
+        now = dt.datetime.now(ZoneInfo(domain.settings.timezone)).replace(tzinfo=None, second=0, microsecond=0)
+        super().__init__(domain, None, dataclasses.replace(settings, now=now.isoformat()))
+        self.client = client
+
+    def scenario(self, index: int) -> tuple[Scenario, random.Random]:
+        for attempt in range(50):
+            rng = random.Random(f"{self.settings.seed}:{index}:{attempt}")
+            scenario = self.goals.sample(rng, f"sim-{self.settings.seed}-{index}", self.channel,
+                                         self.settings.noise_for(index))
+            if not scenario.fixtures:
+                return scenario, rng
+        raise GoalError("every goal drawn needs rows made for it, which a server's database does not have")
+
+    def run(self, index: int) -> ConversationLog:
+        started = time.perf_counter()
+        scenario, rng = self.scenario(index)
+        session = f"sim-{self.settings.seed}-{index}-{uuid.uuid4().hex[:8]}"
+        turns, handoff = self.talk(lambda act: self.client.turn(self.domain.name, session, _input(act),
+                                                                user_id=scenario.user_id, channel=scenario.channel),
+                                   scenario, rng)
+        verdict = self.judge.judge_turns(scenario, turns)
+        return _conversation(index, session, scenario, turns, verdict, handoff, started)
+
+
+def _conversation(index: int, session: str, scenario: Scenario, turns: list[TurnLog], verdict: Verdict,
+                  handoff: bool, started: float) -> ConversationLog:
+    main = verdict.goals[0]
+    return ConversationLog(index=index, session_id=session, scenario=scenario, turns=turns, success=verdict.success,
+                           reasons=verdict.reasons, stored=main.stored, expected=main.expected, handoff=handoff,
+                           seconds=round(time.perf_counter() - started, 4))
 
 
 def _input(act: Act) -> UserInput:
@@ -164,6 +213,7 @@ def _log(act: Act) -> TurnLog:
 
 def _observe(log: TurnLog, result: TurnResult, said: Utterance | None) -> None:
     log.bot, log.reply, log.actions = result.responses, result.text, result.actions
+    log.slots, log.task = result.state.slots, result.state.active_task
     log.latency_ms = result.latency_ms.get("total", 0.0)
     log.llm_messages = sum(message.source == "llm" for message in result.messages)
     understood = result.understood

@@ -59,6 +59,33 @@ class Judge:
                               len(goals) > 1) for g in goals]
         return Verdict(all(v.success for v in verdicts), verdicts)
 
+    def judge_turns(self, scenario: Scenario, turns: list[Any]) -> Verdict:
+        """Judged from the turns alone (against a server, whose log and tables are out of reach): the task's
+        completion (or cancel) among the turns' actions, and the slots it held the turn before."""
+        goals = [scenario.goal] + ([scenario.interrupt] if scenario.interrupt else [])
+        verdicts = []
+        for goal in goals:
+            verdict = GoalVerdict(goal.task, True)
+            if goal.kind == "fsm":
+                mark = {f"enter_state:{goal.target}"}
+            elif goal.kind == "digression":
+                mark = {label for a in self.domain.tasks[goal.task].on_complete if isinstance(a, Respond)
+                        for label in [f"respond:{a.respond}"]}
+            else:
+                mark = {f"{'cancel_task' if goal.cancel else 'complete_task'}:{goal.task}"}
+            at = next((i for i, turn in enumerate(turns) if mark & set(turn.actions)), None)
+            if at is None:
+                verdict.reasons.append(f"never did {sorted(mark)}")
+            elif goal.kind == "frame" and not goal.cancel:
+                held = {**(turns[at - 1].slots if at else {}), **turns[at].predicted_entities}
+                verdict.stored = {slot: held.get(slot) for slot in goal.values if held.get(slot) is not None}
+                verdict.expected = dict(goal.values)
+                verdict.reasons += [f"slot '{slot}' held {held.get(slot)!r}, the user wanted {value!r}"
+                                    for slot, value in goal.values.items() if not same(held.get(slot), value)]
+            verdict.success = not verdict.reasons
+            verdicts.append(verdict)
+        return Verdict(all(v.success for v in verdicts), verdicts)
+
     def goal(self, goal: Goal, events: list[Any], before: Rows, after: Rows, user_id: str,
              shared: bool = False) -> GoalVerdict:
         verdict = GoalVerdict(goal.task, True)

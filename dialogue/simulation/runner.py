@@ -110,3 +110,24 @@ class _RayWorker:
         return [self.simulator.run(index) for index in indices]
 
 
+
+
+def run_server(settings: SimulationSettings, total: int, address: str, token: str | None,
+               progress: Progress) -> list[ConversationLog]:
+    """The conversations against a running server over gRPC (it must host the same domain)."""
+    from dialogue.client import Client
+    from dialogue.simulation.conversation import RemoteSimulator
+
+    domain = load_domain(settings.domain)
+    with Client(address, token=token) as client:
+        client.wait_ready(10)
+        hosted = [info.name for info in client.domains()]
+        if domain.name not in hosted:
+            raise RuntimeError(f"the server at {address} does not host '{domain.name}'; it hosts "
+                               f"{', '.join(hosted)}")
+        simulator = RemoteSimulator(domain, client, settings)
+        logs = []
+        for index in range(total):
+            logs.append(simulator.run(index))
+            progress(1)
+        return logs

@@ -1,0 +1,148 @@
+"""`dialogue simulate`: simulated users talk to a domain; task success and NLU in dialogue."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from dialogue.cli.common import DomainArg, JsonOption, ModelsOption, console, errors, load, models_root, print_json
+
+
+def simulate(
+        domain: str = DomainArg,
+        conversations: int = typer.Option(100, "--conversations", "-n", min=1, help="Conversations to simulate."),
+        seed: int = typer.Option(0, help="The same seed gives the same conversations, however they are run."),
+        noise: float = typer.Option(0.0, min=0, max=1, help="Rate of ASR-style errors, typos and lost case and "
+                                                             "punctuation in user text."),
+        noise_levels: str | None = typer.Option(None, help="Comma-separated noise rates the conversations are "
+                                                           "spread over (for success against noise), e.g. "
+                                                           "0,0.05,0.1,0.2; overrides --noise."),
+        behaviour: str | None = typer.Option(None, help="Rates of user behaviours over the defaults, e.g. "
+                                                        "interrupt=0.3,cancel=0 (see docs/simulation.md)."),
+        channel: str = typer.Option("auto", help="text, voice, or auto (voice for phone-line domains)."),
+        now: str = typer.Option("2026-11-25T10:00:00", help="The simulated clock (dates are drawn after it)."),
+        max_turns: int = typer.Option(30, min=2, help="Turns after which a conversation is given up."),
+        workers: int = typer.Option(1, min=1, help="Worker processes (with --ray: Ray actors)."),
+        ray: str | None = typer.Option(None, "--ray", is_flag=False, flag_value="local",
+                                       help="Run on Ray: a cluster ADDRESS, or `--ray` alone for a local Ray."),
+        server: str | None = typer.Option(None, "--server", help="HOST:PORT of a dialogue server hosting the domain: "
+                                                                 "simulate against it over gRPC (a load test)."),
+        token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", help="The server's token (with --server)."),
+        llm_paraphrase: bool = typer.Option(False, "--llm-paraphrase",
+                                            help="Paraphrase user turns with an LLM backend (cached)."),
+        min_success: float | None = typer.Option(None, min=0, max=1, help="Exit 1 when task success is lower "
+                                                                           "(a CI gate)."),
+        report: Path | None = typer.Option(None, "--report", help="Write transcripts, metrics, plots and an HTML "
+                                                                  "page to this folder."),
+        save_failures: Path | None = typer.Option(None, "--save-failures",
+                                                  help="Write failed conversations as conversation tests here."),
+        models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Simulated users with goals drawn from the domain talk to it; task success judged from the database."""
+    from dialogue.simulation.behaviour import Behaviour
+    from dialogue.simulation.conversation import SimulationSettings
+    from dialogue.simulation.failures import write_failures
+    from dialogue.simulation.goals import GoalError
+    from dialogue.simulation.metrics import summarise
+    from dialogue.simulation.report import write_report
+    from dialogue.simulation.runner import build, run_local, run_processes, run_ray
+
+    loaded = load(domain)
+    if llm_paraphrase:
+        errors.print("--llm-paraphrase: no LLM backend exists in this build yet (nlg/llm); nothing to paraphrase "
+                     "with", style="red")
+        raise typer.Exit(2)
+    if channel not in ("auto", "text", "voice"):
+        errors.print(f"--channel: '{channel}' is not text, voice or auto", style="red")
+        raise typer.Exit(2)
+    try:
+        levels = [float(x) for x in noise_levels.split(",")] if noise_levels else []
+        if any(not 0 <= x <= 1 for x in levels):
+            raise ValueError("noise levels are between 0 and 1")
+        rates = Behaviour.parse(behaviour)
+    except ValueError as err:
+        errors.print(f"error: {err}", style="red", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    source = str(Path(domain).resolve()) if Path(domain).exists() else domain
+    settings = SimulationSettings(domain=source, models=str(models_root(models)), seed=seed, noise=noise,
+                                  noise_levels=levels, behaviour=rates, channel=channel, now=now, max_turns=max_turns)
+    try:
+        simulator = build(settings)
+    except GoalError as err:
+        errors.print(f"error: cannot simulate {loaded.name}: {err}", style="red", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    if simulator.nlu is None and server is None:
+        errors.print(f"error: no trained NLU model for '{loaded.name}'; train one with `dialogue train "
+                     f"{loaded.name}` (simulated users speak free text)", style="red", highlight=False)
+        raise typer.Exit(1)
+    started = time.perf_counter()
+    columns = [TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=errors, transient=True, disable=as_json) as progress:
+        bar = progress.add_task("simulating", total=conversations)
+
+        def advance(count: int) -> None:
+            progress.advance(bar, count)
+        if server is not None:
+            logs = _remote(settings, conversations, server, token, advance)
+        elif ray is not None:
+            logs = run_ray(settings, conversations, workers, None if ray == "local" else ray, advance)
+        elif workers > 1:
+            logs = run_processes(settings, conversations, workers, advance)
+        else:
+            logs = run_local(simulator, conversations, advance)
+    seconds = time.perf_counter() - started
+    metrics = {"domain": loaded.name, "seed": seed, "noise": levels or noise, "channel": simulator.channel,
+               "workers": workers, "runner": ("server" if server else "ray" if ray is not None
+                                              else "processes" if workers > 1 else "local"),
+               "behaviour": dataclasses.asdict(rates), **summarise(logs), "seconds": round(seconds, 2),
+               "conversations_per_minute": round(len(logs) / seconds * 60, 1), "min_success": min_success}
+    if report is not None:
+        write_report(report, logs, metrics)
+    if save_failures is not None:
+        count = write_failures(save_failures, loaded, logs, now)
+        errors.print(f"wrote {count} failed conversation(s) as tests to {save_failures}", highlight=False)
+    if as_json:
+        print_json(metrics)
+    else:
+        _summary(metrics)
+        if report is not None:
+            console.print(f"report: {report / 'index.html'}", highlight=False)
+    if min_success is not None and metrics["success_rate"] < min_success:
+        errors.print(f"task success {metrics['success_rate']:.1%} is below --min-success {min_success:.1%}",
+                     style="red", highlight=False)
+        raise typer.Exit(1)
+
+
+def _remote(settings, conversations: int, server: str, token: str | None, advance) -> list:
+    from dialogue.client import ServerError
+    from dialogue.simulation.runner import run_server
+
+    try:
+        return run_server(settings, conversations, server, token, advance)
+    except (ServerError, RuntimeError) as err:
+        errors.print(f"error: {err}", style="red", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+
+
+def _summary(m: dict) -> None:
+    table = Table(title=f"Simulation of {m['domain']}: {m['conversations']} conversations, seed {m['seed']}, "
+                        f"noise {m['noise']}, {m['channel']}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [("task success", f"{m['success_rate']:.1%}"), ("turns per conversation", f"{m['turns_per_conversation']}"),
+            ("slot precision / recall", f"{m['slot_precision']:.3f} / {m['slot_recall']:.3f}"),
+            ("NLU intent accuracy", f"{m['intent_accuracy']:.3f}"), ("NLU slot F1", f"{m['slot_f1']:.3f}"),
+            ("fallback rate (per turn)", f"{m['fallback_rate']:.3f}"),
+            ("LLM-call rate (per turn)", f"{m['llm_call_rate']:.3f}"), ("handoff rate", f"{m['handoff_rate']:.3f}"),
+            ("latency per turn p50 / p99", f"{m['latency_ms']['p50']:.2f} / {m['latency_ms']['p99']:.2f} ms"),
+            ("conversations per minute", f"{m['conversations_per_minute']:.0f} ({m['runner']}, "
+                                         f"{m['workers']} worker(s))")]
+    for task, figures in m["by_task"].items():
+        rows.append((f"  success: {task}", f"{figures['success_rate']:.1%} of {figures['conversations']}"))
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
