@@ -218,3 +218,35 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
     console.print(f"targets: structured >= {targets['structured_to_echo_throughput_at_64']:.0%} of echo's turns/s "
                   f"with p99 <= {targets['structured_to_echo_p99_at_64']:g}x echo's at 64 sessions; free text >= "
                   f"{targets['free_text_to_nlu_throughput']:.0%} of the NLU alone", style="dim", highlight=False)
+
+
+def simulate(domain: str = typer.Argument("restaurant", help="The domain (needs a trained NLU model)."),
+             conversations: int = typer.Option(300, "--conversations", "-n", min=10, help="Conversations per run."),
+             workers: int = typer.Option(2, min=2, help="Ray workers of the scaled run (compared with 1)."),
+             seed: int = typer.Option(0), noise: float = typer.Option(0.0, min=0, max=1),
+             ray: bool = typer.Option(True, help="Also measure the scaling on a local Ray."),
+             models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Simulated conversations per minute on one core, and the speed-up of Ray with 2 workers over 1."""
+    from dialogue.bench.simulate import bench
+    from dialogue.simulation.conversation import SimulationSettings
+
+    loaded = load(domain)
+    settings = SimulationSettings(domain=domain, models=str(models_root(models)), seed=seed, noise=noise)
+    with Progress(console=errors, transient=True, disable=as_json) as progress:
+        task = progress.add_task("simulating", total=conversations * (3 if ray else 1))
+        result = bench(settings, conversations, workers, lambda n: progress.advance(task, n), with_ray=ray)
+    result = {"benchmark": "simulate", "domain": loaded.name, "cores": os.cpu_count(), **result,
+              "targets": {"per_minute_per_core": 200, "ray_speedup": 1.6}}
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"Simulation of {loaded.name}: {conversations} conversations per run, seed {seed}")
+    for column in ("run", "conversations/min", "identical to in-process"):
+        table.add_column(column, justify="right")
+    table.add_row("in process, 1 core", f"{result['in_process']['per_minute_per_core']:.0f}", "-")
+    for run in result.get("ray", []):
+        table.add_row(f"Ray, {run['workers']} worker(s)", f"{run['per_minute']:.0f}",
+                      str(run["identical_to_in_process"]))
+    console.print(table)
+    if ray:
+        console.print(f"Ray speed-up, {workers} workers over 1: {result['ray_speedup']:.2f}x", highlight=False)

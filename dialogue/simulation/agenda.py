@@ -20,7 +20,7 @@ from dialogue.simulation.goals import FsmMap, Goal, GoalSampler, Scenario
 from dialogue.simulation.utterances import Realiser, Utterance
 from dialogue.turns import TurnResult
 from domains.schema import Domain, FrameTask, SubFrame
-from domains.schema.actions import Handoff, Respond
+from domains.schema.actions import Handoff, Respond, StartTask
 from domains.schema.slots import BooleanSlot
 
 MAX_REPEATS = 4
@@ -49,7 +49,7 @@ class AgendaUser:
         self.pending_interrupt = scenario.interrupt
         main_slots = len(scenario.goal.values)
         self.interrupt_after = rng.randint(1, max(1, main_slots - 1))
-        self.cancel_after = rng.randint(1, max(1, main_slots))
+        self.cancel_after = rng.randint(1, max(1, main_slots - 1))
         self.deny_planned = rng.random() < behaviour.deny
         self.change_planned = rng.random() < behaviour.change_mind
         self.invalid = {id(g): dict(g.invalid) for g in (scenario.goal, scenario.interrupt) if g}
@@ -63,6 +63,7 @@ class AgendaUser:
         self.last: Act | None = None
         self.repeats = 0
         self.outcomes: dict[str, str] = {}
+        self.background = {a.start_task for a in domain.on_start if isinstance(a, StartTask)}
 
     # -- the conversation ---------------------------------------------------------------------
 
@@ -78,6 +79,10 @@ class AgendaUser:
         self.started |= set(result.state.stack)
         while self.stack and self._done(self.stack[-1], result):
             self.stack.pop()
+        if not self.stack and self.pending_interrupt is not None:  # the first task ended before the moment came
+            self.stack.append(self.pending_interrupt)
+            self.pending_interrupt = None
+            return self._remember(self._request(self.stack[-1]))
         if not self.stack:
             if self.pending_interrupt is None and not self.said_goodbye and self.rng.random() < self.behaviour.goodbye:
                 self.said_goodbye = True
@@ -135,13 +140,14 @@ class AgendaUser:
             if state.active_task in self._goal_tasks():
                 return self._request(goal)
             return self._say("cancel", {}, "cancel a task not asked for")
-        if goal.cancel and not self.cancel_sent and self.answers >= self.cancel_after:
+        if goal.cancel and not self.cancel_sent and (self.answers >= self.cancel_after or state.requested_slot is None):
             self.cancel_sent = True
             return self._say("cancel", {}, "cancel")
         return self._fill(goal, result)
 
     def _goal_tasks(self) -> set[str]:
-        return {g.task for g in self.stack}
+        """Tasks the user wants on the stack: its goals', and those every session starts with (a phone menu)."""
+        return {g.task for g in self.stack} | self.background
 
     def _extra(self, goal: Goal) -> Act | None:
         """Now and then: silence on the phone, a request for help, something out of scope."""
@@ -167,7 +173,8 @@ class AgendaUser:
         assert isinstance(task, FrameTask)
         if self.correcting is not None:
             slot, self.correcting = self.correcting, None
-            return self._inform({slot: goal.values[slot]}, "correct")
+            if slot in goal.values:  # (not when another task came between)
+                return self._inform({slot: goal.values[slot]}, "correct")
         requested = state.requested_slot
         if requested is not None:
             return self._answer(goal, task, requested, state.slots)
@@ -204,7 +211,9 @@ class AgendaUser:
                 goal.values[other] = self.goals.valid_value(other, getattr(entry, "validate_", None), goal.values,
                                                             self.rng)
                 return self._inform({other: goal.values[other]}, "change mind")
-        if self.rng.random() < self.behaviour.correct and not isinstance(self.domain.slots[slot], BooleanSlot):
+        later = task.confirm or any(not _equal(stored.get(s), v) for s, v in goal.values.items() if s != slot)
+        boolean = isinstance(self.domain.slots[slot], BooleanSlot)
+        if later and not boolean and self.rng.random() < self.behaviour.correct:
             entry = _entry(task.slots, slot)
             mistake = self.goals.valid_value(slot, getattr(entry, "validate_", None), goal.values, self.rng)
             if not _equal(mistake, goal.values[slot]):
@@ -214,7 +223,7 @@ class AgendaUser:
         if keys is not None:
             return Act("dtmf", "keys", digits=keys)
         values = {slot: goal.values[slot]}
-        if self.rng.random() < self.behaviour.volunteer:
+        if not goal.cancel and self.rng.random() < self.behaviour.volunteer:
             values = self._volunteer(goal, stored, slot)
         return self._inform(values, "answer" if len(values) == 1 else "answer and volunteer")
 
@@ -243,7 +252,7 @@ class AgendaUser:
         intents = [i for i in spec.triggers if self.realiser.examples.get(i)]
         intent = self.rng.choice(intents) if intents else "greet"
         values: dict[str, Any] = {}
-        if goal.values and self.rng.random() < self.behaviour.volunteer:
+        if goal.values and not goal.cancel and self.rng.random() < self.behaviour.volunteer:
             allowed = set(goal.values) - set(self.invalid.get(id(goal), {}))
             sets = [s for s in self.realiser.slot_sets(intent) if s and s <= allowed]
             if sets:

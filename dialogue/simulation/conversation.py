@@ -40,6 +40,7 @@ class SimulationSettings:
     channel: str = "auto"
     now: str = "2026-11-25T10:00:00"
     max_turns: int = 30
+    threads: int | None = None  # NLU threads per simulator (None: the runtime's default)
 
     def noise_for(self, index: int) -> float:
         return self.noise_levels[index % len(self.noise_levels)] if self.noise_levels else self.noise

@@ -23,7 +23,7 @@ from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.values import GoalError, SlotSampler
 from domains.expressions import compile_condition, evaluation_context
 from domains.schema import Domain, FrameTask, FsmTask, SubFrame
-from domains.schema.actions import Goto, Select
+from domains.schema.actions import End, Goto, Handoff, Select
 from domains.structured import StructuredInputError, parse_structured
 from domains.values import InvalidValue, SlotValues
 
@@ -85,7 +85,16 @@ class GoalSampler:
             elif task.triggers:
                 self.options.append((name, None))
         self.interrupters = [name for name, task in sorted(domain.tasks.items())
-                             if isinstance(task, FrameTask) and task.triggers]
+                             if isinstance(task, FrameTask) and task.triggers and not self._ends_conversation(name)]
+
+    def _ends_conversation(self, name: str) -> bool:
+        """Whether completing a task may hand off or end the conversation (its own actions, or an action
+        guard on its completion): such a task cannot interrupt another, as nothing comes back."""
+        closing = (Handoff, End)
+        if any(isinstance(action, closing) for action in self.domain.tasks[name].on_complete):
+            return True
+        return any(f"complete_task:{name}" in (guard.when or "") and any(isinstance(a, closing) for a in guard.actions)
+                   for guard in self.domain.guards)
 
     def check(self) -> None:
         """Raise GoalError when the domain cannot be simulated: no tasks, or a slot with no values."""
@@ -135,7 +144,7 @@ class GoalSampler:
         goal = Goal(task=task, kind="frame")
         bound = self._plan_lookups(spec, rng, users, fixtures)
         self._fill(spec.slots, goal, bound, rng)
-        if goal.values and rng.random() < self.behaviour.cancel:
+        if (len(goal.values) > 1 or spec.confirm) and rng.random() < self.behaviour.cancel:
             goal.cancel = True
         return goal
 

@@ -8,16 +8,9 @@ from collections import defaultdict
 from statistics import mean
 from typing import Any
 
+from dialogue.bench.policy import percentile
 from dialogue.simulation.conversation import ConversationLog, is_fallback
 from dialogue.simulation.judge import same
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (nearest rank) of values; 0 for none."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def _rate(part: float, whole: float) -> float:
@@ -45,8 +38,8 @@ def summarise(logs: list[ConversationLog]) -> dict[str, Any]:
         "fallback_rate": _rate(sum(is_fallback(t) for t in parsed), len(parsed)),
         "llm_call_rate": _rate(sum(t.llm_messages > 0 for t in turns), len(turns)),
         "handoff_rate": _rate(sum(log.handoff for log in logs), len(logs)),
-        "latency_ms": {"p50": round(percentile(latencies, 50), 3), "p95": round(percentile(latencies, 95), 3),
-                       "p99": round(percentile(latencies, 99), 3)},
+        "latency_ms": {name: round(percentile(latencies, q), 3) if latencies else 0.0
+                       for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
         "by_task": _grouped(logs, lambda log: log.scenario.goal.task if log.scenario.goal.kind != "fsm"
                             else f"{log.scenario.goal.task}:{log.scenario.goal.target}"),
         "by_noise": _grouped(logs, lambda log: str(log.scenario.noise)),

@@ -7,6 +7,7 @@ NLU and, per conversation, its own engine and database.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -22,11 +23,21 @@ Progress = Callable[[int], None]
 
 
 def build(settings: SimulationSettings) -> Simulator:
-    """The simulator of a settings' domain, with its trained NLU (None when there is none)."""
-    from nlu.understander import Understander
+    """The simulator of a settings' domain, with its trained NLU (None when there is none).
+
+    With `settings.threads`, the NLU runs on that many threads (a worker among several takes one core).
+    """
+    from nlu.artifacts import latest_model
+    from nlu.data import nlu_data_hash
+    from nlu.runtime import OnnxJointModel
+    from nlu.understander import Understander, shared_model
 
     domain = load_domain(settings.domain)
-    nlu = Understander.for_domain(domain, Path(settings.models)) if settings.models else None
+    folder = latest_model(Path(settings.models), domain.name, nlu_data_hash(domain)) if settings.models else None
+    nlu = None
+    if folder is not None:
+        nlu = Understander(domain, OnnxJointModel(folder, threads=settings.threads) if settings.threads
+                           else shared_model(folder))
     return Simulator(domain, nlu, settings)
 
 
@@ -58,6 +69,7 @@ def _run_chunk(indices: list[int]) -> list[ConversationLog]:
 def run_processes(settings: SimulationSettings, total: int, workers: int, progress: Progress) -> list[ConversationLog]:
     """K worker processes (spawned: each loads the domain and the NLU itself)."""
     logs: list[ConversationLog] = []
+    settings = dataclasses.replace(settings, threads=settings.threads or 1)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
                              initargs=(settings,)) as pool:
         for batch in pool.map(_run_chunk, chunks(total)):
@@ -73,6 +85,7 @@ def run_ray(settings: SimulationSettings, total: int, workers: int, address: str
         import ray
     except ImportError:
         raise RuntimeError("--ray needs Ray: pip install 'dialogue-engine[ray]'") from None
+    settings = dataclasses.replace(settings, threads=settings.threads or 1)
     started_here = not ray.is_initialized()
     if started_here:
         options: dict[str, Any] = {"address": address} if address else {"num_cpus": workers}
