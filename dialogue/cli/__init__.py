@@ -35,7 +35,7 @@ app.add_typer(sessions_app, name="sessions")
 def main() -> None:
     """Run the CLI; errors are reported in a line, never as a traceback."""
     try:
-        app()
+        app(args=simulate.with_ray_address(sys.argv[1:]))
     except DomainError as err:
         for problem in err.problems:
             errors.print(str(problem), highlight=False, markup=False)

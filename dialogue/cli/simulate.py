@@ -28,8 +28,8 @@ def simulate(
         now: str = typer.Option("2026-11-25T10:00:00", help="The simulated clock (dates are drawn after it)."),
         max_turns: int = typer.Option(30, min=2, help="Turns after which a conversation is given up."),
         workers: int = typer.Option(1, min=1, help="Worker processes (with --ray: Ray actors)."),
-        ray: str | None = typer.Option(None, "--ray", is_flag=False, flag_value="local",
-                                       help="Run on Ray: a cluster ADDRESS, or `--ray` alone for a local Ray."),
+        ray: str | None = typer.Option(None, "--ray", help="Run on Ray: a cluster ADDRESS, or `--ray` alone "
+                                                           "(or `--ray local`) for a local Ray on this machine."),
         server: str | None = typer.Option(None, "--server", help="HOST:PORT of a dialogue server hosting the domain: "
                                                                  "simulate against it over gRPC (a load test)."),
         token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", help="The server's token (with --server)."),
@@ -115,6 +115,19 @@ def simulate(
         errors.print(f"task success {metrics['success_rate']:.1%} is below --min-success {min_success:.1%}",
                      style="red", highlight=False)
         raise typer.Exit(1)
+
+
+def with_ray_address(argv: list[str]) -> list[str]:
+    """`--ray` given without an address means a local Ray: the command line gets `--ray local`."""
+    if "simulate" not in argv:
+        return argv
+    out = []
+    for position, arg in enumerate(argv):
+        out.append(arg)
+        following = argv[position + 1] if position + 1 < len(argv) else None
+        if arg == "--ray" and (following is None or following.startswith("-")):
+            out.append("local")
+    return out
 
 
 def _remote(settings, conversations: int, server: str, token: str | None, advance) -> list:

@@ -25,6 +25,8 @@ from domains.schema.slots import BooleanSlot
 
 MAX_REPEATS = 4
 """Times the user says the same thing to the same question before giving up."""
+MAX_DENIALS = 3
+"""Wrong confirmations the user denies before giving up."""
 MAX_EXTRAS = 2
 """Help requests, out-of-scope remarks and silences per conversation, at most."""
 
@@ -59,6 +61,7 @@ class AgendaUser:
         self.fixing: list[str] = []
         self.started: set[str] = set()
         self.cancel_sent = False
+        self.denials = 0
         self.said_goodbye = False
         self.last: Act | None = None
         self.repeats = 0
@@ -185,6 +188,9 @@ class AgendaUser:
             wrong = [slot for slot, value in goal.values.items()
                      if slot in state.slots and not _equal(state.slots[slot], value)]
             if wrong:
+                self.denials += 1
+                if self.denials > MAX_DENIALS:
+                    return None  # the assistant keeps getting it wrong: the user gives up
                 self.fixing = wrong
                 return self._say("deny", {}, "deny a wrong confirmation")
             if self.deny_planned:

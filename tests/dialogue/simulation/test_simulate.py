@@ -1,0 +1,102 @@
+"""The simulator against the bundled domains with their trained NLU: the CI gate, determinism across
+ways of running, and `dialogue simulate` end to end (report, failures as tests, --min-success)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from dialogue.bench.simulate import content
+from dialogue.cli import app
+from dialogue.simulation.conversation import SimulationSettings
+from dialogue.simulation.runner import build, run_local, run_processes
+from domains.schema import ConversationFile
+
+GATE = {"restaurant": 0.9, "banking": 0.9, "telco_ivr": 0.9}
+"""Task success each bundled domain must keep on the gate's small seeded run (the 1,000-conversation
+figures are in BENCHMARKS.md)."""
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("name", sorted(GATE))
+def test_gate_small_seeded_simulation(bundled_models: Path, name: str) -> None:
+    simulator = build(SimulationSettings(domain=name, models=str(bundled_models), seed=7))
+    logs = run_local(simulator, 40, lambda _: None)
+    success = sum(log.success for log in logs) / len(logs)
+    failed = [(log.index, log.reasons) for log in logs if not log.success]
+    assert success >= GATE[name], failed
+    assert len({log.scenario.goal.describe() for log in logs}) >= 3
+    again = run_local(build(SimulationSettings(domain=name, models=str(bundled_models), seed=7)), 10, lambda _: None)
+    assert content(again) == content(logs[:10])
+
+
+def test_worker_processes_give_the_single_process_conversations(bundled_models: Path) -> None:
+    settings = SimulationSettings(domain="restaurant", models=str(bundled_models), seed=3, noise=0.1)
+    alone = run_local(build(settings), 12, lambda _: None)
+    spread = run_processes(settings, 12, 2, lambda _: None)
+    assert content(spread) == content(alone)
+
+
+def test_ray_gives_the_single_process_conversations(bundled_models: Path) -> None:
+    pytest.importorskip("ray")
+    from dialogue.simulation.runner import run_ray
+
+    settings = SimulationSettings(domain="banking", models=str(bundled_models), seed=5)
+    alone = run_local(build(settings), 10, lambda _: None)
+    assert content(run_ray(settings, 10, 2, None, lambda _: None)) == content(alone)
+
+
+def test_cli_simulate_report_failures_and_gate(bundled_models: Path, tmp_path: Path) -> None:
+    report, failures = tmp_path / "report", tmp_path / "failures.yaml"
+    args = ["simulate", "restaurant", "-n", "12", "--seed", "2", "--noise-levels", "0,0.3", "--models",
+            str(bundled_models), "--report", str(report), "--save-failures", str(failures), "--json"]
+    result = runner.invoke(app, [*args, "--min-success", "1.0"])
+    metrics = json.loads(result.stdout)
+    assert result.exit_code == (0 if metrics["success_rate"] == 1.0 else 1)
+    assert metrics["conversations"] == 12 and set(metrics["by_noise"]) == {"0.0", "0.3"}
+    for key in ("slot_precision", "slot_recall", "intent_accuracy", "slot_f1", "fallback_rate", "llm_call_rate",
+                "handoff_rate", "latency_ms", "turns_per_conversation"):
+        assert key in metrics
+    assert 0 < metrics["intent_accuracy"] <= 1 and metrics["latency_ms"]["p50"] > 0
+    for name in ("transcripts.jsonl", "metrics.json", "index.html", "success_by_task.png", "success_by_noise.png",
+                 "turns.png", "latency.png"):
+        assert (report / name).stat().st_size > 0, name
+    lines = (report / "transcripts.jsonl").read_text().splitlines()
+    assert len(lines) == 12 and json.loads(lines[0])["turns"]
+    tests = ConversationFile.model_validate(yaml.safe_load(failures.read_text()))
+    assert len(tests.tests) == round(12 * (1 - metrics["success_rate"]))
+    gate = runner.invoke(app, [*args[:-1], "--json", "--min-success", "0"])
+    assert gate.exit_code == 0
+
+
+def test_cli_says_what_cannot_be_simulated(write_domain) -> None:
+    path = write_domain("""
+        version: 1
+        name: notes
+        slots: {note: {type: text}}
+        intents: {leave_note: [leave a note, I want to leave a message, take a note please]}
+        tasks:
+          leave_note:
+            triggers: [leave_note]
+            policy: frame
+            slots: [{slot: note}]
+            on_complete: [respond: done]
+        responses: {ask_note: [What should the note say?], done: [Noted.]}
+    """)
+    result = runner.invoke(app, ["simulate", str(path), "-n", "3"])
+    assert result.exit_code == 1
+    assert "slot 'note'" in result.output and "Traceback" not in result.output
+    bad = runner.invoke(app, ["simulate", str(path), "--behaviour", "shout=1"])
+    assert bad.exit_code == 2 and "names:" in bad.output
+
+
+def test_ray_without_an_address_is_a_local_ray() -> None:
+    from dialogue.cli.simulate import with_ray_address
+
+    assert with_ray_address(["simulate", "x", "--ray"]) == ["simulate", "x", "--ray", "local"]
+    assert with_ray_address(["simulate", "x", "--ray", "-n", "3"]) == ["simulate", "x", "--ray", "local", "-n", "3"]
+    assert with_ray_address(["simulate", "x", "--ray", "ray://h:1"]) == ["simulate", "x", "--ray", "ray://h:1"]
