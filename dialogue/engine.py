@@ -14,12 +14,14 @@ import hashlib
 import time
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from dialogue.turns import InputError, StateSummary, TurnResult, UserInput
 from dm.actions import ActionRunner
 from dm.errors import SessionConflict, StoreError
-from dm.events import BotUttered, ConversationRestarted, SessionCreated, TurnStarted, UserUnderstood
+from dm.events import BotUttered, ConversationRestarted, SessionCreated, SlotSet, TurnStarted, UserUnderstood
+from dm.sql.store import SqlStore
 from dm.state import DialogueState
 from dm.store import MemoryStore, SessionStore, StoredAnswer, TurnRecord, TurnUnit
 from dm.tables import DomainTables
@@ -27,7 +29,11 @@ from dm.tracker import Tracker, Turn
 from domains import Domain, load_domain
 from domains.builtin import NLU_FALLBACK
 from domains.interpretation import Interpretation
+from nlg.assist import LlmAssist
 from nlg.chunks import ChunkSink, TextChunk
+from nlg.llm.base import Backend
+from nlg.llm.cache import LlmCache
+from nlg.redact import mask
 from nlg.templates import Message, TemplateRenderer
 from nlu.base import Understander
 from policies.decision import Decision, labels
@@ -39,6 +45,8 @@ MAX_STEPS = 16
 MAX_ATTEMPTS = 4
 """Times a turn may run: another process may save the session first (the version check sees it), then the
 turn runs again on the fresh state, holding the session from its read on."""
+LLM_RESPONSES = frozenset({"out_of_scope", "fallback"})
+"""Responses to input the domain does not handle: with `nlg.fallback`, the LLM answers instead."""
 
 
 class _Stopwatch:
@@ -60,11 +68,13 @@ class Engine:
     """Runs turns of one domain. Without a store, sessions and tables live in memory.
 
     `tables` default to the domain's tables in the store's database; tables elsewhere do
-    not join the turn's transaction.
+    not join the turn's transaction. `llm` serves the LLM uses the domain switches on in
+    `nlg` (without one, every turn takes the deterministic path); its response cache lives
+    in the store's database (in memory for other stores).
     """
 
     def __init__(self, domain: Domain, *, nlu: Understander | None = None, store: SessionStore | None = None,
-                 tables: DomainTables | None = None):
+                 tables: DomainTables | None = None, llm: Backend | None = None):
         self.domain = domain
         self.nlu = nlu
         self.store = store if store is not None else MemoryStore()
@@ -76,6 +86,14 @@ class Engine:
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
         self.capabilities = [task.description or name.replace("_", " ")
                              for name, task in domain.tasks.items() if task.triggers]
+        self.assist = LlmAssist(domain, llm, self._llm_cache()) if llm is not None and domain.nlg.uses_llm else None
+        self.pii = {name for name, spec in domain.slots.items() if spec.pii}
+
+    def _llm_cache(self) -> LlmCache:
+        limits = self.domain.nlg.cache
+        if isinstance(self.store, SqlStore):  # its tables are up to date: the cache joins the turns' transactions
+            return LlmCache(self.store.database, max_entries=limits.max_entries, max_age_days=limits.max_age_days)
+        return LlmCache.in_memory(max_entries=limits.max_entries, max_age_days=limits.max_age_days)
 
     @classmethod
     def from_domain(cls, source: str | Path, **options: Any) -> Engine:
@@ -97,7 +115,8 @@ class Engine:
         if not user_id or len(user_id) > 200:
             raise InputError("user_id", "give a user id of 1 to 200 characters")
         now = self._clock(now)
-        understood = self._understand(request, channel, now)
+        llm_deadline = time.monotonic() + self.domain.nlg.llm.timeout_ms / 1000
+        understood = self._understand(request, channel, now, llm_deadline)
         clock.lap("nlu")
         fingerprint = _fingerprint(request) if request.turn_id else None
         for attempt in range(MAX_ATTEMPTS):
@@ -107,9 +126,9 @@ class Engine:
                     if unit.stored is not None:
                         return _replayed(unit.stored, fingerprint, request.turn_id, clock)
                     tracker, result = self._turn(unit, session_id, user_id, request, dataclasses.replace(understood),
-                                                 clock, _Stream(stream, attempt + 1))
+                                                 clock, _Stream(stream, attempt + 1), llm_deadline)
                     result.attempts = attempt + 1
-                    unit.save(tracker.state, tracker.events, TurnRecord(
+                    unit.save(tracker.state, self._logged(tracker), TurnRecord(
                         turn_id=request.turn_id, fingerprint=fingerprint, latency_ms=result.latency_ms,
                         answer=result.model_dump_json() if request.turn_id else None))
             except SessionConflict:
@@ -121,7 +140,7 @@ class Engine:
                          "ran; nothing of it was kept, try it again")
 
     def _turn(self, unit: TurnUnit, session_id: str, user_id: str, request: UserInput, turn: Turn,
-              clock: _Stopwatch, stream: _Stream) -> tuple[Tracker, TurnResult]:
+              clock: _Stopwatch, stream: _Stream, llm_deadline: float) -> tuple[Tracker, TurnResult]:
         """The turn on the state the unit read (nothing is saved here)."""
         state = unit.state
         tracker = Tracker(state or DialogueState(session_id=session_id, user_id=user_id, domain=self.domain.name),
@@ -145,7 +164,7 @@ class Engine:
         clock.lap("guards")
         self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
         clock.lap("policy")
-        messages = self._render(tracker, stream)
+        messages = self._render(tracker, stream, llm_deadline)
         clock.lap("nlg")
         return tracker, self._result(tracker, messages, clock.result())
 
@@ -155,7 +174,7 @@ class Engine:
             return dt.datetime.now(self.zone)
         return now.replace(tzinfo=self.zone) if now.tzinfo is None else now.astimezone(self.zone)
 
-    def _understand(self, request: UserInput, channel: str, now: dt.datetime) -> Turn:
+    def _understand(self, request: UserInput, channel: str, now: dt.datetime, llm_deadline: float) -> Turn:
         turn = Turn(channel=channel, now=now, event=request.event, digits=request.digits)
         if request.event is not None:
             if request.digits is not None and not _is_keypad(request.digits):
@@ -167,8 +186,19 @@ class Engine:
         if not (request.text or "").strip():  # silence on a phone line, an empty message in a chat
             turn.event = "no_input"
             return turn
-        turn.interpretation = self.parse(request.text or "", now=now)
+        turn.interpretation = self._rescued(self.parse(request.text or "", now=now), llm_deadline)
         return turn
+
+    def _rescued(self, understood: Interpretation, llm_deadline: float) -> Interpretation:
+        """Below the confidence threshold, the LLM may pick the intent (with `nlg.rescue`)."""
+        if self.assist is None or not self.domain.nlg.rescue or understood.intent != NLU_FALLBACK \
+                or not understood.text:
+            return understood
+        pii = [value for slot, value in understood.entities.items() if slot in self.pii]
+        intent, note = self.assist.rescue(understood.text, pii=pii, deadline=llm_deadline)
+        if intent is None:
+            return understood.model_copy(update={"warnings": [*understood.warnings, note]})
+        return understood.model_copy(update={"intent": intent, "source": "llm"})
 
     def parse(self, text: str, *, now: dt.datetime | None = None) -> Interpretation:
         """What a text means in the domain (the NLU alone; nothing is kept). Raises InputError without a model."""
@@ -236,16 +266,51 @@ class Engine:
             decision = self.policy.advance(tracker)
         tracker.warnings.append(f"the turn stopped after {MAX_STEPS} steps; check the domain for a loop")
 
-    def _render(self, tracker: Tracker, stream: _Stream) -> list[Message]:
+    def _render(self, tracker: Tracker, stream: _Stream, llm_deadline: float) -> list[Message]:
         seed = f"{tracker.state.session_id}:{tracker.state.turn}"
         messages = []
         for pending in tracker.responses:
             message = self.renderer.render(pending, channel=tracker.turn.channel, seed=seed, warnings=tracker.warnings)
-            if message is not None:
-                stream.whole(len(messages), message)
-                messages.append(message)
-                tracker.apply(BotUttered(response=message.response, text=message.text))
+            if message is None:
+                continue
+            pieces = self._written(tracker, pending.context, message, llm_deadline) if self.assist else None
+            stream.pieces(len(messages), message, pieces or [message.text])
+            messages.append(message)
+            tracker.apply(BotUttered(response=message.response, text=message.text, source=message.source))
         return messages
+
+    def _written(self, tracker: Tracker, context: dict[str, Any], message: Message, llm_deadline: float) \
+            -> list[str] | None:
+        """Let the LLM write the message where the domain asks for it; the message is changed only when its
+        text passed the output guard. Returns the accepted text's pieces, or None."""
+        assert self.assist is not None
+        settings, state = self.domain.nlg, tracker.state
+        pii = self.assist.pii_values(state.slots, state.variables)
+        pii += self.assist.pii_values(context.get("slots") or {}, context.get("user") or {})
+        if message.response in LLM_RESPONSES and settings.fallback and tracker.turn.text:
+            written = self.assist.answer(tracker.turn.text, self.capabilities, pii=pii, deadline=llm_deadline)
+        elif settings.rephrase and message.response not in LLM_RESPONSES and _plain_voice(message):
+            used = [context.get("slots"), context.get("results"), context.get("user")]
+            written = self.assist.rephrase(message.text, used, pii=pii, deadline=llm_deadline)
+        else:
+            return None
+        message.note = written.note or None
+        if written.text is None:
+            return None
+        message.text, message.source = written.text, "llm"
+        if message.ssml is not None:
+            message.ssml = f"<speak>{escape(written.text)}</speak>"
+        return written.pieces
+
+    def _logged(self, tracker: Tracker) -> list[Any]:
+        """The turn's events as the log keeps them: values of slots marked `pii: true` redacted."""
+        if not self.pii:
+            return tracker.events
+        secrets = [tracker.state.slots.get(name) for name in self.pii]
+        secrets += [event.value for event in tracker.events if isinstance(event, SlotSet) and event.slot in self.pii]
+        secrets += [value for event in tracker.events if isinstance(event, UserUnderstood)
+                    for slot, value in event.interpretation.get("entities", {}).items() if slot in self.pii]
+        return [type(event).model_validate(mask(event.model_dump(), secrets)) for event in tracker.events]
 
     def _result(self, tracker: Tracker, messages: list[Message], latency: dict[str, float]) -> TurnResult:
         state = tracker.state
@@ -261,10 +326,12 @@ class _Stream:
     sink: ChunkSink | None
     attempt: int
 
-    def whole(self, index: int, message: Message) -> None:
-        """A message rendered at once, from a template: one chunk."""
-        if self.sink is not None:
-            self.sink(TextChunk(index, message.response, message.text, last=True, attempt=self.attempt))
+    def pieces(self, index: int, message: Message, pieces: list[str]) -> None:
+        """A message's text in the pieces it was produced in (a template's in one)."""
+        if self.sink is None:
+            return
+        for number, piece in enumerate(pieces, start=1):
+            self.sink(TextChunk(index, message.response, piece, last=number == len(pieces), attempt=self.attempt))
 
 
 def _fingerprint(request: UserInput) -> str:
@@ -280,6 +347,11 @@ def _replayed(stored: StoredAnswer, fingerprint: str | None, turn_id: str | None
     result.replayed = True
     result.latency_ms = clock.result()
     return result
+
+
+def _plain_voice(message: Message) -> bool:
+    """Whether the message has no SSML of its own (a rephrasing would lose it)."""
+    return message.ssml is None or message.ssml == f"<speak>{escape(message.text)}</speak>"
 
 
 def _is_keypad(digits: str) -> bool:

@@ -327,6 +327,7 @@ class BotUttered(_Event):
     type: Literal["bot_uttered"] = "bot_uttered"
     response: str
     text: str
+    source: str = "template"
 
 
 class HandedOff(_Event):

@@ -10,10 +10,12 @@ than copied, which makes an evaluation about three times cheaper.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -56,7 +58,32 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
-ENVIRONMENT = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, finalize=_finalize, autoescape=False)
+_MISSING: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("missing", default=None)
+
+
+class _ReportedUndefined(ChainableUndefined):
+    """A missing name renders as empty text, as before, and is reported inside `missing_names()`."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        missing = _MISSING.get()
+        if missing is not None:
+            missing.append(self._undefined_message)
+        return ""
+
+
+@contextmanager
+def missing_names() -> Iterator[list[str]]:
+    """Collect what templates rendered in the block found undefined (Jinja2's explanation of each)."""
+    token = _MISSING.set([])
+    try:
+        yield _MISSING.get()  # type: ignore[misc]
+    finally:
+        _MISSING.reset(token)
+
+
+ENVIRONMENT = ImmutableSandboxedEnvironment(undefined=_ReportedUndefined, finalize=_finalize, autoescape=False)
 ENVIRONMENT.globals.update(new_reference=_new_reference, date=_date, time=_time)
 GLOBALS = dict(ENVIRONMENT.globals)
 FUNCTIONS = frozenset(GLOBALS)

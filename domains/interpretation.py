@@ -33,6 +33,7 @@ class Interpretation(BaseModel):
     ranking: list[IntentScore] = Field(default_factory=list)
     ambiguous: bool = Field(False, description="The top two intents are closer than the domain's margin.")
     text: str | None = None
-    source: Literal["structured", "nlu", "dtmf"] = "structured"
+    source: Literal["structured", "nlu", "dtmf", "llm"] = Field(
+        "structured", description="llm: the NLU was unsure and the LLM picked the intent.")
     warnings: list[str] = Field(default_factory=list)
     spans: list[EntitySpan] = Field(default_factory=list)

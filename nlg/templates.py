@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 from pydantic import BaseModel, Field
 
 from dm.tracker import PendingResponse
-from domains.expressions import compile_condition, compile_template
+from domains.expressions import compile_condition, compile_template, missing_names
 from domains.schema import Domain, Suggestion, Variation
 
 
@@ -21,6 +21,8 @@ class Message(BaseModel):
     ssml: str | None = Field(None, description="What to speak on the voice channel, as SSML.")
     suggestions: list[Suggestion] = Field(default_factory=list)
     source: str = Field("template", description="template, or llm when a model wrote it.")
+    note: str | None = Field(None, description="What happened when an LLM was asked to write it (why the "
+                                               "template stayed, or that the answer was cached).")
 
 
 class TemplateRenderer:
@@ -45,9 +47,14 @@ class TemplateRenderer:
         start = zlib.crc32(f"{seed}:{pending.name}".encode()) % len(eligible)
         for variation in eligible[start:] + eligible[:start]:
             try:
-                return self._message(pending.name, variation, context, channel)
+                with missing_names() as missing:
+                    message = self._message(pending.name, variation, context, channel)
             except Exception as err:  # noqa: BLE001 - a template error must not break the turn
                 warnings.append(f"response '{pending.name}' failed to render: {type(err).__name__}: {err}")
+                continue
+            for problem in dict.fromkeys(missing):
+                warnings.append(f"response '{pending.name}': {problem}, so it was left out of the text")
+            return message
         return None
 
     @staticmethod

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from dialogue.chat import local_chat
+from dialogue.cli import llm as llm_options
 from dialogue.cli.common import DomainArg, JsonOption, ModelsOption, console, errors, load, understander
 from domains import check_domain
 from domains.jsonschema import domain_schema
@@ -101,8 +102,11 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
          tls: bool = typer.Option(False, "--tls", help="Connect over TLS (with --server)."),
          ca: Path | None = typer.Option(None, exists=True, dir_okay=False,
                                         help="Trust this PEM certificate for TLS (implies --tls)."),
-         wait: float = typer.Option(30.0, min=0, help="Seconds to wait for the server to come up.")) -> None:
-    """Chat with a domain in this terminal; shows the active task, stack and slots after each turn."""
+         wait: float = typer.Option(30.0, min=0, help="Seconds to wait for the server to come up."),
+         llm: str | None = llm_options.BackendOption, llm_model: str | None = llm_options.ModelOption,
+         llm_url: str | None = llm_options.UrlOption, llm_timeout_ms: int | None = llm_options.TimeoutOption) -> None:
+    """Chat with a domain in this terminal; shows the active task, stack and slots after each turn, and which
+    answers an LLM wrote."""
     channel = "voice" if voice else "text"
     if server is not None:
         _remote(server, domain, user=user, channel=channel, token=token, tls=tls, ca=ca, wait=wait)
@@ -112,13 +116,13 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
         raise typer.Exit(2)
     from dialogue.engine import Engine
 
-    loaded = load(domain)
+    loaded = llm_options.with_llm(load(domain), llm, llm_model, llm_url, llm_timeout_ms)
     store = None
     if db:
         from dm.sql.store import SqlStore
 
         store = SqlStore(db)
-    engine = Engine(loaded, nlu=understander(loaded, models), store=store)
+    engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm))
     _greeting(f"'{engine.domain.name}'")
     local_chat(engine, user_id=user, channel=channel, console=console)
 

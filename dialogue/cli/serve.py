@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from dialogue.cli import llm as llm_options
 from dialogue.cli.common import DbOption, ModelsOption, db_url, errors, load, models_root
 
 
@@ -31,7 +32,9 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           grace: float = typer.Option(30.0, min=0, help="Seconds the calls in flight get to finish on SIGTERM."),
           metrics_port: int | None = typer.Option(None, min=0, max=65535, help="Serve Prometheus metrics on this "
                                                                                "HTTP port (/metrics)."),
-          debug: bool = typer.Option(False, "--debug", help="Log what users say and the bot's replies.")) -> None:
+          debug: bool = typer.Option(False, "--debug", help="Log what users say and the bot's replies."),
+          llm: str | None = llm_options.BackendOption, llm_model: str | None = llm_options.ModelOption,
+          llm_url: str | None = llm_options.UrlOption, llm_timeout_ms: int | None = llm_options.TimeoutOption) -> None:
     """Serve domains over gRPC until SIGTERM or Ctrl-C: turns, streams, NLU, sessions; health and reflection."""
     import asyncio
 
@@ -43,7 +46,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     if (tls_cert is None) != (tls_key is None):
         errors.print("TLS needs both --tls-cert and --tls-key", style="red")
         raise typer.Exit(2)
-    loaded = [load(domain) for domain in domains]
+    loaded = [llm_options.with_llm(load(domain), llm, llm_model, llm_url, llm_timeout_ms) for domain in domains]
     names = [domain.name for domain in loaded]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -51,7 +54,8 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
                      style="red", highlight=False)
         raise typer.Exit(2)
     setup()
-    hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers)
+    llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
+    hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers, llms=llms)
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
                           metrics_port=metrics_port, debug=debug)

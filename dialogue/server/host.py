@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 
@@ -38,8 +38,10 @@ class Host:
         """Set when the server begins to shut down: streams take no new turns."""
 
     @classmethod
-    def open(cls, domains: list[Domain], store: SessionStore, models: Path, *, workers: int = 4) -> Host:
-        """Engines for the domains on one store, each with its newest trained NLU model if there is one."""
+    def open(cls, domains: list[Domain], store: SessionStore, models: Path, *, workers: int = 4,
+             llms: dict[str, Any] | None = None) -> Host:
+        """Engines for the domains on one store, each with its newest trained NLU model if there is one, and
+        the LLM backend `llms` gives it (by domain name)."""
         from nlu.understander import Understander
 
         engines = []
@@ -49,7 +51,7 @@ class Host:
                 log.warning("no NLU model", extra={"fields": {
                     "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.name}` "
                                                   f"writes a model under {models}"}})
-            engines.append(Engine(domain, nlu=nlu, store=store))
+            engines.append(Engine(domain, nlu=nlu, store=store, llm=(llms or {}).get(domain.name)))
         return cls(engines, workers=workers)
 
     def engine(self, domain: str) -> Engine:

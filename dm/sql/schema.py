@@ -62,3 +62,13 @@ user_variables = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", WHEN, nullable=False),
 )
+
+llm_cache = sa.Table(
+    "dialogue_llm_cache", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # sha256 of backend, model, prompt and parameters
+    sa.Column("backend", sa.String(20), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),  # the model's raw answer (prompts and answers are redacted)
+    sa.Column("created_at", WHEN, nullable=False),
+    sa.Index("ix_dialogue_llm_cache_created_at", "created_at"),
+)

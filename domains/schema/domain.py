@@ -12,6 +12,7 @@ from domains.schema.base import Model, Name, Shorthand
 from domains.schema.conversations import ConversationTest
 from domains.schema.guards import Guard
 from domains.schema.ivr import Ivr
+from domains.schema.nlg import NlgSettings
 from domains.schema.responses import Response
 from domains.schema.slots import SlotSpec
 from domains.schema.tasks import Task
@@ -108,6 +109,7 @@ class Domain(Model):
     tasks: dict[Name, Task] = {}
     guards: list[Guard] = []
     responses: dict[Name, Response] = {}
+    nlg: NlgSettings = NlgSettings()
     ivr: Ivr = Ivr()
     on_start: list[Action] = Field([], description="Actions when a session starts.")
     tests: list[ConversationTest] = []

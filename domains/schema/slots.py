@@ -21,6 +21,8 @@ _CATEGORY_VALUES_SCHEMA = {
 class _Slot(Model):
     description: str = ""
     default: Any = Field(None, description="Initial value; a slot with a default is never asked for.")
+    pii: bool = Field(False, description="Personal data: replaced by a placeholder before any LLM call, and "
+                                         "redacted in logs and the event log.")
 
 
 class TextSlot(_Slot):

@@ -53,3 +53,11 @@ def test_a_failing_template_is_reported_not_raised(renderer) -> None:
     assert message is None and "ZeroDivisionError" in warnings[0]
     message, warnings = render(renderer, "never")
     assert message is None and "no variation" in warnings[0]
+
+
+def test_a_name_missing_at_run_time_renders_empty_with_a_warning_naming_the_response() -> None:
+    renderer = TemplateRenderer(Domain.model_validate({"version": 1, "name": "n", "responses": {
+        "found": "Table at {{ results.found[0].name }} for {{ slots.size }}{% if results.other %}!{% endif %}"}}))
+    message, warnings = render(renderer, "found", {"results": {}, "slots": {"size": 3}})
+    assert message.text == "Table at  for 3"
+    assert warnings == ["response 'found': 'dict object' has no attribute 'found', so it was left out of the text"]
