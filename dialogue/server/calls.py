@@ -19,6 +19,7 @@ import grpc
 from dialogue.server.errors import status
 from dialogue.server.metrics import Metrics
 from dialogue.turns import TurnResult, UserInput
+from nlg.redact import mask
 
 log = logging.getLogger("dialogue.server")
 
@@ -76,13 +77,18 @@ class Calls:
         if self.debug:
             call.fields.update(user_id=user_id, user=given.model_dump(exclude_none=True, exclude_defaults=True))
 
-    def turn_result(self, call: Call, result: TurnResult) -> None:
+    def turn_result(self, call: Call, result: TurnResult, pii: set[str] = frozenset()) -> None:
+        """Count the turn; with debugging on, log what was said, values of the domain's `pii` slots redacted."""
         understood = result.understood
         call.fields.update(turn=result.turn, intent=understood.intent if understood else None,
                            actions=len(result.actions), ended=result.ended, handoff=result.handoff,
                            replayed=result.replayed, attempts=result.attempts, turn_ms=result.latency_ms.get("total"))
         if self.debug:
             call.fields["bot"] = result.text
+            secrets = [result.state.slots.get(slot) for slot in pii]
+            secrets += [understood.entities.get(slot) for slot in pii] if understood else []
+            for key in ("user", "bot"):
+                call.fields[key] = mask(call.fields.get(key), secrets)
         self.metrics.turn(call.domain, call.method, result.latency_ms)
 
     def done(self, call: Call) -> None:

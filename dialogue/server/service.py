@@ -74,7 +74,7 @@ class DialogueService(rpc.DialogueServiceServicer):
         self.calls.turn_input(call, request.session_id, user_id, given)
         result = await self.host.run(lambda: engine.handle(request.session_id, given, user_id=user_id,
                                                            channel=channel, stream=stream), until)
-        self.calls.turn_result(call, result)
+        self.calls.turn_result(call, result, engine.pii)
         return result
 
     def _engine(self, call: Call, request: Any) -> Engine:

@@ -162,3 +162,13 @@ def test_logs_are_json_lines_without_what_users_say_unless_debugging(serve, rest
     assert quiet[1]["code"] == "INVALID_ARGUMENT" and quiet[1]["field"] == "entities" and "error" not in quiet[1]
     assert loud[0]["user"]["entities"] == {"name": "Zebedee Quux"} and loud[0]["user_id"] == "ana@example.com"
     assert loud[0]["bot"] and "nme" in loud[1]["error"]
+
+
+def test_debug_logs_redact_slots_marked_pii(serve, restaurant, server_log) -> None:
+    slots = {**restaurant.slots, "name": restaurant.slots["name"].model_copy(update={"pii": True})}
+    running = serve([Engine(restaurant.model_copy(update={"slots": slots}))], debug=True)
+    with Client(running.target) as client:
+        client.turn("restaurant", "s1", UserInput(intent="book_table", entities={"name": "Zebedee Quux"}))
+    running.stop()
+    [call] = [line for line in server_log() if line["event"] == "call"]
+    assert "Zebedee" not in json.dumps(call) and call["user"]["entities"] == {"name": "[redacted]"}
