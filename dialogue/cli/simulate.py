@@ -10,7 +10,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from dialogue.cli.common import DomainArg, JsonOption, ModelsOption, console, errors, load, models_root, print_json
+from dialogue.cli.common import (
+    DomainArg,
+    JsonOption,
+    ModelsOption,
+    console,
+    data_home,
+    errors,
+    load,
+    models_root,
+    print_json,
+)
 
 
 def simulate(
@@ -34,7 +44,10 @@ def simulate(
                                                                  "simulate against it over gRPC (a load test)."),
         token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", help="The server's token (with --server)."),
         llm_paraphrase: bool = typer.Option(False, "--llm-paraphrase",
-                                            help="Paraphrase user turns with an LLM backend (cached)."),
+                                            help="Paraphrase user turns with the domain's LLM backend (nlg.llm), "
+                                                 "cached in the data folder."),
+        paraphrase_rate: float = typer.Option(0.2, min=0, max=1, help="Share of text turns paraphrased "
+                                                                      "(with --llm-paraphrase)."),
         min_success: float | None = typer.Option(None, min=0, max=1, help="Exit 1 when task success is lower "
                                                                            "(a CI gate)."),
         report: Path | None = typer.Option(None, "--report", help="Write transcripts, metrics, plots and an HTML "
@@ -50,12 +63,9 @@ def simulate(
     from dialogue.simulation.metrics import summarise
     from dialogue.simulation.report import write_report
     from dialogue.simulation.runner import build, run_local, run_processes, run_ray
+    from nlg.llm import LlmUnavailable
 
     loaded = load(domain)
-    if llm_paraphrase:
-        errors.print("--llm-paraphrase: no LLM backend exists in this build yet (nlg/llm); nothing to paraphrase "
-                     "with", style="red")
-        raise typer.Exit(2)
     if channel not in ("auto", "text", "voice"):
         errors.print(f"--channel: '{channel}' is not text, voice or auto", style="red")
         raise typer.Exit(2)
@@ -69,9 +79,16 @@ def simulate(
         raise typer.Exit(2) from None
     source = str(Path(domain).resolve()) if Path(domain).exists() else domain
     settings = SimulationSettings(domain=source, models=str(models_root(models)), seed=seed, noise=noise,
-                                  noise_levels=levels, behaviour=rates, channel=channel, now=now, max_turns=max_turns)
+                                  noise_levels=levels, behaviour=rates, channel=channel, now=now, max_turns=max_turns,
+                                  paraphrase=paraphrase_rate if llm_paraphrase else 0.0,
+                                  paraphrase_cache=f"sqlite:///{data_home() / 'simulation-llm-cache.db'}")
+    if llm_paraphrase:
+        data_home().mkdir(parents=True, exist_ok=True)
     try:
         simulator = build(settings)
+    except LlmUnavailable as err:
+        errors.print(f"error: --llm-paraphrase: {err}", style="red", highlight=False, markup=False)
+        raise typer.Exit(1) from None
     except GoalError as err:
         errors.print(f"error: cannot simulate {loaded.name}: {err}", style="red", highlight=False, markup=False)
         raise typer.Exit(1) from None
@@ -98,7 +115,8 @@ def simulate(
     metrics = {"domain": loaded.name, "seed": seed, "noise": levels or noise, "channel": simulator.channel,
                "workers": workers, "runner": ("server" if server else "ray" if ray is not None
                                               else "processes" if workers > 1 else "local"),
-               "behaviour": dataclasses.asdict(rates), **summarise(logs), "seconds": round(seconds, 2),
+               "behaviour": dataclasses.asdict(rates), **summarise(logs), **_paraphrased(simulator, ray, workers),
+               "seconds": round(seconds, 2),
                "conversations_per_minute": round(len(logs) / seconds * 60, 1), "min_success": min_success}
     if report is not None:
         write_report(report, logs, metrics)
@@ -115,6 +133,14 @@ def simulate(
         errors.print(f"task success {metrics['success_rate']:.1%} is below --min-success {min_success:.1%}",
                      style="red", highlight=False)
         raise typer.Exit(1)
+
+
+def _paraphrased(simulator, ray: str | None, workers: int) -> dict:
+    """How many paraphrases the LLM wrote and were kept (counted in this process only)."""
+    paraphraser = simulator.paraphraser
+    if paraphraser is None or ray is not None or workers > 1:
+        return {}
+    return {"paraphrase": {"llm_calls": paraphraser.calls, "kept": paraphraser.kept}}
 
 
 def with_ray_address(argv: list[str]) -> list[str]:

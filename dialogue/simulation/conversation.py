@@ -41,6 +41,8 @@ class SimulationSettings:
     now: str = "2026-11-25T10:00:00"
     max_turns: int = 30
     threads: int | None = None  # NLU threads per simulator (None: the runtime's default)
+    paraphrase: float = 0.0  # share of text turns an LLM rewrites (0: none)
+    paraphrase_cache: str = "sqlite://"  # database of the LLM answers (a file keeps them between runs)
 
     def noise_for(self, index: int) -> float:
         return self.noise_levels[index % len(self.noise_levels)] if self.noise_levels else self.noise
@@ -108,6 +110,7 @@ class Simulator:
         self.realiser = Realiser(domain, self.goals.sampler, self.now.date())
         self.judge = Judge(domain)
         self.channel = pick_channel(domain, settings.channel)
+        self.paraphraser = _paraphraser(domain, settings) if settings.paraphrase else None
 
     def scenario(self, index: int) -> tuple[Scenario, random.Random]:
         rng = random.Random(f"{self.settings.seed}:{index}")
@@ -124,13 +127,13 @@ class Simulator:
             engine.tables.insert(table, row)
         before = snapshot(engine.tables)
         session = f"sim-{self.settings.seed}-{index}"
-        turns, handoff = self.talk(lambda act: engine.handle(session, _input(act), user_id=scenario.user_id,
-                                                             channel=scenario.channel, now=self.now), scenario, rng)
+        turns, handoff = self.talk(lambda given: engine.handle(session, given, user_id=scenario.user_id,
+                                                               channel=scenario.channel, now=self.now), scenario, rng)
         events = store.events.get((self.domain.name, session), [])
         verdict = self.judge.judge(scenario, events, before, snapshot(engine.tables))
         return _conversation(index, session, scenario, turns, verdict, handoff, started)
 
-    def talk(self, send: Callable[[Act], TurnResult], scenario: Scenario,
+    def talk(self, send: Callable[[UserInput], TurnResult], scenario: Scenario,
              rng: random.Random) -> tuple[list[TurnLog], bool]:
         """The user and the assistant take turns until the user is done (or the turn limit)."""
         user = AgendaUser(self.domain, scenario, self.goals, self.realiser, self.settings.behaviour, rng,
@@ -140,16 +143,18 @@ class Simulator:
         act: Act | None = user.first()
         handoff = False
         while act is not None and len(turns) < self.settings.max_turns:
-            if act.utterance is not None:
-                act.utterance = noise.apply(act.utterance, rng)
-            log = _log(act)
+            said = act.utterance
+            if said is not None and self.paraphraser is not None:
+                said = self.paraphraser.apply(said, rng)
+            said = noise.apply(said, rng) if said is not None else None
+            log = _log(act, said)
             turns.append(log)
             try:
-                result = send(act)
+                result = send(_input(act, said))
             except (InputError, ServerError) as err:
                 log.error = str(err)
                 break
-            _observe(log, result, act.utterance)
+            _observe(log, result, said)
             handoff = handoff or result.handoff
             act = user.next(result)
         return turns, handoff
@@ -180,8 +185,8 @@ class RemoteSimulator(Simulator):
         started = time.perf_counter()
         scenario, rng = self.scenario(index)
         session = f"sim-{self.settings.seed}-{index}-{uuid.uuid4().hex[:8]}"
-        turns, handoff = self.talk(lambda act: self.client.turn(self.domain.name, session, _input(act),
-                                                                user_id=scenario.user_id, channel=scenario.channel),
+        turns, handoff = self.talk(lambda given: self.client.turn(self.domain.name, session, given,
+                                                                  user_id=scenario.user_id, channel=scenario.channel),
                                    scenario, rng)
         verdict = self.judge.judge_turns(scenario, turns)
         return _conversation(index, session, scenario, turns, verdict, handoff, started)
@@ -195,20 +200,32 @@ def _conversation(index: int, session: str, scenario: Scenario, turns: list[Turn
                            seconds=round(time.perf_counter() - started, 4))
 
 
-def _input(act: Act) -> UserInput:
+def _paraphraser(domain: Domain, settings: SimulationSettings) -> Any:
+    """The LLM paraphraser on the domain's LLM settings and a cache (raises LlmUnavailable without a model)."""
+    from dialogue.simulation.paraphrase import Paraphraser
+    from dm.sql.database import Database
+    from nlg.llm import open_backend
+    from nlg.llm.cache import LlmCache
+
+    cache = LlmCache(Database(settings.paraphrase_cache), migrate=True)
+    return Paraphraser(open_backend(domain.nlg.llm), cache, settings.paraphrase,
+                       budget_s=max(10.0, domain.nlg.llm.timeout_ms / 1000))
+
+
+def _input(act: Act, said: Utterance | None) -> UserInput:
     if act.kind == "dtmf":
         return UserInput(event="dtmf", digits=act.digits)
     if act.kind in ("no_input", "start"):
         return UserInput(event=act.kind)
-    assert act.utterance is not None
-    return UserInput(text=act.utterance.text)
+    assert said is not None
+    return UserInput(text=said.text)
 
 
-def _log(act: Act) -> TurnLog:
+def _log(act: Act, said: Utterance | None) -> TurnLog:
     log = TurnLog(behaviour=act.behaviour, kind=act.kind, digits=act.digits)
-    if act.utterance is not None:
-        log.text, log.intent, log.values = act.utterance.text, act.utterance.intent, act.utterance.values
-        log.gold_tags = act.utterance.tagged()[1]
+    if said is not None:
+        log.text, log.intent, log.values = said.text, said.intent, said.values
+        log.gold_tags = said.tagged()[1]
     return log
 
 
