@@ -107,11 +107,13 @@ class TaskStarted(_Event):
     type: Literal["task_started"] = "task_started"
     task: str
     state: str | None = None
+    saved: dict[str, Any] = Field(default_factory=dict, description="Values of the slots it shares with the tasks "
+                                                                    "below it, given back when it ends.")
 
     def apply(self, state: DialogueState) -> None:
         if state.stack:
             state.stack[-1].interrupted = True
-        state.stack.append(TaskFrame(task=self.task, state=self.state))
+        state.stack.append(TaskFrame(task=self.task, state=self.state, saved=dict(self.saved)))
 
     def labels(self) -> list[str]:
         return [f"start_task:{self.task}"]

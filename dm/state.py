@@ -24,6 +24,9 @@ class TaskFrame(BaseModel):
     attempts: dict[str, int] = Field(default_factory=dict, description="Failed answers per slot.")
     done: list[str] = Field(default_factory=list, description="Sub-frames whose actions have run.")
     interrupted: bool = False
+    saved: dict[str, Any] = Field(default_factory=dict, description="Slots this task shares with the tasks below "
+                                                                    "it, as they were when it started; they go back "
+                                                                    "to these values when it ends.")
 
 
 class DialogueState(BaseModel):

@@ -31,7 +31,7 @@ from domains.schema.slots import (
 from nlu.text import clean, split_words
 
 OUTSIDE = "O"
-AUGMENTATION = 2
+AUGMENTATION = 4
 """Version of the augmentation below; part of the data hash, so a change retrains the models."""
 PATTERN_FORMS = 24
 """Strings drawn from a regex slot's pattern for augmentation."""
@@ -110,13 +110,14 @@ def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
             copies: int = 3) -> list[tuple[str, Example]]:
     """The examples plus `copies` variants of each annotated one with other slot values swapped in;
     every form of every category slot appears at least twice. Regex slots get strings drawn from their
-    pattern; text slots, which have no typical forms, swap among the values annotated for them."""
+    pattern; text slots, which have no typical forms, swap among the values annotated for them and
+    their words recombined."""
     rng = random.Random(seed)
     annotated_values: dict[str, set[str]] = defaultdict(set)
     for _, example in items:
         for span in example.spans:
             annotated_values[span.slot].add(span.text)
-    pools = {name: _value_pool(spec, domain.settings.language, rng) or sorted(annotated_values[name])
+    pools = {name: _value_pool(spec, domain.settings.language, rng) or _recombined(sorted(annotated_values[name]))
              for name, spec in domain.slots.items()}
     out = list(items)
     annotated = [(intent, ex) for intent, ex in items if any(pools.get(s.slot) for s in ex.spans)]
@@ -135,6 +136,15 @@ def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
                 index = next(i for i, s in enumerate(example.spans) if s.slot == slot)
                 out.append((intent, substitute(example, {index: form})))
     return out
+
+
+def _recombined(values: list[str]) -> list[str]:
+    """Annotated values plus their words recombined: the first word of one with the rest of another
+    ("Ana Lopez", "Jo Park" -> "Ana Park", "Jo Lopez"), so the words of a multi-word value are learnt
+    as part of a value in other company too."""
+    heads = sorted({v.split()[0] for v in values if len(v.split()) > 1})
+    tails = sorted({" ".join(v.split()[1:]) for v in values if len(v.split()) > 1})
+    return values + sorted({f"{head} {tail}" for head in heads for tail in tails} - set(values))
 
 
 def swap_values(utterances: list[TaggedUtterance], seed: int, copies: int) -> list[TaggedUtterance]:
@@ -214,9 +224,10 @@ NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "
                 "twenty"]
 DATE_FORMS = ["today", "tomorrow", "tonight", "friday", "next friday", "this saturday", "sunday", "next week",
               "the 3rd of may", "may 3rd", "december 12", "12/05", "the day after tomorrow", "monday the 7th",
-              "2026-12-01", "in two days", "wednesday"]
+              "2026-12-01", "in two days", "wednesday", "17 december", "3 may", "the 21st of november",
+              "november 28th", "1 january"]
 TIME_FORMS = ["7pm", "7 pm", "19:30", "half past seven", "8 o'clock", "noon", "quarter to nine", "seven thirty",
-              "9:15 am", "midday", "6.30pm", "eight", "20:00", "lunchtime"]
+              "9:15 am", "midday", "6.30pm", "eight", "20:00", "lunchtime", "5:45pm", "12:15 pm", "13:45"]
 PHONE_FORMS = ["07700 900123", "+44 20 7946 0000", "555-0199", "0123 456 789", "(212) 555-0147", "+1 415 555 2671"]
 EMAIL_FORMS = ["ana@example.com", "j.smith@mail.co.uk", "kim.lee@example.org", "sam+news@example.net"]
 

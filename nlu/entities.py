@@ -36,7 +36,16 @@ with without_torch():  # spaCy's thinc imports torch whenever it is installed; s
     from spacy.util import filter_spans
 
 from domains.schema import Domain
-from domains.schema.slots import CategorySlot, DateSlot, IntegerSlot, NumberSlot, TimeSlot
+from domains.schema.slots import (
+    CategorySlot,
+    DateSlot,
+    EmailSlot,
+    IntegerSlot,
+    NumberSlot,
+    PhoneSlot,
+    RegexSlot,
+    TimeSlot,
+)
 from domains.values import InvalidValue, SlotValues, match_key
 from nlu.text import Word, clean, split_words
 
@@ -78,6 +87,8 @@ class EntityNormaliser:
         except ImportError:
             self.vocab = spacy.blank("xx").vocab
         self.values = SlotValues(domain.slots)
+        self.strict = [name for name, spec in domain.slots.items()
+                       if isinstance(spec, RegexSlot | PhoneSlot | EmailSlot)]
         self.matcher = PhraseMatcher(self.vocab, attr="NORM")
         for slot, spec in domain.slots.items():
             if isinstance(spec, CategorySlot):
@@ -135,6 +146,8 @@ class EntityNormaliser:
                 cover = next((m for m in matches if m.slot == slot and m.start < end and start < m.end), None)
                 if cover is not None:
                     value, ok = cover.value, True
+            if not ok:
+                slot, value, ok = self._retype(slot, text[start:end], value)
             found.append(Found(slot, value, start, end, ok, "model"))
         for match in matches:
             free = all(match.end <= f.start or f.end <= match.start for f in found if f.source == "model")
@@ -145,6 +158,17 @@ class EntityNormaliser:
         for item in found:
             first.setdefault(item.slot, item)
         return list(first.values())
+
+    def _retype(self, slot: str, text: str, value: Any) -> tuple[str, Any, bool]:
+        """A span whose text is not a value of the slot the model gave it, but fits exactly one slot of a
+        strict form (a regex pattern, a phone number, an e-mail address), goes to that slot."""
+        fits = []
+        for other in self.strict:
+            try:
+                fits.append((other, self.values.coerce(other, text)))
+            except InvalidValue:
+                continue
+        return (*fits[0], True) if len(fits) == 1 else (slot, value, False)
 
     def _number(self, text: str) -> float | int:
         plain = " ".join(_CURRENCY.sub(" ", text.lower()).replace("-", " ").split())

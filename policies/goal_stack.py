@@ -19,6 +19,7 @@ from dm.events import (
     EscalationStepped,
     HandedOff,
     SessionStarted,
+    SlotsCleared,
     TaskEnded,
     TaskRaised,
     TaskResumed,
@@ -220,7 +221,17 @@ class GoalStack:
         if isinstance(task, FsmTask):
             return [TaskStarted(task=name), *self.fsm.enter(name, task.initial)]
         fresh = TaskFrame(task=name)
-        return [TaskStarted(task=name), *self.frames.correct(tracker, fresh, entities)]
+        shared = set(self.frames.slots(name)) & self._slots_below(tracker.state.stack)
+        saved = {slot: tracker.state.slots.get(slot) for slot in sorted(shared)}
+        started: list[Any] = [TaskStarted(task=name, saved=saved)]
+        if any(value is not None for value in saved.values()):  # the new task starts without the values below
+            started.append(self.runner.clear(sorted(shared)))
+        return [*started, *self.frames.correct(tracker, fresh, entities)]
+
+    def _slots_below(self, stack: list[TaskFrame], leaving: str | None = None) -> set[str]:
+        """Slots of the frame tasks on the stack (but `leaving`)."""
+        return {slot for frame in stack if frame.task != leaving and frame.task in self.frames.tasks
+                for slot in self.frames.slots(frame.task)}
 
     def _cancel(self, tracker: Tracker) -> list[Any]:
         top = tracker.state.active
@@ -231,16 +242,20 @@ class GoalStack:
         return [*on_cancel, Finish(top.task, "cancelled")]
 
     def _finish(self, tracker: Tracker, finish: Finish) -> None:
-        """End a task: clear the slots only it uses, then pop it."""
+        """End a task: clear the slots only it uses, give the slots it shares with the tasks below it back
+        the values they had when it started (an interruption neither sees nor changes the interrupted task's
+        values), then pop it."""
         state = tracker.state
-        if state.frame(finish.task) is None:
+        frame = state.frame(finish.task)
+        if frame is None:
             return
-        in_use = {slot for frame in state.stack if frame.task != finish.task and frame.task in self.frames.tasks
-                  for slot in self.frames.slots(frame.task)}
+        in_use = self._slots_below(state.stack, leaving=finish.task)
         own = self.frames.slots(finish.task) if finish.task in self.frames.tasks else []
-        clear = [slot for slot in own if slot not in in_use]
-        if clear:
-            tracker.apply(self.runner.clear(clear))
+        reset = self.runner.clear([slot for slot in own if slot not in in_use]).values
+        reset |= {slot: value for slot, value in frame.saved.items()
+                  if slot in in_use and state.slots.get(slot) != value}
+        if reset:
+            tracker.apply(SlotsCleared(values=reset))
         tracker.apply(TaskEnded(task=finish.task, outcome=finish.outcome))  # type: ignore[arg-type]
 
     # -- after the input: moving on ---------------------------------------------------------

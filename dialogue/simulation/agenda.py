@@ -209,7 +209,8 @@ class AgendaUser:
             return self._inform({slot: wrong}, "invalid value")
         if self.change_planned and self.answers > 1:
             filled = [s for s in sorted(goal.values) if s != slot and _equal(stored.get(s), goal.values[s])]
-            changeable = [s for s in filled if not isinstance(self.domain.slots[s], BooleanSlot)]
+            changeable = [s for s in filled
+                          if not isinstance(self.domain.slots[s], BooleanSlot) and s not in goal.fixed]
             if changeable:
                 self.change_planned = False
                 other = self.rng.choice(changeable)
@@ -219,7 +220,7 @@ class AgendaUser:
                 return self._inform({other: goal.values[other]}, "change mind")
         later = task.confirm or any(not _equal(stored.get(s), v) for s, v in goal.values.items() if s != slot)
         boolean = isinstance(self.domain.slots[slot], BooleanSlot)
-        if later and not boolean and self.rng.random() < self.behaviour.correct:
+        if later and not boolean and slot not in goal.fixed and self.rng.random() < self.behaviour.correct:
             entry = _entry(task.slots, slot)
             mistake = self.goals.valid_value(slot, getattr(entry, "validate_", None), goal.values, self.rng)
             if not _equal(mistake, goal.values[slot]):

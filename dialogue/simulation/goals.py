@@ -45,6 +45,7 @@ class Goal:
     target: str | None = None  # fsm: the state to reach
     invalid: dict[str, Any] = field(default_factory=dict)  # slot -> a value said first, which must be rejected
     cancel: bool = False  # the user gives up part way: nothing may be written
+    fixed: list[str] = field(default_factory=list)  # slots that name an existing row: said right, never changed
 
     def describe(self) -> str:
         if self.kind == "fsm":
@@ -143,6 +144,7 @@ class GoalSampler:
         assert isinstance(spec, FrameTask)
         goal = Goal(task=task, kind="frame")
         bound = self._plan_lookups(spec, rng, users, fixtures)
+        goal.fixed = sorted(bound)
         self._fill(spec.slots, goal, bound, rng)
         if (len(goal.values) > 1 or spec.confirm) and rng.random() < self.behaviour.cancel:
             goal.cancel = True

@@ -8,6 +8,7 @@ import pytest
 from domains.annotations import parse_example
 from nlu.data import (
     Labels,
+    _recombined,
     augment,
     domain_examples,
     nlu_data_hash,
@@ -49,13 +50,16 @@ def test_augmentation_covers_every_category_form(restaurant) -> None:
     assert augment(items, restaurant, seed=1) == augmented
 
 
-def test_text_slots_swap_among_their_annotated_values(restaurant) -> None:
+def test_text_slots_swap_among_their_annotated_values_and_their_words_recombined(restaurant) -> None:
     items = domain_examples(restaurant)
     annotated = {span.text for _, example in items for span in example.spans if span.slot == "name"}
     augmented = augment(items, restaurant, seed=1)
     names = Counter(span.text for _, example in augmented for span in example.spans if span.slot == "name")
     assert len(annotated) >= 2
-    assert set(names) == annotated
+    assert annotated <= set(names)
+    words = {word for name in annotated for word in name.split()}
+    assert all(set(name.split()) <= words for name in names)  # recombined from the annotated words only
+    assert "Ana Park" in _recombined(["Ana Lopez", "Jo Park", "Sam"]) and "Sam" in _recombined(["Sam"])
     assert sum(names.values()) >= 4 * len(annotated), "each example with a name is copied with other names"
 
 

@@ -72,3 +72,20 @@ def test_rule_3_gazetteer_repairs_a_category_span(entities: EntityNormaliser) ->
 def test_rule_4_the_first_value_of_a_slot_wins(entities: EntityNormaliser) -> None:
     assert merged(entities, [("party_size", 4, 5), ("party_size", 10, 11)], "for 2 or maybe 3") == [
         ("party_size", 2, "model")]
+
+
+def test_a_span_given_the_wrong_slot_goes_to_the_one_strict_slot_it_fits(entities: EntityNormaliser) -> None:
+    """The model tags a booking reference as a cuisine: it is not one, and only booking_ref's pattern fits it."""
+    text = "the reference is KX6EB1"
+    found = entities.merge([("cuisine", 17, 23)], text, split_words(text), NOW)
+    assert [(f.slot, f.value, f.normalised) for f in found] == [("booking_ref", "KX6EB1", True)]
+    text = "make it lots of people"
+    found = entities.merge([("party_size", 8, 22)], text, split_words(text), NOW)
+    assert [(f.slot, f.normalised) for f in found] == [("party_size", False)]  # fits nothing: kept as it was
+
+
+def test_hours_with_a_leading_zero_are_24_hour_and_today_is_not_next_year(entities: EntityNormaliser) -> None:
+    assert entities.normalise("time", "06:30", NOW) == ("06:30", True)
+    assert entities.normalise("time", "6:30", NOW) == ("18:30", True)
+    assert entities.normalise("date", "25 november", NOW) == ("2026-11-25", True)
+    assert entities.normalise("date", "17 december", NOW) == ("2026-12-17", True)

@@ -207,3 +207,29 @@ def test_an_ambiguous_turn_asks_which_task_was_meant(bank) -> None:
     assert result.state.stack == []
     chat.engine.nlu = TwoMindsNlu("transfer", "balance", gap=0.5)
     assert chat.say("send money").state.stack == ["transfer"]
+
+
+def test_an_interrupting_task_gives_shared_slots_back_when_it_ends() -> None:
+    """Changing a booking in the middle of making one: both use party_size, date and time; the new
+    booking gets its own values back (found by the simulator: they leaked into the task below)."""
+    from dialogue.engine import Engine
+    from domains import load_domain
+    from tests.conftest import NOW
+
+    engine = Engine(load_domain("restaurant"))
+    engine.tables.insert("bookings", {"reference": "ABC123", "user_id": "u1", "party_size": 2, "date": "2026-12-01",
+                                      "time": "19:00", "status": "confirmed"})
+
+    def say(text: str):
+        return engine.handle("s1", text, user_id="u1", now=NOW)
+
+    say('/book_table{"cuisine": "italian", "party_size": 4}')
+    say('/change_booking{"booking_ref": "ABC123"}')
+    say('/inform{"change_what": "party_size"}')
+    changed = say('/inform{"party_size": 6}')
+    assert changed.state.active_task == "change_booking" and changed.state.slots["party_size"] == 6
+    done = say("/affirm")
+    assert "complete_task:change_booking" in done.actions
+    assert done.state.active_task == "book_table"
+    assert done.state.slots["party_size"] == 4 and "booking_ref" not in done.state.slots
+    assert engine.tables.select("bookings", {"reference": "ABC123"})[0]["party_size"] == 6
