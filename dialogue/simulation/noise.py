@@ -81,4 +81,6 @@ def _rebuild(utterance: Utterance, pieces: list[tuple[str, str | None, bool]]) -
                 spans.append((start, len(text), slot))
         if space and index + 1 < len(pieces):
             text += " "
-    return Utterance(text.strip() or utterance.text, utterance.intent, dict(utterance.values), spans)
+    lost = {slot for _, _, slot in utterance.spans} - {slot for _, _, slot in spans}
+    meant = {slot: value for slot, value in utterance.values.items() if slot not in lost}  # words not heard
+    return Utterance(text.strip() or utterance.text, utterance.intent, meant, spans)

@@ -105,6 +105,7 @@ def test_noise_keeps_the_labels_on_the_words_they_cover() -> None:
             assert noisy.text[start:end] in ("4", "7pm", "four", "for", "7ppm", "77pm", "7mp", "pm", "7p") or slot
         words, tags = noisy.tagged()
         assert len(words) == len(tags)
+        assert set(noisy.values) == {slot for _, _, slot in noisy.spans}  # a value whose words were lost is not said
 
 
 def test_a_domain_with_no_tasks_is_a_clear_error(domain_from) -> None:

@@ -14,7 +14,10 @@ from dialogue.bench.simulate import content
 from dialogue.cli import app
 from dialogue.simulation.conversation import SimulationSettings
 from dialogue.simulation.runner import build, run_local, run_processes
+from dialogue.testing import run_test
+from domains import load_domain
 from domains.schema import ConversationFile
+from nlu.understander import Understander
 
 GATE = {"restaurant": 0.9, "banking": 0.9, "telco_ivr": 0.9}
 """Task success each bundled domain must keep on the gate's small seeded run (the 1,000-conversation
@@ -69,6 +72,10 @@ def test_cli_simulate_report_failures_and_gate(bundled_models: Path, tmp_path: P
     assert len(lines) == 12 and json.loads(lines[0])["turns"]
     tests = ConversationFile.model_validate(yaml.safe_load(failures.read_text()))
     assert len(tests.tests) == round(12 * (1 - metrics["success_rate"]))
+    domain = load_domain("restaurant")
+    nlu = Understander.for_domain(domain, bundled_models)
+    for test in tests.tests:  # each reproduces its failure: a regression test until the bug is fixed
+        assert not run_test(domain, test, nlu=nlu).passed
     gate = runner.invoke(app, [*args[:-1], "--json", "--min-success", "0"])
     assert gate.exit_code == 0
 
