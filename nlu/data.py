@@ -26,12 +26,13 @@ from domains.schema.slots import (
     NumberSlot,
     PhoneSlot,
     RegexSlot,
+    TextSlot,
     TimeSlot,
 )
 from nlu.text import clean, split_words
 
 OUTSIDE = "O"
-AUGMENTATION = 4
+AUGMENTATION = 5
 """Version of the augmentation below; part of the data hash, so a change retrains the models."""
 PATTERN_FORMS = 24
 """Strings drawn from a regex slot's pattern for augmentation."""
@@ -109,7 +110,7 @@ def split_holdout(items: list[tuple[str, Example]], fraction: float,
 def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
             copies: int = 3) -> list[tuple[str, Example]]:
     """The examples plus `copies` variants of each annotated one with other slot values swapped in;
-    every form of every category slot appears at least twice. Regex slots get strings drawn from their
+    every form of every category and text slot appears at least twice. Regex slots get strings drawn from their
     pattern; text slots, which have no typical forms, swap among the values annotated for them and
     their words recombined."""
     rng = random.Random(seed)
@@ -128,7 +129,7 @@ def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
     seen = Counter((span.slot, span.text) for _, example in out for span in example.spans)
     for slot, spec in domain.slots.items():
         hosts = [(intent, ex) for intent, ex in annotated if any(s.slot == slot for s in ex.spans)]
-        if not isinstance(spec, CategorySlot) or not hosts:
+        if not isinstance(spec, CategorySlot | TextSlot) or not hosts:
             continue
         for form in pools[slot]:
             for _ in range(2 - seen[(slot, form)]):

@@ -16,6 +16,7 @@ from dialogue.simulation.values import SlotSampler
 from domains.annotations import Example, parse_example
 from domains.schema import Domain
 from nlu.data import OUTSIDE, substitute
+from nlu.entities import EntityNormaliser
 from nlu.text import clean, split_words
 
 ANSWER_INTENT = "inform"
@@ -36,6 +37,12 @@ class Utterance:
         return tag_words(self.text, self.spans)
 
 
+def _unannotated_values(example: Example, gazetteer: Any) -> bool:
+    """Whether a category value or synonym appears in the example outside its annotated spans."""
+    return any(all(found.end <= span.start or span.end <= found.start for span in example.spans)
+               for found in gazetteer(split_words(example.text)))
+
+
 def tag_words(text: str, spans: list[tuple[int, int, str]]) -> tuple[list[str], list[str]]:
     words = split_words(text)
     tags, previous = [], None
@@ -47,17 +54,23 @@ def tag_words(text: str, spans: list[tuple[int, int, str]]) -> tuple[list[str], 
 
 
 class Realiser:
-    """Turns (intent, slot values) into text, from the domain's examples."""
+    """Turns (intent, slot values) into text, from the domain's examples.
+
+    Examples whose words name a category value outside their annotations ("change the time of my
+    booking", "do you like pizza") are not used: the text would mean more than its labels say.
+    """
 
     def __init__(self, domain: Domain, sampler: SlotSampler, today: dt.date):
         self.domain, self.sampler, self.today = domain, sampler, today
+        gazetteer = EntityNormaliser(domain).gazetteer
         self.examples: dict[str, dict[frozenset[str], list[Example]]] = {}
         for intent, spec in domain.intents.items():
             grouped: dict[frozenset[str], list[Example]] = defaultdict(list)
             for text in spec.examples:
                 example = parse_example(clean(text))
                 slots = [span.slot for span in example.spans]
-                if len(set(slots)) == len(slots) and all(slot in domain.slots for slot in slots):
+                if len(set(slots)) == len(slots) and all(slot in domain.slots for slot in slots) \
+                        and not _unannotated_values(example, gazetteer):
                     grouped[frozenset(slots)].append(example)
             self.examples[intent] = dict(grouped)
 

@@ -107,3 +107,21 @@ def test_ray_without_an_address_is_a_local_ray() -> None:
     assert with_ray_address(["simulate", "x", "--ray"]) == ["simulate", "x", "--ray", "local"]
     assert with_ray_address(["simulate", "x", "--ray", "-n", "3"]) == ["simulate", "x", "--ray", "local", "-n", "3"]
     assert with_ray_address(["simulate", "x", "--ray", "ray://h:1"]) == ["simulate", "x", "--ray", "ray://h:1"]
+
+
+def test_against_a_running_server_over_grpc(bundled_models: Path) -> None:
+    """The same users against a real gRPC server (a load test), judged from the turns' actions."""
+    from dialogue.engine import Engine
+    from dialogue.simulation.runner import run_server
+    from tests.server.conftest import Running
+
+    domain = load_domain("telco_ivr")
+    server = Running([Engine(domain, nlu=Understander.for_domain(domain, bundled_models))])
+    try:
+        settings = SimulationSettings(domain="telco_ivr", models=str(bundled_models), seed=4)
+        logs = run_server(settings, 8, server.target, None, lambda _: None)
+    finally:
+        server.stop()
+    assert len(logs) == 8 and all(log.turns and log.turns[0].kind == "start" for log in logs)
+    assert sum(log.success for log in logs) >= 7
+    assert all(not log.scenario.fixtures for log in logs)
