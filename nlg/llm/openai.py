@@ -45,7 +45,8 @@ class OpenAIBackend:
             return _content(data, "message", self.url)
 
     def stream(self, request: ChatRequest, *, deadline: float) -> Iterator[str]:
-        """The answer's text as the server sends it (server-sent events)."""
+        """The answer's text as the server sends it (server-sent events). The stream must end with `[DONE]`
+        or a choice's `finish_reason` (servers differ), else it was cut off."""
         body = self._body(request, stream=True)
         with _translated(self.url), self.client.stream("POST", "/chat/completions", json=body,
                                                        timeout=self._timeout(deadline)) as response:
@@ -64,11 +65,13 @@ class OpenAIBackend:
                 if payload == "[DONE]":
                     ended = True
                     break
-                text = _content(_json(payload.encode(), self.url), "delta", self.url, partial=True)
+                data = _json(payload.encode(), self.url)
+                text = _content(data, "delta", self.url, partial=True)
                 if text:
                     yield text
+                ended = ended or data["choices"][0].get("finish_reason") is not None
             if not ended:
-                raise LlmMalformed(f"{self.url} ended the stream without [DONE]")
+                raise LlmMalformed(f"{self.url} ended the stream without [DONE] or a finish_reason")
 
     def close(self) -> None:
         self.client.close()

@@ -1,0 +1,53 @@
+"""The local backend with the real SmolLM2-135M-Instruct: converted once, loaded in seconds, generating
+within its budget; and the vLLM backend where vLLM and a GPU are present."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nlg.llm import Budgeted, ChatRequest, LlmTimeout, open_backend
+from nlg.llm.local import LocalBackend, converted_folder
+from nlg.llm.vllm import vllm_missing
+
+HELLO = ChatRequest([{"role": "user", "content": "Say hello."}], max_tokens=6)
+
+
+@pytest.fixture(scope="module")
+def local(smollm2):
+    return Budgeted(LocalBackend())
+
+
+def test_the_gguf_model_is_converted_once_and_then_loads_in_seconds(smollm2, local) -> None:
+    started = time.monotonic()
+    assert converted_folder() == smollm2  # already converted: nothing is done again
+    assert time.monotonic() - started < 0.5
+    assert (smollm2 / "model.safetensors").is_file()
+    assert "quantization_config" not in (smollm2 / "config.json").read_text()
+    assert local.backend.load_seconds < 15
+
+
+def test_generates_whole_and_streamed_answers(local) -> None:
+    answer = local.complete(HELLO, deadline=time.monotonic() + 60)
+    pieces = list(local.stream(HELLO, deadline=time.monotonic() + 60))
+    assert answer.strip() and len(pieces) > 1
+    assert "".join(pieces) == answer  # greedy decoding: the same answer either way
+
+
+def test_a_budget_shorter_than_the_model_needs_expires_on_time(local) -> None:
+    long = ChatRequest([{"role": "user", "content": "Write a long story about a dragon."}], max_tokens=200)
+    started = time.monotonic()
+    with pytest.raises(LlmTimeout):
+        local.complete(long, deadline=started + 0.3)
+    assert time.monotonic() - started < 0.3 + 0.05
+
+
+def test_vllm_backend_where_vllm_and_a_gpu_are_present() -> None:
+    reason = vllm_missing()
+    if reason:
+        pytest.skip(f"vLLM backend not tested: {reason}")
+    from domains.schema.nlg import LlmSettings
+
+    backend = open_backend(LlmSettings(backend="vllm"))
+    assert backend.complete(HELLO, deadline=time.monotonic() + 120).strip()
