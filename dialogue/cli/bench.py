@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import typer
@@ -250,3 +251,75 @@ def simulate(domain: str = typer.Argument("restaurant", help="The domain (needs 
     console.print(table)
     if ray:
         console.print(f"Ray speed-up, {workers} workers over 1: {result['ray_speedup']:.2f}x", highlight=False)
+
+
+def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text conversation tests are replayed "
+                                                        "(default: restaurant and banking; each needs a trained "
+                                                        "NLU model)."),
+        max_tokens: int = typer.Option(48, min=1, help="Longest LLM answer, in tokens."),
+        models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Turn latency with template NLG, with LLM rephrasing (local backend, cold and cached), time to the first
+    streamed chunk, and an LLM-only turn (NLU as JSON, then the reply, same model); the LLM-only / engine ratio."""
+    import tempfile
+
+    from dialogue.bench import nlg as bench
+    from dialogue.cli.common import understander
+    from dialogue.engine import Engine
+    from dm.sql.store import SqlStore
+    from nlg.llm import Budgeted
+    from nlg.llm.local import LocalBackend
+
+    loaded = [load(d) for d in (domains or ["restaurant", "banking"])]
+    nlus = {domain.name: understander(domain, models) for domain in loaded}
+    untrained = [name for name, found in nlus.items() if found is None]
+    if untrained:
+        errors.print(f"error: no NLU model for {', '.join(untrained)}; run `dialogue train {untrained[0]}` first "
+                     "(or give --models)", style="red", highlight=False)
+        raise typer.Exit(1)
+    conversations = {domain.name: bench.free_text_conversations(domain) for domain in loaded}
+    turns = sum(len([s for s in t.steps if not s.new_session]) for tests in conversations.values() for t in tests)
+    started = time.perf_counter()
+    backend = Budgeted(LocalBackend())
+    load_s = round(time.perf_counter() - started, 2)
+    runs: dict[str, list[dict]] = {"template": [], "rephrase_cold": [], "rephrase_cached": [], "llm_only": []}
+    with Progress(console=errors, transient=True) as progress, \
+            tempfile.TemporaryDirectory(prefix="dialogue-bench-nlg-") as folder:
+        task = progress.add_task("templates, LLM rephrase cold and cached, LLM only", total=5 * turns)
+        tick = lambda: progress.advance(task)  # noqa: E731
+        store = SqlStore(f"sqlite:///{folder}/bench.db")
+        for domain in loaded:
+            tests, nlu = conversations[domain.name], nlus[domain.name]
+            bench.engine_turns(Engine(domain, nlu=nlu), tests[:1], "warm-up", lambda: None)
+            runs["template"] += bench.engine_turns(Engine(domain, nlu=nlu, store=store), tests, "t", tick)
+            for cache, run in ((False, "rephrase_cold"), (True, "rephrase_cached")):
+                llm_domain = bench.with_rephrase(domain, max_tokens=max_tokens, timeout_ms=120_000, cache=cache)
+                engine = Engine(llm_domain, nlu=nlu, store=store, llm=backend)
+                if cache:
+                    bench.engine_turns(engine, tests, "fill", tick)
+                runs[run] += bench.engine_turns(engine, tests, run, tick)
+            runs["llm_only"] += bench.llm_only_turns(backend, llm_domain, tests, max_tokens, tick)
+        store.close()
+    reports = {name: bench.report(samples) for name, samples in runs.items()}
+    engine_p50 = reports["template"]["p50_ms"]
+    ratios = {f"{name}_to_template_p50": round(r["p50_ms"] / engine_p50, 1) for name, r in reports.items()}
+    ratios["llm_only_to_rephrase_cached_p50"] = round(reports["llm_only"]["p50_ms"]
+                                                      / reports["rephrase_cached"]["p50_ms"], 1)
+    result = {"benchmark": "nlg", "domains": [d.name for d in loaded], "conversations": sum(map(len, conversations
+                                                                                                  .values())),
+              "turns": turns, "model": backend.model, "max_tokens": max_tokens, "model_load_s": load_s,
+              "runs": reports, "ratios": ratios}
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"Per turn (ms) on {turns} free-text turns of {', '.join(result['domains'])}; "
+                        f"LLM: {backend.model} on the CPU, up to {max_tokens} tokens")
+    for column in ("run", "p50", "p99", "mean", "first chunk p50", "LLM-written", "p50 / template"):
+        table.add_column(column, justify="right")
+    for name, r in reports.items():
+        table.add_row(name, f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}", f"{r['mean_ms']:.1f}",
+                      f"{r['first_chunk_p50_ms']:.1f}" if "first_chunk_p50_ms" in r else "",
+                      f"{r['llm_share']:.0%}" if "llm_share" in r else "", f"{ratios[f'{name}_to_template_p50']:g}x")
+    console.print(table)
+    console.print(f"LLM-only turn / engine turn (templates): {ratios['llm_only_to_template_p50']:g}x; "
+                  f"/ engine with cached rephrasing: {ratios['llm_only_to_rephrase_cached_p50']:g}x; "
+                  f"model load {load_s} s", highlight=False)
