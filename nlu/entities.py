@@ -10,7 +10,10 @@ by the domain's own value rules.
 
 Merging the model's spans with the gazetteer's matches follows one rule, in this order:
 1. every span the model tagged is kept, with its value normalised (a value that does not
-   normalise keeps its text, so the dialogue asks again with the slot's invalid message);
+   normalise keeps its text, so the dialogue asks again with the slot's invalid message); a
+   span of a text slot inside a value annotated for that slot in the examples is widened to
+   it (a lookup table), and a span that fits no value of its slot but exactly one slot of a
+   strict form (regex, phone, e-mail) goes to that slot;
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
@@ -35,6 +38,7 @@ with without_torch():  # spaCy's thinc imports torch whenever it is installed; s
     from spacy.tokens import Doc
     from spacy.util import filter_spans
 
+from domains.annotations import parse_example
 from domains.schema import Domain
 from domains.schema.slots import (
     CategorySlot,
@@ -44,6 +48,7 @@ from domains.schema.slots import (
     NumberSlot,
     PhoneSlot,
     RegexSlot,
+    TextSlot,
     TimeSlot,
 )
 from domains.values import InvalidValue, SlotValues, match_key
@@ -95,6 +100,12 @@ class EntityNormaliser:
                 for canonical, synonyms in spec.values.items():
                     forms = [self._doc(split_words(clean(form))) for form in (canonical, *synonyms)]
                     self.matcher.add(f"{slot}\t{canonical}", [form for form in forms if len(form)])
+        self.known = PhraseMatcher(self.vocab, attr="NORM")  # text slots' values annotated in the examples
+        for intent in domain.intents.values():
+            for example in intent.examples:
+                for span in parse_example(example).spans:
+                    if isinstance(domain.slots.get(span.slot), TextSlot):
+                        self.known.add(span.slot, [self._doc(split_words(clean(span.text)))])
 
     def warm_up(self) -> None:
         """Load what the first date or time would load (dateparser's language data: ~0.1 s)."""
@@ -141,6 +152,7 @@ class EntityNormaliser:
         matches = self.gazetteer(words)
         found = []
         for slot, start, end in tagged:
+            start, end = self._widen(slot, start, end, words)
             value, ok = self.normalise(slot, text[start:end], now)
             if not ok and isinstance(self.domain.slots[slot], CategorySlot):
                 cover = next((m for m in matches if m.slot == slot and m.start < end and start < m.end), None)
@@ -158,6 +170,16 @@ class EntityNormaliser:
         for item in found:
             first.setdefault(item.slot, item)
         return list(first.values())
+
+    def _widen(self, slot: str, start: int, end: int, words: list[Word]) -> tuple[int, int]:
+        """A text slot's span inside a value annotated for that slot in the examples (a lookup table) is
+        widened to the whole value: the model found "Jo" of "Jo Park"."""
+        if not isinstance(self.domain.slots[slot], TextSlot) or not words:
+            return start, end
+        for match, first, last in self.known(self._doc(words)):
+            if self.vocab.strings[match] == slot and words[first].start <= start and end <= words[last - 1].end:
+                start, end = words[first].start, words[last - 1].end
+        return start, end
 
     def _retype(self, slot: str, text: str, value: Any) -> tuple[str, Any, bool]:
         """A span whose text is not a value of the slot the model gave it, but fits exactly one slot of a

@@ -144,7 +144,7 @@ class Judge:
         for slot, wrong in goal.invalid.items():
             if any(isinstance(e, SlotSet) and e.slot == slot and same(e.value, wrong) for e in events):
                 verdict.reasons.append(f"slot '{slot}' took {wrong!r}, which the task must reject")
-        values = {**goal.values, **{slot: stored.get(slot) for slot in own if stored.get(slot) is not None}}
+        values = {**verdict.expected, **{slot: stored.get(slot) for slot in own if stored.get(slot) is not None}}
         for action in task.on_complete:
             if isinstance(action, Insert | Update):
                 self._row(action, values, before, after, user_id, verdict)

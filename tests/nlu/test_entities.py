@@ -89,3 +89,13 @@ def test_hours_with_a_leading_zero_are_24_hour_and_today_is_not_next_year(entiti
     assert entities.normalise("time", "6:30", NOW) == ("18:30", True)
     assert entities.normalise("date", "25 november", NOW) == ("2026-11-25", True)
     assert entities.normalise("date", "17 december", NOW) == ("2026-12-17", True)
+
+
+def test_a_text_span_inside_an_annotated_value_is_widened_to_it(entities: EntityNormaliser) -> None:
+    """The restaurant's examples annotate the name "Jo Park": a model that found only "Jo" gets all of it."""
+    text = "it's Jo Park"
+    assert [(f.slot, f.value) for f in entities.merge([("name", 5, 7)], text, split_words(text), NOW)] == \
+        [("name", "Jo Park")]
+    text = "it's Jo Bloggs"  # not a known value: the span stays as the model found it
+    assert [(f.slot, f.value) for f in entities.merge([("name", 5, 7)], text, split_words(text), NOW)] == \
+        [("name", "Jo")]
