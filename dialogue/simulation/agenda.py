@@ -17,6 +17,7 @@ from typing import Any
 
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.goals import FsmMap, Goal, GoalSampler, Scenario
+from dialogue.simulation.judge import same
 from dialogue.simulation.utterances import Realiser, Utterance
 from dialogue.turns import TurnResult
 from domains.schema import Domain, FrameTask, SubFrame
@@ -65,7 +66,6 @@ class AgendaUser:
         self.said_goodbye = False
         self.last: Act | None = None
         self.repeats = 0
-        self.outcomes: dict[str, str] = {}
         self.background = {a.start_task for a in domain.on_start if isinstance(a, StartTask)}
 
     # -- the conversation ---------------------------------------------------------------------
@@ -114,8 +114,6 @@ class AgendaUser:
         else:
             done = f"complete_task:{goal.task}" in actions or (
                 goal.cancel and f"cancel_task:{goal.task}" in actions)
-        if done:
-            self.outcomes[goal.task] = "done"
         return done
 
     def _choose(self, goal: Goal, result: TurnResult) -> Act | None:
@@ -186,7 +184,7 @@ class AgendaUser:
             return self._inform({slot: goal.values[slot]}, "change after denying")
         if task.confirm and task.confirm in result.responses:
             wrong = [slot for slot, value in goal.values.items()
-                     if slot in state.slots and not _equal(state.slots[slot], value)]
+                     if slot in state.slots and not same(state.slots[slot], value)]
             if wrong:
                 self.denials += 1
                 if self.denials > MAX_DENIALS:
@@ -208,7 +206,7 @@ class AgendaUser:
         if wrong is not None:
             return self._inform({slot: wrong}, "invalid value")
         if self.change_planned and self.answers > 1:
-            filled = [s for s in sorted(goal.values) if s != slot and _equal(stored.get(s), goal.values[s])]
+            filled = [s for s in sorted(goal.values) if s != slot and same(stored.get(s), goal.values[s])]
             changeable = [s for s in filled
                           if not isinstance(self.domain.slots[s], BooleanSlot) and s not in goal.fixed]
             if changeable:
@@ -218,12 +216,12 @@ class AgendaUser:
                 goal.values[other] = self.goals.valid_value(other, getattr(entry, "validate_", None), goal.values,
                                                             self.rng)
                 return self._inform({other: goal.values[other]}, "change mind")
-        later = task.confirm or any(not _equal(stored.get(s), v) for s, v in goal.values.items() if s != slot)
+        later = task.confirm or any(not same(stored.get(s), v) for s, v in goal.values.items() if s != slot)
         boolean = isinstance(self.domain.slots[slot], BooleanSlot)
         if later and not boolean and slot not in goal.fixed and self.rng.random() < self.behaviour.correct:
             entry = _entry(task.slots, slot)
             mistake = self.goals.valid_value(slot, getattr(entry, "validate_", None), goal.values, self.rng)
-            if not _equal(mistake, goal.values[slot]):
+            if not same(mistake, goal.values[slot]):
                 self.correcting = slot
                 return self._inform({slot: mistake}, "wrong value, corrected next")
         keys = self._keys(task, slot, goal.values[slot])
@@ -236,7 +234,7 @@ class AgendaUser:
 
     def _volunteer(self, goal: Goal, stored: dict[str, Any], slot: str) -> dict[str, Any]:
         """The asked slot and others not yet given, as one example of the answer intent can carry them."""
-        open_slots = {s for s, v in goal.values.items() if not _equal(stored.get(s), v)}
+        open_slots = {s for s, v in goal.values.items() if not same(stored.get(s), v)}
         open_slots -= set(self.invalid.get(id(goal), {}))
         choices = [s for s in self.realiser.slot_sets("inform") if slot in s and s <= open_slots]
         chosen = self.rng.choice(choices) if choices else frozenset({slot})
@@ -323,12 +321,6 @@ def _marks(domain: Domain, task: str) -> set[str]:
         elif isinstance(action, Handoff):
             marks.add("handoff")
     return marks
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
-        return abs(float(a) - float(b)) < 1e-9
-    return a == b
 
 
 def _same(a: Act, b: Act) -> bool:

@@ -54,9 +54,7 @@ class Judge:
 
     def judge(self, scenario: Scenario, events: list[Any], before: Rows, after: Rows) -> Verdict:
         goals = [scenario.goal] + ([scenario.interrupt] if scenario.interrupt else [])
-        writers = [g.task for g in goals]
-        verdicts = [self.goal(g, events, before, after, scenario.user_id, shared=writers.count(g.task) > 1 or
-                              len(goals) > 1) for g in goals]
+        verdicts = [self.goal(g, events, before, after, scenario.user_id, shared=len(goals) > 1) for g in goals]
         return Verdict(all(v.success for v in verdicts), verdicts)
 
     def judge_turns(self, scenario: Scenario, turns: list[Any]) -> Verdict:
@@ -88,6 +86,7 @@ class Judge:
 
     def goal(self, goal: Goal, events: list[Any], before: Rows, after: Rows, user_id: str,
              shared: bool = False) -> GoalVerdict:
+        """One goal's verdict; `shared`: another goal of the conversation may write the same tables."""
         verdict = GoalVerdict(goal.task, True)
         if goal.kind == "fsm":
             if not any(isinstance(e, StateEntered) and e.task == goal.task and e.state == goal.target
