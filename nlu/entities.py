@@ -55,6 +55,7 @@ from domains.values import InvalidValue, SlotValues, match_key
 from nlu.text import Word, clean, split_words
 
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)\b", re.I)
+_DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _WORD_NUMBERS = {"a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple": 2, "a couple of": 2, "couple": 2,
                  "a pair": 2, "a pair of": 2, "a hundred": 100, "a thousand": 1000, "a single": 1, "single": 1,
@@ -152,7 +153,7 @@ class EntityNormaliser:
         matches = self.gazetteer(words)
         found = []
         for slot, start, end in tagged:
-            start, end = self._widen(slot, start, end, words)
+            start, end = self._widen(slot, start, end, text, words)
             value, ok = self.normalise(slot, text[start:end], now)
             if not ok and isinstance(self.domain.slots[slot], CategorySlot):
                 cover = next((m for m in matches if m.slot == slot and m.start < end and start < m.end), None)
@@ -171,10 +172,17 @@ class EntityNormaliser:
             first.setdefault(item.slot, item)
         return list(first.values())
 
-    def _widen(self, slot: str, start: int, end: int, words: list[Word]) -> tuple[int, int]:
-        """A text slot's span inside a value annotated for that slot in the examples (a lookup table) is
-        widened to the whole value: the model found "Jo" of "Jo Park"."""
-        if not isinstance(self.domain.slots[slot], TextSlot) or not words:
+    def _widen(self, slot: str, start: int, end: int, text: str, words: list[Word]) -> tuple[int, int]:
+        """A span cut inside a value is widened to it: a number split at its separators ("1," of "1,156"),
+        or a text slot's span inside a value annotated for that slot in the examples (a lookup table):
+        the model found "Jo" of "Jo Park"."""
+        spec = self.domain.slots[slot]
+        if isinstance(spec, IntegerSlot | NumberSlot):
+            for number in _DIGITS.finditer(text):
+                if number.start() < end and start < number.end():
+                    start, end = min(start, number.start()), max(end, number.end())
+            return start, end
+        if not isinstance(spec, TextSlot) or not words:
             return start, end
         for match, first, last in self.known(self._doc(words)):
             if self.vocab.strings[match] == slot and words[first].start <= start and end <= words[last - 1].end:

@@ -99,3 +99,13 @@ def test_a_text_span_inside_an_annotated_value_is_widened_to_it(entities: Entity
     text = "it's Jo Bloggs"  # not a known value: the span stays as the model found it
     assert [(f.slot, f.value) for f in entities.merge([("name", 5, 7)], text, split_words(text), NOW)] == \
         [("name", "Jo")]
+
+
+def test_a_number_span_cut_at_its_separator_is_widened_to_the_number() -> None:
+    banking = EntityNormaliser(load_domain("banking"))
+    text = "1,156 pounds"
+    assert [(f.slot, f.value) for f in banking.merge([("amount", 0, 2)], text, split_words(text), NOW)] == \
+        [("amount", 1156)]
+    text = "send 20 to mum"
+    assert next((f.slot, f.value) for f in banking.merge([("amount", 5, 7)], text, split_words(text), NOW)) == \
+        ("amount", 20)
