@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 
 from dialogue.engine import Engine
 from dialogue.turns import InputError, TurnResult, UserInput
+from nlg.templates import Message
 
 if TYPE_CHECKING:
     from dialogue.client import Client
@@ -38,8 +40,8 @@ def command_input(line: str) -> UserInput | None:
 
 def show_turn(console: Console, result: TurnResult, *, voice: bool) -> None:
     for message in result.messages:
-        console.print(f"[bold cyan]bot>[/] {message.ssml if voice and message.ssml else message.text}",
-                      highlight=False)
+        said = escape(message.ssml if voice and message.ssml else message.text)
+        console.print(f"[bold cyan]bot>[/] {said}  [dim]{_origin(message)}[/]", highlight=False)
         if message.suggestions:
             console.print("     " + "  ".join(f"[{s.title}]" for s in message.suggestions), style="dim",
                           highlight=False, markup=False)
@@ -58,6 +60,12 @@ def show_turn(console: Console, result: TurnResult, *, voice: bool) -> None:
         console.print("     (handed off to a human agent)", style="magenta")
     elif result.ended:
         console.print("     (conversation ended)", style="magenta")
+
+
+def _origin(message: Message) -> str:
+    """Who wrote a message: [llm] or [template], with why the LLM's text was not used."""
+    origin = "llm" if message.source == "llm" else "template"
+    return escape(f"[{origin}{': ' + message.note if message.note else ''}]")
 
 
 def chat(turn: Callable[[UserInput], TurnResult], *, console: Console, voice: bool = False,

@@ -22,9 +22,9 @@ CONNECT_TIMEOUT_S = 2.0
 class OpenAIBackend:
     name = "openai"
 
-    def __init__(self, url: str, model: str, *, api_key: str | None = None, json_mode: bool = False):
-        """`json_mode`: send `response_format` with the request's JSON schema (vLLM constrains decoding
-        with it; servers that do not know it may refuse the request)."""
+    def __init__(self, url: str, model: str, *, api_key: str | None = None, json_mode: bool = True):
+        """`json_mode`: send `response_format` with a request's JSON schema (vLLM and OpenAI constrain decoding
+        with it, transformers serve ignores it); turn it off for a server that refuses it."""
         self.url = url.rstrip("/")
         self.model = model
         self.json_mode = json_mode
