@@ -1,7 +1,7 @@
 """Judging a simulated conversation by what the engine did, never by what it said.
 
 A frame goal succeeds when its task completed with exactly the goal's values: the slots
-held when it completed (every slot of the goal that applies), no value the task had to
+held when it completed (every slot of the goal that applies or was stored), no value the task had to
 reject ever taken, and the rows its `insert` and `update` actions were to write found in
 the domain's tables. A goal to cancel succeeds when the task was cancelled and wrote
 nothing. An FSM goal succeeds when its state was entered; a digression when its answer
@@ -135,7 +135,7 @@ class Judge:
         assert isinstance(task, FrameTask)
         own = set(_slot_names(task.slots))
         verdict.stored = {slot: value for slot, value in stored.items() if slot in own and value is not None}
-        applying = _applying(task.slots, stored, self.domain)
+        applying = _applying(task.slots, stored, self.domain) | set(verdict.stored)
         verdict.expected = {slot: value for slot, value in goal.values.items() if slot in applying}
         for slot, value in verdict.expected.items():
             if not same(stored.get(slot), value):
