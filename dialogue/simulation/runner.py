@@ -8,6 +8,7 @@ NLU and, per conversation, its own engine and database.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -79,8 +80,11 @@ def run_processes(settings: SimulationSettings, total: int, workers: int, progre
 
 
 def run_ray(settings: SimulationSettings, total: int, workers: int, address: str | None,
-            progress: Progress) -> list[ConversationLog]:
-    """Ray actors, one per worker, on the cluster at `address` (or a local Ray on this machine)."""
+            progress: Progress, timing: dict[str, float] | None = None) -> list[ConversationLog]:
+    """Ray actors, one per worker, on the cluster at `address` (or a local Ray on this machine).
+
+    `timing["ready"]` gets the time (perf_counter) when every actor had built its simulator.
+    """
     try:
         import ray
     except ImportError:
@@ -93,6 +97,9 @@ def run_ray(settings: SimulationSettings, total: int, workers: int, address: str
     try:
         actor = ray.remote(num_cpus=1)(_RayWorker)
         actors = [actor.remote(settings) for _ in range(workers)]
+        ray.get([a.run.remote([]) for a in actors])  # built and ready
+        if timing is not None:
+            timing["ready"] = time.perf_counter()
         pending = {}
         queue = chunks(total)
         for position, indices in enumerate(queue[:workers * 2]):
