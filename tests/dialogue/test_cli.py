@@ -85,7 +85,7 @@ def test_errors_escaping_a_command_are_a_message_not_a_traceback(monkeypatch, ca
 
     from dialogue import cli
 
-    def explode() -> None:
+    def explode(**_options: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cli, "app", explode)
