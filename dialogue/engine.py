@@ -79,6 +79,7 @@ class Engine:
         self.nlu = nlu
         self.store = store if store is not None else MemoryStore()
         self.tables = tables if tables is not None else self.store.tables(domain)
+        self._tables_join_turns = tables is None
         self.policy = GoalStack(domain, ActionRunner(domain, self.tables))
         self.guards = Guards(domain)
         self.renderer = TemplateRenderer(domain)
@@ -106,6 +107,20 @@ class Engine:
 
         `stream` receives the reply's text as NLG produces it (a replayed turn streams nothing).
         """
+        return self.respond(self.understand(session_id, user_input, user_id=user_id, channel=channel, now=now),
+                            stream=stream)
+
+    @property
+    def quick(self) -> bool:
+        """Whether `respond` never waits on an LLM, a network or a disk flush (only on other turns, and
+        `respond(wait=False)` does not wait for those): no LLM, a quick store, and the domain's tables in
+        it. Such turns may run where waiting is not allowed."""
+        return self.assist is None and self.store.quick and self._tables_join_turns
+
+    def understand(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
+                   channel: str = "text", now: dt.datetime | None = None) -> Understood:
+        """The first half of `handle`: check the input and understand it (the NLU, and the LLM's rescue
+        below its threshold). Nothing is read from the session or kept."""
         clock = _Stopwatch()
         request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
         if channel not in ("text", "voice"):
@@ -116,20 +131,31 @@ class Engine:
             raise InputError("user_id", "give a user id of 1 to 200 characters")
         now = self._clock(now)
         llm_deadline = time.monotonic() + self.domain.nlg.llm.timeout_ms / 1000
-        understood = self._understand(request, channel, now, llm_deadline)
+        turn = self._understand(request, channel, now, llm_deadline)
         clock.lap("nlu")
-        fingerprint = _fingerprint(request) if request.turn_id else None
+        return Understood(session_id, user_id, request, turn, _fingerprint(request) if request.turn_id else None,
+                          llm_deadline, clock)
+
+    def respond(self, understood: Understood, *, stream: ChunkSink | None = None, wait: bool = True) -> TurnResult:
+        """The second half of `handle`: the understood turn on the session's state, kept in one transaction.
+
+        Without `wait`, raises Busy (and nothing ran) when another turn holds the session or the
+        database's write lock, instead of waiting for it.
+        """
+        session_id, request, clock = understood.session_id, understood.request, understood.clock
         for attempt in range(MAX_ATTEMPTS):
             try:
-                with self.store.begin(self.domain.name, session_id, request.turn_id, exclusive=attempt > 0) as unit:
+                with self.store.begin(self.domain.name, session_id, request.turn_id, exclusive=attempt > 0,
+                                      wait=wait or attempt > 0) as unit:
                     clock.lap("load")
                     if unit.stored is not None:
-                        return _replayed(unit.stored, fingerprint, request.turn_id, clock)
-                    tracker, result = self._turn(unit, session_id, user_id, request, dataclasses.replace(understood),
-                                                 clock, _Stream(stream, attempt + 1), llm_deadline)
+                        return _replayed(unit.stored, understood.fingerprint, request.turn_id, clock)
+                    tracker, result = self._turn(unit, session_id, understood.user_id, request,
+                                                 dataclasses.replace(understood.turn), clock,
+                                                 _Stream(stream, attempt + 1), understood.llm_deadline)
                     result.attempts = attempt + 1
                     unit.save(tracker.state, self._logged(tracker), TurnRecord(
-                        turn_id=request.turn_id, fingerprint=fingerprint, latency_ms=result.latency_ms,
+                        turn_id=request.turn_id, fingerprint=understood.fingerprint, latency_ms=result.latency_ms,
                         answer=result.model_dump_json() if request.turn_id else None))
             except SessionConflict:
                 continue
@@ -317,6 +343,21 @@ class Engine:
         return TurnResult(session_id=state.session_id, turn=state.turn, messages=messages, ended=state.ended,
                           handoff=state.handoff, understood=tracker.turn.interpretation, state=StateSummary.of(state),
                           actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings)
+
+
+@dataclasses.dataclass(frozen=True)
+class Understood:
+    """A turn whose input was checked and understood (`Engine.understand`), to run with `Engine.respond`."""
+
+    session_id: str
+    user_id: str
+    request: UserInput
+    turn: Turn
+    fingerprint: str | None
+    """A hash of the input, for a turn with a client turn id (a retry must send the same input)."""
+    llm_deadline: float
+    """The turn's LLM budget ends at this time.monotonic()."""
+    clock: _Stopwatch
 
 
 @dataclasses.dataclass(frozen=True)

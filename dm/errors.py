@@ -1,4 +1,4 @@
-"""What the store raises: the database failed, or another turn of the session came first."""
+"""What the store raises: the database failed, another turn of the session came first, or it would have to wait."""
 
 from __future__ import annotations
 
@@ -9,3 +9,7 @@ class StoreError(RuntimeError):
 
 class SessionConflict(Exception):
     """Another turn of the session committed first (its version moved on): run the turn again."""
+
+
+class Busy(Exception):
+    """A turn asked not to wait found the session or the database's write lock taken: nothing ran."""

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dm.errors import Busy
 from dm.events import VariableSet
 from dm.sql.database import Database
 from dm.state import DialogueState
@@ -57,12 +58,17 @@ class TurnUnit(Protocol):
 
 
 class SessionStore(Protocol):
+    quick: bool
+    """Whether a turn's transaction never waits on a network or a disk flush, only on other turns (which
+    `begin(wait=False)` does not wait for): such turns may run where waiting is not allowed."""
+
     def begin(self, domain: str, session_id: str, turn_id: str | None = None, *,
-              exclusive: bool = False) -> AbstractContextManager[TurnUnit]:
+              exclusive: bool = False, wait: bool = True) -> AbstractContextManager[TurnUnit]:
         """One turn's transaction; turns of one session in this process wait for each other.
 
         `exclusive` also keeps other processes off the session from the read on (for a turn
-        run again after a conflict, so that it cannot conflict twice).
+        run again after a conflict, so that it cannot conflict twice). Without `wait`, raises
+        Busy instead of waiting for another turn to end.
         """
 
     def tables(self, domain: Domain) -> DomainTables:
@@ -89,6 +95,8 @@ class MemoryStore:
     Turns run one at a time; the domain tables live in an in-memory SQLite database.
     """
 
+    quick = True
+
     def __init__(self) -> None:
         self.sessions: dict[tuple[str, str], DialogueState] = {}
         self.events: dict[tuple[str, str], list[Any]] = {}
@@ -99,12 +107,16 @@ class MemoryStore:
 
     @contextmanager
     def begin(self, domain: str, session_id: str, turn_id: str | None = None, *,
-              exclusive: bool = False) -> Iterator[TurnUnit]:
-        with self._lock:
+              exclusive: bool = False, wait: bool = True) -> Iterator[TurnUnit]:
+        if not self._lock.acquire(blocking=wait):
+            raise Busy("the in-memory store")
+        try:
             with self.database.transaction(lazy=True):
                 unit = _MemoryTurn(self, domain, session_id, turn_id)
                 yield unit
             unit.commit()
+        finally:
+            self._lock.release()
 
     def tables(self, domain: Domain) -> DomainTables:
         return DomainTables(domain, self.database)

@@ -31,10 +31,13 @@ class Understander:
         self.model.predict([["hello"]])  # the first real parse then costs what every other one does
 
     @classmethod
-    def for_domain(cls, domain: Domain, root: Path) -> Understander | None:
-        """The understander of the newest model trained on the domain's current data, if any."""
+    def for_domain(cls, domain: Domain, root: Path, *, threads: int | None = None) -> Understander | None:
+        """The understander of the newest model trained on the domain's current data, if any.
+
+        `threads`: the model's threads for one utterance (default: up to 4, as many as there are cores).
+        """
         folder = latest_model(root, domain.name, nlu_data_hash(domain))
-        return None if folder is None else cls(domain, shared_model(folder))
+        return None if folder is None else cls(domain, shared_model(folder, threads))
 
     def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
         return self.parse_batch([text], now=now)[0]
@@ -88,6 +91,6 @@ def _spans(words: list[Word], tags: list[str], domain: Domain) -> list[tuple[str
 
 
 @cache
-def shared_model(folder: Path) -> OnnxJointModel:
-    """One loaded model per folder and process."""
-    return OnnxJointModel(folder)
+def shared_model(folder: Path, threads: int | None = None) -> OnnxJointModel:
+    """One loaded model per folder (and number of threads) and process."""
+    return OnnxJointModel(folder, threads=threads)

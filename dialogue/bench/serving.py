@@ -95,23 +95,39 @@ async def drive(send: Callable[[pb.TurnRequest], Awaitable[Any]], scripts: list[
     answered = sum(start <= done <= end for _, done in timings)
     latencies = [(done - began) * 1000 for began, done in timings if began >= start]
     return {"sessions": sessions, "turns": answered, "turns_per_s": round(answered / seconds, 1),
-            **latency(latencies), "errors": failures}
+            **latency(latencies), "errors": failures, "calls": len(timings)}
 
 
 def latency(samples_ms: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(samples_ms), 3), "p99_ms": round(percentile(samples_ms, 0.99), 3)}
 
 
-async def load_runs(target: str, kind: str, scripts: list[Script], levels: list[int], seconds: float,
+async def load_runs(server: ServerProcess, kind: str, scripts: list[Script], levels: list[int], seconds: float,
                     tick: Callable[[], None]) -> list[dict[str, Any]]:
-    """One `drive` per concurrency level against the server at `target`."""
+    """One `drive` per concurrency level against the server, with the CPU time the server and this process (the
+    client) spent per call (warm-up included)."""
     runs = []
-    async with grpc.aio.insecure_channel(target) as channel:
+    async with grpc.aio.insecure_channel(server.target) as channel:
         stub = rpc.DialogueServiceStub(channel)
         for sessions in levels:
-            runs.append({"kind": kind, **await drive(stub.SendTurn, scripts, sessions, seconds, f"{kind}{sessions}")})
+            server_cpu, client_cpu = cpu_seconds(server.process.pid), time.process_time()
+            run = await drive(stub.SendTurn, scripts, sessions, seconds, f"{kind}{sessions}")
+            calls = run.pop("calls")
+            if server_cpu is not None:
+                run["server_cpu_ms_per_call"] = round((cpu_seconds(server.process.pid) - server_cpu) / calls * 1000, 3)
+            run["client_cpu_ms_per_call"] = round((time.process_time() - client_cpu) / calls * 1000, 3)
+            runs.append({"kind": kind, **run})
             tick()
     return runs
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; None where /proc is not there to tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def sample_response(target: str, script: Script) -> bytes:
@@ -171,9 +187,9 @@ def run(domain: Domain, source: str, models: Path, *, levels: list[int], seconds
         response = folder / "response.bin"
         response.write_bytes(asyncio.run(sample_response(server.target, structured[0])))
         with ServerProcess(["dialogue.bench.echo", str(response)], folder / "echo.log") as echo:
-            runs = asyncio.run(load_runs(echo.target, "echo", structured, levels, seconds, tick))
-        runs += asyncio.run(load_runs(server.target, "structured", structured, levels, seconds, tick))
-        runs += asyncio.run(load_runs(server.target, "free_text", texts, levels, seconds, tick))
+            runs = asyncio.run(load_runs(echo, "echo", structured, levels, seconds, tick))
+        runs += asyncio.run(load_runs(server, "structured", structured, levels, seconds, tick))
+        runs += asyncio.run(load_runs(server, "free_text", texts, levels, seconds, tick))
     nlu = nlu_alone(understander, [line for lines in free_text_lines(domain) for line in lines], seconds)
     tick()
     return {"benchmark": "grpc", "domain": domain.name, "seconds": seconds, "server_workers": workers,

@@ -200,7 +200,8 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
         return
     table = Table(title=f"Turns over gRPC on loopback, {domain} ({seconds:g} s a run; client and server share "
                         f"{result['cpus']} CPUs)")
-    for column in ("kind", "sessions", "turns/s", "p50 ms", "p99 ms", "errors", "vs ceiling"):
+    for column in ("kind", "sessions", "turns/s", "p50 ms", "p99 ms", "errors", "CPU ms/call server, client",
+                   "vs ceiling"):
         table.add_column(column, justify="right")
     ratios = result["ratios"]
     for run in result["runs"]:
@@ -210,10 +211,12 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
             ceiling = f"{ratio['throughput']:.0%} of echo, p99 x{ratio['p99']:.2f}"
         elif run["kind"] == "free_text":
             ceiling = f"{ratios['free_text_to_nlu'][run['sessions']]['throughput']:.0%} of NLU alone"
+        cpu = f"{run.get('server_cpu_ms_per_call', float('nan')):.2f}, {run['client_cpu_ms_per_call']:.2f}"
         table.add_row(run["kind"], str(run["sessions"]), f"{run['turns_per_s']:.0f}", f"{run['p50_ms']:.2f}",
-                      f"{run['p99_ms']:.2f}", str(run["errors"]), ceiling)
+                      f"{run['p99_ms']:.2f}", str(run["errors"]), cpu, ceiling)
     nlu = result["nlu_alone"]
-    table.add_row("NLU alone", "1", f"{nlu['per_s']:.0f}", f"{nlu['p50_ms']:.2f}", f"{nlu['p99_ms']:.2f}", "0", "")
+    table.add_row("NLU alone", "1", f"{nlu['per_s']:.0f}", f"{nlu['p50_ms']:.2f}", f"{nlu['p99_ms']:.2f}", "0", "",
+                  "")
     console.print(table)
     targets = result["targets"]
     console.print(f"targets: structured >= {targets['structured_to_echo_throughput_at_64']:.0%} of echo's turns/s "

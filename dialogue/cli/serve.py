@@ -17,7 +17,10 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           port: int = typer.Option(50051, min=0, max=65535, help="gRPC port (0 picks a free one; the 'serving' "
                                                                  "log line says which)."),
           db: str | None = DbOption,
-          workers: int = typer.Option(4, min=1, max=256, help="Threads running turns off the event loop."),
+          workers: int = typer.Option(4, min=1, max=256, help="Threads running the NLU, and turns that may wait "
+                                                              "(LLM, PostgreSQL), off the event loop."),
+          nlu_threads: int = typer.Option(1, min=1, max=64, help="Threads of the NLU model for one utterance (more: "
+                                                                 "lower latency of one, fewer utterances/s in all)."),
           models: Path | None = ModelsOption,
           token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", show_envvar=True,
                                            help="Require `authorization: Bearer <token>` on every call "
@@ -55,7 +58,8 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
         raise typer.Exit(2)
     setup()
     llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
-    hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers, llms=llms)
+    hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers,
+                       nlu_threads=nlu_threads, llms=llms)
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
                           metrics_port=metrics_port, debug=debug)

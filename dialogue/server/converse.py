@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -125,7 +126,7 @@ class Conversation:
             if not valid(request).HasField("turn"):
                 raise InputError("turn", "give the turn")
             result = await self.service.turn(call, request.turn, deadline(self.context),
-                                             stream=lambda chunk: loop.call_soon_threadsafe(answer.chunk, chunk))
+                                             stream=_from_any_thread(loop, answer.chunk))
             answer.close(result=wire.turn_response(result))
         except asyncio.CancelledError:
             call.code = grpc.StatusCode.CANCELLED
@@ -135,3 +136,17 @@ class Conversation:
             answer.close(error=pb.TurnError(code=code.value[0], message=message))
         finally:
             self.service.calls.done(call)
+
+
+def _from_any_thread(loop: asyncio.AbstractEventLoop, sink: Any) -> Any:
+    """`sink`, called on the loop's thread: at once from that thread (a turn answered on the loop), through the
+    loop from any other (a turn answered on a worker thread). Either way chunks go out before the result."""
+    owner = threading.get_ident()
+
+    def call(chunk: TextChunk) -> None:
+        if threading.get_ident() == owner:
+            sink(chunk)
+        else:
+            loop.call_soon_threadsafe(sink, chunk)
+
+    return call

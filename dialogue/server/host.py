@@ -1,8 +1,15 @@
 """The domains a server hosts: an engine each, on one session store, and the threads their turns run on.
 
-Turns run off the event loop, on `workers` threads (ONNX Runtime releases the GIL while the
-NLU runs), so a slow turn never holds up the others. Work whose deadline passed while it
-waited for a thread is not started.
+A turn is understood, then answered (`Engine.understand`, `Engine.respond`). Understanding
+free text runs on one of `workers` threads (ONNX Runtime releases the GIL while the model
+runs, so the event loop goes on serving the other calls). Answering runs on the event loop
+itself when it cannot wait on anything (`Engine.quick`: no LLM, a local SQLite or memory
+store) and the session and the write lock are free at once; otherwise on a thread, so a
+turn that waits (for an LLM, PostgreSQL, or another turn) never holds up the others.
+Python runs one thread at a time anyway: a quick answer (about half a millisecond) costs the
+loop what it would cost it on a thread, without the hand-over between threads, which cost
+more than the answer itself (BENCHMARKS.md). Work whose deadline passed while it waited for
+a thread is not started.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ import grpc
 
 from dialogue.engine import Engine
 from dialogue.server.errors import Refused
-from dialogue.turns import InputError
+from dialogue.turns import InputError, TurnResult, UserInput
+from dm.errors import Busy
 from dm.store import SessionStore
 from domains import Domain
+from nlg.chunks import ChunkSink
 
 T = TypeVar("T")
 log = logging.getLogger("dialogue.server")
@@ -39,14 +48,18 @@ class Host:
 
     @classmethod
     def open(cls, domains: list[Domain], store: SessionStore, models: Path, *, workers: int = 4,
-             llms: dict[str, Any] | None = None) -> Host:
+             nlu_threads: int | None = 1, llms: dict[str, Any] | None = None) -> Host:
         """Engines for the domains on one store, each with its newest trained NLU model if there is one, and
-        the LLM backend `llms` gives it (by domain name)."""
+        the LLM backend `llms` gives it (by domain name).
+
+        `nlu_threads`: threads of the model for one utterance. One by default: a server parses several
+        utterances at once, one a core, which serves more of them than splitting each over the cores.
+        """
         from nlu.understander import Understander
 
         engines = []
         for domain in domains:
-            nlu = Understander.for_domain(domain, models)
+            nlu = Understander.for_domain(domain, models, threads=nlu_threads)
             if nlu is None:
                 log.warning("no NLU model", extra={"fields": {
                     "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.name}` "
@@ -68,13 +81,34 @@ class Host:
         """Run blocking work on a turn thread; `deadline` is on time.monotonic()'s clock."""
 
         def guarded() -> T:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise Refused(grpc.StatusCode.DEADLINE_EXCEEDED,
-                              "the deadline passed before a worker was free; nothing ran")
+            _check(deadline)
             return work()
 
         return await asyncio.get_running_loop().run_in_executor(self.executor, guarded)
 
+    async def turn(self, engine: Engine, session_id: str, given: UserInput, *, user_id: str, channel: str,
+                   deadline: float | None, stream: ChunkSink | None = None) -> TurnResult:
+        """One turn: understood, then answered, each where it belongs (see the module's docstring)."""
+        if given.text is None:  # structured input and events: nothing to understand but the fields
+            _check(deadline)
+            understood = engine.understand(session_id, given, user_id=user_id, channel=channel)
+        else:
+            understood = await self.run(lambda: engine.understand(session_id, given, user_id=user_id,
+                                                                  channel=channel), deadline)
+        if engine.quick:
+            _check(deadline)
+            try:
+                return engine.respond(understood, stream=stream, wait=False)
+            except Busy:
+                pass
+        return await self.run(lambda: engine.respond(understood, stream=stream), deadline)
+
     def close(self) -> None:
         """Wait for the turns still running (a turn is never cut off half-way)."""
         self.executor.shutdown(wait=True)
+
+
+def _check(deadline: float | None) -> None:
+    """DEADLINE_EXCEEDED if the deadline (on time.monotonic()'s clock) has passed: the work is not started."""
+    if deadline is not None and time.monotonic() >= deadline:
+        raise Refused(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before a worker was free; nothing ran")

@@ -72,8 +72,8 @@ class DialogueService(rpc.DialogueServiceServicer):
         given, channel = wire.user_input(request), wire.channel(request.channel)
         user_id = request.user_id or wire.DEFAULT_USER
         self.calls.turn_input(call, request.session_id, user_id, given)
-        result = await self.host.run(lambda: engine.handle(request.session_id, given, user_id=user_id,
-                                                           channel=channel, stream=stream), until)
+        result = await self.host.turn(engine, request.session_id, given, user_id=user_id, channel=channel,
+                                      deadline=until, stream=stream)
         self.calls.turn_result(call, result, engine.pii)
         return result
 

@@ -28,17 +28,10 @@ def build(settings: SimulationSettings) -> Simulator:
 
     With `settings.threads`, the NLU runs on that many threads (a worker among several takes one core).
     """
-    from nlu.artifacts import latest_model
-    from nlu.data import nlu_data_hash
-    from nlu.runtime import OnnxJointModel
-    from nlu.understander import Understander, shared_model
+    from nlu.understander import Understander
 
     domain = load_domain(settings.domain)
-    folder = latest_model(Path(settings.models), domain.name, nlu_data_hash(domain)) if settings.models else None
-    nlu = None
-    if folder is not None:
-        nlu = Understander(domain, OnnxJointModel(folder, threads=settings.threads) if settings.threads
-                           else shared_model(folder))
+    nlu = Understander.for_domain(domain, Path(settings.models), threads=settings.threads) if settings.models else None
     return Simulator(domain, nlu, settings)
 
 

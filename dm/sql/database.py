@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import re
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,7 +17,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from dm.errors import StoreError
+from dm.errors import Busy, StoreError
+from dm.sql.writelock import WriteLock
 
 URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/database"
 BUSY_TIMEOUT_S = 30
@@ -36,9 +36,11 @@ class Database:
         self.shown = self.url.render_as_string(hide_password=True)
         self.dialect = self.url.get_backend_name()
         self._current: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar("turn", default=None)
-        self._writer = threading.Lock() if self.dialect == "sqlite" else None
-        """On SQLite, writing transactions of this process queue here: a thread waits for the one before it
-        instead of polling SQLite's busy handler, which sleeps for milliseconds at a time."""
+        self.quick = self.dialect == "sqlite" and self.url.query.get("synchronous", "normal") == "normal"
+        """Whether a transaction never waits on a network or a disk flush (SQLite without an fsync per commit): only
+        on the write lock, which `transaction(wait=False)` does not wait for."""
+        self._writer: WriteLock | None = None
+        """On SQLite, writing transactions of every thread and process queue here (see writelock.py)."""
         if self.dialect == "postgresql":
             connect_args = {} if "connect_timeout" in self.url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
             try:
@@ -49,6 +51,7 @@ class Database:
         elif self.url.database in (None, "", ":memory:"):
             self.engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
             _own_transactions(self.engine, synchronous=None)
+            self._writer = WriteLock(None)
         else:
             folder = Path(self.url.database).expanduser().parent
             if not folder.is_dir():
@@ -60,15 +63,17 @@ class Database:
             self.engine = sa.create_engine(self.url.difference_update_query(["synchronous"]),
                                            connect_args={"timeout": BUSY_TIMEOUT_S})
             _own_transactions(self.engine, synchronous=synchronous)
+            self._writer = WriteLock(Path(self.url.database).expanduser())
 
     @contextmanager
-    def transaction(self, *, write: bool = True, lazy: bool = False) -> Iterator[sa.Connection]:
+    def transaction(self, *, write: bool = True, lazy: bool = False, wait: bool = True) -> Iterator[sa.Connection]:
         """The current turn's transaction, or a new one committed when the block ends.
 
-        On SQLite a writing transaction takes the write lock at its start (BEGIN IMMEDIATE),
-        so turns of several processes queue instead of failing (and threads of one process
-        queue on a lock before that); reads do not wait. A `lazy`
-        transaction yields None, and connects only when a statement first joins it.
+        On SQLite a writing transaction takes the write lock at its start (writelock.py, then
+        BEGIN IMMEDIATE), so turns of several threads and processes queue instead of failing;
+        reads do not wait. A `lazy`
+        transaction yields None, and connects only when a statement first joins it. Without
+        `wait`, a write raises Busy instead of waiting for another one to end.
         """
         current = self._current.get()
         if current is not None:
@@ -76,7 +81,9 @@ class Database:
             return
         with self.errors(), ExitStack() as stack:
             if write and self._writer is not None:
-                if not self._writer.acquire(timeout=BUSY_TIMEOUT_S):
+                if not self._writer.acquire(timeout=BUSY_TIMEOUT_S if wait else 0):
+                    if not wait:
+                        raise Busy(self.shown)
                     raise StoreError(f"database {self.shown}: another write held it for {BUSY_TIMEOUT_S} s")
                 stack.callback(self._writer.release)
             shared = _Shared(self.engine, stack, write)
@@ -101,12 +108,16 @@ class Database:
             yield
         except sa.exc.DBAPIError as err:
             raise StoreError(f"database {self.shown}: {reason(err)}") from None
+        except self.engine.dialect.loaded_dbapi.Error as err:  # from a statement run on the driver (statements.py)
+            raise StoreError(f"database {self.shown}: {reason(err)}") from None
         except (sa.exc.TimeoutError, sa.exc.NoSuchModuleError) as err:
             raise StoreError(f"database {self.shown}: {err}") from None
 
     def dispose(self) -> None:
         """Close the pooled connections."""
         self.engine.dispose()
+        if self._writer is not None:
+            self._writer.close()
 
 
 class _Shared:
@@ -145,10 +156,12 @@ def redact(url: str) -> str:
     return re.sub(r":[^@\s]*@", ":***@", url)
 
 
-def reason(err: sa.exc.DBAPIError) -> str:
-    """The first line of the driver's message (drivers never put the password in it)."""
-    lines = [line.strip() for line in str(err.orig).splitlines() if line.strip()]
-    return lines[0] if lines else type(err.orig).__name__
+def reason(err: Exception) -> str:
+    """The first line of the driver's message (drivers never put the password in it), from the driver's
+    exception or SQLAlchemy's wrapping of it."""
+    original = err.orig if isinstance(err, sa.exc.DBAPIError) else err
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
 
 
 def _own_transactions(engine: sa.Engine, *, synchronous: str | None) -> None:

@@ -10,18 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dm.errors import SessionConflict
+from dm.errors import Busy, SessionConflict
 from dm.sql.database import Database
 from dm.sql.migrate import upgrade
 from dm.sql.schema import events as event_rows
 from dm.sql.schema import sessions, turns, user_variables
+from dm.sql.statements import Prepared, time_parameter
 from dm.state import DialogueState
 from dm.store import StoredAnswer, TurnRecord, changed_variables
 from dm.tables import DomainTables
@@ -36,11 +37,15 @@ class SqlStore:
         upgrade(self.database)
         self._locks = _SessionLocks()
 
+    @property
+    def quick(self) -> bool:
+        return self.database.quick
+
     @contextmanager
     def begin(self, domain: str, session_id: str, turn_id: str | None = None, *,
-              exclusive: bool = False) -> Iterator[SqlTurn]:
+              exclusive: bool = False, wait: bool = True) -> Iterator[SqlTurn]:
         """One turn's transaction (on SQLite, turns of all processes take turns anyway: BEGIN IMMEDIATE)."""
-        with self._locks.hold((domain, session_id)), self.database.transaction() as connection:
+        with self._locks.hold((domain, session_id), wait), self.database.transaction(wait=wait) as connection:
             yield SqlTurn(connection, domain, session_id, turn_id, exclusive=exclusive)
 
     def tables(self, domain: Domain) -> DomainTables:
@@ -72,74 +77,101 @@ class SqlTurn:
                  exclusive: bool = False):
         self.connection, self.domain, self.session_id = connection, domain, session_id
         load = _LOAD_LOCKED if exclusive and connection.dialect.name == "postgresql" else _LOAD
-        row = connection.execute(load, {"domain_": domain, "session_id_": session_id}).first()
-        self.key, self.version = (row.id, row.version) if row else (None, 0)
-        self.state = DialogueState.model_validate_json(row.snapshot) if row else None
+        row = load.execute(connection, {"domain_": domain, "session_id_": session_id}).fetchone()
+        self.key, self.version = (row[0], row[1]) if row else (None, 0)
+        self.state = DialogueState.model_validate_json(row[2]) if row else None
         self.stored: StoredAnswer | None = None
         if turn_id and row:
-            answered = connection.execute(_ANSWER, {"key": self.key, "turn_id_": turn_id}).first()
+            answered = _ANSWER.execute(connection, {"key": self.key, "turn_id_": turn_id}).fetchone()
             if answered is not None:
-                self.stored = StoredAnswer(answered.fingerprint, answered.answer)
+                self.stored = StoredAnswer(*answered)
 
     def variables(self, user_id: str) -> dict[str, Any]:
         return _variables(self.connection, self.domain, user_id)
 
     def save(self, state: DialogueState, events: list[Any], record: TurnRecord) -> None:
-        now = dt.datetime.now(dt.UTC)
+        connection = self.connection
+        now = _time(connection.dialect)(dt.datetime.now(dt.UTC))
         snapshot = state.model_dump_json()
         if self.key is None:
             try:
-                self.key = self.connection.execute(sessions.insert(), {
+                self.key = _CREATE.execute(connection, {
                     "domain": self.domain, "session_id": self.session_id, "user_id": state.user_id, "version": 1,
-                    "snapshot": snapshot, "created_at": now, "updated_at": now}).inserted_primary_key[0]
-            except sa.exc.IntegrityError:  # another process created the session first
+                    "snapshot": snapshot, "created_at": now, "updated_at": now}).fetchone()[0]
+            except connection.dialect.loaded_dbapi.IntegrityError:  # another process created the session first
                 raise SessionConflict(self.session_id) from None
         else:
-            updated = self.connection.execute(_UPDATE, {"key": self.key, "read": self.version, "snapshot": snapshot,
-                                                        "version": self.version + 1, "updated_at": now})
+            updated = _UPDATE.execute(connection, {"key": self.key, "read": self.version, "snapshot": snapshot,
+                                                   "version": self.version + 1, "updated_at": now})
             if updated.rowcount != 1:
                 raise SessionConflict(self.session_id)
-        self.connection.execute(event_rows.insert(), [
+        _LOG.execute_many(connection, [
             {"session": self.key, "turn": state.turn, "position": position, "type": event.type,
              "data": event.model_dump_json()} for position, event in enumerate(events)])
-        self.connection.execute(turns.insert(), {
+        _TURN.execute(connection, {
             "session": self.key, "turn": state.turn, "turn_id": record.turn_id, "fingerprint": record.fingerprint,
             "answer": record.answer, "latency": json.dumps(record.latency_ms), "created_at": now})
         changed = changed_variables(state, events)
         if changed:
-            _upsert_variables(self.connection, self.domain, state.user_id, changed)
+            _upsert_variables(connection, self.domain, state.user_id, changed)
 
 
-# Statements built once: building them per turn costs more than running them.
-_LOAD = (sa.select(sessions.c.id, sessions.c.version, sessions.c.snapshot)
-         .where(sessions.c.domain == sa.bindparam("domain_"), sessions.c.session_id == sa.bindparam("session_id_")))
-_LOAD_LOCKED = _LOAD.with_for_update()
-_ANSWER = (sa.select(turns.c.fingerprint, turns.c.answer)
-           .where(turns.c.session == sa.bindparam("key"), turns.c.turn_id == sa.bindparam("turn_id_")))
-_UPDATE = (sessions.update().where(sessions.c.id == sa.bindparam("key"), sessions.c.version == sa.bindparam("read")))
-_VARIABLES = (sa.select(user_variables.c.name, user_variables.c.value)
-              .where(user_variables.c.domain == sa.bindparam("domain_"),
-                     user_variables.c.user_id == sa.bindparam("user_id_")))
+def _writes(table: sa.Table, *columns: str) -> Any:
+    """An insert of the given columns, each bound to a parameter of its name."""
+    return table.insert().values({column: sa.bindparam(column) for column in columns})
+
+
+# The statements of a turn (see dm.sql.statements: compiled once, run on the driver).
+_LOAD_QUERY = (sa.select(sessions.c.id, sessions.c.version, sessions.c.snapshot)
+               .where(sessions.c.domain == sa.bindparam("domain_"),
+                      sessions.c.session_id == sa.bindparam("session_id_")))
+_LOAD = Prepared(_LOAD_QUERY)
+_LOAD_LOCKED = Prepared(_LOAD_QUERY.with_for_update())
+_ANSWER = Prepared(sa.select(turns.c.fingerprint, turns.c.answer)
+                   .where(turns.c.session == sa.bindparam("key"), turns.c.turn_id == sa.bindparam("turn_id_")))
+_CREATE = Prepared(_writes(sessions, "domain", "session_id", "user_id", "version", "snapshot", "created_at",
+                           "updated_at").returning(sessions.c.id))
+_UPDATE = Prepared(sessions.update()
+                   .where(sessions.c.id == sa.bindparam("key"), sessions.c.version == sa.bindparam("read"))
+                   .values(snapshot=sa.bindparam("snapshot"), version=sa.bindparam("version"),
+                           updated_at=sa.bindparam("updated_at")))
+_LOG = Prepared(_writes(event_rows, "session", "turn", "position", "type", "data"))
+_TURN = Prepared(_writes(turns, "session", "turn", "turn_id", "fingerprint", "answer", "latency", "created_at"))
+_VARIABLES = Prepared(sa.select(user_variables.c.name, user_variables.c.value)
+                      .where(user_variables.c.domain == sa.bindparam("domain_"),
+                             user_variables.c.user_id == sa.bindparam("user_id_")))
 
 
 def _upsert(insert: Any) -> Any:
-    statement = insert(user_variables)
+    statement = insert(user_variables).values({column: sa.bindparam(column) for column in
+                                               ("domain", "user_id", "name", "value", "updated_at")})
     return statement.on_conflict_do_update(
         index_elements=["domain", "user_id", "name"],
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at})
 
 
-_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_UPSERTS = {"postgresql": Prepared(_upsert(postgresql.insert)), "sqlite": Prepared(_upsert(sqlite.insert))}
+
+
+_TIMES: dict[str, Callable[[dt.datetime], Any]] = {}
+
+
+def _time(dialect: sa.Dialect) -> Callable[[dt.datetime], Any]:
+    """How the dialect's driver takes the times of the engine's tables."""
+    found = _TIMES.get(dialect.name)
+    if found is None:
+        found = _TIMES[dialect.name] = time_parameter(dialect, sessions.c.updated_at.type)
+    return found
 
 
 def _variables(connection: sa.Connection, domain: str, user_id: str) -> dict[str, Any]:
-    rows = connection.execute(_VARIABLES, {"domain_": domain, "user_id_": user_id})
-    return {row.name: json.loads(row.value) for row in rows}
+    rows = _VARIABLES.execute(connection, {"domain_": domain, "user_id_": user_id}).fetchall()
+    return {name: json.loads(value) for name, value in rows}
 
 
 def _upsert_variables(connection: sa.Connection, domain: str, user_id: str, values: dict[str, Any]) -> None:
-    now = dt.datetime.now(dt.UTC)
-    connection.execute(_UPSERTS[connection.dialect.name], [
+    now = _time(connection.dialect)(dt.datetime.now(dt.UTC))
+    _UPSERTS[connection.dialect.name].execute_many(connection, [
         {"domain": domain, "user_id": user_id, "name": name, "value": json.dumps(value, ensure_ascii=False),
          "updated_at": now} for name, value in values.items()])
 
@@ -152,13 +184,18 @@ class _SessionLocks:
         self._locks: dict[Any, tuple[threading.Lock, int]] = {}
 
     @contextmanager
-    def hold(self, key: Any) -> Iterator[None]:
+    def hold(self, key: Any, wait: bool = True) -> Iterator[None]:
+        """Hold the session's lock; without `wait`, raise Busy if another turn holds it."""
         with self._guard:
             lock, users = self._locks.get(key) or (threading.Lock(), 0)
             self._locks[key] = (lock, users + 1)
         try:
-            with lock:
+            if not lock.acquire(blocking=wait):
+                raise Busy(f"session {key[1]}")
+            try:
                 yield
+            finally:
+                lock.release()
         finally:
             with self._guard:
                 lock, users = self._locks[key]

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from dialogue.engine import Engine
 from dialogue.turns import InputError
+from dm.errors import Busy
 from dm.sql.maintenance import export_sessions
 from dm.sql.store import SqlStore
 from dm.store import MemoryStore
 from domains import Domain, load_domain
 from tests.dialogue.turn_server import COUNTER, add
+from tests.dm.statements import record_statements
 
 
 @pytest.fixture
@@ -59,6 +64,55 @@ def test_a_turn_id_reused_for_other_input_is_refused(counter: Domain, store) -> 
     assert engine.handle("other-session", add(5, "t-1")).text == "Total 5."  # ids are per session
 
 
+@contextmanager
+def held_by_another_thread(begin: Any) -> Iterator[None]:
+    """Hold a store's transaction (`begin()`) in another thread while the block runs."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with begin():
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_a_turn_that_may_not_wait_is_refused_while_its_session_is_taken(counter: Domain, store) -> None:
+    engine = Engine(counter, store=store)
+    understood = engine.understand("s", add(3, "t-1"))
+    with held_by_another_thread(lambda: store.begin("counter", "s")):
+        with pytest.raises(Busy):
+            engine.respond(understood, wait=False)
+        assert store.load("counter", "s") is None  # nothing ran
+    assert engine.respond(understood, wait=False).text == "Total 3."
+    assert store.load("counter", "s").slots["total"] == 3 and engine.tables.count("entries") == 1
+
+
+def test_a_quick_sqlite_turn_may_not_wait_for_another_sessions_write(counter: Domain, tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = Engine(counter, store=store)
+    assert engine.quick and not Engine(counter, store=SqlStore(f"sqlite:///{tmp_path / 'x.db'}?synchronous=full")).quick
+    understood = engine.understand("s", add(3))
+    with held_by_another_thread(lambda: store.begin("counter", "another-session")):
+        with pytest.raises(Busy):
+            engine.respond(understood, wait=False)
+        started = time.monotonic()
+        finished = []
+        waiting = threading.Thread(target=lambda: finished.append(engine.respond(understood)))
+        waiting.start()  # the same turn allowed to wait: it waits for the other write to end
+        waiting.join(0.3)
+        assert waiting.is_alive() and not finished
+    waiting.join(10)
+    assert finished[0].text == "Total 3." and time.monotonic() - started >= 0.3
+
+
 def test_retries_are_idempotent_across_a_restart(counter: Domain, db_url: str) -> None:
     first = Engine(counter, store=SqlStore(db_url)).handle("s", add(3, "t-1"), user_id="ana")
     restarted = Engine(counter, store=SqlStore(db_url))
@@ -92,13 +146,12 @@ def test_turns_of_one_session_from_many_threads_apply_in_order(counter: Domain, 
     assert totals == sorted(totals) and totals[-1] == expected_total
 
 
-def test_a_conflict_with_another_server_reruns_the_turn_on_fresh_state(counter: Domain, postgres_url: str) -> None:
+def test_a_conflict_with_another_server_reruns_the_turn_on_fresh_state(counter: Domain, postgres_url: str,
+                                                                      monkeypatch) -> None:
     store = SqlStore(postgres_url)
     engine = Engine(counter, store=store)
     engine.handle("s", add(1, "t-1"))
-    statements: list[str] = []
-    sa.event.listen(store.database.engine, "before_cursor_execute",
-                    lambda _c, _cur, statement, *_rest: statements.append(" ".join(statement.split())))
+    statements = record_statements(store.database, monkeypatch)
     other = sa.create_engine(postgres_url)
     with other.connect() as connection:
         # Another server's turn on the same session, not yet committed: it holds the session's row.

@@ -1,5 +1,5 @@
-"""Real processes on one database: a server killed with SIGKILL mid-load loses no acknowledged turn,
-and two servers taking turns of the same sessions lose no update."""
+"""Real processes on one database (SQLite and PostgreSQL): a server killed with SIGKILL mid-load loses no
+acknowledged turn, and two servers taking turns of the same sessions lose no update."""
 
 from __future__ import annotations
 
@@ -115,8 +115,10 @@ def test_a_killed_server_loses_no_acknowledged_turn(db_url: str, counter_file: P
     assert check_log(db_url, counter_file).keys() == sessions.keys()
 
 
-def test_two_servers_on_the_same_sessions_lose_no_update(postgres_url: str, counter_file: Path) -> None:
-    servers = [Server(postgres_url, counter_file) for _ in range(2)]
+def test_two_servers_on_the_same_sessions_lose_no_update(db_url: str, counter_file: Path) -> None:
+    """On PostgreSQL turns of both servers run at once and some conflict; on SQLite they queue on the write lock
+    of the file (dm/sql/writelock.py)."""
+    servers = [Server(db_url, counter_file) for _ in range(2)]
     sent = [requests(f"p{index}", 300, sessions=4, seed=index) for index in range(2)]
     writers = [server.feed(batch) for server, batch in zip(servers, sent)]
     answers = [server.answers() for server in servers]
@@ -124,8 +126,9 @@ def test_two_servers_on_the_same_sessions_lose_no_update(postgres_url: str, coun
         writer.join(timeout=60)
         assert server.process.wait(timeout=60) == 0
     assert [len(a) for a in answers] == [300, 300]
-    assert any(answer["attempts"] > 1 for batch in answers for answer in batch), "no conflict was exercised"
-    sessions = check_log(postgres_url, counter_file)
+    if db_url.startswith("postgresql"):
+        assert any(answer["attempts"] > 1 for batch in answers for answer in batch), "no conflict was exercised"
+    sessions = check_log(db_url, counter_file)
     domain = load_domain(counter_file)
     for session_id, session in sessions.items():
         requests_sent = [r for batch in sent for r in batch if r["session"] == session_id]

@@ -26,6 +26,7 @@ from dm.state import DialogueState
 from dm.store import TurnRecord
 from dm.tables import DomainTables
 from domains import Domain, bundled_domains, load_domain
+from tests.dm.statements import record_statements
 
 
 def head() -> str:
@@ -62,17 +63,15 @@ def test_a_database_behind_the_migrations_is_upgraded_when_opened(db_url: str) -
     assert SqlStore(db_url).variables("restaurant", "ana") == {"favourite_cuisine": "italian"}
 
 
-def test_a_turn_reads_one_snapshot_and_writes_one_whatever_the_history(db_url: str) -> None:
+def test_a_turn_reads_one_snapshot_and_writes_one_whatever_the_history(db_url: str, monkeypatch) -> None:
     store = SqlStore(db_url)
     engine = Engine(load_domain("restaurant"), store=store)
-    seen: list[str] = []
-    sa.event.listen(store.database.engine, "before_cursor_execute",
-                    lambda _c, _cur, statement, *_rest: seen.append(" ".join(statement.split()).upper()))
+    seen = record_statements(store.database, monkeypatch)
     costs = []
     for number in range(60):
         seen.clear()
         engine.handle("long", "/greet" if number % 2 else "/help")
-        costs.append(list(seen))
+        costs.append([statement.upper() for statement in seen])
     assert all(not (s.startswith("SELECT") and "DIALOGUE_EVENTS" in s) for turn in costs for s in turn)
     assert all("DIALOGUE_TURNS" not in s for s in costs[-1] if s.startswith("SELECT"))
     assert len(costs[1]) == len(costs[30]) == len(costs[59])

@@ -55,7 +55,10 @@ class GatedStore(MemoryStore):
     """A store whose turns stop at a gate just before they commit, to hold turns in flight.
 
     `arrived` counts turns that reached the gate; `gate.set()` lets them (and all later turns) through.
+    Its turns wait, so the server answers them on worker threads (not `quick`).
     """
+
+    quick = False
 
     def __init__(self) -> None:
         super().__init__()

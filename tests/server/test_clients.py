@@ -87,5 +87,6 @@ def test_bench_grpc_json(bundled_models) -> None:
     runs = {(run["kind"], run["sessions"]): run for run in report["runs"]}
     assert set(runs) == {(kind, n) for kind in ("echo", "structured", "free_text") for n in (1, 4)}
     assert all(run["turns"] > 0 and run["errors"] == 0 and run["p50_ms"] <= run["p99_ms"] for run in runs.values())
+    assert all(run["server_cpu_ms_per_call"] > 0 and run["client_cpu_ms_per_call"] > 0 for run in runs.values())
     assert report["nlu_alone"]["per_s"] > 0 and report["response_bytes"] > 100
     assert set(report["ratios"]["structured_to_echo"]) == set(report["ratios"]["free_text_to_nlu"]) == {"1", "4"}

@@ -1,0 +1,93 @@
+"""Where a served turn runs: understanding free text on a worker thread; answering on the event loop when
+nothing in it can wait, else on a worker thread (an LLM, a store that waits, a session another turn holds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from dialogue.client import Client
+from dialogue.engine import Engine
+from dm.store import MemoryStore
+from domains import load_domain
+from domains.interpretation import Interpretation
+from tests.dialogue.test_engine_llm import DOMAIN as LLM_DOMAIN
+from tests.dialogue.test_engine_llm import booked
+from tests.nlg.scripted import ScriptedBackend
+
+WORKER = "dialogue-turn"
+"""The name prefix of the server's worker threads (dialogue.server.host)."""
+
+
+class RecordingStore(MemoryStore):
+    """Notes the thread each turn's transaction begins on."""
+
+    def __init__(self, *, quick: bool = True):
+        super().__init__()
+        self.quick = quick
+        self.threads: list[str] = []
+
+    def begin(self, *args: Any, **options: Any) -> Any:
+        self.threads.append(threading.current_thread().name)
+        return super().begin(*args, **options)
+
+
+class GreetingNlu:
+    """Understands every text as a greeting, and notes the thread it ran on."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+        self.threads.append(threading.current_thread().name)
+        return Interpretation(intent="greet", confidence=0.99, text=text, source="nlu")
+
+
+def test_a_quick_turn_is_answered_on_the_event_loop(serve, restaurant) -> None:
+    store = RecordingStore()
+    running = serve([Engine(restaurant, store=store)])
+    with Client(running.target) as client:
+        assert client.turn("restaurant", "s1", "/greet").turn == 1
+    assert store.threads == [running.thread.name]
+
+
+def test_free_text_is_understood_on_a_worker_then_answered_on_the_loop(serve, restaurant) -> None:
+    store, nlu = RecordingStore(), GreetingNlu()
+    running = serve([Engine(restaurant, store=store, nlu=nlu)])
+    with Client(running.target) as client:
+        assert client.turn("restaurant", "s1", "hello there").understood.intent == "greet"
+    assert [name.startswith(WORKER) for name in nlu.threads] == [True]
+    assert store.threads == [running.thread.name]
+
+
+def test_turns_that_may_wait_are_answered_on_workers(serve, restaurant, write_domain) -> None:
+    waiting_store, llm_store = RecordingStore(quick=False), RecordingStore()
+    with_llm = Engine(load_domain(write_domain(LLM_DOMAIN)), store=llm_store, llm=ScriptedBackend(booked))
+    assert not with_llm.quick
+    running = serve([Engine(restaurant, store=waiting_store), with_llm])
+    with Client(running.target) as client:
+        client.turn("restaurant", "s1", "/greet")
+        client.turn("booking", "s1", "/book_table")
+    assert [name.startswith(WORKER) for name in waiting_store.threads + llm_store.threads] == [True, True]
+
+
+def test_a_turn_that_finds_the_store_taken_waits_for_it_on_a_worker(serve, restaurant) -> None:
+    store = RecordingStore()
+    running = serve([Engine(restaurant, store=store)])
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.begin("restaurant", "another-session"):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    threading.Timer(0.3, release.set).start()  # let the store go while the turn waits for it
+    with Client(running.target) as client:
+        assert client.turn("restaurant", "s1", "/greet").turn == 1
+    holder.join(10)
+    _holder, tried_on_loop, answered_on = store.threads
+    assert tried_on_loop == running.thread.name and answered_on.startswith(WORKER)
