@@ -19,6 +19,7 @@ from dm.errors import Busy
 from dm.sql.maintenance import export_sessions
 from dm.sql.store import SqlStore
 from dm.store import MemoryStore
+from dm.tables import DomainTables
 from domains import Domain, load_domain
 from tests.dialogue.turn_server import COUNTER, add
 from tests.dm.statements import record_statements
@@ -99,6 +100,7 @@ def test_a_quick_sqlite_turn_may_not_wait_for_another_sessions_write(counter: Do
     store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
     engine = Engine(counter, store=store)
     assert engine.quick and not Engine(counter, store=SqlStore(f"sqlite:///{tmp_path / 'x.db'}?synchronous=full")).quick
+    assert not Engine(counter, store=store, tables=DomainTables(counter)).quick  # its tables wait on their own
     understood = engine.understand("s", add(3))
     with held_by_another_thread(lambda: store.begin("counter", "another-session")):
         with pytest.raises(Busy):
