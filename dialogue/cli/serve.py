@@ -19,8 +19,9 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           db: str | None = DbOption,
           workers: int = typer.Option(4, min=1, max=256, help="Threads running the NLU, and turns that may wait "
                                                               "(LLM, PostgreSQL), off the event loop."),
-          nlu_threads: int = typer.Option(1, min=1, max=64, help="Threads of the NLU model for one utterance (more: "
-                                                                 "lower latency of one, fewer utterances/s in all)."),
+          nlu_threads: int = typer.Option(1, min=1, max=64, help="Threads of the NLU model for one utterance (with "
+                                                                 "1, utterances run side by side, one a core, which "
+                                                                 "serves the most; see docs/grpc.md)."),
           models: Path | None = ModelsOption,
           token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", show_envvar=True,
                                            help="Require `authorization: Bearer <token>` on every call "
