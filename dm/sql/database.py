@@ -36,7 +36,7 @@ class Database:
         self.shown = self.url.render_as_string(hide_password=True)
         self.dialect = self.url.get_backend_name()
         self._current: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar("turn", default=None)
-        self.quick = self.dialect == "sqlite" and self.url.query.get("synchronous", "normal") == "normal"
+        self.quick = False
         """Whether a transaction never waits on a network or a disk flush (SQLite without an fsync per commit): only
         on the write lock, which `transaction(wait=False)` does not wait for."""
         self._writer: WriteLock | None = None
@@ -52,6 +52,7 @@ class Database:
             self.engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
             _own_transactions(self.engine, synchronous=None)
             self._writer = WriteLock(None)
+            self.quick = True
         else:
             folder = Path(self.url.database).expanduser().parent
             if not folder.is_dir():
@@ -64,6 +65,7 @@ class Database:
                                            connect_args={"timeout": BUSY_TIMEOUT_S})
             _own_transactions(self.engine, synchronous=synchronous)
             self._writer = WriteLock(Path(self.url.database).expanduser())
+            self.quick = synchronous == "normal"
 
     @contextmanager
     def transaction(self, *, write: bool = True, lazy: bool = False, wait: bool = True) -> Iterator[sa.Connection]:

@@ -37,8 +37,7 @@ class WriteLock:
     def acquire(self, timeout: float) -> bool:
         """Take the lock within `timeout` seconds (0: only if it is free now); False if that was not possible."""
         until = time.monotonic() + timeout
-        taken = self._threads.acquire(timeout=timeout) if timeout > 0 else self._threads.acquire(blocking=False)
-        if not taken:
+        if not self._threads.acquire(timeout=timeout):
             return False
         if self._file is None or self._take_file(until):
             return True
