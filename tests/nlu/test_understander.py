@@ -32,6 +32,15 @@ def test_parse_gives_a_ranking_and_normalised_entities(understander: Understande
     assert all(result.text[span.start:span.end] == span.text for span in result.spans)
 
 
+def test_the_model_loads_once_per_process_and_number_of_threads(understander: Understander, tiny_model,
+                                                                restaurant) -> None:
+    root, _ = tiny_model
+    assert Understander.for_domain(restaurant, root).model is understander.model
+    one_thread = Understander.for_domain(restaurant, root, threads=1).model
+    assert one_thread is not understander.model and Understander.for_domain(restaurant, root, threads=1).model \
+        is one_thread
+
+
 def test_threshold_and_ambiguity(understander: Understander, restaurant) -> None:
     strict = Understander(restaurant.model_copy(deep=True), understander.model)
     strict.threshold, strict.margin = 1.01, 1.0
