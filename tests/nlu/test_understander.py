@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domains.builtin import NLU_FALLBACK
+from nlu.runtime import OnnxJointModel
 from nlu.understander import Understander
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)
@@ -50,14 +51,18 @@ def test_threshold_and_ambiguity(understander: Understander, restaurant) -> None
     assert strict.parse("book a table", now=NOW).ambiguous
 
 
-def test_batch_equals_one_at_a_time(understander: Understander) -> None:
+def test_batch_equals_one_at_a_time(tiny_model, restaurant) -> None:
+    """On the fp32 model: int8 quantises each call's activations with one scale for the whole batch, so its batched
+    scores differ from single ones by rounding (seen up to 0.0025 on the tiny model), which is not what this checks."""
+    _, report = tiny_model
+    understander = Understander(restaurant, OnnxJointModel(report.folder, quantized=False))
     texts = ["book a table", "cancel my booking ABC123", "when are you open", "yes"]
     batch = understander.parse_batch(texts, now=NOW)
     single = [understander.parse(t, now=NOW) for t in texts]
     assert [b.intent for b in batch] == [s.intent for s in single]
     assert [b.entities for b in batch] == [s.entities for s in single]
     for b, s in zip(batch, single):
-        assert b.confidence == pytest.approx(s.confidence, abs=2e-3)
+        assert b.confidence == pytest.approx(s.confidence, abs=1e-4)
 
 
 def test_huge_input_is_cut_with_a_warning(understander: Understander) -> None:
