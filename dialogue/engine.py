@@ -35,7 +35,7 @@ from nlg.llm.base import Backend
 from nlg.llm.cache import LlmCache
 from nlg.redact import mask
 from nlg.templates import Message, TemplateRenderer
-from nlu.base import Understander
+from nlu.base import BatchUnderstander, ParseJob, Understander
 from policies.decision import Decision, labels
 from policies.goal_stack import GoalStack
 from policies.guards import Guards
@@ -50,8 +50,8 @@ LLM_RESPONSES = frozenset({"out_of_scope", "fallback"})
 
 
 class _Stopwatch:
-    def __init__(self) -> None:
-        self.started = self.last = time.perf_counter()
+    def __init__(self, started: float | None = None) -> None:
+        self.started = self.last = time.perf_counter() if started is None else started
         self.laps: dict[str, float] = {}
 
     def lap(self, step: str) -> None:
@@ -118,10 +118,15 @@ class Engine:
         return self.assist is None and self.store.quick and self._tables_join_turns
 
     def understand(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
-                   channel: str = "text", now: dt.datetime | None = None) -> Understood:
+                   channel: str = "text", now: dt.datetime | None = None, parsed: Interpretation | None = None,
+                   began: float | None = None) -> Understood:
         """The first half of `handle`: check the input and understand it (the NLU, and the LLM's rescue
-        below its threshold). Nothing is read from the session or kept."""
-        clock = _Stopwatch()
+        below its threshold). Nothing is read from the session or kept.
+
+        `parsed`: the text's interpretation, when the caller parsed it already (a server parsing the texts of
+        several turns in one model call, `parse_job`), which it began doing at `began` (time.perf_counter()).
+        """
+        clock = _Stopwatch(began)
         request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
         if channel not in ("text", "voice"):
             raise InputError("channel", f"unknown channel '{channel}'; use text or voice")
@@ -131,7 +136,7 @@ class Engine:
             raise InputError("user_id", "give a user id of 1 to 200 characters")
         now = self._clock(now)
         llm_deadline = time.monotonic() + self.domain.nlg.llm.timeout_ms / 1000
-        turn = self._understand(request, channel, now, llm_deadline)
+        turn = self._understand(request, channel, now, llm_deadline, parsed)
         clock.lap("nlu")
         return Understood(session_id, user_id, request, turn, _fingerprint(request) if request.turn_id else None,
                           llm_deadline, clock)
@@ -200,7 +205,8 @@ class Engine:
             return dt.datetime.now(self.zone)
         return now.replace(tzinfo=self.zone) if now.tzinfo is None else now.astimezone(self.zone)
 
-    def _understand(self, request: UserInput, channel: str, now: dt.datetime, llm_deadline: float) -> Turn:
+    def _understand(self, request: UserInput, channel: str, now: dt.datetime, llm_deadline: float,
+                    parsed: Interpretation | None) -> Turn:
         turn = Turn(channel=channel, now=now, event=request.event, digits=request.digits)
         if request.event is not None:
             if request.digits is not None and not _is_keypad(request.digits):
@@ -212,7 +218,9 @@ class Engine:
         if not (request.text or "").strip():  # silence on a phone line, an empty message in a chat
             turn.event = "no_input"
             return turn
-        turn.interpretation = self._rescued(self.parse(request.text or "", now=now), llm_deadline)
+        if parsed is None:
+            parsed = self.parse(request.text or "", now=now)
+        turn.interpretation = self._rescued(parsed, llm_deadline)
         return turn
 
     def _rescued(self, understood: Interpretation, llm_deadline: float) -> Interpretation:
@@ -228,19 +236,38 @@ class Engine:
 
     def parse(self, text: str, *, now: dt.datetime | None = None) -> Interpretation:
         """What a text means in the domain (the NLU alone; nothing is kept). Raises InputError without a model."""
+        text, warnings = self._cut(text)
+        interpretation = self._nlu().parse(text, now=self._clock(now))
+        interpretation.warnings += warnings
+        return interpretation
+
+    @property
+    def batches(self) -> bool:
+        """Whether the NLU parses several texts in one model call, in steps (`parse_job`)."""
+        return isinstance(self.nlu, BatchUnderstander)
+
+    def parse_job(self, texts: list[str], *, now: dt.datetime | None = None) -> ParseJob:
+        """`parse` of several texts in one model call, as a job whose model step may run on another thread
+        (`nlu.base.ParseJob`); only when the engine `batches`."""
+        nlu = self._nlu()
+        assert isinstance(nlu, BatchUnderstander), "this engine's NLU parses one text at a time"
+        cut = [self._cut(text) for text in texts]
+        return nlu.job([text for text, _ in cut], now=self._clock(now), warnings=[warnings for _, warnings in cut])
+
+    def _cut(self, text: str) -> tuple[str, list[str]]:
+        """The text to understand, cut to the domain's limit, and the warning if it was."""
         text = text.strip()
-        warnings = []
         limit = self.domain.settings.max_input_chars
-        if len(text) > limit:
-            warnings.append(f"input of {len(text):,} characters was cut to {limit:,}")
-            text = text[:limit]
+        if len(text) <= limit:
+            return text, []
+        return text[:limit], [f"input of {len(text):,} characters was cut to {limit:,}"]
+
+    def _nlu(self) -> Understander:
         if self.nlu is None:
             raise InputError("text", f"free text needs a trained NLU model for domain '{self.domain.name}'; "
                                      f"train one with `dialogue train {self.domain.name}`, or send structured "
                                      "input such as /greet")
-        interpretation = self.nlu.parse(text, now=self._clock(now))
-        interpretation.warnings += warnings
-        return interpretation
+        return self.nlu
 
     def reset(self, session_id: str) -> DialogueState | None:
         """Start a session's conversation over: tasks and slots cleared, user variables kept.

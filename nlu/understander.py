@@ -6,6 +6,8 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 from domains.builtin import NLU_FALLBACK
 from domains.interpretation import EntitySpan, IntentScore, Interpretation
 from domains.schema import Domain
@@ -44,13 +46,13 @@ class Understander:
 
     def parse_batch(self, texts: list[str], *, now: dt.datetime) -> list[Interpretation]:
         """Several utterances in one model call (the simulator and evaluation use this)."""
-        cleaned = [clean(text) for text in texts]
-        words = [split_words(text) for text in cleaned]
-        if not any(words):
-            return [self._nothing(text) for text in cleaned]
-        predictions = self.model.predict([[w.text for w in ws] or ["."] for ws in words])
-        return [self._interpret(text, ws, prediction, now) if ws else self._nothing(text)
-                for text, ws, prediction in zip(cleaned, words, predictions)]
+        job = self.job(texts, now=now)
+        job.infer()
+        return job.finish()
+
+    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None) -> ParseJob:
+        """`parse_batch` in steps (see ParseJob); `warnings` are added to each text's interpretation."""
+        return ParseJob(self, texts, now, warnings or [[] for _ in texts])
 
     def _nothing(self, text: str) -> Interpretation:
         return Interpretation(intent=NLU_FALLBACK, confidence=0.0, text=text, source="nlu",
@@ -74,6 +76,37 @@ class Understander:
             entities={f.slot: f.value for f in found}, text=text, source="nlu", warnings=warnings,
             spans=[EntitySpan(slot=f.slot, text=text[f.start:f.end], value=f.value, start=f.start, end=f.end,
                               normalised=f.normalised, source=f.source) for f in found])
+
+
+class ParseJob:
+    """Utterances parsed in one model call, in three steps, so that a server can run the model alone off its
+    event loop: made here (texts cleaned, split into words and word pieces), `infer` (the model: ONNX Runtime,
+    which releases the GIL, and nothing else), `finish` (tags decoded, values normalised)."""
+
+    def __init__(self, understander: Understander, texts: list[str], now: dt.datetime, warnings: list[list[str]]):
+        self.understander, self.now, self.warnings = understander, now, warnings
+        self.texts = [clean(text) for text in texts]
+        self.words = [split_words(text) for text in self.texts]
+        words = [[w.text for w in ws] or ["."] for ws in self.words]
+        self.encoded = understander.model.encode(words) if any(self.words) else None
+        self.logits: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+    def infer(self) -> None:
+        if self.encoded is not None:
+            self.logits = self.understander.model.run(self.encoded)
+
+    def finish(self) -> list[Interpretation]:
+        nlu = self.understander
+        if self.encoded is None:
+            found = [nlu._nothing(text) for text in self.texts]
+        else:
+            assert self.logits is not None, "finish() before infer()"
+            predictions = nlu.model.decode(self.encoded, self.logits)
+            found = [nlu._interpret(text, ws, prediction, self.now) if ws else nlu._nothing(text)
+                     for text, ws, prediction in zip(self.texts, self.words, predictions)]
+        for interpretation, warnings in zip(found, self.warnings):
+            interpretation.warnings += warnings
+        return found
 
 
 def _spans(words: list[Word], tags: list[str], domain: Domain) -> list[tuple[str, int, int]]:

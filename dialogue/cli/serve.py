@@ -17,11 +17,13 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           port: int = typer.Option(50051, min=0, max=65535, help="gRPC port (0 picks a free one; the 'serving' "
                                                                  "log line says which)."),
           db: str | None = DbOption,
-          workers: int = typer.Option(4, min=1, max=256, help="Threads running the NLU, and turns that may wait "
-                                                              "(LLM, PostgreSQL), off the event loop."),
-          nlu_threads: int = typer.Option(1, min=1, max=64, help="Threads of the NLU model for one utterance (with "
-                                                                 "1, utterances run side by side, one a core, which "
-                                                                 "serves the most; see docs/grpc.md)."),
+          workers: int = typer.Option(4, min=1, max=256, help="Threads running the turns that may wait (LLM, "
+                                                              "PostgreSQL), off the event loop."),
+          nlu_threads: int = typer.Option(1, min=1, max=64, help="Threads of one NLU model call (a domain's model "
+                                                                 "runs one call at a time, on the texts of all the "
+                                                                 "turns waiting for it; see docs/grpc.md)."),
+          nlu_batch: int | None = typer.Option(None, min=1, max=256, help="Texts in one NLU model call at most "
+                                                                          "[default: 32]."),
           models: Path | None = ModelsOption,
           token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", show_envvar=True,
                                            help="Require `authorization: Bearer <token>` on every call "
@@ -43,6 +45,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     import asyncio
 
     from dialogue.server import app
+    from dialogue.server.batching import MOST
     from dialogue.server.host import Host
     from dialogue.server.logs import setup
     from dm.sql.store import SqlStore
@@ -60,7 +63,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     setup()
     llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
     hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers,
-                       nlu_threads=nlu_threads, llms=llms)
+                       nlu_threads=nlu_threads, batch=nlu_batch or MOST, llms=llms)
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
                           metrics_port=metrics_port, debug=debug)

@@ -1,15 +1,16 @@
 """The domains a server hosts: an engine each, on one session store, and the threads their turns run on.
 
-A turn is understood, then answered (`Engine.understand`, `Engine.respond`). Understanding
-free text runs on one of `workers` threads (ONNX Runtime releases the GIL while the model
-runs, so the event loop goes on serving the other calls). Answering runs on the event loop
-itself when it cannot wait on anything (`Engine.quick`: no LLM, a local SQLite or memory
-store) and the session and the write lock are free at once; otherwise on a thread, so a
-turn that waits (for an LLM, PostgreSQL, or another turn) never holds up the others.
-Python runs one thread at a time anyway: a quick answer (about half a millisecond) costs the
-loop what it would cost it on a thread, without the hand-over between threads, which cost
-more than the answer itself (BENCHMARKS.md). Work whose deadline passed while it waited for
-a thread is not started.
+A turn is understood, then answered (`Engine.understand`, `Engine.respond`). Free text is
+parsed by the domain's `ParseQueue`: the texts of concurrent turns go to the model together,
+and only the model runs off the event loop, on the queue's thread (ONNX Runtime releases the
+GIL while it runs, so the loop goes on serving the other calls). Answering runs on the event
+loop itself when it cannot wait on anything (`Engine.quick`: no LLM, a local SQLite or memory
+store) and the session and the write lock are free at once; otherwise on one of `workers`
+threads, so a turn that waits (for an LLM, PostgreSQL, or another turn) never holds up the
+others. Python runs one thread at a time anyway: a quick answer (about half a millisecond)
+costs the loop what it would cost it on a thread, without the hand-over between threads,
+which cost more than the answer itself (BENCHMARKS.md). Work whose deadline passed while it
+waited for a thread is not started.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from typing import Any, TypeVar
 
 import grpc
 
-from dialogue.engine import Engine
+from dialogue.engine import Engine, Understood
+from dialogue.server.batching import MOST, ParseQueue
 from dialogue.server.errors import Refused
 from dialogue.turns import InputError, TurnResult, UserInput
 from dm.errors import Busy
 from dm.store import SessionStore
 from domains import Domain
+from domains.interpretation import Interpretation
 from nlg.chunks import ChunkSink
 
 T = TypeVar("T")
@@ -39,8 +42,9 @@ log = logging.getLogger("dialogue.server")
 class Host:
     """The engines of the hosted domains, by name, and the turn threads."""
 
-    def __init__(self, engines: list[Engine], *, workers: int = 4):
+    def __init__(self, engines: list[Engine], *, workers: int = 4, batch: int = MOST):
         self.engines = {engine.domain.name: engine for engine in engines}
+        self.queues = {engine.domain.name: ParseQueue(engine, most=batch) for engine in engines if engine.batches}
         self.workers = workers
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="dialogue-turn")
         self.draining = asyncio.Event()
@@ -48,12 +52,12 @@ class Host:
 
     @classmethod
     def open(cls, domains: list[Domain], store: SessionStore, models: Path, *, workers: int = 4,
-             nlu_threads: int | None = 1, llms: dict[str, Any] | None = None) -> Host:
+             nlu_threads: int | None = 1, batch: int = MOST, llms: dict[str, Any] | None = None) -> Host:
         """Engines for the domains on one store, each with its newest trained NLU model if there is one, and
         the LLM backend `llms` gives it (by domain name).
 
-        `nlu_threads`: threads of the model for one utterance. One by default: a server parses several
-        utterances at once, one a core, which serves more of them than splitting each over the cores.
+        `nlu_threads`: threads of one model call. One by default: on 2 cores, the other core is the event
+        loop's. `batch`: texts in one model call at most.
         """
         from nlu.understander import Understander
 
@@ -65,7 +69,7 @@ class Host:
                     "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.name}` "
                                                   f"writes a model under {models}"}})
             engines.append(Engine(domain, nlu=nlu, store=store, llm=(llms or {}).get(domain.name)))
-        return cls(engines, workers=workers)
+        return cls(engines, workers=workers, batch=batch)
 
     def engine(self, domain: str) -> Engine:
         """The engine of a hosted domain; INVALID_ARGUMENT without a name, NOT_FOUND for another name."""
@@ -89,12 +93,8 @@ class Host:
     async def turn(self, engine: Engine, session_id: str, given: UserInput, *, user_id: str, channel: str,
                    deadline: float | None, stream: ChunkSink | None = None) -> TurnResult:
         """One turn: understood, then answered, each where it belongs (see the module's docstring)."""
-        if given.text is None:  # structured input and events: nothing to understand but the fields
-            _check(deadline)
-            understood = engine.understand(session_id, given, user_id=user_id, channel=channel)
-        else:
-            understood = await self.run(lambda: engine.understand(session_id, given, user_id=user_id,
-                                                                  channel=channel), deadline)
+        understood = await self.understand(engine, session_id, given, user_id=user_id, channel=channel,
+                                           deadline=deadline)
         if engine.quick:
             _check(deadline)
             try:
@@ -103,8 +103,37 @@ class Host:
                 pass
         return await self.run(lambda: engine.respond(understood, stream=stream), deadline)
 
+    async def understand(self, engine: Engine, session_id: str, given: UserInput, *, user_id: str, channel: str,
+                         deadline: float | None) -> Understood:
+        """The turn's input checked and understood: free text by the domain's parse queue (or on a worker
+        thread, for an NLU that parses one text at a time); the rest on the loop, but for the LLM's rescue
+        of a text the NLU was not sure of."""
+        queue = self.queues.get(engine.domain.name)
+        if given.text is None or not given.text.strip() or engine.nlu is None:  # nothing for the model to read
+            _check(deadline)
+            return engine.understand(session_id, given, user_id=user_id, channel=channel)
+        if queue is None:
+            return await self.run(lambda: engine.understand(session_id, given, user_id=user_id, channel=channel),
+                                  deadline)
+        began = time.perf_counter()
+        parsed = await queue.parse(given.text, deadline)
+        if engine.assist is None:
+            return engine.understand(session_id, given, user_id=user_id, channel=channel, parsed=parsed,
+                                     began=began)
+        return await self.run(lambda: engine.understand(session_id, given, user_id=user_id, channel=channel,
+                                                        parsed=parsed, began=began), deadline)
+
+    async def parse(self, engine: Engine, text: str, deadline: float | None) -> Interpretation:
+        """The NLU alone on a text, as a turn's text is parsed."""
+        queue = self.queues.get(engine.domain.name)
+        if queue is None:
+            return await self.run(lambda: engine.parse(text), deadline)
+        return await queue.parse(text, deadline)
+
     def close(self) -> None:
         """Wait for the turns still running (a turn is never cut off half-way)."""
+        for queue in self.queues.values():
+            queue.close()
         self.executor.shutdown(wait=True)
 
 

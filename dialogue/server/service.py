@@ -38,7 +38,7 @@ class DialogueService(rpc.DialogueServiceServicer):
         async with self.calls.unary("Parse", context) as call:
             engine = self._engine(call, valid(request))
             started = time.perf_counter()
-            understood = await self.host.run(lambda: engine.parse(request.text), deadline(context))
+            understood = await self.host.parse(engine, request.text, deadline(context))
             call.fields["intent"] = understood.intent
             return pb.ParseResponse(understood=wire.understanding(understood),
                                     latency_ms=round((time.perf_counter() - started) * 1000, 3))

@@ -1,5 +1,6 @@
-"""Where a served turn runs: understanding free text on a worker thread; answering on the event loop when
-nothing in it can wait, else on a worker thread (an LLM, a store that waits, a session another turn holds)."""
+"""Where a served turn runs: the model on its domain's parse queue thread, the rest of understanding on the event
+loop (an NLU that parses one text at a time: on a worker thread); answering on the event loop when nothing in it
+can wait, else on a worker thread (an LLM, a store that waits, a session another turn holds)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from domains.interpretation import Interpretation
 from tests.dialogue.test_engine_llm import DOMAIN as LLM_DOMAIN
 from tests.dialogue.test_engine_llm import booked
 from tests.nlg.scripted import ScriptedBackend
+from tests.server.test_batching import BatchingNlu
 
 WORKER = "dialogue-turn"
 """The name prefix of the server's worker threads (dialogue.server.host)."""
@@ -58,6 +60,18 @@ def test_free_text_is_understood_on_a_worker_then_answered_on_the_loop(serve, re
     with Client(running.target) as client:
         assert client.turn("restaurant", "s1", "hello there").understood.intent == "greet"
     assert [name.startswith(WORKER) for name in nlu.threads] == [True]
+    assert store.threads == [running.thread.name]
+
+
+def test_a_batching_nlu_runs_only_its_model_off_the_loop(serve, restaurant) -> None:
+    store, nlu = RecordingStore(), BatchingNlu()
+    running = serve([Engine(restaurant, store=store, nlu=nlu)])
+    with Client(running.target) as client:
+        assert client.turn("restaurant", "s1", "hello there").understood.intent == "greet"
+        assert client.parse("restaurant", "hi").intent == "greet"
+    assert nlu.calls == [["hello there"], ["hi"]]
+    assert nlu.threads["job"] == nlu.threads["finish"] == {running.thread.name}
+    assert [name.startswith("dialogue-nlu-restaurant") for name in nlu.threads["infer"]] == [True]
     assert store.threads == [running.thread.name]
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 
 from dialogue.bench.policy import scripted
+from dialogue.bench.serving import free_text_lines
 from dialogue.client import AsyncClient, Client
 from dialogue.engine import Engine
 from dialogue.testing import step_input
@@ -64,6 +66,35 @@ def test_parse_is_the_nlu_alone(serve, restaurant, restaurant_nlu) -> None:
     span = next(span for span in understood.spans if span.slot == "party_size")
     assert understood.text[span.start:span.end] == span.text == "2"
     assert engine.store.sessions == {}  # nothing kept
+
+
+def test_concurrent_free_text_is_understood_as_one_text_at_a_time(serve, restaurant, restaurant_nlu,
+                                                                   monkeypatch) -> None:
+    """The server parses the texts of concurrent turns together (in groups of similar length): each turn still
+    gets what the model gives its text alone."""
+    texts = sorted({line for lines in free_text_lines(restaurant) for line in lines})
+    calls: list[int] = []
+    job = restaurant_nlu.job
+
+    def counted(texts: list[str], **options):
+        calls.append(len(texts))
+        return job(texts, **options)
+
+    monkeypatch.setattr(restaurant_nlu, "job", counted)
+    running = serve([Engine(restaurant, nlu=restaurant_nlu)])
+
+    async def concurrently() -> list:
+        async with AsyncClient(running.target) as client:
+            return await asyncio.gather(*(client.turn("restaurant", f"s{number}", text)
+                                          for number, text in enumerate(texts * 3)))
+
+    found = asyncio.run(concurrently())
+    assert sum(calls) == len(texts) * 3 and max(calls) > 1
+    alone = {text: restaurant_nlu.parse(text, now=dt.datetime.now()) for text in texts}
+    for text, result in zip(texts * 3, found):
+        assert result.understood.text == text
+        assert result.understood.intent == alone[text].intent
+        assert result.understood.entities.keys() == alone[text].entities.keys()
 
 
 def test_get_and_reset_a_session(serve, restaurant) -> None:
