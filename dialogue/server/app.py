@@ -53,6 +53,8 @@ class Server:
     def __init__(self, host: Host, options: Options):
         self.host, self.options = host, options
         self.metrics = Metrics()
+        for name, queue in host.queues.items():
+            queue.on_call = self.metrics.nlu_batch.labels(name).observe
         self.health = health.aio.HealthServicer()
         interceptors = [BearerToken(options.token, self.metrics)] if options.token else []
         self.grpc = grpc.aio.server(interceptors=interceptors, maximum_concurrent_rpcs=options.max_calls,

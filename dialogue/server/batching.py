@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,6 +43,8 @@ class ParseQueue:
         self.thread = ThreadPoolExecutor(1, thread_name_prefix=f"dialogue-nlu-{engine.domain.name}")
         self.waiting: list[_Waiting] = []
         self.draining: asyncio.Task[None] | None = None
+        self.on_call: Callable[[int], None] = lambda texts: None
+        """Told the number of texts of each model call (the server's metrics)."""
 
     async def parse(self, text: str, deadline: float | None) -> Interpretation:
         """The text's interpretation, parsed with the others waiting (see the module's docstring)."""
@@ -82,6 +85,7 @@ class ParseQueue:
             except Exception as error:  # noqa: BLE001 - as above
                 _fail(batch, error)
                 continue
+            self.on_call(len(batch))
             return batch, job, asyncio.get_running_loop().run_in_executor(self.thread, job.infer)
         return None
 

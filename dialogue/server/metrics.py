@@ -9,6 +9,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 STEP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 class Metrics:
@@ -20,6 +21,9 @@ class Metrics:
         self.turns = Counter("dialogue_turns", "Turns answered.", ["domain", "method"], registry=self.registry)
         self.errors = Counter("dialogue_errors", "Calls and stream turns that failed, by status code.",
                               ["domain", "method", "code"], registry=self.registry)
+        self.nlu_batch = Histogram("dialogue_nlu_batch_texts", "Texts in each NLU model call (the texts of the "
+                                   "turns that waited for the model together).", ["domain"],
+                                   buckets=BATCH_BUCKETS, registry=self.registry)
         self.in_flight = Gauge("dialogue_calls_in_flight", "Calls being served.", registry=self.registry)
 
     def turn(self, domain: str, method: str, latency_ms: dict[str, float]) -> None:

@@ -26,6 +26,7 @@ from dm.events import EVENT_ADAPTER, replay
 from dm.sql.maintenance import export_sessions
 from dm.sql.store import SqlStore
 from tests.server.conftest import GatedStore
+from tests.server.test_batching import BatchingNlu
 
 
 def serving(target: str) -> bool:
@@ -123,6 +124,14 @@ def test_sigterm_under_load_loses_no_turn_and_half_writes_none(tmp_path: Path, r
     assert stored == acknowledged
 
 
+def metric_samples(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The samples a server's /metrics page shows, by name and labels."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as page:
+        text = page.read().decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
 def test_metrics_count_turns_errors_and_step_times(serve, restaurant) -> None:
     running = serve([Engine(restaurant)], metrics_port=0)
     with Client(running.target) as client:
@@ -132,10 +141,7 @@ def test_metrics_count_turns_errors_and_step_times(serve, restaurant) -> None:
             client.turn("pizza", "s1", "/greet")
         with pytest.raises(InputError):
             client.turn("restaurant", "s1", "/fly")
-    with urllib.request.urlopen(f"http://127.0.0.1:{running.server.metrics_port}/metrics", timeout=10) as page:
-        text = page.read().decode()
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for family in text_string_to_metric_families(text) for s in family.samples}
+    samples = metric_samples(running.server.metrics_port)
     assert samples[("dialogue_turns_total", (("domain", "restaurant"), ("method", "SendTurn")))] == 2
     assert samples[("dialogue_errors_total", (("code", "NOT_FOUND"), ("domain", "-"), ("method", "SendTurn")))] == 1
     assert samples[("dialogue_errors_total", (("code", "INVALID_ARGUMENT"), ("domain", "restaurant"),
@@ -143,6 +149,16 @@ def test_metrics_count_turns_errors_and_step_times(serve, restaurant) -> None:
     for step in ("nlu", "load", "guards", "policy", "nlg", "store", "total"):
         assert samples[("dialogue_turn_step_seconds_count", (("domain", "restaurant"), ("step", step)))] == 2
     assert samples[("dialogue_calls_in_flight", ())] == 0
+
+
+def test_metrics_count_the_texts_of_each_model_call(serve, restaurant) -> None:
+    running = serve([Engine(restaurant, nlu=BatchingNlu())], metrics_port=0)
+    with Client(running.target) as client:
+        client.turn("restaurant", "s1", "hello")
+        client.parse("restaurant", "hi there")
+    samples = metric_samples(running.server.metrics_port)
+    assert samples[("dialogue_nlu_batch_texts_count", (("domain", "restaurant"),))] == 2
+    assert samples[("dialogue_nlu_batch_texts_sum", (("domain", "restaurant"),))] == 2
 
 
 def test_logs_are_json_lines_without_what_users_say_unless_debugging(serve, restaurant, server_log) -> None:
