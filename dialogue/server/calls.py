@@ -62,12 +62,18 @@ class Calls:
             remaining = context.time_remaining()
             call.code = grpc.StatusCode.DEADLINE_EXCEEDED if remaining is not None and remaining <= 0 \
                 else grpc.StatusCode.CANCELLED
+            self._end(call)
             raise
         except Exception as err:  # noqa: BLE001 - every failure becomes a status
-            await context.abort(*call.failed(err))
-        finally:
-            self.metrics.in_flight.dec()
-            self.done(call)
+            code, message = call.failed(err)
+            self._end(call)  # counted and logged before `abort` sends the status to the client
+            await context.abort(code, message)
+        else:
+            self._end(call)
+
+    def _end(self, call: Call) -> None:
+        self.metrics.in_flight.dec()
+        self.done(call)
 
     def turn_input(self, call: Call, session_id: str, user_id: str, given: UserInput) -> None:
         kind = "text" if given.text is not None else "intent" if given.intent is not None else "event"
