@@ -18,10 +18,11 @@ from domains.interpretation import Interpretation
 
 
 class BatchingNlu:
-    """Understands every text as a greeting, a model call a job. Notes each call's texts and the thread each
-    step ran on; a call waits while `gate` is clear, and fails while `failing` is set."""
+    """Understands every text as a greeting (or `intent`), a model call a job. Notes each call's texts and the
+    thread each step ran on; a call waits while `gate` is clear, and fails while `failing` is set."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, intent: str = "greet") -> None:
+        self.intent = intent
         self.calls: list[list[str]] = []
         self.threads: dict[str, set[str]] = {"job": set(), "infer": set(), "finish": set()}
         self.gate = threading.Event()
@@ -51,7 +52,7 @@ class _Job:
 
     def finish(self) -> list[Interpretation]:
         self.nlu.threads["finish"].add(threading.current_thread().name)
-        return [Interpretation(intent="greet", confidence=0.99, text=text, source="nlu", warnings=warnings)
+        return [Interpretation(intent=self.nlu.intent, confidence=0.99, text=text, source="nlu", warnings=warnings)
                 for text, warnings in zip(self.texts, self.warnings)]
 
 

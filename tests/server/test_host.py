@@ -75,6 +75,25 @@ def test_a_batching_nlu_runs_only_its_model_off_the_loop(serve, restaurant) -> N
     assert store.threads == [running.thread.name]
 
 
+def test_the_llms_rescue_of_a_parsed_text_runs_on_a_worker(serve, write_domain) -> None:
+    nlu = BatchingNlu(intent="nlu_fallback")
+    engine = Engine(load_domain(write_domain(LLM_DOMAIN)), nlu=nlu, llm=ScriptedBackend('{"intent": "book_table"}'))
+    understood_on: list[str] = []
+    understand = engine.understand
+
+    def noting(*args: Any, **options: Any) -> Any:
+        understood_on.append(threading.current_thread().name)
+        return understand(*args, **options)
+
+    engine.understand = noting  # type: ignore[method-assign]
+    running = serve([engine])
+    with Client(running.target) as client:
+        understood = client.turn("booking", "s1", "could I maybe get a spot for dinner").understood
+    assert (understood.intent, understood.source) == ("book_table", "llm")
+    assert [name.startswith("dialogue-nlu-booking") for name in nlu.threads["infer"]] == [True]
+    assert [name.startswith(WORKER) for name in understood_on] == [True]
+
+
 def test_turns_that_may_wait_are_answered_on_workers(serve, restaurant, write_domain) -> None:
     waiting_store, llm_store = RecordingStore(quick=False), RecordingStore()
     with_llm = Engine(load_domain(write_domain(LLM_DOMAIN)), store=llm_store, llm=ScriptedBackend(booked))
