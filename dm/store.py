@@ -57,6 +57,17 @@ class TurnUnit(Protocol):
         """
 
 
+@contextmanager
+def held(lock: threading.Lock, wait: bool, what: str) -> Iterator[None]:
+    """Hold `lock`; without `wait`, raise Busy (naming `what`) if another turn holds it."""
+    if not lock.acquire(blocking=wait):
+        raise Busy(what)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class SessionStore(Protocol):
     quick: bool
     """Whether a turn's transaction never waits on a network or a disk flush, only on other turns (which
@@ -108,15 +119,11 @@ class MemoryStore:
     @contextmanager
     def begin(self, domain: str, session_id: str, turn_id: str | None = None, *,
               exclusive: bool = False, wait: bool = True) -> Iterator[TurnUnit]:
-        if not self._lock.acquire(blocking=wait):
-            raise Busy("the in-memory store")
-        try:
+        with held(self._lock, wait, "the in-memory store"):
             with self.database.transaction(lazy=True):
                 unit = _MemoryTurn(self, domain, session_id, turn_id)
                 yield unit
             unit.commit()
-        finally:
-            self._lock.release()
 
     def tables(self, domain: Domain) -> DomainTables:
         return DomainTables(domain, self.database)

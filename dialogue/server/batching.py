@@ -12,6 +12,7 @@ deadline passed while it waited is not parsed; one whose turn was cancelled is d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -62,14 +63,10 @@ class ParseQueue:
             running = self._start()
             while running is not None:
                 batch, job, inferred = running
-                try:
+                with contextlib.suppress(Exception):  # a failed run fails its own turns (`_deliver`)
                     await inferred
-                except Exception as error:  # noqa: BLE001 - each turn fails as it would alone; the queue goes on
-                    running = self._start()
-                    _fail(batch, error)
-                    continue
                 running = self._start()
-                self._finish(batch, job)
+                _deliver(batch, job, inferred)
         finally:
             self.draining = None
 
@@ -89,19 +86,21 @@ class ParseQueue:
             return batch, job, asyncio.get_running_loop().run_in_executor(self.thread, job.infer)
         return None
 
-    @staticmethod
-    def _finish(batch: list[_Waiting], job: ParseJob) -> None:
-        try:
-            found = job.finish()
-        except Exception as error:  # noqa: BLE001 - as above
-            _fail(batch, error)
-            return
-        for waiting, interpretation in zip(batch, found):
-            if not waiting.parsed.done():
-                waiting.parsed.set_result(interpretation)
-
     def close(self) -> None:
         self.thread.shutdown(wait=True)
+
+
+def _deliver(batch: list[_Waiting], job: ParseJob, inferred: asyncio.Future[None]) -> None:
+    """The model's output read, and each turn's interpretation handed to it (or the run's failure)."""
+    try:
+        inferred.result()
+        found = job.finish()
+    except Exception as error:  # noqa: BLE001 - each turn fails as it would alone; the queue goes on
+        _fail(batch, error)
+        return
+    for waiting, interpretation in zip(batch, found):
+        if not waiting.parsed.done():
+            waiting.parsed.set_result(interpretation)
 
 
 def _fail(batch: list[_Waiting], error: Exception) -> None:

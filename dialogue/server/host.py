@@ -16,6 +16,7 @@ waited for a thread is not started.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -109,19 +110,15 @@ class Host:
         thread, for an NLU that parses one text at a time); the rest on the loop, but for the LLM's rescue
         of a text the NLU was not sure of."""
         queue = self.queues.get(engine.domain.name)
+        understand = functools.partial(engine.understand, session_id, given, user_id=user_id, channel=channel)
         if given.text is None or not given.text.strip() or engine.nlu is None:  # nothing for the model to read
             _check(deadline)
-            return engine.understand(session_id, given, user_id=user_id, channel=channel)
+            return understand()
         if queue is None:
-            return await self.run(lambda: engine.understand(session_id, given, user_id=user_id, channel=channel),
-                                  deadline)
+            return await self.run(understand, deadline)
         began = time.perf_counter()
-        parsed = await queue.parse(given.text, deadline)
-        if engine.assist is None:
-            return engine.understand(session_id, given, user_id=user_id, channel=channel, parsed=parsed,
-                                     began=began)
-        return await self.run(lambda: engine.understand(session_id, given, user_id=user_id, channel=channel,
-                                                        parsed=parsed, began=began), deadline)
+        understand = functools.partial(understand, parsed=await queue.parse(given.text, deadline), began=began)
+        return understand() if engine.assist is None else await self.run(understand, deadline)
 
     async def parse(self, engine: Engine, text: str, deadline: float | None) -> Interpretation:
         """The NLU alone on a text, as a turn's text is parsed."""

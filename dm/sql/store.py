@@ -17,14 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dm.errors import Busy, SessionConflict
+from dm.errors import SessionConflict
 from dm.sql.database import Database
 from dm.sql.migrate import upgrade
 from dm.sql.schema import events as event_rows
 from dm.sql.schema import sessions, turns, user_variables
 from dm.sql.statements import Prepared, time_parameter
 from dm.state import DialogueState
-from dm.store import StoredAnswer, TurnRecord, changed_variables
+from dm.store import StoredAnswer, TurnRecord, changed_variables, held
 from dm.tables import DomainTables
 from domains.schema import Domain
 
@@ -116,9 +116,14 @@ class SqlTurn:
             _upsert_variables(connection, self.domain, state.user_id, changed)
 
 
+def _bound(*columns: str) -> dict[str, Any]:
+    """Each column bound to a parameter of its name."""
+    return {column: sa.bindparam(column) for column in columns}
+
+
 def _writes(table: sa.Table, *columns: str) -> Any:
     """An insert of the given columns, each bound to a parameter of its name."""
-    return table.insert().values({column: sa.bindparam(column) for column in columns})
+    return table.insert().values(_bound(*columns))
 
 
 # The statements of a turn (see dm.sql.statements: compiled once, run on the driver).
@@ -143,8 +148,7 @@ _VARIABLES = Prepared(sa.select(user_variables.c.name, user_variables.c.value)
 
 
 def _upsert(insert: Any) -> Any:
-    statement = insert(user_variables).values({column: sa.bindparam(column) for column in
-                                               ("domain", "user_id", "name", "value", "updated_at")})
+    statement = insert(user_variables).values(_bound("domain", "user_id", "name", "value", "updated_at"))
     return statement.on_conflict_do_update(
         index_elements=["domain", "user_id", "name"],
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at})
@@ -190,12 +194,8 @@ class _SessionLocks:
             lock, users = self._locks.get(key) or (threading.Lock(), 0)
             self._locks[key] = (lock, users + 1)
         try:
-            if not lock.acquire(blocking=wait):
-                raise Busy(f"session {key[1]}")
-            try:
+            with held(lock, wait, f"session {key[1]}"):
                 yield
-            finally:
-                lock.release()
         finally:
             with self._guard:
                 lock, users = self._locks[key]

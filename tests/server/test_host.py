@@ -54,25 +54,30 @@ def test_a_quick_turn_is_answered_on_the_event_loop(serve, restaurant) -> None:
     assert store.threads == [running.thread.name]
 
 
-def test_free_text_is_understood_on_a_worker_then_answered_on_the_loop(serve, restaurant) -> None:
-    store, nlu = RecordingStore(), GreetingNlu()
+def greeted(serve, restaurant, nlu: Any) -> Any:
+    """A server whose restaurant engine has `nlu`, after a free-text turn, answered on the loop."""
+    store = RecordingStore()
     running = serve([Engine(restaurant, store=store, nlu=nlu)])
     with Client(running.target) as client:
         assert client.turn("restaurant", "s1", "hello there").understood.intent == "greet"
-    assert [name.startswith(WORKER) for name in nlu.threads] == [True]
     assert store.threads == [running.thread.name]
+    return running
+
+
+def test_free_text_is_understood_on_a_worker_then_answered_on_the_loop(serve, restaurant) -> None:
+    nlu = GreetingNlu()
+    greeted(serve, restaurant, nlu)
+    assert [name.startswith(WORKER) for name in nlu.threads] == [True]
 
 
 def test_a_batching_nlu_runs_only_its_model_off_the_loop(serve, restaurant) -> None:
-    store, nlu = RecordingStore(), BatchingNlu()
-    running = serve([Engine(restaurant, store=store, nlu=nlu)])
+    nlu = BatchingNlu()
+    running = greeted(serve, restaurant, nlu)
     with Client(running.target) as client:
-        assert client.turn("restaurant", "s1", "hello there").understood.intent == "greet"
         assert client.parse("restaurant", "hi").intent == "greet"
     assert nlu.calls == [["hello there"], ["hi"]]
     assert nlu.threads["job"] == nlu.threads["finish"] == {running.thread.name}
     assert [name.startswith("dialogue-nlu-restaurant") for name in nlu.threads["infer"]] == [True]
-    assert store.threads == [running.thread.name]
 
 
 def test_the_llms_rescue_of_a_parsed_text_runs_on_a_worker(serve, write_domain) -> None:
