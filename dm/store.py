@@ -57,15 +57,19 @@ class TurnUnit(Protocol):
         """
 
 
-@contextmanager
-def held(lock: threading.Lock, wait: bool, what: str) -> Iterator[None]:
-    """Hold `lock`; without `wait`, raise Busy (naming `what`) if another turn holds it."""
-    if not lock.acquire(blocking=wait):
-        raise Busy(what)
-    try:
-        yield
-    finally:
-        lock.release()
+class Held:
+    """`lock` held for a block; without `wait`, Busy (naming `what`) if another turn holds it. A class, not a
+    generator: every turn takes one or two of these."""
+
+    def __init__(self, lock: threading.Lock, wait: bool, what: str):
+        self.lock, self.wait, self.what = lock, wait, what
+
+    def __enter__(self) -> None:
+        if not self.lock.acquire(blocking=self.wait):
+            raise Busy(self.what)
+
+    def __exit__(self, *_exc: object) -> None:
+        self.lock.release()
 
 
 class SessionStore(Protocol):
@@ -119,7 +123,7 @@ class MemoryStore:
     @contextmanager
     def begin(self, domain: str, session_id: str, turn_id: str | None = None, *,
               exclusive: bool = False, wait: bool = True) -> Iterator[TurnUnit]:
-        with held(self._lock, wait, "the in-memory store"):
+        with Held(self._lock, wait, "the in-memory store"):
             with self.database.transaction(lazy=True):
                 unit = _MemoryTurn(self, domain, session_id, turn_id)
                 yield unit

@@ -24,7 +24,7 @@ from dm.sql.schema import events as event_rows
 from dm.sql.schema import sessions, turns, user_variables
 from dm.sql.statements import Prepared, time_parameter
 from dm.state import DialogueState
-from dm.store import StoredAnswer, TurnRecord, changed_variables, held
+from dm.store import Held, StoredAnswer, TurnRecord, changed_variables
 from dm.tables import DomainTables
 from domains.schema import Domain
 
@@ -194,7 +194,7 @@ class _SessionLocks:
             lock, users = self._locks.get(key) or (threading.Lock(), 0)
             self._locks[key] = (lock, users + 1)
         try:
-            with held(lock, wait, f"session {key[1]}"):
+            with Held(lock, wait, f"session {key[1]}"):
                 yield
         finally:
             with self._guard:
