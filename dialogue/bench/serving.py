@@ -10,7 +10,8 @@ seconds after a warm-up. Two kinds of turn:
 
 Ceilings, with the same client code: a bare grpc.aio echo server (`dialogue.bench.echo`)
 answering the structured requests with a real turn's response bytes; and the NLU alone,
-parsing the free-text lines one at a time in this process.
+parsing the free-text lines one at a time in this process, right after each free-text level
+(the machine is shared: each level is compared with the NLU alone measured next to it).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import grpc
 
 from dialogue import wire
 from dialogue.bench.policy import percentile, scripted
+from dialogue.server.batching import MOST
 from dialogue.server.process import ServerProcess
 from dialogue.testing import step_input
 from dialogue.v1 import dialogue_pb2 as pb
@@ -143,8 +145,8 @@ async def sample_response(target: str, script: Script) -> bytes:
     return sorted(sizes, key=len)[len(sizes) // 2]
 
 
-def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> dict[str, Any]:
-    """The model parsing the lines one at a time in this process, for `seconds` after a warm-up."""
+def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> list[float]:
+    """The model parsing the lines one at a time in this process, for `seconds` after a warm-up: each parse's ms."""
     now = time.monotonic
     for line in lines:
         understander.parse(line, now=_NOW)
@@ -155,12 +157,21 @@ def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> d
             began = now()
             understander.parse(line, now=_NOW)
             samples.append((now() - began) * 1000)
-    elapsed = now() - start
-    return {"utterances": len(samples), "per_s": round(len(samples) / elapsed, 1), **latency(samples)}
+    return samples
+
+
+def ceiling(slices: dict[int, list[float]], seconds: float) -> dict[str, Any]:
+    """The NLU alone over its slices (by the free-text level each followed): utterances/s of each, their median,
+    and the latency over all."""
+    rates = {level: round(len(samples) / seconds, 1) for level, samples in slices.items()}
+    every = [ms for samples in slices.values() for ms in samples]
+    return {"utterances": len(every), "per_s": round(statistics.median(rates.values()), 1),
+            "per_s_after": rates, **latency(every)}
 
 
 def compare(runs: list[dict[str, Any]], nlu: dict[str, Any]) -> dict[str, Any]:
-    """Structured turns against the echo ceiling, free-text turns against the NLU alone, per level."""
+    """Structured turns against the echo ceiling, free-text turns against the NLU alone measured after them,
+    per level."""
     by = {(run["kind"], run["sessions"]): run for run in runs}
     ratios: dict[str, Any] = {"structured_to_echo": {}, "free_text_to_nlu": {}}
     for (kind, sessions), run in by.items():
@@ -170,29 +181,37 @@ def compare(runs: list[dict[str, Any]], nlu: dict[str, Any]) -> dict[str, Any]:
                 "throughput": round(run["turns_per_s"] / echo["turns_per_s"], 3),
                 "p99": round(run["p99_ms"] / echo["p99_ms"], 3)}
         elif kind == "free_text":
-            ratios["free_text_to_nlu"][sessions] = {"throughput": round(run["turns_per_s"] / nlu["per_s"], 3)}
+            alone = nlu["per_s_after"][sessions]
+            ratios["free_text_to_nlu"][sessions] = {"throughput": round(run["turns_per_s"] / alone, 3)}
     return ratios
 
 
 def run(domain: Domain, source: str, models: Path, *, levels: list[int], seconds: float, workers: int,
-        folder: Path, tick: Callable[[], None]) -> dict[str, Any]:
-    """The whole bench: servers started and stopped here, `tick` after each measurement (3 per level + 1)."""
+        nlu_batch: int | None, folder: Path, tick: Callable[[], None]) -> dict[str, Any]:
+    """The whole bench: servers started and stopped here, `tick` after each measurement (4 per level).
+    `nlu_batch`: the server's --nlu-batch (None: its default)."""
     understander = Understander.for_domain(domain, models)
     if understander is None:
         raise ValueError(f"free-text turns need a trained model of '{domain.name}' under {models}; "
                          f"train one with `dialogue train {domain.name}` (or give --models)")
     structured, texts = structured_scripts(domain), text_scripts(domain)
     with ServerProcess.dialogue([source], folder / "server.log", "--db", f"sqlite:///{folder / 'bench.db'}",
-                                "--models", str(models), "--workers", str(workers)) as server:
+                                "--models", str(models), "--workers", str(workers),
+                                *(["--nlu-batch", str(nlu_batch)] if nlu_batch else [])) as server:
         response = folder / "response.bin"
         response.write_bytes(asyncio.run(sample_response(server.target, structured[0])))
         with ServerProcess(["dialogue.bench.echo", str(response)], folder / "echo.log") as echo:
             runs = asyncio.run(load_runs(echo, "echo", structured, levels, seconds, tick))
         runs += asyncio.run(load_runs(server, "structured", structured, levels, seconds, tick))
-        runs += asyncio.run(load_runs(server, "free_text", texts, levels, seconds, tick))
-    nlu = nlu_alone(understander, [line for lines in free_text_lines(domain) for line in lines], seconds)
-    tick()
+        lines = [line for lines in free_text_lines(domain) for line in lines]
+        slices = {}
+        for level in levels:
+            runs += asyncio.run(load_runs(server, "free_text", texts, [level], seconds, tick))
+            slices[level] = nlu_alone(understander, lines, seconds)
+            tick()
+    nlu = ceiling(slices, seconds)
     return {"benchmark": "grpc", "domain": domain.name, "seconds": seconds, "server_workers": workers,
-            "cpus": os.cpu_count(), "response_bytes": len(response.read_bytes()), "runs": runs, "nlu_alone": nlu,
+            "server_nlu_batch": nlu_batch or MOST, "cpus": os.cpu_count(),
+            "response_bytes": len(response.read_bytes()), "runs": runs, "nlu_alone": nlu,
             "ratios": compare(runs, nlu), "targets": TARGETS}
 

@@ -177,6 +177,8 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
                                             help="Concurrent sessions of each run (repeat the option)."),
          seconds: float = typer.Option(10.0, min=1, help="Measured seconds of each run (after 1 s of warm-up)."),
          workers: int = typer.Option(4, min=1, max=256, help="The server's --workers."),
+         nlu_batch: int | None = typer.Option(None, min=1, max=256,
+                                              help="The server's --nlu-batch [default: the server's]."),
          models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Turns/s and p50/p99 over gRPC on loopback: structured and free-text turns, against an echo server's
     and the NLU alone's ceilings measured in the same run."""
@@ -187,11 +189,12 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
     loaded = load(domain)
     with Progress(console=errors, transient=True) as progress, \
             tempfile.TemporaryDirectory(prefix="dialogue-bench-grpc-") as folder:
-        task = progress.add_task("echo, structured and free-text runs, then the NLU alone",
-                                 total=3 * len(sessions) + 1)
+        task = progress.add_task("echo, structured, free-text runs (each followed by the NLU alone)",
+                                 total=4 * len(sessions))
         try:
             result = serving.run(loaded, domain, models_root(models), levels=sessions, seconds=seconds,
-                                 workers=workers, folder=Path(folder), tick=lambda: progress.advance(task))
+                                 workers=workers, nlu_batch=nlu_batch, folder=Path(folder),
+                                 tick=lambda: progress.advance(task))
         except (ValueError, RuntimeError) as err:
             errors.print(f"error: {err}", style="red", highlight=False, markup=False)
             raise typer.Exit(1) from None
@@ -210,13 +213,14 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
             ratio = ratios["structured_to_echo"][run["sessions"]]
             ceiling = f"{ratio['throughput']:.0%} of echo, p99 x{ratio['p99']:.2f}"
         elif run["kind"] == "free_text":
-            ceiling = f"{ratios['free_text_to_nlu'][run['sessions']]['throughput']:.0%} of NLU alone"
+            ceiling = f"{ratios['free_text_to_nlu'][run['sessions']]['throughput']:.0%} of NLU alone after it"
         cpu = f"{run.get('server_cpu_ms_per_call', float('nan')):.2f}, {run['client_cpu_ms_per_call']:.2f}"
         table.add_row(run["kind"], str(run["sessions"]), f"{run['turns_per_s']:.0f}", f"{run['p50_ms']:.2f}",
                       f"{run['p99_ms']:.2f}", str(run["errors"]), cpu, ceiling)
     nlu = result["nlu_alone"]
+    after = " / ".join(f"{per_s:.0f}" for per_s in nlu["per_s_after"].values())
     table.add_row("NLU alone", "1", f"{nlu['per_s']:.0f}", f"{nlu['p50_ms']:.2f}", f"{nlu['p99_ms']:.2f}", "0", "",
-                  "")
+                  f"median; after each level {after}")
     console.print(table)
     targets = result["targets"]
     console.print(f"targets: structured >= {targets['structured_to_echo_throughput_at_64']:.0%} of echo's turns/s "

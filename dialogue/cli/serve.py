@@ -23,7 +23,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
                                                                  "runs one call at a time, on the texts of all the "
                                                                  "turns waiting for it; see docs/grpc.md)."),
           nlu_batch: int | None = typer.Option(None, min=1, max=256, help="Texts in one NLU model call at most "
-                                                                          "[default: 32]."),
+                                                                          "[default: 8]."),
           models: Path | None = ModelsOption,
           token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", show_envvar=True,
                                            help="Require `authorization: Bearer <token>` on every call "

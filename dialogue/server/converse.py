@@ -65,7 +65,7 @@ class Conversation:
     async def responses(self, requests: AsyncIterator[Any]) -> AsyncIterator[pb.ConverseResponse]:
         metrics = self.service.calls.metrics
         metrics.in_flight.inc()
-        started, code = time.perf_counter(), grpc.StatusCode.OK
+        started, code, message = time.perf_counter(), grpc.StatusCode.OK, ""
         reader = asyncio.create_task(self._read(requests))
         try:
             while (response := await self.out.get()) is not None:
@@ -74,18 +74,18 @@ class Conversation:
                 await reader
             except Exception as err:  # noqa: BLE001 - reading the stream failed: a status, not a traceback
                 code, message = status(err)
-                await self.context.abort(code, message)
-            if self.drained:
-                code = grpc.StatusCode.UNAVAILABLE
-                await self.context.abort(code, "the server is shutting down; open a new stream to go on")
+            if code is grpc.StatusCode.OK and self.drained:
+                code, message = grpc.StatusCode.UNAVAILABLE, "the server is shutting down; open a new stream to go on"
         except asyncio.CancelledError:
             code = grpc.StatusCode.CANCELLED
             raise
-        finally:
+        finally:  # logged before `abort` sends the status to the client
             reader.cancel()
             metrics.in_flight.dec()
             log.info("stream", extra={"fields": {"method": "Converse", "turns": self.turns, "code": code.name,
                                                  "ms": round((time.perf_counter() - started) * 1000, 3)}})
+        if code is not grpc.StatusCode.OK:
+            await self.context.abort(code, message)
 
     async def _read(self, requests: AsyncIterator[Any]) -> None:
         previous: asyncio.Task[None] | None = None

@@ -80,7 +80,7 @@ def test_bench_grpc_json(bundled_models) -> None:
     import json
 
     args = ["bench", "grpc", "--sessions", "1", "--sessions", "4", "--seconds", "1", "--models", str(bundled_models),
-            "--json"]
+            "--nlu-batch", "2", "--json"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -89,4 +89,9 @@ def test_bench_grpc_json(bundled_models) -> None:
     assert all(run["turns"] > 0 and run["errors"] == 0 and run["p50_ms"] <= run["p99_ms"] for run in runs.values())
     assert all(run["server_cpu_ms_per_call"] > 0 and run["client_cpu_ms_per_call"] > 0 for run in runs.values())
     assert report["nlu_alone"]["per_s"] > 0 and report["response_bytes"] > 100
+    after = report["nlu_alone"]["per_s_after"]  # the NLU alone after each free-text level, its ceiling
+    assert set(after) == {"1", "4"} and min(after.values()) <= report["nlu_alone"]["per_s"] <= max(after.values())
+    assert report["ratios"]["free_text_to_nlu"]["4"]["throughput"] == round(runs[("free_text", 4)]["turns_per_s"]
+                                                                            / after["4"], 3)
+    assert report["server_nlu_batch"] == 2
     assert set(report["ratios"]["structured_to_echo"]) == set(report["ratios"]["free_text_to_nlu"]) == {"1", "4"}

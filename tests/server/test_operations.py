@@ -38,7 +38,7 @@ def serving(target: str) -> bool:
     return status == health_pb2.HealthCheckResponse.SERVING
 
 
-def test_shutdown_lets_turns_in_flight_finish_and_refuses_new_ones(serve, restaurant) -> None:
+def test_shutdown_lets_turns_in_flight_finish_and_refuses_new_ones(serve, restaurant, server_log) -> None:
     store = GatedStore()
     running = serve([Engine(restaurant, store=store)])
     answers: dict[str, object] = {}
@@ -66,6 +66,8 @@ def test_shutdown_lets_turns_in_flight_finish_and_refuses_new_ones(serve, restau
         with pytest.raises(ServerError) as ended:
             list(events)  # the idle stream ends: it takes no new turns
         assert ended.value.code is grpc.StatusCode.UNAVAILABLE and "shutting down" in str(ended.value)
+        streams = [line for line in server_log() if line["event"] == "stream"]  # logged before the status went out
+        assert [(line["code"], line["turns"]) for line in streams] == [("UNAVAILABLE", 1)]
         requests.put(None)
         assert not stopping.done()  # still waiting for the turn in flight
         store.gate.set()
