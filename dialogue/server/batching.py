@@ -28,8 +28,8 @@ from nlu.base import ParseJob
 MOST = 8
 """Texts in one model call at most. A call of 8 costs the model little more a text than one of 32, and the texts
 left over (and those arriving meanwhile) fill the next call, so the loop reads one call's output while the model
-runs the next instead of both waiting on each other (BENCHMARKS.md: +14% free-text turns/s at 16 sessions, the
-same at 64)."""
+runs the next instead of both waiting on each other (BENCHMARKS.md: about 11% more free-text turns/s at 16
+sessions, the same at 64)."""
 
 
 @dataclass
