@@ -145,8 +145,9 @@ async def sample_response(target: str, script: Script) -> bytes:
     return sorted(sizes, key=len)[len(sizes) // 2]
 
 
-def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> list[float]:
-    """The model parsing the lines one at a time in this process, for `seconds` after a warm-up: each parse's ms."""
+def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> tuple[float, list[float]]:
+    """The model parsing the lines one at a time in this process, for `seconds` after a warm-up: utterances/s,
+    and each parse's ms."""
     now = time.monotonic
     for line in lines:
         understander.parse(line, now=_NOW)
@@ -157,14 +158,14 @@ def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> l
             began = now()
             understander.parse(line, now=_NOW)
             samples.append((now() - began) * 1000)
-    return samples
+    return len(samples) / (now() - start), samples
 
 
-def ceiling(slices: dict[int, list[float]], seconds: float) -> dict[str, Any]:
+def ceiling(slices: dict[int, tuple[float, list[float]]]) -> dict[str, Any]:
     """The NLU alone over its slices (by the free-text level each followed): utterances/s of each, their median,
     and the latency over all."""
-    rates = {level: round(len(samples) / seconds, 1) for level, samples in slices.items()}
-    every = [ms for samples in slices.values() for ms in samples]
+    rates = {level: round(per_s, 1) for level, (per_s, _) in slices.items()}
+    every = [ms for _, samples in slices.values() for ms in samples]
     return {"utterances": len(every), "per_s": round(statistics.median(rates.values()), 1),
             "per_s_after": rates, **latency(every)}
 
@@ -203,13 +204,13 @@ def run(domain: Domain, source: str, models: Path, *, levels: list[int], seconds
         with ServerProcess(["dialogue.bench.echo", str(response)], folder / "echo.log") as echo:
             runs = asyncio.run(load_runs(echo, "echo", structured, levels, seconds, tick))
         runs += asyncio.run(load_runs(server, "structured", structured, levels, seconds, tick))
-        lines = [line for lines in free_text_lines(domain) for line in lines]
+        utterances = [line for lines in free_text_lines(domain) for line in lines]
         slices = {}
         for level in levels:
             runs += asyncio.run(load_runs(server, "free_text", texts, [level], seconds, tick))
-            slices[level] = nlu_alone(understander, lines, seconds)
+            slices[level] = nlu_alone(understander, utterances, seconds)
             tick()
-    nlu = ceiling(slices, seconds)
+    nlu = ceiling(slices)
     return {"benchmark": "grpc", "domain": domain.name, "seconds": seconds, "server_workers": workers,
             "server_nlu_batch": nlu_batch or MOST, "cpus": os.cpu_count(),
             "response_bytes": len(response.read_bytes()), "runs": runs, "nlu_alone": nlu,
