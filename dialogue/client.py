@@ -42,19 +42,31 @@ def _raise(err: grpc.RpcError) -> NoReturn:
     raise ServerError(code, details) from None
 
 
-class _Connection:
-    """What both clients share: the target, credentials, token and per-call timeout."""
+KEEPALIVE_S = 30.0
+"""How often a client pings a quiet connection by default (a server lets clients ping every 10 s)."""
+KEEPALIVE_TIMEOUT_S = 10.0
+"""How long a client waits for the server to answer a ping before it gives the connection up."""
 
-    def __init__(self, target: str, *, token: str | None, tls: bool, ca: Path | None, timeout: float | None):
+
+class _Connection:
+    """What both clients share: the target, credentials, token, per-call timeout and keepalive."""
+
+    def __init__(self, target: str, *, token: str | None, tls: bool, ca: Path | None, timeout: float | None,
+                 keepalive: float | None):
         self.target, self.timeout = target, timeout
         self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.credentials = grpc.ssl_channel_credentials(ca.read_bytes() if ca else None) if tls or ca else None
+        self.settings = [] if not keepalive else [
+            ("grpc.keepalive_time_ms", round(keepalive * 1000)),
+            ("grpc.keepalive_timeout_ms", round(KEEPALIVE_TIMEOUT_S * 1000)),
+            ("grpc.http2.ping_timeout_ms", round(KEEPALIVE_TIMEOUT_S * 1000)),  # what gRPC 1.85 waits on
+            ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
 
     def channel(self, module: Any) -> Any:
         """A channel from `grpc` or `grpc.aio`."""
         if self.credentials is None:
-            return module.insecure_channel(self.target)
-        return module.secure_channel(self.target, self.credentials)
+            return module.insecure_channel(self.target, options=self.settings)
+        return module.secure_channel(self.target, self.credentials, options=self.settings)
 
     def options(self, timeout: float | None = None) -> dict[str, Any]:
         return {"metadata": self.metadata, "timeout": timeout or self.timeout}
@@ -66,11 +78,13 @@ class _Connection:
 
 
 class Client:
-    """A blocking client. `tls` uses the system's roots; `ca` trusts a certificate of your own (and implies TLS)."""
+    """A blocking client. `tls` uses the system's roots; `ca` trusts a certificate of your own (and implies TLS).
+    `keepalive`: ping a quiet connection every so many seconds (at least the server's `--client-ping`), so that
+    an idle stream stays open through proxies and a dead server is noticed; None: never."""
 
     def __init__(self, target: str, *, token: str | None = None, tls: bool = False, ca: Path | None = None,
-                 timeout: float | None = 30):
-        self.connection = _Connection(target, token=token, tls=tls, ca=ca, timeout=timeout)
+                 timeout: float | None = 30, keepalive: float | None = KEEPALIVE_S):
+        self.connection = _Connection(target, token=token, tls=tls, ca=ca, timeout=timeout, keepalive=keepalive)
         self.channel = self.connection.channel(grpc)
         self.stub = rpc.DialogueServiceStub(self.channel)
 
@@ -123,11 +137,11 @@ class Client:
 
 
 class AsyncClient:
-    """The asyncio client: the same calls as `Client`, awaited."""
+    """The asyncio client: the same calls and options as `Client`, awaited."""
 
     def __init__(self, target: str, *, token: str | None = None, tls: bool = False, ca: Path | None = None,
-                 timeout: float | None = 30):
-        self.connection = _Connection(target, token=token, tls=tls, ca=ca, timeout=timeout)
+                 timeout: float | None = 30, keepalive: float | None = KEEPALIVE_S):
+        self.connection = _Connection(target, token=token, tls=tls, ca=ca, timeout=timeout, keepalive=keepalive)
         self.channel = self.connection.channel(grpc.aio)
         self.stub = rpc.DialogueServiceStub(self.channel)
 

@@ -36,6 +36,12 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           max_calls: int = typer.Option(512, min=1, help="Calls (and open streams) served at once; more get "
                                                          "RESOURCE_EXHAUSTED."),
           grace: float = typer.Option(30.0, min=0, help="Seconds the calls in flight get to finish on SIGTERM."),
+          keepalive: float = typer.Option(30.0, min=0, help="Ping a connection quiet for this many seconds and "
+                                                              "close it if the client does not answer within "
+                                                              "--keepalive-timeout (0: never)."),
+          keepalive_timeout: float = typer.Option(10.0, min=0.001, help="Seconds a client has to answer a ping."),
+          client_ping: float = typer.Option(10.0, min=0.001, help="Clients may send keepalive pings this often "
+                                                                  "(seconds); more often closes their connection."),
           metrics_port: int | None = typer.Option(None, min=0, max=65535, help="Serve Prometheus metrics on this "
                                                                                "HTTP port (/metrics)."),
           debug: bool = typer.Option(False, "--debug", help="Log what users say and the bot's replies."),
@@ -66,6 +72,8 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
                        nlu_threads=nlu_threads, batch=nlu_batch or MOST, llms=llms)
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
+                          keepalive_s=keepalive or None, keepalive_timeout_s=keepalive_timeout,
+                          client_ping_s=client_ping,
                           metrics_port=metrics_port, debug=debug)
     try:
         asyncio.run(app.serve(hosted, options))

@@ -3,6 +3,12 @@
 Shutting down (SIGTERM, SIGINT or `stop()`): health turns NOT_SERVING, streams take no new
 turns, new calls are refused (UNAVAILABLE), the calls in flight get `grace_s` to finish,
 then the turn threads are waited for, so no turn is cut off half-way.
+
+Keepalive: the server pings a connection that has been quiet for `keepalive_s` and closes it
+if the client does not answer, so the streams of a caller that vanished (a dropped network,
+a frozen frontend) end instead of holding their places; and it lets clients ping it every
+`client_ping_s`, which keeps an idle stream open through proxies and NATs that drop quiet
+connections.
 """
 
 from __future__ import annotations
@@ -41,6 +47,14 @@ class Options:
     max_calls: int | None = 512
     """Calls (streams included) served at once; more are refused with RESOURCE_EXHAUSTED."""
     grace_s: float = 30.0
+    keepalive_s: float | None = 30.0
+    """Ping a client's connection after this many seconds without a word from it; None: never."""
+    keepalive_timeout_s: float = 10.0
+    """Close a connection whose client has not answered a ping within this many seconds: its calls and streams
+    end (CANCELLED) and give up their places (`max_calls`)."""
+    client_ping_s: float = 10.0
+    """Clients may ping this often, with or without calls in flight; a client that pings more often has its
+    connection closed (GOAWAY, too_many_pings)."""
     metrics_port: int | None = None
     """Serve Prometheus metrics over HTTP on this port (0 picks one); None: no metrics endpoint."""
     debug: bool = False
@@ -58,7 +72,7 @@ class Server:
         self.health = health.aio.HealthServicer()
         interceptors = [BearerToken(options.token, self.metrics)] if options.token else []
         self.grpc = grpc.aio.server(interceptors=interceptors, maximum_concurrent_rpcs=options.max_calls,
-                                    options=[("grpc.max_receive_message_length", options.max_message_bytes)])
+                                    options=channel_options(options))
         register(self.grpc, DialogueService(host, Calls(self.metrics, debug=options.debug)))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((SERVICE.full_name, reflection.SERVICE_NAME, health.SERVICE_NAME),
@@ -106,6 +120,23 @@ async def serve(host: Host, options: Options) -> None:
     await server.start()
     await stopping.wait()
     await server.stop()
+
+
+def channel_options(options: Options) -> list[tuple[str, int]]:
+    """gRPC core's settings for the server's connections: the largest request, and keepalive pings both ways."""
+    found = [("grpc.max_receive_message_length", options.max_message_bytes),
+             ("grpc.keepalive_permit_without_calls", 1),
+             ("grpc.http2.min_ping_interval_without_data_ms", _ms(options.client_ping_s))]
+    if options.keepalive_s:
+        found += [("grpc.keepalive_time_ms", _ms(options.keepalive_s)),
+                  ("grpc.keepalive_timeout_ms", _ms(options.keepalive_timeout_s)),
+                  ("grpc.http2.ping_timeout_ms", _ms(options.keepalive_timeout_s)),  # gRPC 1.85 waits on this (60 s)
+                  ("grpc.http2.max_pings_without_data", 0)]  # an idle stream is pinged for as long as it is open
+    return found
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 def _credentials(options: Options) -> grpc.ServerCredentials:

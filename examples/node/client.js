@@ -51,7 +51,13 @@ async function main() {
   const credentials = process.env.DIALOGUE_CA
     ? grpc.credentials.createSsl(fs.readFileSync(process.env.DIALOGUE_CA))
     : grpc.credentials.createInsecure();
-  const client = new DialogueService(target, credentials);
+  // Ping a quiet connection every 30 s (the server lets clients ping every 10 s), so that a
+  // long call's idle stream stays open through proxies and a dead server is noticed.
+  const client = new DialogueService(target, credentials, {
+    'grpc.keepalive_time_ms': 30000,
+    'grpc.keepalive_timeout_ms': 10000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
   const metadata = new grpc.Metadata();
   if (process.env.DIALOGUE_TOKEN) metadata.add('authorization', `Bearer ${process.env.DIALOGUE_TOKEN}`);
   await new Promise((resolve, reject) => client.waitForReady(Date.now() + 30000,
