@@ -6,7 +6,9 @@ answer has ended cancels that answer: a `cancelled` event goes out and nothing m
 the earlier turn still completes (what it understood and did is kept, as when a caller
 talks over a prompt). A turn that fails gets an `error` event and the stream goes on. When
 the server begins to shut down, the stream reads no more turns, lets the running ones
-finish, and ends with UNAVAILABLE.
+finish, and ends with UNAVAILABLE. A stream holds at most `WAITING` turns that are read and
+not yet done; it reads the next one when the oldest is done, so a client that sends faster
+than its turns are answered waits (HTTP/2 flow control) instead of filling the server's memory.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from dialogue.server.service import DialogueService
 
 log = logging.getLogger("dialogue.server")
+WAITING = 16
+"""Turns of one stream read and not yet done, at most."""
 
 
 class _Answer:
@@ -61,6 +65,7 @@ class Conversation:
         self.out: asyncio.Queue[pb.ConverseResponse | None] = asyncio.Queue()
         self.turns = 0
         self.drained = False
+        self.room = asyncio.Semaphore(WAITING)
 
     async def responses(self, requests: AsyncIterator[Any]) -> AsyncIterator[pb.ConverseResponse]:
         metrics = self.service.calls.metrics
@@ -91,7 +96,10 @@ class Conversation:
         previous: asyncio.Task[None] | None = None
         answer: _Answer | None = None
         try:
-            while (request := await self._next(requests)) is not None:
+            while True:
+                await self.room.acquire()  # released when a turn is done
+                if (request := await self._next(requests)) is None:
+                    break
                 self.turns += 1
                 if answer is not None and answer.open:
                     answer.cancel(by=self.turns)
@@ -135,6 +143,7 @@ class Conversation:
             code, message = call.failed(err)
             answer.close(error=pb.TurnError(code=code.value[0], message=message))
         finally:
+            self.room.release()
             self.service.calls.done(call)
 
 

@@ -8,6 +8,7 @@ import grpc
 
 from dialogue.client import AsyncClient
 from dialogue.engine import Engine
+from dialogue.server.converse import WAITING
 from dialogue.v1 import dialogue_pb2 as pb
 from tests.server.conftest import GatedStore
 from tests.server.streams import Stream
@@ -121,3 +122,40 @@ def test_turns_of_a_stream_run_in_the_order_sent(serve, restaurant) -> None:
     assert events[-1].result.turn == 11
     changes = [e for e in engine.store.events[("restaurant", "call-1")] if e.type == "slot_set"]
     assert [e.value for e in changes if e.slot == "party_size"] == values
+
+
+async def collect(stream: Stream, events: list[pb.ConverseResponse]) -> None:
+    async for event in stream.events:
+        events.append(event)
+
+
+def test_a_stream_reads_no_more_turns_than_it_holds_until_one_is_done(serve, restaurant) -> None:
+    """Each turn read cancels the answer before it: with the first turn held, the cancellations show how many
+    turns the server has read. It reads WAITING of them, then the rest once the held turn is done."""
+    store = GatedStore()
+    engine = Engine(restaurant, store=store)
+    running = serve([engine])
+    sent = 3 * WAITING
+
+    async def talk():
+        async with AsyncClient(running.target) as client:
+            stream = Stream(client)
+            stream.send("/book_table")
+            for value in range(1, sent):
+                stream.send(f'/inform{{"party_size": {1 + value % 10}}}')
+            events: list[pb.ConverseResponse] = []
+            reading = asyncio.create_task(collect(stream, events))
+            assert await asyncio.to_thread(store.arrived.acquire, timeout=10)  # the first turn is held
+            await asyncio.sleep(1.5)
+            held = len(events)
+            store.gate.set()
+            stream.close()
+            await reading
+            return events[:held], events[held:]
+
+    held, rest = asyncio.run(talk())
+    cancelled = [event.cancelled.by for event in held if event.WhichOneof("event") == "cancelled"]
+    assert cancelled == list(range(2, WAITING + 1))  # turns 2..WAITING read; turn WAITING + 1 not yet
+    assert rest[-1].result.turn == sent  # then every turn ran, in order
+    changes = [e.value for e in engine.store.events[("restaurant", "call-1")] if e.type == "slot_set"]
+    assert [value for value in changes if isinstance(value, int)] == [1 + value % 10 for value in range(1, sent)]
