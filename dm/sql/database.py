@@ -183,4 +183,4 @@ def _own_transactions(engine: sa.Engine, *, synchronous: str | None) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
         read = connection.get_execution_options().get("dialogue_read")
-        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+        connection.connection.driver_connection.execute("BEGIN" if read else "BEGIN IMMEDIATE")  # as statements.py
