@@ -59,7 +59,7 @@ class _Connection:
         self.settings = [] if not keepalive else [
             ("grpc.keepalive_time_ms", round(keepalive * 1000)),
             ("grpc.keepalive_timeout_ms", round(KEEPALIVE_TIMEOUT_S * 1000)),
-            ("grpc.http2.ping_timeout_ms", round(KEEPALIVE_TIMEOUT_S * 1000)),  # what gRPC 1.85 waits on
+            ("grpc.http2.ping_timeout_ms", round(KEEPALIVE_TIMEOUT_S * 1000)),  # as the server's (app.py)
             ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
 
     def channel(self, module: Any) -> Any:

@@ -129,8 +129,9 @@ def channel_options(options: Options) -> list[tuple[str, int]]:
              ("grpc.http2.min_ping_interval_without_data_ms", _ms(options.client_ping_s))]
     if options.keepalive_s:
         found += [("grpc.keepalive_time_ms", _ms(options.keepalive_s)),
+                  # gRPC 1.85 gives up on an unanswered keepalive ping after ping_timeout_ms (60 s by default)
                   ("grpc.keepalive_timeout_ms", _ms(options.keepalive_timeout_s)),
-                  ("grpc.http2.ping_timeout_ms", _ms(options.keepalive_timeout_s)),  # gRPC 1.85 waits on this (60 s)
+                  ("grpc.http2.ping_timeout_ms", _ms(options.keepalive_timeout_s)),
                   ("grpc.http2.max_pings_without_data", 0)]  # an idle stream is pinged for as long as it is open
     return found
 
