@@ -41,6 +41,17 @@ for _tag, _pattern, _first in [
     _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 integer: decimal even with leading zeros (``08`` is 8, ``010`` is 10), ``0o`` octal, ``0x`` hex."""
+    text = loader.construct_scalar(node)
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 @dataclass
 class Located:
     """YAML data plus the position of each value and each mapping key, by path."""
@@ -178,9 +189,7 @@ class _Walker:
             raise yaml.MarkedYAMLError(problem="mapping keys must be plain names or numbers",
                                        problem_mark=key_node.start_mark)
         key = self.loader.construct_object(key_node)
-        if key is None or isinstance(key, bool):
-            return key_node.value
-        return str(key) if isinstance(key, (int, float)) else key
+        return key_node.value if key is None or isinstance(key, (bool, int, float)) else key  # numbers as written
 
     def _entry(self, key_node: yaml.Node, value_node: yaml.Node, path: YamlPath, depth: int) -> Any:
         self.located.keys[path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)

@@ -27,8 +27,13 @@ def test_yaml_12_scalars() -> None:
                     "h": 1.5, "i": None}
 
 
-def test_numeric_keys_become_text() -> None:
-    assert read_yaml("1: a\n2.5: b\n").data == {"1": "a", "2.5": "b"}
+def test_integers_are_yaml_12_decimal_even_with_leading_zeros() -> None:
+    data = read_yaml("a: 08\nb: 010\nc: -007\nd: 0o17\ne: 0x1f\nf: +5\n").data
+    assert data == {"a": 8, "b": 10, "c": -7, "d": 15, "e": 31, "f": 5}
+
+
+def test_numeric_keys_become_text_as_written() -> None:
+    assert read_yaml("1: a\n2.5: b\n08: c\n1e3: d\n").data == {"1": "a", "2.5": "b", "08": "c", "1e3": "d"}
 
 
 def test_duplicate_key_is_an_error_with_its_position() -> None:
