@@ -56,11 +56,7 @@ class _Connection:
         self.target, self.timeout = target, timeout
         self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.credentials = grpc.ssl_channel_credentials(ca.read_bytes() if ca else None) if tls or ca else None
-        self.settings = [] if not keepalive else [
-            ("grpc.keepalive_time_ms", round(keepalive * 1000)),
-            ("grpc.keepalive_timeout_ms", round(KEEPALIVE_TIMEOUT_S * 1000)),
-            ("grpc.http2.ping_timeout_ms", round(KEEPALIVE_TIMEOUT_S * 1000)),  # as the server's (app.py)
-            ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
+        self.settings = wire.keepalive(keepalive, KEEPALIVE_TIMEOUT_S) if keepalive else []
 
     def channel(self, module: Any) -> Any:
         """A channel from `grpc` or `grpc.aio`."""

@@ -143,6 +143,24 @@ def session(state: DialogueState) -> pb.Session:
                       variables=to_struct(state.variables))
 
 
+# Connections, on both sides
+
+
+def keepalive(every_s: float, timeout_s: float) -> list[tuple[str, int]]:
+    """gRPC channel arguments: ping a quiet connection every `every_s`, with or without calls in flight (for as
+    long as a stream stays idle), and give the connection up if a ping is not answered within `timeout_s`."""
+    return [("grpc.keepalive_time_ms", milliseconds(every_s)),
+            # gRPC 1.85 gives up on an unanswered keepalive ping after ping_timeout_ms (60 s by default)
+            ("grpc.keepalive_timeout_ms", milliseconds(timeout_s)),
+            ("grpc.http2.ping_timeout_ms", milliseconds(timeout_s)),
+            ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
+
+
+def milliseconds(seconds: float) -> int:
+    """A duration as gRPC's channel arguments take it (whole milliseconds, at least one)."""
+    return max(1, round(seconds * 1000))
+
+
 # JSON values
 
 

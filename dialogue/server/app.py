@@ -23,6 +23,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from dialogue import wire
 from dialogue.server.auth import BearerToken
 from dialogue.server.calls import Calls
 from dialogue.server.handlers import SERVICE, register
@@ -124,20 +125,11 @@ async def serve(host: Host, options: Options) -> None:
 
 def channel_options(options: Options) -> list[tuple[str, int]]:
     """gRPC core's settings for the server's connections: the largest request, and keepalive pings both ways."""
-    found = [("grpc.max_receive_message_length", options.max_message_bytes),
-             ("grpc.keepalive_permit_without_calls", 1),
-             ("grpc.http2.min_ping_interval_without_data_ms", _ms(options.client_ping_s))]
+    accepted = [("grpc.max_receive_message_length", options.max_message_bytes),
+                ("grpc.http2.min_ping_interval_without_data_ms", wire.milliseconds(options.client_ping_s))]
     if options.keepalive_s:
-        found += [("grpc.keepalive_time_ms", _ms(options.keepalive_s)),
-                  # gRPC 1.85 gives up on an unanswered keepalive ping after ping_timeout_ms (60 s by default)
-                  ("grpc.keepalive_timeout_ms", _ms(options.keepalive_timeout_s)),
-                  ("grpc.http2.ping_timeout_ms", _ms(options.keepalive_timeout_s)),
-                  ("grpc.http2.max_pings_without_data", 0)]  # an idle stream is pinged for as long as it is open
-    return found
-
-
-def _ms(seconds: float) -> int:
-    return max(1, round(seconds * 1000))
+        return accepted + wire.keepalive(options.keepalive_s, options.keepalive_timeout_s)
+    return accepted + [("grpc.keepalive_permit_without_calls", 1)]  # clients' pings, even with no call in flight
 
 
 def _credentials(options: Options) -> grpc.ServerCredentials:
