@@ -60,7 +60,7 @@ class ReferenceChecker:
         self.problems: list[Problem] = []
         self.intents = {*domain.intents, *BUILTIN_INTENTS}
         self.responses = {*domain.responses, *BUILTIN_RESPONSES}
-        self.results = {action.select.result for action in _all_actions(domain)
+        self.results = {action.select.result for action in all_actions(domain)
                         if isinstance(action, Select) and action.select.result}
 
     def check(self) -> list[Problem]:
@@ -422,7 +422,7 @@ def _nested_actions(actions: list[Any]) -> Iterable[Any]:
             yield from _nested_actions(action.select.on_empty)
 
 
-def _all_actions(domain: Domain) -> Iterable[Any]:
+def all_actions(domain: Domain) -> Iterable[Any]:
     """Every action in the domain, wherever it is declared."""
     lists: list[list[Any]] = [domain.on_start, *(g.actions for g in domain.guards),
                               *domain.ivr.no_input, *domain.ivr.no_match]

@@ -43,6 +43,10 @@ def simulate(
         server: str | None = typer.Option(None, "--server", help="HOST:PORT of a dialogue server hosting the domain: "
                                                                  "simulate against it over gRPC (a load test)."),
         token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", help="The server's token (with --server)."),
+        server_db: str | None = typer.Option(None, "--server-db", help="With --server: the server's database URL "
+                                                                       "(its --db), where each conversation that "
+                                                                       "needs rows of its own gets them; without "
+                                                                       "it such goals are not drawn."),
         llm_paraphrase: bool = typer.Option(False, "--llm-paraphrase",
                                             help="Paraphrase user turns with the domain's LLM backend (nlg.llm), "
                                                  "cached in the data folder."),
@@ -66,6 +70,10 @@ def simulate(
     from nlg.llm import LlmUnavailable
 
     loaded = load(domain)
+    if server_db is not None and server is None:
+        errors.print("--server-db is the database of the server given with --server; give --server too",
+                     style="red")
+        raise typer.Exit(2)
     if channel not in ("auto", "text", "voice"):
         errors.print(f"--channel: '{channel}' is not text, voice or auto", style="red")
         raise typer.Exit(2)
@@ -96,6 +104,7 @@ def simulate(
         errors.print(f"error: no trained NLU model for '{loaded.name}'; train one with `dialogue train "
                      f"{loaded.name}` (simulated users speak free text)", style="red", highlight=False)
         raise typer.Exit(1)
+    not_drawn: dict[str, int] = {}
     started = time.perf_counter()
     columns = [TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=errors, transient=True, disable=as_json) as progress:
@@ -104,7 +113,7 @@ def simulate(
         def advance(count: int) -> None:
             progress.advance(bar, count)
         if server is not None:
-            logs = _remote(settings, conversations, server, token, advance)
+            logs, not_drawn = _remote(settings, conversations, server, token, server_db, advance)
         elif ray is not None:
             logs = run_ray(settings, conversations, workers, None if ray == "local" else ray, advance)
         elif workers > 1:
@@ -116,6 +125,7 @@ def simulate(
                "workers": workers, "runner": ("server" if server else "ray" if ray is not None
                                               else "processes" if workers > 1 else "local"),
                "behaviour": dataclasses.asdict(rates), **summarise(logs), **_paraphrased(simulator, ray, workers),
+               **({"goals_not_drawn": not_drawn} if server is not None else {}),
                "seconds": round(seconds, 2),
                "conversations_per_minute": round(len(logs) / seconds * 60, 1), "min_success": min_success}
     if report is not None:
@@ -156,15 +166,22 @@ def with_ray_address(argv: list[str]) -> list[str]:
     return out
 
 
-def _remote(settings, conversations: int, server: str, token: str | None, advance) -> list:
+def _remote(settings, conversations: int, server: str, token: str | None, server_db: str | None,
+            advance) -> tuple[list, dict[str, int]]:
     from dialogue.client import ServerError
+    from dialogue.simulation.goals import GoalError
     from dialogue.simulation.runner import run_server
 
     try:
-        return run_server(settings, conversations, server, token, advance)
-    except (ServerError, RuntimeError) as err:
+        logs, not_drawn = run_server(settings, conversations, server, token, advance, server_db)
+    except (ServerError, RuntimeError, GoalError) as err:
         errors.print(f"error: {err}", style="red", highlight=False, markup=False)
         raise typer.Exit(1) from None
+    if not_drawn:
+        tasks = ", ".join(f"{task} ({count})" for task, count in sorted(not_drawn.items()))
+        errors.print(f"note: goals that need rows of their own in the server's database were not drawn: {tasks}; "
+                     "give the server's database with --server-db to include them", highlight=False, markup=False)
+    return logs, not_drawn
 
 
 def _summary(m: dict) -> None:

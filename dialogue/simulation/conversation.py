@@ -7,6 +7,7 @@ import datetime as dt
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from dialogue.simulation.noise import Noise
 from dialogue.simulation.utterances import Realiser, Utterance, tag_words
 from dialogue.turns import InputError, TurnResult, UserInput
 from dm.store import MemoryStore
+from dm.tables import DomainTables
 from domains.builtin import NLU_FALLBACK
 from domains.schema import Domain, FsmTask
 from nlu.base import Understander
@@ -102,10 +104,13 @@ def pick_channel(domain: Domain, channel: str) -> str:
 class Simulator:
     """Runs conversations of one domain; conversation i depends only on (seed, i)."""
 
+    own_rows = False
+    """Whether goals bound to a seeded user get a user of their own (goals.py)."""
+
     def __init__(self, domain: Domain, nlu: Understander | None, settings: SimulationSettings):
         self.domain, self.nlu, self.settings = domain, nlu, settings
         self.now = dt.datetime.fromisoformat(settings.now)
-        self.goals = GoalSampler(domain, settings.behaviour, self.now)
+        self.goals = GoalSampler(domain, settings.behaviour, self.now, own_rows=self.own_rows)
         self.goals.check()
         self.realiser = Realiser(domain, self.goals.sampler, self.now.date())
         self.judge = Judge(domain)
@@ -163,27 +168,41 @@ class Simulator:
 class RemoteSimulator(Simulator):
     """The same users against a running server over gRPC: a realistic load test.
 
-    The server's clock and database are its own, so goals are drawn on today's date, goals that
-    need rows made for them are not drawn, and success is judged from the turns' actions and state.
+    The server's clock and database are its own, and its database is shared by every
+    conversation of the run and of the runs before. So goals are drawn on today's date; users
+    are new to the server (their ids name the run); a goal bound to a seeded user gets a user
+    of its own, with copies of that user's rows (goals.py). Those rows, and the rows made for
+    a goal (a returning customer's booking), are written into the server's database through
+    `tables` before the conversation starts; without `tables`, goals that need rows are not
+    drawn (`not_drawn` counts them by task). Success is judged from the turns' actions and state.
     """
 
-    def __init__(self, domain: Domain, client: Any, settings: SimulationSettings):
+    own_rows = True
+
+    def __init__(self, domain: Domain, client: Any, settings: SimulationSettings, tables: DomainTables | None = None):
         now = dt.datetime.now(ZoneInfo(domain.settings.timezone)).replace(tzinfo=None, second=0, microsecond=0)
         super().__init__(domain, None, dataclasses.replace(settings, now=now.isoformat()))
-        self.client = client
+        self.client, self.tables = client, tables
+        self.run_id = uuid.uuid4().hex[:8]
+        self.not_drawn: Counter[str] = Counter()
 
     def scenario(self, index: int) -> tuple[Scenario, random.Random]:
         for attempt in range(50):
             rng = random.Random(f"{self.settings.seed}:{index}:{attempt}")
-            scenario = self.goals.sample(rng, f"sim-{self.settings.seed}-{index}", self.channel,
+            scenario = self.goals.sample(rng, f"sim-{self.settings.seed}-{index}-{self.run_id}", self.channel,
                                          self.settings.noise_for(index))
-            if not scenario.fixtures:
+            if self.tables is not None or not scenario.fixtures:
                 return scenario, rng
-        raise GoalError("every goal drawn needs rows made for it, which a server's database does not have")
+            self.not_drawn[scenario.goal.task] += 1
+        raise GoalError("every goal drawn needs rows of its own in the server's database; give that database "
+                        "(--server-db) so that the simulator can write them")
 
     def run(self, index: int) -> ConversationLog:
         started = time.perf_counter()
         scenario, rng = self.scenario(index)
+        if self.tables is not None:
+            for table, row in scenario.fixtures:
+                self.tables.insert(table, row)
         session = f"sim-{self.settings.seed}-{index}-{uuid.uuid4().hex[:8]}"
         turns, handoff = self.talk(lambda given: self.client.turn(self.domain.name, session, given,
                                                                   user_id=scenario.user_id, channel=scenario.channel),

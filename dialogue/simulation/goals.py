@@ -8,6 +8,12 @@ the row's user as the simulated user; when the table has no seed rows, the conve
 starts with a row made for it (a returning customer's booking, say). An FSM task's goal
 is a state to reach; a digression's is its answer. Some goals carry a second task that
 interrupts the first.
+
+With `own_rows`, a goal bound to a seeded user gets a user of its own instead: the
+conversation starts with copies of that user's seeded rows made for it, so that what
+earlier conversations did to the seeded rows (a card blocked, a daily limit used up) cannot
+change its outcome. A server's database is shared by every conversation of a run (and by
+the runs before), so the runs against a server draw goals this way.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from typing import Any
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.values import GoalError, SlotSampler
 from domains.expressions import compile_condition, evaluation_context
+from domains.references import all_actions
 from domains.schema import Domain, FrameTask, FsmTask, SubFrame
-from domains.schema.actions import End, Goto, Handoff, Select
+from domains.schema.actions import Delete, End, Goto, Handoff, Insert, Select, Update
 from domains.structured import StructuredInputError, parse_structured
 from domains.values import InvalidValue, SlotValues
 
@@ -71,9 +78,12 @@ class Scenario:
 class GoalSampler:
     """Draws scenarios for one domain; `check()` says up front what cannot be simulated."""
 
-    def __init__(self, domain: Domain, behaviour: Behaviour, now: dt.datetime):
+    def __init__(self, domain: Domain, behaviour: Behaviour, now: dt.datetime, *, own_rows: bool = False):
         self.domain = domain
         self.behaviour = behaviour
+        self.own_rows = own_rows
+        """Goals bound to a seeded user get a user of their own, with copies of its rows (see the module)."""
+        self.user_columns = user_columns(domain)
         self.now = now
         self.today = now.date()
         self.sampler = SlotSampler(domain)
@@ -123,8 +133,20 @@ class GoalSampler:
         if goal.kind == "frame" and goal.values and others and rng.random() < self.behaviour.interrupt:
             interrupt = self._goal(rng.choice(others), None, rng, bound_user, fixtures)
             interrupt.cancel = False
+        if self.own_rows and bound_user[0] != user_id:
+            fixtures[:0] = self._copies(bound_user[0], user_id)
+            bound_user[0] = user_id
         return Scenario(goal=goal, user_id=bound_user[0], channel=channel, noise=noise, interrupt=interrupt,
                         fixtures=fixtures)
+
+    def _copies(self, seeded: str, user: str) -> list[tuple[str, dict[str, Any]]]:
+        """The seeded rows of a user, as rows of another user."""
+        copies = []
+        for table, columns in self.user_columns.items():
+            for row in self.domain.memory.tables[table].seed:
+                if any(row.get(column) == seeded for column in columns):
+                    copies.append((table, {**row, **{column: user for column in columns if row.get(column) == seeded}}))
+        return copies
 
     def _goal(self, task: str, target: str | None, rng: random.Random, user: list[str],
               fixtures: list[tuple[str, dict[str, Any]]]) -> Goal:
@@ -344,6 +366,27 @@ def _default_holds(condition: str | None, user: dict[str, Any], slots: dict[str,
 
 def _ranged(spec: Any) -> bool:
     return getattr(spec, "min", None) is not None or getattr(spec, "max", None) is not None
+
+
+def user_columns(domain: Domain) -> dict[str, set[str]]:
+    """For each table whose rows belong to users, the columns that say whose: those its actions compare with, or
+    set to, `{{ session.user_id }}`."""
+    found: dict[str, set[str]] = {}
+    for action in all_actions(domain):
+        if isinstance(action, Select):
+            table, clauses = action.select.table, [action.select.where]
+        elif isinstance(action, Update):
+            table, clauses = action.update.table, [action.update.where, action.update.values]
+        elif isinstance(action, Delete):
+            table, clauses = action.delete.table, [action.delete.where]
+        elif isinstance(action, Insert):
+            table, clauses = action.insert.table, [action.insert.values]
+        else:
+            continue
+        columns = {column for clause in clauses for column, value in clause.items() if _reference(value) == ("user",)}
+        if columns:
+            found.setdefault(table, set()).update(columns)
+    return found
 
 
 def _selects(task: FrameTask) -> list[Select]:

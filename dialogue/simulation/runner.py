@@ -15,8 +15,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from dialogue.simulation.conversation import ConversationLog, SimulationSettings, Simulator
+from dm.sql.store import SqlStore
 from domains import load_domain
+from domains.schema import Domain
+from domains.schema.domain import sql_table_name
 
 CHUNK = 8
 """Conversations a worker runs per request (progress is reported per chunk)."""
@@ -125,22 +130,66 @@ class _RayWorker:
 
 
 
-def run_server(settings: SimulationSettings, total: int, address: str, token: str | None,
-               progress: Progress) -> list[ConversationLog]:
-    """The conversations against a running server over gRPC (it must host the same domain)."""
+def run_server(settings: SimulationSettings, total: int, address: str, token: str | None, progress: Progress,
+               database: str | None = None) -> tuple[list[ConversationLog], dict[str, int]]:
+    """The conversations against a running server over gRPC (it must host the same domain), and the goals not
+    drawn (by task) because they need rows of their own and no `database` was given: the server's, where the
+    simulator writes those rows (conversation.py, RemoteSimulator)."""
     from dialogue.client import Client
     from dialogue.simulation.conversation import RemoteSimulator
 
     domain = load_domain(settings.domain)
-    with Client(address, token=token) as client:
-        client.wait_ready(10)
-        hosted = [info.name for info in client.domains()]
-        if domain.name not in hosted:
-            raise RuntimeError(f"the server at {address} does not host '{domain.name}'; it hosts "
-                               f"{', '.join(hosted)}")
-        simulator = RemoteSimulator(domain, client, settings)
-        logs = []
-        for index in range(total):
-            logs.append(simulator.run(index))
-            progress(1)
-        return logs
+    store = server_store(database, domain) if database else None
+    try:
+        with Client(address, token=token) as client:
+            client.wait_ready(10)
+            hosted = [info.name for info in client.domains()]
+            if domain.name not in hosted:
+                raise RuntimeError(f"the server at {address} does not host '{domain.name}'; it hosts "
+                                   f"{', '.join(hosted)}")
+            simulator = RemoteSimulator(domain, client, settings, store.tables(domain) if store else None)
+            logs = []
+            for index in range(total):
+                logs.append(simulator.run(index))
+                if store is not None and index == 0:
+                    _check_kept(store, domain.name, logs[0], address)
+                progress(1)
+            return logs, dict(simulator.not_drawn)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def server_store(url: str, domain: Domain) -> SqlStore:
+    """The store on a server's database, checked first to hold the engine's and the domain's tables (so that
+    nothing is written into a database no server uses); RuntimeError otherwise."""
+    from dm.errors import StoreError
+    from dm.sql.database import Database
+    from dm.sql.schema import sessions
+
+    try:
+        database = Database(url)
+        if database.dialect == "sqlite" and not Path(database.url.database or "").expanduser().is_file():
+            raise RuntimeError(f"--server-db {database.shown}: there is no database file there")
+        try:
+            with database.errors():
+                inspector = sa.inspect(database.engine)
+                missing = [name for name in [sessions.name, *(sql_table_name(domain.name, table)
+                                                               for table in domain.memory.tables)]
+                           if not inspector.has_table(name)]
+        finally:
+            database.dispose()
+        if missing:
+            raise RuntimeError(f"--server-db {database.shown} is not the database of a server hosting "
+                               f"'{domain.name}': it has no table {missing[0]}")
+        return SqlStore(url)
+    except StoreError as err:
+        raise RuntimeError(f"--server-db: {err}") from None
+
+
+def _check_kept(store: SqlStore, domain: str, log: ConversationLog, address: str) -> None:
+    """RuntimeError unless the server kept the conversation's session in `store`: rows written there would not
+    reach it."""
+    if any(turn.error is None for turn in log.turns) and store.load(domain, log.session_id) is None:
+        raise RuntimeError(f"--server-db {store.database.shown} is not the database of the server at {address}: "
+                           f"the session it has just kept ({log.session_id}) is not there")

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from dialogue.simulation.behaviour import Behaviour
-from dialogue.simulation.goals import GoalError, GoalSampler
+from dialogue.simulation.goals import GoalError, GoalSampler, user_columns
 from dialogue.simulation.noise import Noise
 from dialogue.simulation.utterances import Realiser, Utterance
 from domains import load_domain
@@ -55,6 +55,29 @@ def test_lookups_get_a_row_to_find() -> None:
                 .goal.task == "check_balance"]
     seeded = {(r["user_id"], r["account"]) for r in load_domain("banking").memory.tables["accounts"].seed}
     assert balances and all((s.user_id, s.goal.values["account"]) in seeded for s in balances)
+
+
+def test_with_rows_of_their_own_goals_get_a_new_user_and_copies_of_the_seeded_users_rows() -> None:
+    """Against a server, every conversation of a run shares its database: a goal bound to a seeded user gets a user
+    of its own, whose rows are copies of that user's seeded rows, so nothing an earlier conversation did to them
+    (a card blocked, a balance spent) changes what this one finds."""
+    banking = load_domain("banking")
+    assert user_columns(banking) == {"accounts": {"user_id"}, "cards": {"user_id"}, "transfers": {"user_id"}}
+    shared, own = GoalSampler(banking, Behaviour(), NOW), GoalSampler(banking, Behaviour(), NOW, own_rows=True)
+    seeds = banking.memory.tables
+    bound = 0
+    for i in range(40):
+        before, after = (sampler.sample(random.Random(i), f"sim-{i}", "text", 0.0) for sampler in (shared, own))
+        assert after.goal == before.goal and after.interrupt == before.interrupt
+        if before.user_id == f"sim-{i}":  # a goal that looks nothing up (reporting fraud): nothing to copy
+            assert after.user_id == f"sim-{i}" and after.fixtures == before.fixtures == []
+            continue
+        bound += 1
+        assert before.fixtures == [] and after.user_id == f"sim-{i}"
+        expected = [(table, {**row, "user_id": f"sim-{i}"}) for table in ("accounts", "cards")
+                    for row in seeds[table].seed if row["user_id"] == before.user_id]
+        assert after.fixtures == expected
+    assert bound >= 20
 
 
 def test_fsm_goals_are_states_reached_by_a_path() -> None:

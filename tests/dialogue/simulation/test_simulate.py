@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from typer.testing import CliRunner
 
@@ -99,6 +100,8 @@ def test_cli_says_what_cannot_be_simulated(write_domain) -> None:
     assert "slot 'note'" in result.output and "Traceback" not in result.output
     bad = runner.invoke(app, ["simulate", str(path), "--behaviour", "shout=1"])
     assert bad.exit_code == 2 and "names:" in bad.output
+    alone = runner.invoke(app, ["simulate", str(path), "--server-db", "sqlite:///x.db"])
+    assert alone.exit_code == 2 and "give --server too" in alone.output
 
 
 def test_ray_without_an_address_is_a_local_ray() -> None:
@@ -119,9 +122,75 @@ def test_against_a_running_server_over_grpc(bundled_models: Path) -> None:
     server = Running([Engine(domain, nlu=Understander.for_domain(domain, bundled_models))])
     try:
         settings = SimulationSettings(domain="telco_ivr", models=str(bundled_models), seed=4)
-        logs = run_server(settings, 8, server.target, None, lambda _: None)
+        logs, not_drawn = run_server(settings, 8, server.target, None, lambda _: None)
     finally:
         server.stop()
     assert len(logs) == 8 and all(log.turns and log.turns[0].kind == "start" for log in logs)
     assert sum(log.success for log in logs) >= 7
-    assert all(not log.scenario.fixtures for log in logs)
+    assert all(not log.scenario.fixtures for log in logs) and set(not_drawn) <= {"pay_bill"}  # it looks up the bill
+
+
+def test_against_a_server_with_its_database_each_conversation_gets_rows_of_its_own(bundled_models: Path,
+                                                                                    tmp_path: Path) -> None:
+    """Every conversation of a run, and of the runs before, shares the server's database. Given it, goals bound to
+    a seeded user get copies of that user's rows under a user of their own, written there before the
+    conversation: a run again with the same seed succeeds as the first did (before, the cards the first run
+    blocked and the daily limits it used up failed the second), and the seeded rows stay as seeded. Without
+    it, such goals are not drawn."""
+    from dialogue.engine import Engine
+    from dialogue.simulation.judge import snapshot
+    from dialogue.simulation.runner import run_server
+    from dm.sql.store import SqlStore
+    from tests.server.conftest import Running
+
+    domain = load_domain("banking")
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    store = SqlStore(url)
+    server = Running([Engine(domain, nlu=Understander.for_domain(domain, bundled_models), store=store)])
+    settings = SimulationSettings(domain="banking", models=str(bundled_models), seed=3)
+    try:
+        runs = [run_server(settings, 24, server.target, None, lambda _: None, url) for _ in range(2)]
+        alone, not_drawn = run_server(settings, 8, server.target, None, lambda _: None)
+    finally:
+        server.stop()
+    for logs, skipped in runs:
+        assert skipped == {} and sum(log.success for log in logs) >= 22
+        assert sum(bool(log.scenario.fixtures) for log in logs) >= 12
+        assert all(log.scenario.user_id.startswith("sim-3-") for log in logs)
+    assert [log.success for log in runs[0][0]] == [log.success for log in runs[1][0]]
+
+    def seeded_users(rows: dict[str, list[dict]]) -> list:
+        return sorted((table, sorted((k, v) for k, v in row.items() if k != "id" and v is not None))
+                      for table, found in rows.items() for row in found if row.get("user_id") in ("alice", "tester"))
+
+    kept = {table: list(rows.values()) for table, rows in snapshot(store.tables(domain)).items()}
+    assert seeded_users(kept) == seeded_users({table: spec.seed for table, spec in domain.memory.tables.items()})
+    assert all(not log.scenario.fixtures for log in alone) and set(not_drawn) <= {"check_balance", "report_lost_card",
+                                                                                    "transfer_money"} and not_drawn
+
+
+def test_a_database_that_is_not_the_servers_is_refused_before_anything_is_written(bundled_models: Path,
+                                                                                 tmp_path: Path) -> None:
+    from dialogue.engine import Engine
+    from dialogue.simulation.runner import run_server
+    from dm.sql.store import SqlStore
+    from tests.server.conftest import Running
+
+    domain = load_domain("banking")
+    empty, other = tmp_path / "empty.db", tmp_path / "other.db"
+    empty.touch()
+    SqlStore(f"sqlite:///{other}").tables(domain)  # the engine's and the domain's tables, but no server uses it
+    server = Running([Engine(domain, nlu=Understander.for_domain(domain, bundled_models),
+                             store=SqlStore(f"sqlite:///{tmp_path / 'server.db'}"))])
+    settings = SimulationSettings(domain="banking", models=str(bundled_models))
+    try:
+        with pytest.raises(RuntimeError, match="there is no database file there"):
+            run_server(settings, 2, server.target, None, lambda _: None, f"sqlite:///{tmp_path / 'missing.db'}")
+        with pytest.raises(RuntimeError, match="not the database of a server hosting 'banking': it has no table"):
+            run_server(settings, 2, server.target, None, lambda _: None, f"sqlite:///{empty}")
+        with pytest.raises(RuntimeError, match=r"not the database of the server at .*: the session it has just kept"):
+            run_server(settings, 2, server.target, None, lambda _: None, f"sqlite:///{other}")
+    finally:
+        server.stop()
+    assert sa.inspect(sa.create_engine(f"sqlite:///{empty}")).get_table_names() == []
+    assert not (tmp_path / "missing.db").exists()
