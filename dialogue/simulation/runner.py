@@ -164,13 +164,14 @@ def server_store(url: str, domain: Domain) -> SqlStore:
     """The store on a server's database, checked first to hold the engine's and the domain's tables (so that
     nothing is written into a database no server uses); RuntimeError otherwise."""
     from dm.errors import StoreError
-    from dm.sql.database import Database
+    from dm.sql.database import Database, parse_url
     from dm.sql.schema import sessions
 
     try:
+        parsed = parse_url(url)
+        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").expanduser().is_file():
+            raise RuntimeError(f"--server-db {parsed}: there is no database file there")
         database = Database(url)
-        if database.dialect == "sqlite" and not Path(database.url.database or "").expanduser().is_file():
-            raise RuntimeError(f"--server-db {database.shown}: there is no database file there")
         try:
             with database.errors():
                 inspector = sa.inspect(database.engine)
