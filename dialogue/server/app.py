@@ -52,7 +52,7 @@ class Options:
     """Ping a client's connection after this many seconds without a word from it; None: never."""
     keepalive_timeout_s: float = 10.0
     """Close a connection whose client has not answered a ping within this many seconds: its calls and streams
-    end (CANCELLED) and give up their places (`max_calls`)."""
+    end and give up their places (`max_calls`)."""
     client_ping_s: float = 10.0
     """Clients may ping this often, with or without calls in flight; a client that pings more often has its
     connection closed (GOAWAY, too_many_pings)."""

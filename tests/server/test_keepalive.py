@@ -56,7 +56,9 @@ def test_the_stream_of_a_client_that_stops_answering_pings_ends(serve, restauran
         client.kill()
         client.wait(10)
     assert ended, "the server kept the frozen client's stream open for 15 s"
-    assert ended[0]["code"] == "CANCELLED" and ended[0]["turns"] == 1
+    # gRPC tells the server of the lost connection as a cancelled call, or, as often as 1 run in 4 here, as the
+    # end of the requests (a read of the closed connection ends the stream like the client's own half-close)
+    assert ended[0]["code"] in ("CANCELLED", "OK") and ended[0]["turns"] == 1
     assert waited < 6, f"a ping every 1 s, answered within 1 s, yet the stream ended {waited:.1f} s later"
 
 
