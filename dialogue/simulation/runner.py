@@ -174,18 +174,17 @@ def server_store(url: str, domain: Domain) -> SqlStore:
         database = Database(url)
         try:
             with database.errors():
-                inspector = sa.inspect(database.engine)
-                missing = [name for name in [sessions.name, *(sql_table_name(domain.name, table)
-                                                               for table in domain.memory.tables)]
-                           if not inspector.has_table(name)]
+                present = set(sa.inspect(database.engine).get_table_names())
         finally:
             database.dispose()
-        if missing:
-            raise RuntimeError(f"--server-db {database.shown} is not the database of a server hosting "
-                               f"'{domain.name}': it has no table {missing[0]}")
-        return SqlStore(url)
     except StoreError as err:
         raise RuntimeError(f"--server-db: {err}") from None
+    needed = [sessions.name, *(sql_table_name(domain.name, table) for table in domain.memory.tables)]
+    missing = [name for name in needed if name not in present]
+    if missing:
+        raise RuntimeError(f"--server-db {database.shown} is not the database of a server hosting "
+                           f"'{domain.name}': it has no table {missing[0]}")
+    return SqlStore(url)
 
 
 def _check_kept(store: SqlStore, domain: str, log: ConversationLog, address: str) -> None:

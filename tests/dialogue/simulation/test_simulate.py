@@ -137,16 +137,14 @@ def test_against_a_server_with_its_database_each_conversation_gets_rows_of_its_o
     conversation: a run again with the same seed succeeds as the first did (before, the cards the first run
     blocked and the daily limits it used up failed the second), and the seeded rows stay as seeded. Without
     it, such goals are not drawn."""
-    from dialogue.engine import Engine
     from dialogue.simulation.judge import snapshot
     from dialogue.simulation.runner import run_server
     from dm.sql.store import SqlStore
-    from tests.server.conftest import Running
 
     domain = load_domain("banking")
     url = f"sqlite:///{tmp_path / 'server.db'}"
     store = SqlStore(url)
-    server = Running([Engine(domain, nlu=Understander.for_domain(domain, bundled_models), store=store)])
+    server = _serving(domain, bundled_models, store)
     settings = SimulationSettings(domain="banking", models=str(bundled_models), seed=3)
     try:
         runs = [run_server(settings, 24, server.target, None, lambda _: None, url) for _ in range(2)]
@@ -171,17 +169,14 @@ def test_against_a_server_with_its_database_each_conversation_gets_rows_of_its_o
 
 def test_a_database_that_is_not_the_servers_is_refused_before_anything_is_written(bundled_models: Path,
                                                                                  tmp_path: Path) -> None:
-    from dialogue.engine import Engine
     from dialogue.simulation.runner import run_server
     from dm.sql.store import SqlStore
-    from tests.server.conftest import Running
 
     domain = load_domain("banking")
     empty, other = tmp_path / "empty.db", tmp_path / "other.db"
     empty.touch()
     SqlStore(f"sqlite:///{other}").tables(domain)  # the engine's and the domain's tables, but no server uses it
-    server = Running([Engine(domain, nlu=Understander.for_domain(domain, bundled_models),
-                             store=SqlStore(f"sqlite:///{tmp_path / 'server.db'}"))])
+    server = _serving(domain, bundled_models, SqlStore(f"sqlite:///{tmp_path / 'server.db'}"))
     settings = SimulationSettings(domain="banking", models=str(bundled_models))
     try:
         with pytest.raises(RuntimeError, match="there is no database file there"):
@@ -194,3 +189,11 @@ def test_a_database_that_is_not_the_servers_is_refused_before_anything_is_writte
         server.stop()
     assert sa.inspect(sa.create_engine(f"sqlite:///{empty}")).get_table_names() == []
     assert not list(tmp_path.glob("missing.db*"))
+
+
+def _serving(domain, models: Path, store):
+    """A real server hosting the domain with its trained NLU, on the store."""
+    from dialogue.engine import Engine
+    from tests.server.conftest import Running
+
+    return Running([Engine(domain, nlu=Understander.for_domain(domain, models), store=store)])
