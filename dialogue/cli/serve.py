@@ -22,8 +22,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           nlu_threads: int = typer.Option(1, min=1, max=64, help="Threads of one NLU model call (a domain's model "
                                                                  "runs one call at a time, on the texts of all the "
                                                                  "turns waiting for it; see docs/grpc.md)."),
-          nlu_batch: int | None = typer.Option(None, min=1, max=256, help="Texts in one NLU model call at most "
-                                                                          "[default: 8]."),
+          nlu_batch: int = typer.Option(8, min=1, max=256, help="Texts in one NLU model call at most."),
           models: Path | None = ModelsOption,
           token: str | None = typer.Option(None, envvar="DIALOGUE_TOKEN", show_envvar=True,
                                            help="Require `authorization: Bearer <token>` on every call "
@@ -51,7 +50,6 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     import asyncio
 
     from dialogue.server import app
-    from dialogue.server.batching import MOST
     from dialogue.server.host import Host
     from dialogue.server.logs import setup
     from dm.sql.store import SqlStore
@@ -69,7 +67,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     setup()
     llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
     hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers,
-                       nlu_threads=nlu_threads, batch=nlu_batch or MOST, llms=llms)
+                       nlu_threads=nlu_threads, batch=nlu_batch, llms=llms)
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
                           keepalive_s=keepalive or None, keepalive_timeout_s=keepalive_timeout,

@@ -62,6 +62,23 @@ def test_serve_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     assert half.exit_code == 2 and "TLS needs both --tls-cert and --tls-key" in half.output
 
 
+def test_serve_defaults_are_the_servers() -> None:
+    """`dialogue serve` repeats the server's defaults (it imports the server only once it runs): they must agree."""
+    import inspect
+
+    from dialogue.cli.serve import serve
+    from dialogue.server.app import Options
+    from dialogue.server.batching import MOST
+
+    given = {name: parameter.default.default for name, parameter in inspect.signature(serve).parameters.items()}
+    server = Options()
+    assert given["nlu_batch"] == MOST
+    assert (given["keepalive"], given["keepalive_timeout"], given["client_ping"]) == (
+        server.keepalive_s, server.keepalive_timeout_s, server.client_ping_s)
+    assert (given["host"], given["port"], given["max_message_bytes"], given["max_calls"], given["grace"]) == (
+        server.host, server.port, server.max_message_bytes, server.max_calls, server.grace_s)
+
+
 def test_serve_says_when_its_port_is_taken(tmp_path: Path) -> None:
     import socket
     import sys
