@@ -124,8 +124,10 @@ async def serve(host: Host, options: Options) -> None:
 
 
 def channel_options(options: Options) -> list[tuple[str, int]]:
-    """gRPC core's settings for the server's connections: the largest request, and keepalive pings both ways."""
-    accepted = [("grpc.max_receive_message_length", options.max_message_bytes),
+    """gRPC core's settings for the server's connections: its port its own, the largest request, and keepalive
+    pings both ways."""
+    accepted = [("grpc.so_reuseport", 0),  # gRPC's default on Linux would let a second server share the port
+                ("grpc.max_receive_message_length", options.max_message_bytes),
                 ("grpc.http2.min_ping_interval_without_data_ms", wire.milliseconds(options.client_ping_s))]
     if options.keepalive_s:
         return accepted + wire.keepalive(options.keepalive_s, options.keepalive_timeout_s)

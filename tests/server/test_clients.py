@@ -79,17 +79,18 @@ def test_serve_defaults_are_the_servers() -> None:
         server.host, server.port, server.max_message_bytes, server.max_calls, server.grace_s)
 
 
-def test_serve_says_when_its_port_is_taken(tmp_path: Path) -> None:
-    import socket
+def test_serve_says_when_its_port_is_taken_by_another_server(tmp_path: Path) -> None:
+    """A second server on a port in use is refused, rather than sharing the port (and its clients) with the
+    first (gRPC's SO_REUSEPORT)."""
     import sys
 
-    with socket.create_server(("127.0.0.1", 0)) as taken:
-        port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "dialogue", "serve", "restaurant", "--port", str(port), "--db",
-                               f"sqlite:///{tmp_path / 'd.db'}", "--models", str(tmp_path)],
+    with ServerProcess.dialogue(["banking"], tmp_path / "first.log", "--db", f"sqlite:///{tmp_path / 'a.db'}",
+                                "--models", str(tmp_path)) as first:
+        done = subprocess.run([sys.executable, "-m", "dialogue", "serve", "restaurant", "--port", str(first.port),
+                               "--db", f"sqlite:///{tmp_path / 'b.db'}", "--models", str(tmp_path)],
                               capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1
-    assert f"error: cannot listen on 127.0.0.1:{port} (is another server using the port?)" in done.stderr
+    assert done.returncode == 1, done.stderr
+    assert f"error: cannot listen on 127.0.0.1:{first.port} (is another server using the port?)" in done.stderr
 
 
 @pytest.mark.slow
