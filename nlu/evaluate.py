@@ -9,7 +9,7 @@ from typing import Any
 
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 
-from nlu.data import TaggedUtterance
+from nlu.data import OUTSIDE, TaggedUtterance
 from nlu.runtime import OnnxJointModel, Prediction
 
 
@@ -33,7 +33,9 @@ def score(utterances: list[TaggedUtterance], predictions: list[Prediction], inte
     sentence_right = [ok and list(u.tags) == p for ok, u, p in zip(intent_right, utterances, predicted_tags)]
     labels = sorted({u.intent for u in utterances} | set(predicted_intents))
     confusion = Counter(zip((u.intent for u in utterances), predicted_intents))
-    slots = classification_report(gold_tags, predicted_tags, output_dict=True, zero_division=0)
+    tagged = any(tag != OUTSIDE for tags in gold_tags + predicted_tags for tag in tags)
+    # seqeval averages over no slots at all with a numpy warning
+    slots = classification_report(gold_tags, predicted_tags, output_dict=True, zero_division=0) if tagged else {}
     return {
         "utterances": len(utterances),
         "intent_accuracy": _pct(sum(intent_right) / len(utterances)),

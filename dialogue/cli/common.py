@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from domains import Domain, DomainError, load_domain
+from domains import Domain, DomainError, bundled_domains, load_domain, resolve_domain_path
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -40,12 +42,56 @@ def db_url(db: str | None) -> str:
     return f"sqlite:///{home / 'dialogue.db'}"
 
 
-def models_root(models: Path | None) -> Path:
+def usage_error(message: str) -> NoReturn:
+    """Say in one line what is wrong with the command line, and exit with status 2."""
+    errors.print(f"error: {message}", style="red", highlight=False, markup=False)
+    raise typer.Exit(2)
+
+
+def existing_folder(path: Path, option: str) -> Path:
+    """The folder given with `option`; one that does not exist, or is a file, is refused."""
+    if not path.is_dir():
+        usage_error(f"{option}: {path} is not a folder" if path.exists() else f"{option}: folder {path} does not exist")
+    return path
+
+
+def writable(path: Path | None, option: str, *, folder: bool = False) -> None:
+    """Refuse, before any work, an output file (or folder, created if missing) that cannot be written."""
+    if path is None:
+        return
+    target = path.absolute()
+    if folder and target.exists() and not target.is_dir():
+        usage_error(f"{option}: {path} is a file; give a folder (it is created if missing)")
+    if not folder and target.is_dir():
+        usage_error(f"{option}: {path} is a folder; give a file")
+    base = next(p for p in (target, *target.parents) if p.exists()) if folder else target.parent
+    existing_folder(base, option)
+    try:
+        tempfile.TemporaryFile(dir=base).close()
+    except OSError as err:
+        usage_error(f"{option}: cannot write in {base} ({err.strerror or err})")
+
+
+def iso_time(text: str, option: str = "--now") -> dt.datetime:
+    """A date-time given on the command line in ISO format."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        usage_error(f"{option}: '{text}' is not an ISO date-time like 2026-11-25T10:00")
+
+
+def models_root(models: Path | None, *, must_exist: bool = False) -> Path:
+    """--models, else models/ in the data folder; a --models folder to read from must exist."""
+    if models is not None and must_exist:
+        existing_folder(models, "--models")
     return models if models is not None else data_home() / "models"
 
 
 def load(source: str) -> Domain:
-    """The domain, or its problems printed and exit status 1."""
+    """The domain, or its problems printed and exit status 1 (an unknown name lists the bundled ones)."""
+    if not resolve_domain_path(source).exists():
+        bundled = ", ".join(path.stem for path in bundled_domains())
+        usage_error(f"no bundled domain or file named '{source}'; bundled: {bundled}")
     try:
         return load_domain(source)
     except DomainError as err:
@@ -58,7 +104,7 @@ def understander(domain: Domain, models: Path | None) -> Any:
     """The domain's trained NLU, or None when no model matches its current data."""
     from nlu.understander import Understander
 
-    return Understander.for_domain(domain, models_root(models))
+    return Understander.for_domain(domain, models_root(models, must_exist=True))
 
 
 def print_json(data: Any) -> None:

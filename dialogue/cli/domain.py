@@ -12,7 +12,17 @@ from rich.table import Table
 
 from dialogue.chat import local_chat
 from dialogue.cli import llm as llm_options
-from dialogue.cli.common import DomainArg, JsonOption, ModelsOption, console, errors, load, understander
+from dialogue.cli.common import (
+    DomainArg,
+    JsonOption,
+    ModelsOption,
+    console,
+    errors,
+    load,
+    understander,
+    usage_error,
+    writable,
+)
 from domains import check_domain
 from domains.jsonschema import domain_schema
 from domains.loader import domain_of
@@ -37,6 +47,7 @@ def validate(paths: list[Path] = typer.Argument(..., help="Domain files to check
 
 def schema(output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:
     """Write the JSON Schema of domain files (for editor completion and checking)."""
+    writable(output, "--output")
     text = json.dumps(domain_schema(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -108,6 +119,8 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
     """Chat with a domain in this terminal; shows the active task, stack and slots after each turn, and which
     answers an LLM wrote."""
     channel = "voice" if voice else "text"
+    if not 1 <= len(user) <= 200:  # as the engine requires
+        usage_error("--user: give a user id of 1 to 200 characters")
     if server is not None:
         _remote(server, domain, user=user, channel=channel, token=token, tls=tls, ca=ca, wait=wait)
         return

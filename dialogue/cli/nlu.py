@@ -16,10 +16,14 @@ from dialogue.cli.common import (
     ModelsOption,
     console,
     errors,
+    existing_folder,
+    iso_time,
     load,
     models_root,
     print_json,
     understander,
+    usage_error,
+    writable,
 )
 
 DatasetOption = typer.Option(None, "--dataset", help="A JointBERT-format dataset folder (train/dev/test with "
@@ -44,12 +48,18 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
 
     A domain's model goes to a versioned folder keyed by its NLU data; unchanged data is not trained again.
     """
+    from nlu.artifacts import MANIFEST
     from nlu.train import TrainConfig
     from nlu.training import train_dataset, train_domain
 
     if (domain is None) == (dataset is None):
         errors.print("give a domain, or --dataset with --output", style="red")
         raise typer.Exit(2)
+    writable(output, "--output", folder=True)
+    if output is not None and output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).exists():
+        usage_error(f"--output: {output} holds files but no model; training would replace them")
+    if domain is not None:
+        writable(models_root(models), "--models", folder=True)
     config = TrainConfig(encoder=encoder, layers=layers, epochs=epochs, learning_rate=learning_rate,
                          batch_size=batch_size, seed=seed, max_steps=max_steps, copies=copies,
                          teacher=str(teacher) if teacher else None)
@@ -105,15 +115,14 @@ def parse(domain: str = typer.Argument(..., help="A domain file or bundled domai
           now: str | None = typer.Option(None, help="The turn's time (ISO), for relative dates."),
           models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Understand one utterance: intent, confidence, ranking and normalised entities."""
+    clock = iso_time(now) if now else None
     loaded = load(domain)
     nlu = understander(loaded, models)
     if nlu is None:
         errors.print(f"no trained model for domain '{loaded.name}' and its current examples; "
                      f"train one with: dialogue train {domain}", style="red", highlight=False)
         raise typer.Exit(1)
-    zone = ZoneInfo(loaded.settings.timezone)
-    clock = dt.datetime.fromisoformat(now) if now else dt.datetime.now(zone)
-    result = nlu.parse(text, now=clock)
+    result = nlu.parse(text, now=clock or dt.datetime.now(ZoneInfo(loaded.settings.timezone)))
     if as_json:
         print_json(result.model_dump())
         return
@@ -137,7 +146,7 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
              models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot."""
     from nlu.artifacts import latest_model
-    from nlu.data import nlu_data_hash, read_jointbert
+    from nlu.data import nlu_data_hash
     from nlu.evaluate import confusion_png, predict_all, score
     from nlu.runtime import OnnxJointModel
     from nlu.training import held_out
@@ -145,19 +154,25 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
     if (domain is None) == (dataset is None):
         errors.print("give a domain, or --dataset with --model", style="red")
         raise typer.Exit(2)
+    writable(confusion, "--confusion")
+    if model is not None:
+        _model_folder(model, fp32, manifest=dataset is None)
     if dataset is not None:
         if model is None:
             errors.print("--dataset needs --model (a folder written by dialogue train --dataset)", style="red")
             raise typer.Exit(2)
-        utterances, name = read_jointbert(dataset, split), f"{dataset.name}/{split}"
+        utterances, name = _dataset(dataset, split), f"{dataset.name}/{split}"
     else:
         loaded = load(domain)
-        model = model or latest_model(models_root(models), loaded.name, nlu_data_hash(loaded))
+        model = model or latest_model(models_root(models, must_exist=True), loaded.name, nlu_data_hash(loaded))
         if model is None:
             errors.print(f"no trained model for domain '{loaded.name}'; train one with: dialogue train {domain}",
                          style="red", highlight=False)
             raise typer.Exit(1)
         utterances, name = held_out(loaded, model), f"{loaded.name} held-out"
+    if not utterances:
+        errors.print(f"error: nothing to measure: {name} has no utterances", style="red", highlight=False)
+        raise typer.Exit(1)
     runtime = OnnxJointModel(model, quantized=not fp32)
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task(f"parsing {name}", total=len(utterances))
@@ -180,3 +195,32 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
         console.print(table)
     if confusion is not None:
         console.print(f"confusion matrix: {confusion}")
+
+
+def _model_folder(model: Path, fp32: bool, manifest: bool) -> None:
+    """Refuse a --model that is not a model folder; a folder of model folders gets its newest named."""
+    from nlu.artifacts import FP32, INT8, LABELS, MANIFEST, TOKENIZER, latest_model
+
+    existing_folder(model, "--model")
+    newest = latest_model(model.parent, model.name)
+    if newest is not None and not (model / LABELS).exists():
+        usage_error(f"--model: {model} is not a model folder but holds model folders; the newest is {newest}")
+    needed = [LABELS, TOKENIZER, FP32 if fp32 else INT8, *([MANIFEST] if manifest else [])]
+    missing = [name for name in needed if not (model / name).is_file()]
+    if missing:
+        usage_error(f"--model: {model} is not a model folder: it has no {', '.join(missing)}")
+
+
+def _dataset(folder: Path, split: str) -> list:
+    """The split of a JointBERT-format dataset; a missing file, or a line that does not read, is an error."""
+    from nlu.data import read_jointbert
+
+    existing_folder(folder, "--dataset")
+    missing = [name for name in ("seq.in", "seq.out", "label") if not (folder / split / name).is_file()]
+    if missing:
+        usage_error(f"--dataset: {folder / split} has no {', '.join(missing)} (JointBERT format)")
+    try:
+        return read_jointbert(folder, split)
+    except ValueError as err:  # misaligned lines, or not UTF-8
+        errors.print(f"error: {err}", style="red", highlight=False, markup=False)
+        raise typer.Exit(1) from None

@@ -17,9 +17,12 @@ from dialogue.cli.common import (
     console,
     data_home,
     errors,
+    iso_time,
     load,
     models_root,
     print_json,
+    usage_error,
+    writable,
 )
 
 
@@ -77,17 +80,19 @@ def simulate(
     if channel not in ("auto", "text", "voice"):
         errors.print(f"--channel: '{channel}' is not text, voice or auto", style="red")
         raise typer.Exit(2)
+    iso_time(now)
+    writable(report, "--report", folder=True)
+    writable(save_failures, "--save-failures")
+    levels = _noise_levels(noise_levels)
     try:
-        levels = [float(x) for x in noise_levels.split(",")] if noise_levels else []
-        if any(not 0 <= x <= 1 for x in levels):
-            raise ValueError("noise levels are between 0 and 1")
         rates = Behaviour.parse(behaviour)
     except ValueError as err:
         errors.print(f"error: {err}", style="red", highlight=False, markup=False)
         raise typer.Exit(2) from None
     source = str(Path(domain).resolve()) if Path(domain).exists() else domain
-    settings = SimulationSettings(domain=source, models=str(models_root(models)), seed=seed, noise=noise,
-                                  noise_levels=levels, behaviour=rates, channel=channel, now=now, max_turns=max_turns,
+    root = models_root(models, must_exist=True)
+    settings = SimulationSettings(domain=source, models=str(root), seed=seed, noise=noise, noise_levels=levels,
+                                  behaviour=rates, channel=channel, now=now, max_turns=max_turns,
                                   paraphrase=paraphrase_rate if llm_paraphrase else 0.0,
                                   paraphrase_cache=f"sqlite:///{data_home() / 'simulation-llm-cache.db'}")
     if llm_paraphrase:
@@ -143,6 +148,20 @@ def simulate(
         errors.print(f"task success {metrics['success_rate']:.1%} is below --min-success {min_success:.1%}",
                      style="red", highlight=False)
         raise typer.Exit(1)
+
+
+def _noise_levels(text: str | None) -> list[float]:
+    """The --noise-levels rates: numbers between 0 and 1."""
+    levels = []
+    for part in text.split(",") if text else []:
+        try:
+            level = float(part)
+        except ValueError:
+            level = float("nan")
+        if not 0 <= level <= 1:
+            usage_error(f"--noise-levels: '{part}' is not a rate between 0 and 1")
+        levels.append(level)
+    return levels
 
 
 def _paraphrased(simulator, ray: str | None, workers: int) -> dict:

@@ -95,3 +95,28 @@ def test_errors_escaping_a_command_are_a_message_not_a_traceback(monkeypatch, ca
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
+
+
+def test_schema_refuses_an_output_it_cannot_write(tmp_path) -> None:
+    missing = runner.invoke(app, ["schema", "-o", str(tmp_path / "no" / "s.json")])
+    assert missing.exit_code == 2 and f"error: --output: folder {tmp_path / 'no'} does not exist" in missing.output
+    folder = runner.invoke(app, ["schema", "-o", str(tmp_path)])
+    assert folder.exit_code == 2 and "is a folder; give a file" in folder.output
+
+
+def test_an_unknown_domain_lists_the_bundled_ones() -> None:
+    for args in (["chat", "nosuchdomain"], ["parse", "nosuch", "hi"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "no bundled domain or file named 'nosuch" in result.output
+        assert "bundled: banking, restaurant, telco_ivr" in result.output
+
+
+def test_chat_refuses_an_empty_user_id_at_start() -> None:
+    result = runner.invoke(app, ["chat", "restaurant", "--user", ""], input="/greet\n:quit\n")
+    assert result.exit_code == 2 and "--user: give a user id" in result.output and "Chatting" not in result.output
+
+
+def test_a_time_that_is_not_iso_names_the_option_and_the_format() -> None:
+    result = runner.invoke(app, ["parse", "restaurant", "hi", "--now", "yesterday"])
+    assert result.exit_code == 2
+    assert "error: --now: 'yesterday' is not an ISO date-time like 2026-11-25T10:00" in result.output

@@ -28,6 +28,14 @@ def dataset(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def model(tiny_encoder, dataset, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("models") / "model"
+    invoke("train", "--dataset", str(dataset), "--output", str(folder), "--encoder", str(tiny_encoder),
+           "--max-steps", "1")
+    return folder
+
+
 def invoke(*args: str) -> object:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -102,3 +110,33 @@ def test_distillation_from_a_teacher(tiny_encoder, dataset, tmp_path) -> None:
     wrong = runner.invoke(app, ["train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "1",
                                 "--models", str(tmp_path / "m"), "--teacher", str(teacher)])
     assert wrong.exit_code != 0 and "trained on other intents or slots" in wrong.output
+
+
+def test_nlu_eval_names_a_dataset_or_model_folder_it_cannot_use(model, dataset, tmp_path) -> None:
+    missing = runner.invoke(app, ["nlu-eval", "--dataset", str(tmp_path / "none"), "--model", str(model)])
+    assert missing.exit_code == 2 and f"--dataset: folder {tmp_path / 'none'} does not exist" in missing.output
+    parent = runner.invoke(app, ["nlu-eval", "--dataset", str(dataset), "--model", str(model.parent)])
+    assert parent.exit_code == 2 and f"holds model folders; the newest is {model}" in parent.output
+    (tmp_path / "test").mkdir()
+    for name, line in (("seq.in", "hello there"), ("seq.out", "O"), ("label", "greet")):
+        (tmp_path / "test" / name).write_text(line + "\n")
+    misaligned = runner.invoke(app, ["nlu-eval", "--dataset", str(tmp_path), "--model", str(model)])
+    assert misaligned.exit_code == 1
+    assert misaligned.output == f"error: {tmp_path / 'test'}: line 1 has 2 words but 1 tags\n"
+
+
+def test_nlu_eval_checks_its_paths_before_measuring(tmp_path) -> None:
+    confusion = runner.invoke(app, ["nlu-eval", "restaurant", "--confusion", str(tmp_path / "no" / "c.png"),
+                                    "--models", str(tmp_path)])
+    assert confusion.exit_code == 2 and f"--confusion: folder {tmp_path / 'no'} does not exist" in confusion.output
+    for command in (["nlu-eval", "restaurant"], ["parse", "restaurant", "hi"]):
+        models = runner.invoke(app, [*command, "--models", str(tmp_path / "none")])
+        assert models.exit_code == 2 and f"--models: folder {tmp_path / 'none'} does not exist" in models.output
+
+
+def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tiny_encoder, dataset, tmp_path) -> None:
+    (tmp_path / "notes.txt").write_text("keep")
+    result = runner.invoke(app, ["train", "--dataset", str(dataset), "--output", str(tmp_path), "--encoder",
+                                 str(tiny_encoder), "--max-steps", "1"])
+    assert result.exit_code == 2 and "holds files but no model" in result.output
+    assert (tmp_path / "notes.txt").read_text() == "keep"
