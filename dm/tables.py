@@ -19,14 +19,11 @@ from dm.errors import StoreError
 from dm.sql.database import Database, reason
 from domains.schema import Domain
 from domains.schema.domain import sql_table_name
+from domains.values import InvalidValue, column_value
 
 _SQL_TYPES = {
     "text": sa.Text, "integer": sa.Integer, "number": sa.Float, "boolean": sa.Boolean,
     "date": sa.Date, "time": sa.Time, "datetime": sa.DateTime,
-}
-_PARSERS = {
-    "text": str, "integer": int, "number": float, "boolean": bool,
-    "date": dt.date.fromisoformat, "time": dt.time.fromisoformat, "datetime": dt.datetime.fromisoformat,
 }
 
 
@@ -108,22 +105,10 @@ class DomainTables:
         params = {}
         for column, value in values.items():
             try:
-                params[column] = _to_sql(types[column], value)
-            except (TypeError, ValueError):
-                raise TableError(f"{table}.{column} needs a {types[column]} value, not {value!r:.60}") from None
+                params[column] = column_value(types[column], value)
+            except InvalidValue as err:
+                raise TableError(f"{table}.{column}: {err}") from None
         return params
-
-
-def _to_sql(column_type: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if column_type in ("date", "time", "datetime") and not isinstance(value, str):
-        return value
-    if column_type == "boolean" and isinstance(value, str):
-        if value.lower() not in ("true", "false"):
-            raise ValueError(value)
-        return value.lower() == "true"
-    return _PARSERS[column_type](value)
 
 
 def _json_row(row: Any) -> dict[str, Any]:

@@ -71,14 +71,15 @@ def _load(path: Path) -> tuple[Domain | None, list[Problem]]:
     if domain is None:
         return None, problems
     problems = ReferenceChecker(domain, located).check()
-    problems += check_tests(domain, domain.tests, located, ("tests",))
+    test_names: dict[str, tuple[str, int]] = {}
+    problems += check_tests(domain, domain.tests, located, ("tests",), test_names)
     sibling = tests_path(path)
     if sibling.exists():
         tests_located = read_yaml(sibling)
         tests, schema_problems = _validate(ConversationFile, tests_located, "a tests file holds a `tests` list")
         if tests is None:
             return None, problems + schema_problems
-        problems += check_tests(domain, tests.tests, tests_located, ("tests",))
+        problems += check_tests(domain, tests.tests, tests_located, ("tests",), test_names)
         domain = domain.model_copy(update={"tests": domain.tests + tests.tests})
     return with_builtins(domain), problems
 

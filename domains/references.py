@@ -6,6 +6,7 @@ location of the offending value, so `dialogue validate` can show them all at onc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from domains.annotations import AnnotationError, parse_example
 from domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
 from domains.errors import Problem, did_you_mean
 from domains.expressions import CONTEXT_NAMES, ExpressionError, Usage, condition_usage, template_usage, value_usage
-from domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame
+from domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame, Table
 from domains.schema.actions import (
     ClearSlot,
     Delete,
@@ -33,7 +34,7 @@ from domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_na
 from domains.schema.slots import CategorySlot
 from domains.source import Located, YamlPath
 from domains.structured import StructuredInputError, parse_structured
-from domains.values import InvalidValue, SlotValues, match_key
+from domains.values import InvalidValue, SlotValues, column_value, match_key
 
 _USAGES = {"condition": condition_usage, "template": template_usage, "value": value_usage}
 _SYNTAX_HINTS = {
@@ -78,15 +79,19 @@ class ReferenceChecker:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _error(self, path: YamlPath, message: str, hint: str = "", *, severity: str = "error") -> None:
-        self.problems.append(self.located.problem(path, message, hint, severity=severity))
+    def _error(self, path: YamlPath, message: str, hint: str = "", *, severity: str = "error",
+               key: bool = False) -> None:
+        self.problems.append(self.located.problem(path, message, hint, severity=severity, key=key))
 
-    def _known(self, kind: str, name: str, known: Iterable[str], path: YamlPath) -> bool:
+    def _known(self, kind: str, name: str, known: Iterable[str], path: YamlPath, *, unknown: str = "") -> bool:
         known = list(known)
         if name in known:
             return True
-        self._error(path, f"unknown {kind} '{name}'", did_you_mean(name, known))
+        self._error(path, unknown or f"unknown {kind} '{name}'", did_you_mean(name, known))
         return False
+
+    def _column(self, table: str, column: str, columns: Iterable[str], path: YamlPath) -> bool:
+        return self._known("column", column, columns, path, unknown=f"'{column}' is not a column of table '{table}'")
 
     def _unique(self, names: list[str], path: YamlPath, kind: str) -> None:
         seen: set[str] = set()
@@ -151,6 +156,8 @@ class ReferenceChecker:
                         values.coerce(name, spec.default)
                     except InvalidValue as err:
                         self._error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
+                if isinstance(spec, CategorySlot):
+                    self._category_words(spec, base + (name, "values"))
         for table_name, table in self.domain.memory.tables.items():
             path: YamlPath = ("memory", "tables", table_name)
             self._table_name(table_name, path)
@@ -165,8 +172,39 @@ class ReferenceChecker:
                     self._error(path + ("columns", column), f"column name '{column[:20]}...' is longer than "
                                 f"{SQL_NAME_LIMIT} characters, which PostgreSQL cuts", "shorten it")
             for i, row in enumerate(table.seed):
-                for column in row:
-                    self._known("column", column, table.columns, path + ("seed", i, column))
+                self._seed_row(table_name, table, row, path + ("seed", i))
+
+    def _category_words(self, spec: CategorySlot, path: YamlPath) -> None:
+        """Each word (a value or a synonym, compared as input matching compares them) stands for one value."""
+        first: dict[str, tuple[str, str]] = {}
+        for i, (canonical, synonyms) in enumerate(spec.values.items()):
+            vpath = path + (canonical,) if path + (canonical,) in self.located.keys else path + (i,)
+            for j, word in enumerate((canonical, *synonyms)):
+                earlier, owner = first.setdefault(match_key(word), (word, canonical))
+                if owner == canonical:
+                    continue
+                if word != canonical and earlier != owner:
+                    message = f"'{word}' is a synonym of both '{owner}' and '{canonical}'"
+                else:
+                    message = f"{_word(word, canonical)} is the same word as {_word(earlier, owner)}"
+                self._error(vpath + (j - 1,) if j else vpath, message, f"input matching ignores case, width and "
+                            f"accents, so it always means '{owner}'; list it under one value only", key=not j)
+
+    def _seed_row(self, table_name: str, table: Table, row: dict[str, Any], path: YamlPath) -> None:
+        """Seed values must fit their columns' types, and not-nullable columns need one."""
+        for column, value in row.items():
+            if not self._column(table_name, column, table.columns, path + (column,)):
+                continue
+            spec = table.columns[column]
+            try:
+                column_value(spec.type, value)
+            except InvalidValue as err:
+                self._error(path + (column,), f"seed value for '{column}' ({spec.type}) is not valid: {err}",
+                            f"column '{column}' of table '{table_name}' holds {spec.type} values")
+        for column, spec in table.columns.items():
+            if not spec.nullable and row.get(column) is None:
+                self._error(path + (column,), f"seed row has no value for column '{column}', which is not nullable",
+                            f"give every seed row a {spec.type} '{column}', or make the column nullable")
 
     def _table_name(self, table: str, path: YamlPath) -> None:
         """A table is `<domain>__<table>` in SQL: that name must be unambiguous, and legal in SQLite and PostgreSQL."""
@@ -359,23 +397,40 @@ class ReferenceChecker:
         columns = {"id", *self.domain.memory.tables[spec.table].columns}
         for part in ("values", "where"):
             for column, value in getattr(spec, part, {}).items():
-                self._known(f"column of '{spec.table}'", column, columns, path + (part, column))
+                self._column(spec.table, column, columns, path + (part, column))
                 self._value(value, path + (part, column))
         if isinstance(action, Select):
             for slot, column in spec.into.items():
                 self._known("slot", slot, self.domain.slots, path + ("into", slot))
-                self._known(f"column of '{spec.table}'", column, columns, path + ("into", slot))
+                self._column(spec.table, column, columns, path + ("into", slot))
             if spec.order_by:
-                self._known(f"column of '{spec.table}'", spec.order_by, columns, path + ("order_by",))
+                self._column(spec.table, spec.order_by, columns, path + ("order_by",))
             self._actions(spec.on_empty, path + ("on_empty",), scope)
 
 
-def check_tests(domain: Domain, tests: list[ConversationTest], located: Located, base: YamlPath) -> list[Problem]:
-    """Names in conversation tests must exist in the domain."""
+def check_tests(domain: Domain, tests: list[ConversationTest], located: Located, base: YamlPath,
+                names: dict[str, tuple[str, int]] | None = None) -> list[Problem]:
+    """Names in conversation tests must exist in the domain, test names must be unique and clocks valid.
+
+    `names` holds the tests already seen (name -> file and line), to find duplicates across files.
+    """
     checker = ReferenceChecker(domain, located)
     states = {s for t in domain.tasks.values() if isinstance(t, FsmTask) for s in t.states}
+    names = {} if names is None else names
     for i, test in enumerate(tests):
         tpath = base + (i,)
+        if test.name in names:
+            file, line = names[test.name]
+            where = f"line {line}" if file == located.file else f"{file}:{line}"
+            checker._error(tpath + ("name",), f"duplicate test name '{test.name}' (the first is at {where})",
+                           "give each test its own name, so reports tell them apart")
+        names.setdefault(test.name, (located.file, located.position(tpath + ("name",))[0]))
+        if test.now is not None:
+            try:
+                dt.datetime.fromisoformat(test.now)
+            except ValueError:
+                checker._error(tpath + ("now",), f"now '{test.now}' is not an ISO date-time",
+                               "write an ISO date-time such as 2026-11-25T10:00")
         for name in test.variables:
             checker._known("user variable", name, domain.memory.variables, tpath + ("variables", name))
         for j, step in enumerate(test.steps):
@@ -400,6 +455,10 @@ def check_tests(domain: Domain, tests: list[ConversationTest], located: Located,
 
 def _category_keys(spec: CategorySlot) -> set[str]:
     return {match_key(word) for canonical, synonyms in spec.values.items() for word in (canonical, *synonyms)}
+
+
+def _word(word: str, canonical: str) -> str:
+    return f"value '{word}'" if word == canonical else f"synonym '{word}' of '{canonical}'"
 
 
 def _reachable(task: FsmTask) -> set[str]:

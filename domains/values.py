@@ -184,3 +184,31 @@ _COERCERS = {
     TextSlot: _text, IntegerSlot: _integer, NumberSlot: _float, BooleanSlot: _boolean, DateSlot: _date,
     TimeSlot: _time, PhoneSlot: _phone, EmailSlot: _email, RegexSlot: _regex,
 }
+
+
+_COLUMN_PARSERS = {
+    "text": (str, "text"), "integer": (int, "a whole number"), "number": (float, "a number"),
+    "date": (dt.date.fromisoformat, "a date (YYYY-MM-DD)"), "time": (dt.time.fromisoformat, "a time (HH:MM)"),
+    "datetime": (dt.datetime.fromisoformat, "a date and time (YYYY-MM-DDTHH:MM)"),
+}
+
+
+def column_value(column_type: str, raw: Any) -> Any:
+    """`raw` as a table column of `column_type` stores it (None stays None), or InvalidValue saying why not.
+    The one rule for table values: seed rows are checked with it when the domain loads, statements when they run
+    (dm.tables)."""
+    if raw is None:
+        return None
+    if column_type == "boolean":
+        if not isinstance(raw, str):
+            return bool(raw)
+        if raw.lower() not in ("true", "false"):
+            raise InvalidValue(f"{_show(raw)} is not true or false")
+        return raw.lower() == "true"
+    if column_type in ("date", "time", "datetime") and isinstance(raw, (dt.date, dt.time)):
+        return raw
+    parse, what = _COLUMN_PARSERS[column_type]
+    try:
+        return parse(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidValue(f"{_show(raw)} is not {what}") from None

@@ -227,3 +227,46 @@ def test_sql_keywords_and_engine_table_names_are_fine_as_domain_table_names(writ
     path = write_domain("version: 1\nname: shop\nmemory:\n  tables:\n    sessions: {columns: {select: text}}\n"
                         "    events: {columns: {order: integer, date: date, time: time, user: text}}\n")
     assert check_domain(path) == []
+
+
+def test_seed_values_must_fit_their_columns(write_domain) -> None:
+    path = write_domain("version: 1\nname: shop\nmemory:\n  tables:\n    orders:\n"
+                        "      columns: {n: integer, day: {type: date, nullable: false}}\n"
+                        "      seed:\n        - {n: lots, day: notadate}\n        - {n: 2}\n")
+    found = [(p.line, p.column, p.message) for p in check_domain(path)]
+    assert found == [
+        (8, 15, "seed value for 'n' (integer) is not valid: 'lots' is not a whole number"),
+        (8, 26, "seed value for 'day' (date) is not valid: 'notadate' is not a date (YYYY-MM-DD)"),
+        (9, 11, "seed row has no value for column 'day', which is not nullable"),
+    ]
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ("{small: [tiny, big], large: [big]}", "'big' is a synonym of both 'small' and 'large'"),
+    ("{small: [tiny, Big], large: [BIG]}", "'BIG' is a synonym of both 'small' and 'large'"),
+    ("{small: [large], large: [big]}", "value 'large' is the same word as synonym 'large' of 'small'"),
+    ("{small: [tiny], large: [Small]}", "synonym 'Small' of 'large' is the same word as value 'small'"),
+    ("[small, Smäll]", "value 'Smäll' is the same word as value 'small'"),
+])
+def test_a_word_stands_for_one_category_value(problems, values: str, message: str) -> None:
+    found = only(problems(BASE, **{"{small: [tiny], large: [big, grande]}": values, "[big](size)": "[small](size)"}))
+    later = values.rindex(message.split("'")[1])
+    assert (found.line, found.column, found.message) == (4, len("  size: {type: category, values: ") + 1 + later,
+                                                         message)
+
+
+def test_unknown_column_names_its_table(problems) -> None:
+    text = BASE.replace("[respond: done]", "[insert: {table: orders, values: {statuss: x}}]") + (
+        "memory:\n  tables:\n    orders: {columns: {status: text}}\n")
+    found = only(problems(text))
+    assert (found.message, found.hint) == ("'statuss' is not a column of table 'orders'", "did you mean 'status'?")
+
+
+def test_tests_need_unique_names_and_an_iso_clock(write_domain) -> None:
+    path = write_domain(BASE + "tests:\n  - {name: t, steps: [user: /order]}\n")
+    write_domain("tests:\n  - name: u\n    steps: [user: /order]\n  - name: u\n    now: yesterday\n"
+                 "    steps: [user: /order]\n  - {name: t, steps: [user: /order]}\n", name="domain.tests.yaml")
+    found = [(p.line, p.message) for p in check_domain(path)]
+    assert found == [(4, "duplicate test name 'u' (the first is at line 2)"),
+                     (5, "now 'yesterday' is not an ISO date-time"),
+                     (7, f"duplicate test name 't' (the first is at {path}:22)")]
