@@ -87,6 +87,8 @@ ENVIRONMENT = ImmutableSandboxedEnvironment(undefined=_ReportedUndefined, finali
 ENVIRONMENT.globals.update(new_reference=_new_reference, date=_date, time=_time)
 GLOBALS = dict(ENVIRONMENT.globals)
 FUNCTIONS = frozenset(GLOBALS)
+MARKUP = ENVIRONMENT.overlay(autoescape=True)
+"""For SSML: the values a template fills in are escaped (`&`, `<`...), its own markup is kept."""
 
 
 def evaluation_context(**names: Any) -> dict[str, Any]:
@@ -146,8 +148,18 @@ def compile_condition(source: str) -> Expression:
 @cache
 def compile_template(source: str) -> Text:
     """The compiled template."""
+    return _compiled(ENVIRONMENT, source)
+
+
+@cache
+def compile_markup(source: str) -> Text:
+    """The compiled template of markup (SSML): the values it fills in are escaped."""
+    return _compiled(MARKUP, source)
+
+
+def _compiled(environment: Any, source: str) -> Text:
     try:
-        return Text(ENVIRONMENT.from_string(source))
+        return Text(environment.from_string(source))
     except TemplateSyntaxError as err:
         raise ExpressionError(f"template does not compile (line {err.lineno}): {err.message}") from None
     except (RecursionError, MemoryError, ValueError, OverflowError):

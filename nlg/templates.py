@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 from pydantic import BaseModel, Field
 
 from dm.tracker import PendingResponse
-from domains.expressions import compile_condition, compile_template, missing_names
+from domains.expressions import compile_condition, compile_markup, compile_template, missing_names
 from domains.schema import Domain, Suggestion, Variation
 
 
@@ -31,8 +31,8 @@ class TemplateRenderer:
         for variations in self.responses.values():  # compile once, when the domain loads
             for variation in variations:
                 compile_template(variation.text)
-                if variation.voice:
-                    compile_template(variation.voice)
+                if _markup(variation):
+                    compile_markup(_markup(variation))
                 if variation.when:
                     compile_condition(variation.when)
 
@@ -62,12 +62,15 @@ class TemplateRenderer:
         text = compile_template(variation.text)(context).strip()
         ssml = None
         if channel == "voice":
-            if variation.voice:
-                spoken = compile_template(variation.voice)(context).strip()
-            else:
-                spoken = text if text.startswith("<speak") else escape(text)
+            markup = _markup(variation)
+            spoken = compile_markup(markup)(context).strip() if markup else escape(text)
             ssml = spoken if spoken.startswith("<speak") else f"<speak>{spoken}</speak>"
         return Message(response=name, text=text, ssml=ssml, suggestions=variation.suggestions)
+
+
+def _markup(variation: Variation) -> str | None:
+    """The variation's SSML template: its `voice`, or its text when that is SSML itself (`<speak>...`)."""
+    return variation.voice or (variation.text if variation.text.lstrip().startswith("<speak") else None)
 
 
 def _holds(variation: Variation, context: dict[str, Any], warnings: list[str]) -> bool:

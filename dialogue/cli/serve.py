@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from dialogue.cli import llm as llm_options
-from dialogue.cli.common import DbOption, ModelsOption, db_url, errors, load, models_root
+from dialogue.cli.common import DbOption, ModelsOption, db_url, errors, load, models_root, usage_error
 
 
 def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files or bundled names (restaurant, "
@@ -57,6 +57,12 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     if (tls_cert is None) != (tls_key is None):
         errors.print("TLS needs both --tls-cert and --tls-key", style="red")
         raise typer.Exit(2)
+    if tls_cert is not None and tls_key is not None:
+        from dialogue.server.auth import tls_problem
+
+        problem = tls_problem(tls_cert, tls_key)
+        if problem:
+            usage_error(problem)
     loaded = [llm_options.with_llm(load(domain), llm, llm_model, llm_url, llm_timeout_ms) for domain in domains]
     names = [domain.name for domain in loaded]
     twice = sorted({name for name in names if names.count(name) > 1})
@@ -64,9 +70,10 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
         errors.print(f"domain {', '.join(twice)} is given more than once (domains are told apart by name)",
                      style="red", highlight=False)
         raise typer.Exit(2)
+    root = models_root(models, must_exist=True)
     setup()
     llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
-    hosted = Host.open(loaded, SqlStore(db_url(db)), models_root(models), workers=workers,
+    hosted = Host.open(loaded, SqlStore(db_url(db)), root, workers=workers,
                        nlu_threads=nlu_threads, batch=nlu_batch, llms=llms)
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,

@@ -1,10 +1,13 @@
-"""Bearer-token auth: every call but health checks must carry `authorization: Bearer <token>`."""
+"""Access: bearer-token auth (every call but health checks must carry `authorization: Bearer <token>`), and the
+TLS certificate checked before serving."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -15,6 +18,18 @@ from dialogue.server.metrics import Metrics
 log = logging.getLogger("dialogue.server")
 OPEN_TO_ALL = ("/grpc.health.v1.Health/",)
 """Load balancers and orchestrators probe health without credentials."""
+
+
+def tls_problem(cert: Path, key: Path) -> str | None:
+    """What is wrong with a certificate chain and its private key (both PEM, the key unencrypted), or None.
+    gRPC itself only says that it could not listen."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key, password=lambda: b"")
+    except ssl.SSLError as err:
+        if err.reason == "KEY_VALUES_MISMATCH":
+            return f"the private key in {key} is not the key of the certificate in {cert}"
+        return f"cannot read {cert} as a PEM certificate chain and {key} as its private key (PEM, not encrypted)"
+    return None
 
 
 class BearerToken(grpc.aio.ServerInterceptor):

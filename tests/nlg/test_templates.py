@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 
 from dm.tracker import PendingResponse
@@ -14,6 +16,8 @@ def renderer() -> TemplateRenderer:
         "cond": [{"text": "vip", "when": "user.vip"}, {"text": "plain", "when": "not user.vip"}],
         "voice": [{"text": "Hi {{ name }} & co", "suggestions": ["a", {"title": "B", "payload": "/b"}]}],
         "ssml": [{"text": "Hi", "voice": "Hi <break time='1s'/> there"}],
+        "filled": [{"text": "Thanks {{ name }}", "voice": "Thanks <emphasis>{{ name }}</emphasis>."}],
+        "spoken": [{"text": "<speak>Thanks {{ name }}.</speak>"}],
         "broken": [{"text": "{{ 1 / 0 }}"}],
         "never": [{"text": "x", "when": "false"}],
     }}))
@@ -46,6 +50,19 @@ def test_voice_gets_escaped_ssml_and_suggestions_pass_through(renderer) -> None:
 
 def test_voice_variant_is_ssml(renderer) -> None:
     assert render(renderer, "ssml", channel="voice")[0].ssml == "<speak>Hi <break time='1s'/> there</speak>"
+
+
+@pytest.mark.parametrize("name", ["filled", "spoken"])
+def test_values_in_ssml_templates_are_escaped_and_their_markup_kept(renderer, name) -> None:
+    """What a caller said cannot break the SSML, nor add markup of its own (an <audio> of its choosing)."""
+    said = "AT&T <audio src='http://x'/>"
+    message, _ = render(renderer, name, {"name": said}, channel="voice")
+    escaped = "AT&amp;T &lt;audio src=&#39;http://x&#39;/&gt;"
+    expected = {"filled": f"<speak>Thanks <emphasis>{escaped}</emphasis>.</speak>",
+                "spoken": f"<speak>Thanks {escaped}.</speak>"}
+    assert message.ssml == expected[name]
+    ElementTree.fromstring(message.ssml)  # well-formed XML
+    assert said in message.text  # the text channel shows it as said
 
 
 def test_a_failing_template_is_reported_not_raised(renderer) -> None:

@@ -10,10 +10,13 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+from typer.testing import CliRunner
 
 from dialogue import wire
+from dialogue.cli import app
 from dialogue.client import Client, ServerError
 from dialogue.engine import Engine
+from dialogue.server.auth import tls_problem
 from dialogue.v1 import dialogue_pb2 as pb
 
 
@@ -79,6 +82,17 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
                     str(cert), "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
     return cert, key
+
+
+def test_a_certificate_that_cannot_serve_is_named_before_anything_loads(certificate, tmp_path: Path) -> None:
+    cert, key = certificate
+    other = tmp_path / "other.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(other), "2048"], check=True, capture_output=True)
+    assert tls_problem(cert, key) is None
+    assert tls_problem(cert, other) == f"the private key in {other} is not the key of the certificate in {cert}"
+    assert tls_problem(key, cert).startswith(f"cannot read {key} as a PEM certificate chain")
+    refused = CliRunner().invoke(app, ["serve", "restaurant", "--tls-cert", str(cert), "--tls-key", str(other)])
+    assert refused.exit_code == 2 and "is not the key of the certificate" in refused.output
 
 
 def test_tls(serve, restaurant, certificate) -> None:
