@@ -105,13 +105,16 @@ class Client:
             _raise(err)
 
     def parse(self, domain: str, text: str) -> Interpretation:
-        return wire.interpretation(self._call(self.stub.Parse, pb.ParseRequest(domain=domain, text=text)).understood)
+        request = wire.message(pb.ParseRequest, domain=domain, text=text)
+        return wire.interpretation(self._call(self.stub.Parse, request).understood)
 
     def session(self, domain: str, session_id: str) -> pb.Session:
-        return self._call(self.stub.GetSession, pb.GetSessionRequest(domain=domain, session_id=session_id))
+        request = wire.message(pb.GetSessionRequest, domain=domain, session_id=session_id)
+        return self._call(self.stub.GetSession, request)
 
     def reset(self, domain: str, session_id: str) -> pb.Session:
-        return self._call(self.stub.ResetSession, pb.ResetSessionRequest(domain=domain, session_id=session_id))
+        request = wire.message(pb.ResetSessionRequest, domain=domain, session_id=session_id)
+        return self._call(self.stub.ResetSession, request)
 
     def domains(self) -> list[pb.DomainInfo]:
         return list(self._call(self.stub.ListDomains, pb.ListDomainsRequest()).domains)
@@ -161,14 +164,16 @@ class AsyncClient:
             _raise(err)
 
     async def parse(self, domain: str, text: str) -> Interpretation:
-        response = await self._call(self.stub.Parse, pb.ParseRequest(domain=domain, text=text))
+        response = await self._call(self.stub.Parse, wire.message(pb.ParseRequest, domain=domain, text=text))
         return wire.interpretation(response.understood)
 
     async def session(self, domain: str, session_id: str) -> pb.Session:
-        return await self._call(self.stub.GetSession, pb.GetSessionRequest(domain=domain, session_id=session_id))
+        request = wire.message(pb.GetSessionRequest, domain=domain, session_id=session_id)
+        return await self._call(self.stub.GetSession, request)
 
     async def reset(self, domain: str, session_id: str) -> pb.Session:
-        return await self._call(self.stub.ResetSession, pb.ResetSessionRequest(domain=domain, session_id=session_id))
+        request = wire.message(pb.ResetSessionRequest, domain=domain, session_id=session_id)
+        return await self._call(self.stub.ResetSession, request)
 
     async def domains(self) -> list[pb.DomainInfo]:
         return list((await self._call(self.stub.ListDomains, pb.ListDomainsRequest())).domains)

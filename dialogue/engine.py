@@ -17,8 +17,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from dialogue.turns import InputError, StateSummary, TurnResult, UserInput
-from dm.actions import ActionRunner
+from dialogue.turns import InputError, StateSummary, TurnResult, UserInput, check_id
+from dm.actions import ActionFailed, ActionRunner
 from dm.errors import SessionConflict, StoreError
 from dm.events import BotUttered, ConversationRestarted, SessionCreated, SlotSet, TurnStarted, UserUnderstood
 from dm.sql.store import SqlStore
@@ -128,12 +128,7 @@ class Engine:
         """
         clock = _Stopwatch(began)
         request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
-        if channel not in ("text", "voice"):
-            raise InputError("channel", f"unknown channel '{channel}'; use text or voice")
-        if not session_id or len(session_id) > 200:
-            raise InputError("session_id", "give a session id of 1 to 200 characters")
-        if not user_id or len(user_id) > 200:
-            raise InputError("user_id", "give a user id of 1 to 200 characters")
+        self.check(session_id, request, user_id=user_id, channel=channel)
         now = self._clock(now)
         llm_deadline = time.monotonic() + self.domain.nlg.llm.timeout_ms / 1000
         turn = self._understand(request, channel, now, llm_deadline, parsed)
@@ -174,8 +169,10 @@ class Engine:
               clock: _Stopwatch, stream: _Stream, llm_deadline: float) -> tuple[Tracker, TurnResult]:
         """The turn on the state the unit read (nothing is saved here)."""
         state = unit.state
-        tracker = Tracker(state or DialogueState(session_id=session_id, user_id=user_id, domain=self.domain.name),
-                          turn, self.capabilities)
+
+        def first() -> DialogueState:
+            return unit.reread() or DialogueState(session_id=session_id, user_id=user_id, domain=self.domain.name)
+        tracker = Tracker(state or first(), turn, self.capabilities, reread=first)
         if state is None:
             tracker.apply(SessionCreated(session_id=session_id, user_id=user_id, domain=self.domain.name,
                                          slots=self.defaults, variables=self._variables(unit, user_id)))
@@ -188,16 +185,36 @@ class Engine:
         if turn.interpretation is not None:
             tracker.apply(UserUnderstood(interpretation=turn.interpretation.model_dump()))
             tracker.warnings += turn.interpretation.warnings
-        if not tracker.state.started:
-            self.policy.execute(tracker, self.policy.begin())
-        items, vetoed = self.guards.review_input(tracker)
-        self.policy.execute(tracker, items)
+        went_on = tracker.state.started or self._execute(tracker, self.policy.begin())
+        if went_on:
+            items, vetoed = self.guards.review_input(tracker)
+            went_on = self._execute(tracker, items)
         clock.lap("guards")
-        self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
+        if went_on:
+            self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
         clock.lap("policy")
         messages = self._render(tracker, stream, llm_deadline)
         clock.lap("nlg")
         return tracker, self._result(tracker, messages, clock.result())
+
+    def check(self, session_id: str, request: UserInput, *, user_id: str, channel: str) -> None:
+        """InputError, naming the field, for a turn this engine cannot take as given (nothing is run or read)."""
+        if channel not in ("text", "voice"):
+            raise InputError("channel", f"unknown channel '{channel}'; use text or voice")
+        check_id("session_id", session_id)
+        check_id("user_id", user_id)
+        request.check()
+        if request.digits is not None and not _is_keypad(request.digits):
+            raise InputError("digits", "DTMF digits are 0-9, * and #, at most 32 of them")
+        if request.intent is not None:
+            intent = request.intent
+            if intent not in self.domain.intents and intent != NLU_FALLBACK:
+                known = ", ".join(sorted(self.domain.intents))
+                raise InputError("intent", f"unknown intent '{intent[:60]}'; known intents: {known}")
+            unknown = [slot for slot in request.entities if slot not in self.domain.slots]
+            if unknown:
+                raise InputError("entities", f"unknown slot '{unknown[0][:60]}'; known slots: "
+                                             f"{', '.join(sorted(self.domain.slots))}")
 
     def _clock(self, now: dt.datetime | None) -> dt.datetime:
         """The turn's time in the domain's time zone (a naive time is taken to be in that zone)."""
@@ -209,11 +226,9 @@ class Engine:
                     parsed: Interpretation | None) -> Turn:
         turn = Turn(channel=channel, now=now, event=request.event, digits=request.digits)
         if request.event is not None:
-            if request.digits is not None and not _is_keypad(request.digits):
-                raise InputError("digits", "DTMF digits are 0-9, * and #, at most 32 of them")
             return turn
         if request.intent is not None:
-            turn.interpretation = self._structured(request)
+            turn.interpretation = Interpretation(intent=request.intent, entities=request.entities, source="structured")
             return turn
         if not (request.text or "").strip():  # silence on a phone line, an empty message in a chat
             turn.event = "no_input"
@@ -286,17 +301,6 @@ class Engine:
             unit.save(state, events, TurnRecord())
         return state
 
-    def _structured(self, request: UserInput) -> Interpretation:
-        intent = request.intent or ""
-        if intent not in self.domain.intents and intent != NLU_FALLBACK:
-            known = ", ".join(sorted(self.domain.intents))
-            raise InputError("intent", f"unknown intent '{intent[:60]}'; known intents: {known}")
-        unknown = [slot for slot in request.entities if slot not in self.domain.slots]
-        if unknown:
-            raise InputError("entities", f"unknown slot '{unknown[0][:60]}'; known slots: "
-                                         f"{', '.join(sorted(self.domain.slots))}")
-        return Interpretation(intent=intent, entities=request.entities, source="structured")
-
     def _variables(self, unit: TurnUnit, user_id: str) -> dict[str, Any]:
         remembered = unit.variables(user_id)
         return {name: remembered.get(name, spec.default) for name, spec in self.domain.memory.variables.items()}
@@ -304,7 +308,8 @@ class Engine:
     def _run(self, tracker: Tracker, decision: Decision) -> None:
         """Run batches until the policy waits for the user or the conversation ends.
 
-        A batch a guard vetoed is not proposed twice in a row: the turn then waits for the user.
+        A batch a guard vetoed is not proposed twice in a row: the turn then waits for the user. So does a
+        batch whose table action failed, once the user is told (`action_failed`).
         """
         vetoed: list[str] | None = None
         for _ in range(MAX_STEPS):
@@ -313,11 +318,28 @@ class Engine:
                 return
             items, was_vetoed = self.guards.review_actions(tracker, decision.items)
             vetoed = proposed if was_vetoed else None
-            self.policy.execute(tracker, items)
+            if not self._execute(tracker, items):
+                return
             if decision.listen or tracker.state.ended or tracker.state.handoff:
                 return
             decision = self.policy.advance(tracker)
         tracker.warnings.append(f"the turn stopped after {MAX_STEPS} steps; check the domain for a loop")
+
+    def _execute(self, tracker: Tracker, items: list[Any]) -> bool:
+        """Run the items, all or nothing: False if a table action among them failed. Then what the items did
+        before it is undone (state and tables), what was to follow it does not run (a booking is not confirmed
+        that was never saved), the user is told (`action_failed`), and the task stays where it was, to be tried
+        again."""
+        mark = tracker.mark()
+        try:
+            with self.tables.database.all_or_nothing():
+                self.policy.execute(tracker, items)
+        except ActionFailed as failed:
+            tracker.undo(mark)
+            tracker.apply(failed.ran)
+            tracker.respond("action_failed")
+            return False
+        return True
 
     def _render(self, tracker: Tracker, stream: _Stream, llm_deadline: float) -> list[Message]:
         seed = f"{tracker.state.session_id}:{tracker.state.turn}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -18,6 +19,45 @@ class InputError(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Lone surrogates: text decoded with errors='surrogateescape' from bytes that were not UTF-8; not Unicode."""
+_NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
+"""Also NUL, which PostgreSQL's text columns refuse (a value must be storable in every supported database)."""
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+"""Also every control character: none belongs in an id."""
+
+
+def check_chars(field: str, value: str, refused: re.Pattern[str] = _SURROGATE) -> str:
+    """`value`, unless it holds a character `refused` matches: then InputError naming the field, the character
+    and where it is."""
+    found = refused.search(value)
+    if found is None:
+        return value
+    kind = "a lone surrogate, not Unicode (bytes that were not UTF-8?)" if _SURROGATE.match(found[0]) \
+        else "a control character"
+    raise InputError(field, f"character {found.start() + 1} is U+{ord(found[0]):04X}, {kind}")
+
+
+def check_id(field: str, value: str) -> str:
+    """A session, user or turn id: 1 to 200 characters, none of them a control character."""
+    if not 0 < len(value) <= 200:
+        raise InputError(field, f"give a {field.replace('_', ' ')} of 1 to 200 characters")
+    return check_chars(field, value, _CONTROL_OR_SURROGATE)
+
+
+def check_values(field: str, value: Any) -> None:
+    """Every string in a JSON value (entities), keys included, free of NUL and lone surrogates."""
+    if isinstance(value, str):
+        check_chars(field, value, _NUL_OR_SURROGATE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_chars(field, str(key), _NUL_OR_SURROGATE)
+            check_values(f"{field}.{key}", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_values(f"{field}[{index}]", item)
 
 
 class UserInput(BaseModel):
@@ -51,6 +91,15 @@ class UserInput(BaseModel):
                 raise InputError("text", str(err)) from None
             return cls(intent=intent, entities=entities, turn_id=turn_id)
         return cls(text=raw, turn_id=turn_id)
+
+    def check(self) -> UserInput:
+        """This input, if every string of it can be stored and sent as UTF-8: InputError naming the field if not."""
+        if self.text is not None:
+            check_chars("text", self.text)
+        if self.turn_id is not None:
+            check_id("turn_id", self.turn_id)
+        check_values("entities", self.entities)
+        return self
 
 
 class StateSummary(BaseModel):

@@ -7,12 +7,12 @@ are doubles: whole numbers come back as int.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf import json_format, struct_pb2
 from pydantic_core import to_jsonable_python
 
-from dialogue.turns import InputError, StateSummary, TurnResult, UserInput
+from dialogue.turns import InputError, StateSummary, TurnResult, UserInput, check_chars
 from dialogue.v1 import dialogue_pb2 as pb
 from dm.state import DialogueState
 from domains.interpretation import EntitySpan, IntentScore, Interpretation
@@ -24,6 +24,7 @@ CHANNELS = {pb.CHANNEL_UNSPECIFIED: "text", pb.CHANNEL_TEXT: "text", pb.CHANNEL_
 EVENTS = {pb.Event.TYPE_NO_INPUT: "no_input", pb.Event.TYPE_DTMF: "dtmf", pb.Event.TYPE_START: "start",
           pb.Event.TYPE_END: "end"}
 DEFAULT_USER = "anonymous"
+M = TypeVar("M")
 
 
 # Requests, on the server
@@ -63,9 +64,10 @@ def user_input(request: pb.TurnRequest) -> UserInput:
 def turn_request(domain: str, session_id: str, given: UserInput | str, *, user_id: str = DEFAULT_USER,
                  channel: str = "text") -> pb.TurnRequest:
     """The request of one turn; text in the chat's notation (`/intent{...}`) becomes a structured intent."""
-    given = UserInput.parse(given) if isinstance(given, str) else given
-    request = pb.TurnRequest(domain=domain, session_id=session_id, user_id=user_id, turn_id=given.turn_id or "",
-                             channel=pb.CHANNEL_VOICE if channel == "voice" else pb.CHANNEL_TEXT)
+    given = (UserInput.parse(given) if isinstance(given, str) else given).check()
+    request = message(pb.TurnRequest, domain=domain, session_id=session_id, user_id=user_id)
+    request.turn_id = given.turn_id or ""
+    request.channel = pb.CHANNEL_VOICE if channel == "voice" else pb.CHANNEL_TEXT
     if given.intent is not None:
         request.intent.name = given.intent
         request.intent.entities.update(to_jsonable_python(given.entities))
@@ -76,6 +78,13 @@ def turn_request(domain: str, session_id: str, given: UserInput | str, *, user_i
     else:
         request.text = given.text or ""
     return request
+
+
+def message(kind: type[M], **fields: str) -> M:
+    """A request of these string fields; InputError for one that cannot be sent (not encodable as UTF-8)."""
+    for name, value in fields.items():
+        check_chars(name, value)
+    return kind(**fields)
 
 
 # Answers

@@ -28,6 +28,15 @@ from domains.schema.actions import (
 from domains.values import InvalidValue, SlotValues
 
 
+class ActionFailed(Exception):
+    """A table action that could not run (the turn's warnings say why): what was to follow it must not run, as
+    if it had (a booking confirmed that was never saved). `ran`: the event that records the failure."""
+
+    def __init__(self, ran: ActionRan):
+        super().__init__(ran.detail["error"])
+        self.ran = ran
+
+
 class ActionRunner:
     def __init__(self, domain: Domain, tables: DomainTables):
         self.tables = tables
@@ -36,7 +45,8 @@ class ActionRunner:
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
 
     def run(self, tracker: Tracker, action: Any) -> list[Any]:
-        """Run one action; return the follow-up actions it asks for (a select's on_empty)."""
+        """Run one action; return the follow-up actions it asks for (a select's on_empty). ActionFailed for a
+        table action that could not run."""
         if isinstance(action, Respond):
             tracker.respond(action.respond)
         elif isinstance(action, SetSlot):
@@ -58,9 +68,9 @@ class ActionRunner:
             try:
                 return self._table(tracker, action)
             except TableError as err:
-                tracker.warnings.append(f"{action.kind} on {getattr(action, action.kind).table} failed: {err}")
-                tracker.apply(ActionRan(label=f"{action.kind}:{getattr(action, action.kind).table}",
-                                        detail={"error": str(err)}))
+                table = getattr(action, action.kind).table
+                tracker.warnings.append(f"{action.kind} on {table} failed: {err}")
+                raise ActionFailed(ActionRan(label=f"{action.kind}:{table}", detail={"error": str(err)})) from None
         return []
 
     def clear(self, slots: list[str]) -> SlotsCleared:

@@ -50,6 +50,9 @@ class TurnUnit(Protocol):
     def variables(self, user_id: str) -> dict[str, Any]:
         """What the domain remembers about a user (only the variables ever set)."""
 
+    def reread(self) -> DialogueState | None:
+        """A fresh copy of the snapshot the turn read (the turn changes `state` in place); None for a new session."""
+
     def save(self, state: DialogueState, events: list[Any], record: TurnRecord) -> None:
         """Keep the state after the turn, its events and the user variables it set.
 
@@ -152,6 +155,9 @@ class _MemoryTurn:
 
     def variables(self, user_id: str) -> dict[str, Any]:
         return self.store.variables(self.domain, user_id)
+
+    def reread(self) -> DialogueState | None:
+        return self.store.load(self.domain, self.session_id)  # the store changes only when the turn commits
 
     def save(self, state: DialogueState, events: list[Any], record: TurnRecord) -> None:
         """Stage the writes; they take effect when the turn's block ends without an error."""

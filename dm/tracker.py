@@ -7,6 +7,7 @@ evaluates conditions and values against the state (the names of docs/domain-form
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,11 +57,28 @@ class Tracker:
     executed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     _names: dict[str, Any] | None = field(default=None, repr=False)
+    reread: Callable[[], DialogueState] | None = field(default=None, repr=False)
+    """A fresh copy of the state as the turn began (for `undo`)."""
 
     def apply(self, event: Any) -> None:
         event.apply(self.state)
         self.events.append(event)
         self.executed.extend(event.labels())
+        self._names = None
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where the turn is now: `undo` goes back here."""
+        return len(self.events), len(self.responses), len(self.executed)
+
+    def undo(self, mark: tuple[int, int, int]) -> None:
+        """Forget what was applied, said and run since the mark: the state is the turn's first one with the
+        events up to the mark applied again. Warnings are kept."""
+        assert self.reread is not None, "undo needs the state the turn began with"
+        events, responses, executed = mark
+        self.state = self.reread()
+        for event in self.events[:events]:
+            event.apply(self.state)
+        del self.events[events:], self.responses[responses:], self.executed[executed:]
         self._names = None
 
     def reinterpret(self, interpretation: Interpretation | None) -> None:

@@ -11,16 +11,21 @@ from pathlib import Path
 
 import typer
 
-from dialogue.cli.common import DbOption, JsonOption, console, db_url, errors, print_json
+from dialogue.cli.common import DbOption, JsonOption, console, db_url, errors, print_json, writable
 
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def _age(text: str) -> dt.timedelta:
-    match = re.fullmatch(r"\s*(\d{1,6})\s*([mhdw])\s*", text)
+    match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
     if not match:
         raise typer.BadParameter(f"'{text}' is not an age; write a number and a unit: 90m, 12h, 30d or 8w")
-    return dt.timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        age = dt.timedelta(**{_UNITS[match[2]]: int(match[1])})
+        dt.datetime.now(dt.UTC) - age
+    except (OverflowError, ValueError):  # past datetime's range, or too many digits for an int
+        raise typer.BadParameter(f"'{text}' is too long an age: it reaches back before the year 1") from None
+    return age
 
 
 def export(db: str | None = DbOption, domain: str | None = typer.Option(None, help="Only this domain's sessions."),
@@ -29,7 +34,8 @@ def export(db: str | None = DbOption, domain: str | None = typer.Option(None, he
     from dm.sql.maintenance import export_sessions
     from dm.sql.store import SqlStore
 
-    store = SqlStore(db_url(db))
+    writable(output, "--output")
+    store = SqlStore(db_url(db), existing=True)
     count = 0
     with output.open("w", encoding="utf-8") if output else nullcontext(sys.stdout) as sink:
         for session in export_sessions(store.database, domain=domain):
@@ -46,7 +52,7 @@ def prune(older_than: str = typer.Option(..., "--older-than", help="Age of the l
     from dm.sql.store import SqlStore
 
     age = _age(older_than)
-    store = SqlStore(db_url(db))
+    store = SqlStore(db_url(db), existing=True)
     counts = prune_sessions(store.database, dt.datetime.now(dt.UTC) - age, domain=domain)
     if as_json:
         print_json({"older_than": older_than, **counts})

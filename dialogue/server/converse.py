@@ -4,7 +4,9 @@ A turn read from the stream runs after the turns before it, whatever they wait f
 text chunks, then its result, go back on the stream. A turn that arrives before the previous
 answer has ended cancels that answer: a `cancelled` event goes out and nothing more of it;
 the earlier turn still completes (what it understood and did is kept, as when a caller
-talks over a prompt). A turn that fails gets an `error` event and the stream goes on. When
+talks over a prompt). A request that is not a turn the engine can take (no turn, an unknown
+domain, intent or slot, a malformed id or input) gets its `error` event at once and
+interrupts nothing. A turn that fails later gets an `error` event too, and the stream goes on. When
 the server begins to shut down, the stream reads no more turns, lets the running ones
 finish, and ends with UNAVAILABLE. A stream holds at most `WAITING` turns that are read and
 not yet done; it reads the next one when the oldest is done, so a client that sends faster
@@ -30,7 +32,7 @@ from dialogue.v1 import dialogue_pb2 as pb
 from nlg.chunks import TextChunk
 
 if TYPE_CHECKING:
-    from dialogue.server.service import DialogueService
+    from dialogue.server.service import Checked, DialogueService
 
 log = logging.getLogger("dialogue.server")
 WAITING = 16
@@ -101,11 +103,20 @@ class Conversation:
                 if (request := await self._next(requests)) is None:
                     break
                 self.turns += 1
+                turn_id = request.turn.turn_id if isinstance(request, pb.ConverseRequest) else ""
+                call = Call("Converse")
+                try:
+                    checked = self.service.check(call, _turn_of(request))
+                except Exception as err:  # noqa: BLE001 - not a turn: refused at once, interrupting nothing
+                    code, message = call.failed(err)
+                    _Answer(self.out, self.turns, turn_id).close(error=pb.TurnError(code=code.value[0],
+                                                                                    message=message))
+                    self._done(call)
+                    continue
                 if answer is not None and answer.open:
                     answer.cancel(by=self.turns)
-                turn_id = request.turn.turn_id if isinstance(request, pb.ConverseRequest) else ""
                 answer = _Answer(self.out, self.turns, turn_id)
-                previous = asyncio.create_task(self._turn(request, answer, previous))
+                previous = asyncio.create_task(self._turn(call, checked, answer, previous))
             if previous is not None:
                 await previous
         finally:
@@ -125,16 +136,14 @@ class Conversation:
         self.drained = True
         return None
 
-    async def _turn(self, request: Any, answer: _Answer, previous: asyncio.Task[None] | None) -> None:
+    async def _turn(self, call: Call, checked: Checked, answer: _Answer, previous: asyncio.Task[None] | None
+                    ) -> None:
         if previous is not None:
             await previous
-        call = Call("Converse")
         loop = asyncio.get_running_loop()
         try:
-            if not valid(request).HasField("turn"):
-                raise InputError("turn", "give the turn")
-            result = await self.service.turn(call, request.turn, deadline(self.context),
-                                             stream=_from_any_thread(loop, answer.chunk))
+            result = await self.service.run(call, checked, deadline(self.context),
+                                            stream=_from_any_thread(loop, answer.chunk))
             answer.close(result=wire.turn_response(result))
         except asyncio.CancelledError:
             call.code = grpc.StatusCode.CANCELLED
@@ -143,8 +152,18 @@ class Conversation:
             code, message = call.failed(err)
             answer.close(error=pb.TurnError(code=code.value[0], message=message))
         finally:
-            self.room.release()
-            self.service.calls.done(call)
+            self._done(call)
+
+    def _done(self, call: Call) -> None:
+        """A turn of the stream is over: room for the next one, and its call counted and logged."""
+        self.room.release()
+        self.service.calls.done(call)
+
+
+def _turn_of(request: Any) -> pb.TurnRequest:
+    if not valid(request).HasField("turn"):
+        raise InputError("turn", "give the turn")
+    return request.turn
 
 
 def _from_any_thread(loop: asyncio.AbstractEventLoop, sink: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -14,11 +15,22 @@ from dialogue.server.calls import Call, Calls, deadline
 from dialogue.server.converse import Conversation
 from dialogue.server.errors import Refused, valid
 from dialogue.server.host import Host
-from dialogue.turns import InputError, TurnResult
+from dialogue.turns import TurnResult, UserInput, check_id
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc
 from dm.state import DialogueState
 from nlg.chunks import ChunkSink
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A turn's request, checked: what `Host.turn` takes."""
+
+    engine: Engine
+    session_id: str
+    given: UserInput
+    user_id: str
+    channel: str
 
 
 class DialogueService(rpc.DialogueServiceServicer):
@@ -68,13 +80,23 @@ class DialogueService(rpc.DialogueServiceServicer):
     async def turn(self, call: Call, request: pb.TurnRequest, until: float | None,
                    stream: ChunkSink | None = None) -> TurnResult:
         """One turn of SendTurn or Converse, counted and logged on `call`."""
+        return await self.run(call, self.check(call, request), until, stream)
+
+    def check(self, call: Call, request: pb.TurnRequest) -> Checked:
+        """The turn's request checked, field by field, without running anything (InputError, NOT_FOUND)."""
         engine = self._engine(call, valid(request))
         given, channel = wire.user_input(request), wire.channel(request.channel)
         user_id = request.user_id or wire.DEFAULT_USER
         self.calls.turn_input(call, request.session_id, user_id, given)
-        result = await self.host.turn(engine, request.session_id, given, user_id=user_id, channel=channel,
-                                      deadline=until, stream=stream)
-        self.calls.turn_result(call, result, engine.pii)
+        engine.check(request.session_id, given, user_id=user_id, channel=channel)
+        return Checked(engine, request.session_id, given, user_id, channel)
+
+    async def run(self, call: Call, turn: Checked, until: float | None, stream: ChunkSink | None = None
+                  ) -> TurnResult:
+        """A checked turn, counted and logged on `call`."""
+        result = await self.host.turn(turn.engine, turn.session_id, turn.given, user_id=turn.user_id,
+                                      channel=turn.channel, deadline=until, stream=stream)
+        self.calls.turn_result(call, result, turn.engine.pii)
         return result
 
     def _engine(self, call: Call, request: Any) -> Engine:
@@ -84,9 +106,7 @@ class DialogueService(rpc.DialogueServiceServicer):
 
 
 def given_session(request: Any) -> str:
-    if not 0 < len(request.session_id) <= 200:
-        raise InputError("session_id", "give a session id of 1 to 200 characters")
-    return request.session_id
+    return check_id("session_id", request.session_id)
 
 
 def found(state: DialogueState | None, session_id: str) -> DialogueState:

@@ -164,14 +164,11 @@ def server_store(url: str, domain: Domain) -> SqlStore:
     """The store on a server's database, checked first to hold the engine's and the domain's tables (so that
     nothing is written into a database no server uses); RuntimeError otherwise."""
     from dm.errors import StoreError
-    from dm.sql.database import Database, parse_url
+    from dm.sql.database import Database
     from dm.sql.schema import sessions
 
     try:
-        parsed = parse_url(url)
-        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").expanduser().is_file():
-            raise RuntimeError(f"--server-db {parsed}: there is no database file there")
-        database = Database(url)
+        database = Database(url, existing=True)
         try:
             with database.errors():
                 present = set(sa.inspect(database.engine).get_table_names())

@@ -31,7 +31,9 @@ _SETUP_LOCK = zlib.crc32(b"dialogue schema setup")
 class Database:
     """A database by URL: `sqlite:///file.db` (WAL mode), `sqlite://` (in memory) or `postgresql+psycopg://...`."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, existing: bool = False):
+        """`existing`: a SQLite file must be there already (for commands that read or tidy a database: a
+        mistyped path is an error, not a new empty database)."""
         self.url = parse_url(url)
         self.shown = self.url.render_as_string(hide_password=True)
         self.dialect = self.url.get_backend_name()
@@ -57,6 +59,8 @@ class Database:
             folder = Path(self.url.database).expanduser().parent
             if not folder.is_dir():
                 raise StoreError(f"cannot open {self.shown}: the folder '{folder}' does not exist")
+            if existing:
+                _check_sqlite_file(Path(self.url.database).expanduser(), self.shown)
             synchronous = self.url.query.get("synchronous", "normal")
             if synchronous not in ("normal", "full"):
                 raise StoreError(f"{self.shown}: synchronous is normal (the default: a commit survives the process "
@@ -79,7 +83,7 @@ class Database:
         """
         current = self._current.get()
         if current is not None:
-            yield current.connection()
+            yield current.writing() if write else current.connection()
             return
         with self.errors(), ExitStack() as stack:
             if write and self._writer is not None:
@@ -94,6 +98,28 @@ class Database:
                 yield None if lazy else shared.connection()
             finally:
                 self._current.reset(token)
+
+    @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """Inside a turn's transaction, the writes made in the block are undone if it raises (a savepoint, taken
+        at the block's first write, so a block that writes nothing costs nothing). Outside one, each write
+        commits on its own."""
+        current = self._current.get()
+        if current is None:
+            yield
+            return
+        current.batching = True
+        try:
+            yield
+        except BaseException:
+            if current.savepoint is not None:
+                current.savepoint.rollback()
+            raise
+        else:
+            if current.savepoint is not None:
+                current.savepoint.commit()
+        finally:
+            current.batching, current.savepoint = False, None
 
     @contextmanager
     def setup(self) -> Iterator[sa.Connection]:
@@ -128,6 +154,9 @@ class _Shared:
     def __init__(self, engine: sa.Engine, stack: ExitStack, write: bool):
         self.engine, self.stack, self.write = engine, stack, write
         self._connection: sa.Connection | None = None
+        self.batching = False
+        """In an `all_or_nothing` block: its first write takes the savepoint."""
+        self.savepoint: sa.NestedTransaction | None = None
 
     def connection(self) -> sa.Connection:
         if self._connection is None:
@@ -137,6 +166,23 @@ class _Shared:
             self.stack.enter_context(connection.begin())
             self._connection = connection
         return self._connection
+
+    def writing(self) -> sa.Connection:
+        """The connection, for a write."""
+        connection = self.connection()
+        if self.batching and self.savepoint is None:
+            self.savepoint = connection.begin_nested()
+        return connection
+
+
+def _check_sqlite_file(path: Path, shown: str) -> None:
+    """StoreError unless `path` is a SQLite database file (an empty file is one)."""
+    if not path.is_file():
+        raise StoreError(f"cannot open {shown}: there is no database file there")
+    with path.open("rb") as file:
+        header = file.read(16)
+    if header and header != b"SQLite format 3\x00":
+        raise StoreError(f"cannot open {shown}: the file is not a SQLite database")
 
 
 def parse_url(url: str) -> sa.URL:

@@ -32,8 +32,9 @@ from domains.schema import Domain
 class SqlStore:
     """The session store on a database URL; opening it brings the engine's tables up to date."""
 
-    def __init__(self, url: str):
-        self.database = Database(url)
+    def __init__(self, url: str, *, existing: bool = False):
+        """`existing`: see Database."""
+        self.database = Database(url, existing=existing)
         upgrade(self.database)
         self._locks = _SessionLocks()
 
@@ -79,7 +80,8 @@ class SqlTurn:
         load = _LOAD_LOCKED if exclusive and connection.dialect.name == "postgresql" else _LOAD
         row = load.execute(connection, {"domain_": domain, "session_id_": session_id}).fetchone()
         self.key, self.version = (row[0], row[1]) if row else (None, 0)
-        self.state = DialogueState.model_validate_json(row[2]) if row else None
+        self._snapshot: str | None = row[2] if row else None
+        self.state = self.reread()
         self.stored: StoredAnswer | None = None
         if turn_id and row:
             answered = _ANSWER.execute(connection, {"key": self.key, "turn_id_": turn_id}).fetchone()
@@ -88,6 +90,9 @@ class SqlTurn:
 
     def variables(self, user_id: str) -> dict[str, Any]:
         return _variables(self.connection, self.domain, user_id)
+
+    def reread(self) -> DialogueState | None:
+        return None if self._snapshot is None else DialogueState.model_validate_json(self._snapshot)
 
     def save(self, state: DialogueState, events: list[Any], record: TurnRecord) -> None:
         connection = self.connection

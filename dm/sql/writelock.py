@@ -28,18 +28,22 @@ _LONGEST_WAIT_S = 0.001
 
 class WriteLock:
     def __init__(self, database: Path | None):
-        """`database`: the SQLite file (None for a database in memory, which only this process sees)."""
+        """`database`: the SQLite file (None for a database in memory, which only this process sees). The lock's
+        file is made at the first write, so that only reading a database leaves nothing beside it."""
         self._threads = threading.Lock()
+        self._path = f"{database}-writer" if database is not None and fcntl is not None else None
         self._file: int | None = None
-        if database is not None and fcntl is not None:
-            self._file = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o644)
 
     def acquire(self, timeout: float) -> bool:
         """Take the lock within `timeout` seconds (0: only if it is free now); False if that was not possible."""
         until = time.monotonic() + timeout
         if not self._threads.acquire(timeout=timeout):
             return False
-        if self._file is None or self._take_file(until):
+        if self._path is None:
+            return True
+        if self._file is None:
+            self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self._take_file(until):
             return True
         self._threads.release()
         return False

@@ -101,3 +101,28 @@ def test_bench_store_json() -> None:
         assert long["first_turns"] == "1-10" and long["last_to_first"] > 0
         assert long["last_turns"] == "64-73"  # restaurant's scripts run 63 turns a cycle
     assert stores["memory"]["added_turn_p50_ms"] == 0 and payload["target_sqlite_added_p50_ms"] == 1.0
+
+
+def test_export_refuses_an_output_in_a_missing_folder_before_opening_the_database(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["sessions", "export", "--db", f"sqlite:///{tmp_path}/x.db", "-o",
+                                 str(tmp_path / "no" / "x.jsonl")])
+    assert result.exit_code == 2 and f"--output: folder {tmp_path / 'no'} does not exist" in result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_prune_says_an_age_past_the_calendar_is_too_long(tmp_path: Path) -> None:
+    for age in ("999999w", "99999999w"):
+        result = runner.invoke(app, ["sessions", "prune", "--older-than", age, "--db", f"sqlite:///{tmp_path}/x.db"])
+        assert result.exit_code == 2 and f"'{age}' is too long an age" in result.output
+
+
+def test_export_and_prune_refuse_a_file_that_is_no_database_and_make_nothing(tmp_path: Path) -> None:
+    """A mistyped path is not a new empty database, and a file that is not a database gets no lock file beside it."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n", encoding="utf-8")
+    for command in (["export"], ["prune", "--older-than", "1d"]):
+        missing = runner.invoke(app, ["sessions", *command, "--db", f"sqlite:///{tmp_path / 'typo.db'}"])
+        assert "there is no database file there" in str(missing.exception)  # `dialogue` prints: error: ...
+        other = runner.invoke(app, ["sessions", *command, "--db", f"sqlite:///{notes}"])
+        assert "the file is not a SQLite database" in str(other.exception)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]

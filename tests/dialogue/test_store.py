@@ -207,14 +207,50 @@ def test_awkward_values_are_stored_and_returned_unchanged(counter: Domain, db_ur
     assert reopened.tables.count("entries") == 1
 
 
-def test_a_nul_character_is_kept_in_the_state_and_refused_clearly_by_postgres_tables(counter: Domain,
-                                                                                      db_url: str) -> None:
+@pytest.mark.parametrize(("field", "call"), [
+    ("entities.note", lambda engine: engine.handle("s", add(1, note="a\x00b"))),
+    ("entities.note", lambda engine: engine.handle("s", add(1, note="a\ud800b"))),
+    ("session_id", lambda engine: engine.handle("s\x00", add(1))),
+    ("user_id", lambda engine: engine.handle("s", add(1), user_id="a\x00b")),
+    ("turn_id", lambda engine: engine.handle("s", add(1, turn_id="t\x1b"))),
+    ("text", lambda engine: engine.handle("s", "add \udcff3")),
+], ids=["nul-value", "surrogate-value", "nul-session", "nul-user", "control-turn-id", "surrogate-text"])
+def test_characters_a_database_cannot_keep_are_refused_before_anything_is_kept(counter: Domain, db_url: str,
+                                                                                field: str, call: Any) -> None:
+    """NUL (which PostgreSQL's text refuses) in a value, a control character in an id, and a lone surrogate
+    anywhere are refused, naming the field, on SQLite as on PostgreSQL."""
     store = SqlStore(db_url)
-    result = Engine(counter, store=store).handle("s", add(1, note="a\x00b"))
-    assert store.load("counter", "s").slots["note"] == "a\x00b"
-    assert result.text == "Total 1."
-    if store.database.dialect == "postgresql":
-        assert any("insert on entries failed: the database refused it" in w for w in result.warnings)
-        assert store.tables(counter).count("entries") == 0
-    else:
-        assert not result.warnings and store.tables(counter).select("entries", {})[0]["note"] == "a\x00b"
+    engine = Engine(counter, store=store)
+    with pytest.raises(InputError) as refused:
+        call(engine)
+    assert refused.value.field == field and "character" in str(refused.value)
+    assert store.load("counter", "s") is None and engine.tables.count("entries") == 0
+
+
+REFUSING = COUNTER.replace("columns: {session: text, n: integer, note: text}",
+                           "columns: {session: text, n: integer, note: {type: text, nullable: false}}\n"
+                           "    log:\n      columns: {n: integer}").replace(
+    "      - insert: {table: entries,", "      - insert: {table: log, values: {n: \"{{ slots.n }}\"}}\n"
+                                      "      - insert: {table: entries,")
+
+
+def test_a_write_the_database_refuses_undoes_its_step_which_can_be_tried_again(tmp_path: Path,
+                                                                                db_url: str) -> None:
+    """An add without a note: the entries row is refused (its note may not be null). The step's earlier
+    changes (the total, the log row) are undone, what follows is not run, and the user is not told it worked."""
+    (tmp_path / "refusing.yaml").write_text(REFUSING, encoding="utf-8")
+    store = SqlStore(db_url)
+    engine = Engine(load_domain(tmp_path / "refusing.yaml"), store=store)
+    failed = engine.handle("s", add(2), user_id="ana")
+    assert failed.responses == ["action_failed"] and "couldn't finish that" in failed.text
+    assert any(w.startswith("insert on entries failed: the database refused it") for w in failed.warnings)
+    assert "insert:entries" in failed.actions and "insert:log" not in failed.actions
+    assert engine.tables.count("log") == 0 and engine.tables.count("entries") == 0
+    kept = store.load("counter", "s")
+    assert kept.turn == 1 and kept.slots["total"] == 0 and kept.active is not None  # the task waits to try again
+    assert store.variables("counter", "ana") == {}
+
+    again = engine.handle("s", add(2, note="now with a note"), user_id="ana")
+    assert again.text == "Total 2." and not again.warnings
+    assert engine.tables.count("log") == 1 and engine.tables.count("entries") == 1
+    assert store.variables("counter", "ana")["adds"] == 1

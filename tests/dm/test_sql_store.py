@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -200,6 +201,28 @@ def test_an_unusable_database_is_a_clear_error_without_the_password(url: str, sh
         SqlStore(url)
     message = str(caught.value)
     assert says in message and shown in message and "s3cret" not in message
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "there is no database file there"), (b"# a README\n", "the file is not a SQLite database")])
+def test_a_database_that_must_exist_is_refused_when_it_does_not_and_nothing_is_made(
+        tmp_path: Path, content: bytes | None, says: str) -> None:
+    path = tmp_path / "typo.db"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(StoreError, match=says):
+        SqlStore(f"sqlite:///{path}", existing=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([] if content is None else ["typo.db"])
+    assert content is None or path.read_bytes() == content
+
+
+def test_only_writing_makes_the_write_locks_file(tmp_path: Path) -> None:
+    SqlStore(f"sqlite:///{tmp_path / 'a.db'}").close()  # opening migrates: a write
+    assert (tmp_path / "a.db-writer").exists()
+    (tmp_path / "a.db-writer").unlink()
+    store = SqlStore(f"sqlite:///{tmp_path / 'a.db'}", existing=True)  # up to date: nothing to write
+    assert store.load("d", "s") is None and store.variables("d", "u") == {}
+    assert not (tmp_path / "a.db-writer").exists()
 
 
 def test_a_missing_postgres_database_is_named(postgres_url: str) -> None:

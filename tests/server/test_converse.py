@@ -6,6 +6,7 @@ import asyncio
 
 import grpc
 
+from dialogue import wire
 from dialogue.client import AsyncClient
 from dialogue.engine import Engine
 from dialogue.server.converse import WAITING
@@ -92,6 +93,37 @@ def test_a_failed_turn_is_an_event_and_the_stream_goes_on(serve, restaurant) -> 
     assert failed[0].error.message.startswith("intent: unknown intent 'no_such_intent'")
     assert empty[0].error.message == "turn: give the turn"
     assert kinds(fine)[-1] == "result" and fine[-1].sequence == 3 and fine[-1].result.turn == 1
+
+
+def test_requests_that_are_not_turns_are_refused_at_once_and_interrupt_nothing(serve, restaurant) -> None:
+    """Sent while an answer is still open: each bad request gets its own error at once (a barge-in does not hide
+    it), and the open answer is not cut off by them."""
+    store = GatedStore()
+    running = serve([Engine(restaurant, store=store)])
+
+    async def talk():
+        async with AsyncClient(running.target) as client:
+            stream = Stream(client)
+            stream.send("/greet")
+            assert (await stream.next()).WhichOneof("event") == "chunk"  # rendered, not yet committed
+            assert await asyncio.to_thread(store.arrived.acquire, timeout=10)
+            stream.send("/no_such_intent")
+            stream.send_raw(pb.ConverseRequest())
+            stream.send_raw(pb.ConverseRequest(turn=pb.TurnRequest(domain="nowhere", session_id="s", text="hi")))
+            stream.send_raw(pb.ConverseRequest(turn=wire.turn_request("restaurant", "s\x00", "/greet")))
+            refused = [await stream.next() for _ in range(4)]
+            store.gate.set()
+            stream.close()
+            return refused, await stream.rest()
+
+    refused, rest = asyncio.run(talk())
+    codes = {code.value[0]: code.name for code in grpc.StatusCode}
+    assert [(event.sequence, codes.get(event.error.code), event.error.message.partition(":")[0])
+            for event in refused] == [(2, "INVALID_ARGUMENT", "intent"), (3, "INVALID_ARGUMENT", "turn"),
+                                      (4, "NOT_FOUND", "domain 'nowhere' is not served here; served"),
+                                      (5, "INVALID_ARGUMENT", "session_id")]
+    assert rest[-1].sequence == 1 and rest[-1].result.turn == 1
+    assert "cancelled" not in kinds(rest)
 
 
 def test_turns_of_a_stream_run_in_the_order_sent(serve, restaurant) -> None:
