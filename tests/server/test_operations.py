@@ -85,6 +85,7 @@ def test_sigterm_under_load_loses_no_turn_and_half_writes_none(tmp_path: Path, r
     scripts = [[step_input(step) for step in test.steps if not step.new_session] for test in scripted(restaurant)]
     acknowledged: dict[str, tuple[str, int]] = {}
     refused: list[grpc.StatusCode] = []
+    (tmp_path / "no-models").mkdir()  # structured turns only
     server = ServerProcess.dialogue(["restaurant"], tmp_path / "server.log", "--db", url, "--models",
                                     str(tmp_path / "no-models"))
 
