@@ -24,6 +24,8 @@ URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432
 BUSY_TIMEOUT_S = 30
 """How long a SQLite turn waits for another process's write to finish."""
 CONNECT_TIMEOUT_S = 10
+_STEP = "dialogue_step"
+"""The savepoint of `all_or_nothing`."""
 _SETUP_LOCK = zlib.crc32(b"dialogue schema setup")
 """PostgreSQL advisory lock taken while tables are created, so two servers starting at once do not race."""
 
@@ -99,27 +101,11 @@ class Database:
             finally:
                 self._current.reset(token)
 
-    @contextmanager
-    def all_or_nothing(self) -> Iterator[None]:
-        """Inside a turn's transaction, the writes made in the block are undone if it raises (a savepoint, taken
-        at the block's first write, so a block that writes nothing costs nothing). Outside one, each write
-        commits on its own."""
-        current = self._current.get()
-        if current is None:
-            yield
-            return
-        current.batching = True
-        try:
-            yield
-        except BaseException:
-            if current.savepoint is not None:
-                current.savepoint.rollback()
-            raise
-        else:
-            if current.savepoint is not None:
-                current.savepoint.commit()
-        finally:
-            current.batching, current.savepoint = False, None
+    def all_or_nothing(self) -> _Step:
+        """A block whose writes, inside a turn's transaction, are undone if it raises (a savepoint, taken at the
+        block's first write, so a block that writes nothing costs nothing). Outside one, each write commits on
+        its own."""
+        return _Step(self._current.get())
 
     @contextmanager
     def setup(self) -> Iterator[sa.Connection]:
@@ -156,7 +142,7 @@ class _Shared:
         self._connection: sa.Connection | None = None
         self.batching = False
         """In an `all_or_nothing` block: its first write takes the savepoint."""
-        self.savepoint: sa.NestedTransaction | None = None
+        self.savepoint = False
 
     def connection(self) -> sa.Connection:
         if self._connection is None:
@@ -170,9 +156,38 @@ class _Shared:
     def writing(self) -> sa.Connection:
         """The connection, for a write."""
         connection = self.connection()
-        if self.batching and self.savepoint is None:
-            self.savepoint = connection.begin_nested()
+        if self.batching and not self.savepoint:
+            self.run(f"SAVEPOINT {_STEP}")
+            self.savepoint = True
         return connection
+
+    def run(self, sql: str) -> None:
+        """A statement of the transaction's own on the driver (as statements.py runs a turn's statements)."""
+        self.connection().connection.driver_connection.execute(sql)
+
+
+class _Step:
+    """See `Database.all_or_nothing`. A class, not a generator: a turn runs several."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self, shared: _Shared | None):
+        self.shared = shared
+
+    def __enter__(self) -> None:
+        if self.shared is not None:
+            self.shared.batching = True
+
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        shared = self.shared
+        if shared is None:
+            return
+        shared.batching = False
+        if shared.savepoint:
+            shared.savepoint = False
+            if failed is not None:
+                shared.run(f"ROLLBACK TO SAVEPOINT {_STEP}")
+            shared.run(f"RELEASE SAVEPOINT {_STEP}")
 
 
 def _check_sqlite_file(path: Path, shown: str) -> None:
