@@ -119,16 +119,18 @@ class Engine:
 
     def understand(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
                    channel: str = "text", now: dt.datetime | None = None, parsed: Interpretation | None = None,
-                   began: float | None = None) -> Understood:
+                   began: float | None = None, checked: bool = False) -> Understood:
         """The first half of `handle`: check the input and understand it (the NLU, and the LLM's rescue
         below its threshold). Nothing is read from the session or kept.
 
         `parsed`: the text's interpretation, when the caller parsed it already (a server parsing the texts of
         several turns in one model call, `parse_job`), which it began doing at `began` (time.perf_counter()).
+        `checked`: the caller ran `check` on this input already (a server does, as it reads a request).
         """
         clock = _Stopwatch(began)
         request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
-        self.check(session_id, request, user_id=user_id, channel=channel)
+        if not checked:
+            self.check(session_id, request, user_id=user_id, channel=channel)
         now = self._clock(now)
         llm_deadline = time.monotonic() + self.domain.nlg.llm.timeout_ms / 1000
         turn = self._understand(request, channel, now, llm_deadline, parsed)

@@ -31,8 +31,8 @@ class TemplateRenderer:
         for variations in self.responses.values():  # compile once, when the domain loads
             for variation in variations:
                 compile_template(variation.text)
-                if _markup(variation):
-                    compile_markup(_markup(variation))
+                if markup := _markup(variation):
+                    compile_markup(markup)
                 if variation.when:
                     compile_condition(variation.when)
 

@@ -125,8 +125,7 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
         _remote(server, domain, user=user, channel=channel, token=token, tls=tls, ca=ca, wait=wait)
         return
     if domain is None:
-        errors.print("give a domain, or --server HOST:PORT", style="red")
-        raise typer.Exit(2)
+        usage_error("give a domain, or --server HOST:PORT")
     from dialogue.engine import Engine
 
     loaded = llm_options.with_llm(load(domain), llm, llm_model, llm_url, llm_timeout_ms)
@@ -153,9 +152,7 @@ def _remote(server: str, domain: str | None, *, user: str, channel: str, token: 
             errors.print(f"error: {err}", style="red", highlight=False, markup=False)
             raise typer.Exit(1) from None
         if domain is None and len(hosted) != 1:
-            errors.print(f"the server hosts {', '.join(hosted)}: name the domain to chat with", style="red",
-                         highlight=False)
-            raise typer.Exit(2)
+            usage_error(f"the server hosts {', '.join(hosted)}: name the domain to chat with")
         name = domain or hosted[0]
         if name not in hosted:
             errors.print(f"the server does not host '{name}'; it hosts {', '.join(hosted)}", style="red",

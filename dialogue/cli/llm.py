@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from dialogue.cli.common import errors
+from dialogue.cli.common import errors, usage_error
 from domains import Domain
 
 BackendOption = typer.Option(None, "--llm", help="LLM backend for the domain's LLM uses: local, openai, vllm, or "
@@ -24,8 +24,7 @@ def with_llm(domain: Domain, backend: str | None, model: str | None, url: str | 
                                "url": url, "timeout_ms": timeout_ms}
     changes = {key: value for key, value in changes.items() if value is not None}
     if backend is not None and backend not in ("off", "local", "openai", "vllm"):
-        errors.print(f"unknown LLM backend '{backend}'; use local, openai, vllm or off", style="red", highlight=False)
-        raise typer.Exit(2)
+        usage_error(f"unknown LLM backend '{backend}'; use local, openai, vllm or off")
     if not changes:
         return domain
     llm = domain.nlg.llm.model_validate({**domain.nlg.llm.model_dump(), **changes})

@@ -53,8 +53,7 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
     from nlu.training import train_dataset, train_domain
 
     if (domain is None) == (dataset is None):
-        errors.print("give a domain, or --dataset with --output", style="red")
-        raise typer.Exit(2)
+        usage_error("give a domain, or --dataset with --output")
     writable(output, "--output", folder=True)
     if output is not None and output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).exists():
         usage_error(f"--output: {output} holds files but no model; training would replace them")
@@ -72,8 +71,7 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
         try:
             if dataset is not None:
                 if output is None:
-                    errors.print("--dataset needs --output (the model folder to write)", style="red")
-                    raise typer.Exit(2)
+                    usage_error("--dataset needs --output (the model folder to write)")
                 report = train_dataset(dataset, output, config, tick)
             else:
                 report = train_domain(load(domain), models_root(models), config, holdout=holdout, progress=tick)
@@ -152,15 +150,13 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
     from nlu.training import held_out
 
     if (domain is None) == (dataset is None):
-        errors.print("give a domain, or --dataset with --model", style="red")
-        raise typer.Exit(2)
+        usage_error("give a domain, or --dataset with --model")
     writable(confusion, "--confusion")
     if model is not None:
         _model_folder(model, fp32, manifest=dataset is None)
     if dataset is not None:
         if model is None:
-            errors.print("--dataset needs --model (a folder written by dialogue train --dataset)", style="red")
-            raise typer.Exit(2)
+            usage_error("--dataset needs --model (a folder written by dialogue train --dataset)")
         utterances, name = _dataset(dataset, split), f"{dataset.name}/{split}"
     else:
         loaded = load(domain)

@@ -55,8 +55,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     from dm.sql.store import SqlStore
 
     if (tls_cert is None) != (tls_key is None):
-        errors.print("TLS needs both --tls-cert and --tls-key", style="red")
-        raise typer.Exit(2)
+        usage_error("TLS needs both --tls-cert and --tls-key")
     if tls_cert is not None and tls_key is not None:
         from dialogue.server.auth import tls_problem
 
@@ -67,9 +66,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     names = [domain.name for domain in loaded]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        errors.print(f"domain {', '.join(twice)} is given more than once (domains are told apart by name)",
-                     style="red", highlight=False)
-        raise typer.Exit(2)
+        usage_error(f"domain {', '.join(twice)} is given more than once (domains are told apart by name)")
     root = models_root(models, must_exist=True)
     setup()
     llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}

@@ -74,12 +74,9 @@ def simulate(
 
     loaded = load(domain)
     if server_db is not None and server is None:
-        errors.print("--server-db is the database of the server given with --server; give --server too",
-                     style="red")
-        raise typer.Exit(2)
+        usage_error("--server-db is the database of the server given with --server; give --server too")
     if channel not in ("auto", "text", "voice"):
-        errors.print(f"--channel: '{channel}' is not text, voice or auto", style="red")
-        raise typer.Exit(2)
+        usage_error(f"--channel: '{channel}' is not text, voice or auto")
     iso_time(now)
     writable(report, "--report", folder=True)
     writable(save_failures, "--save-failures")
@@ -87,8 +84,7 @@ def simulate(
     try:
         rates = Behaviour.parse(behaviour)
     except ValueError as err:
-        errors.print(f"error: {err}", style="red", highlight=False, markup=False)
-        raise typer.Exit(2) from None
+        usage_error(str(err))
     source = str(Path(domain).resolve()) if Path(domain).exists() else domain
     root = models_root(models, must_exist=True)
     settings = SimulationSettings(domain=source, models=str(root), seed=seed, noise=noise, noise_levels=levels,

@@ -93,7 +93,8 @@ class Host:
 
     async def turn(self, engine: Engine, session_id: str, given: UserInput, *, user_id: str, channel: str,
                    deadline: float | None, stream: ChunkSink | None = None) -> TurnResult:
-        """One turn: understood, then answered, each where it belongs (see the module's docstring)."""
+        """One turn, its input checked already (`Engine.check`): understood, then answered, each where it belongs
+        (see the module's docstring)."""
         understood = await self.understand(engine, session_id, given, user_id=user_id, channel=channel,
                                            deadline=deadline)
         if engine.quick:
@@ -110,7 +111,8 @@ class Host:
         thread, for an NLU that parses one text at a time); the rest on the loop, but for the LLM's rescue
         of a text the NLU was not sure of."""
         queue = self.queues.get(engine.domain.name)
-        understand = functools.partial(engine.understand, session_id, given, user_id=user_id, channel=channel)
+        understand = functools.partial(engine.understand, session_id, given, user_id=user_id, channel=channel,
+                                       checked=True)
         if given.text is None or not given.text.strip() or engine.nlu is None:  # nothing for the model to read
             _check(deadline)
             return understand()
