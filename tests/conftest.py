@@ -15,6 +15,19 @@ from domains import Domain, load_domain
 NOW = dt.datetime(2026, 11, 25, 10, 0)  # a Wednesday
 POSTGRES_ENV = "DIALOGUE_TEST_POSTGRES_URL"
 """The PostgreSQL server the store's tests use; each test works in a schema of its own, dropped afterwards."""
+CLOCK_AHEAD_ENV = "DIALOGUE_TEST_CLOCK_AHEAD_DAYS"
+"""Days to move this process's wall clock ahead for the whole run (tests/test_clock.py): a test that holds only
+today finds its time bomb at once, not when the date comes."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import os
+
+    days = os.environ.get(CLOCK_AHEAD_ENV)
+    if days:
+        import time_machine
+
+        time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=float(days)), tick=True).start()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from dm.state import DialogueState
 from dm.store import TurnRecord
 from dm.tables import DomainTables
 from domains import Domain, bundled_domains, load_domain
+from tests.conftest import NOW
 from tests.dm.statements import record_statements
 
 
@@ -109,8 +110,8 @@ def test_user_variables_outlive_the_session_and_the_process(db_url: str) -> None
     domain = load_domain("restaurant")
     engine = Engine(domain, store=SqlStore(db_url))
     engine.handle("visit-1", '/book_table{"cuisine": "sichuan", "party_size": 2, "date": "2026-12-01", '
-                             '"time": "19:00", "name": "Ana", "phone": "+441234567890"}', user_id="ana")
-    engine.handle("visit-1", "/affirm", user_id="ana")
+                             '"time": "19:00", "name": "Ana", "phone": "+441234567890"}', user_id="ana", now=NOW)
+    engine.handle("visit-1", "/affirm", user_id="ana", now=NOW)
     engine.store.close()
     later = Engine(domain, store=SqlStore(db_url))
     assert later.store.variables("restaurant", "ana")["favourite_cuisine"] == "sichuan"

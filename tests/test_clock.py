@@ -1,0 +1,59 @@
+"""No test depends on the day it runs: the date-sensitive test modules pass again with the clock a year ahead.
+
+A test that books "2026-12-01" without pinning the turn's `now` passes until that day and fails every run after
+it. Run a year ahead, such a test fails at once. The modules are found by what they hold (dates, clocks,
+conversations), so a new module is covered without being listed here. Left out: the fuzzers (random input whose
+assertions never name a day) and modules that open gRPC channels in this process, which cannot run on a moved
+clock (grpc's Python layer computes deadlines with time.time(), its C core waits on the real clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import CLOCK_AHEAD_ENV
+
+TESTS = Path(__file__).resolve().parent
+DATED = re.compile(r"\d{4}-\d{2}-\d{2}|\bdatetime\b|\bnow\b|\btoday\b|\.tests\.yaml|\brun_tests\b|\bNOW\b")
+GRPC_IN_PROCESS = re.compile(r"\bgrpc\b|\bClient\(|\bRunning\b")
+
+
+def date_sensitive_modules() -> list[Path]:
+    found = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        if path != Path(__file__).resolve() and "fuzz" not in path.stem and DATED.search(text) \
+                and not GRPC_IN_PROCESS.search(text):
+            found.append(path)
+    return found
+
+
+def test_the_selection_holds_the_modules_that_handle_dates() -> None:
+    chosen = {path.relative_to(TESTS).as_posix() for path in date_sensitive_modules()}
+    assert {"dm/test_sql_store.py", "dialogue/test_bundled_domains.py", "dialogue/test_engine.py",
+            "nlu/test_entities.py", "nlg/llm/test_cache.py", "dialogue/test_cli_sessions.py"} <= chosen
+    assert not {"server/test_rpcs.py", "dialogue/test_engine_fuzz.py", "test_layering.py"} & chosen
+
+
+def test_date_sensitive_modules_pass_with_the_clock_a_year_ahead(bundled_models: Path) -> None:
+    env = {**os.environ, CLOCK_AHEAD_ENV: "366", "DIALOGUE_TEST_MODELS": str(bundled_models)}
+    modules = [str(path) for path in date_sensitive_modules()]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
+                          *modules], cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+def test_the_clock_really_moves_in_a_run(tmp_path: Path) -> None:
+    next_year = dt.date.today().year + 1
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(f"import datetime\n\ndef test_year():\n    assert datetime.date.today().year >= {next_year}\n",
+                     encoding="utf-8")
+    env = {**os.environ, CLOCK_AHEAD_ENV: "366"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
+                          str(probe)], cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
