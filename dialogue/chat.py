@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from dialogue.engine import Engine
+from dialogue.nlg.templates import Message
 from dialogue.turns import InputError, TurnResult, UserInput
-from nlg.templates import Message
 
 if TYPE_CHECKING:
     from dialogue.client import Client

@@ -20,10 +20,10 @@ from typing import Any, NoReturn
 import grpc
 
 from dialogue import wire
+from dialogue.domains.interpretation import Interpretation
 from dialogue.turns import InputError, TurnResult, UserInput
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc
-from domains.interpretation import Interpretation
 
 
 class ServerError(RuntimeError):

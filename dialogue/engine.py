@@ -17,28 +17,28 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from dialogue.dm.actions import ActionFailed, ActionRunner
+from dialogue.dm.errors import SessionConflict, StoreError
+from dialogue.dm.events import BotUttered, ConversationRestarted, SessionCreated, SlotSet, TurnStarted, UserUnderstood
+from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.state import DialogueState
+from dialogue.dm.store import MemoryStore, SessionStore, StoredAnswer, TurnRecord, TurnUnit
+from dialogue.dm.tables import DomainTables
+from dialogue.dm.tracker import Tracker, Turn
+from dialogue.domains import Domain, load_domain
+from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.interpretation import Interpretation
+from dialogue.nlg.assist import LlmAssist
+from dialogue.nlg.chunks import ChunkSink, TextChunk
+from dialogue.nlg.llm.base import Backend
+from dialogue.nlg.llm.cache import LlmCache
+from dialogue.nlg.redact import mask
+from dialogue.nlg.templates import Message, TemplateRenderer
+from dialogue.nlu.base import BatchUnderstander, ParseJob, Understander
+from dialogue.policies.decision import Decision, labels
+from dialogue.policies.goal_stack import GoalStack
+from dialogue.policies.guards import Guards
 from dialogue.turns import InputError, StateSummary, TurnResult, UserInput, check_id
-from dm.actions import ActionFailed, ActionRunner
-from dm.errors import SessionConflict, StoreError
-from dm.events import BotUttered, ConversationRestarted, SessionCreated, SlotSet, TurnStarted, UserUnderstood
-from dm.sql.store import SqlStore
-from dm.state import DialogueState
-from dm.store import MemoryStore, SessionStore, StoredAnswer, TurnRecord, TurnUnit
-from dm.tables import DomainTables
-from dm.tracker import Tracker, Turn
-from domains import Domain, load_domain
-from domains.builtin import NLU_FALLBACK
-from domains.interpretation import Interpretation
-from nlg.assist import LlmAssist
-from nlg.chunks import ChunkSink, TextChunk
-from nlg.llm.base import Backend
-from nlg.llm.cache import LlmCache
-from nlg.redact import mask
-from nlg.templates import Message, TemplateRenderer
-from nlu.base import BatchUnderstander, ParseJob, Understander
-from policies.decision import Decision, labels
-from policies.goal_stack import GoalStack
-from policies.guards import Guards
 
 MAX_STEPS = 16
 """Batches a turn may run before it must wait for the user (a guard against loops in a domain)."""

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogue.dm.store import MemoryStore
+from dialogue.domains.schema import ConversationTest, Domain, Step
 from dialogue.engine import Engine
+from dialogue.nlu.base import Understander
 from dialogue.turns import InputError, TurnResult, UserInput
-from dm.store import MemoryStore
-from domains.schema import ConversationTest, Domain, Step
-from nlu.base import Understander
 
 
 @dataclass

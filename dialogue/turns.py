@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from dm.state import DialogueState
-from domains.interpretation import Interpretation
-from domains.structured import is_structured, parse_structured
-from nlg.templates import Message
+from dialogue.dm.state import DialogueState
+from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.structured import is_structured, parse_structured
+from dialogue.nlg.templates import Message
 
 
 class InputError(ValueError):

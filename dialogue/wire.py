@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 from google.protobuf import json_format, struct_pb2
 from pydantic_core import to_jsonable_python
 
+from dialogue.dm.state import DialogueState
+from dialogue.domains.interpretation import EntitySpan, IntentScore, Interpretation
+from dialogue.domains.schema import Suggestion
+from dialogue.nlg.chunks import TextChunk
+from dialogue.nlg.templates import Message
 from dialogue.turns import InputError, StateSummary, TurnResult, UserInput, check_chars
 from dialogue.v1 import dialogue_pb2 as pb
-from dm.state import DialogueState
-from domains.interpretation import EntitySpan, IntentScore, Interpretation
-from domains.schema import Suggestion
-from nlg.chunks import TextChunk
-from nlg.templates import Message
 
 CHANNELS = {pb.CHANNEL_UNSPECIFIED: "text", pb.CHANNEL_TEXT: "text", pb.CHANNEL_VOICE: "voice"}
 EVENTS = {pb.Event.TYPE_NO_INPUT: "no_input", pb.Event.TYPE_DTMF: "dtmf", pb.Event.TYPE_START: "start",

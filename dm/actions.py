@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from dm.events import ActionRan, ConversationEnded, HandedOff, ResultsStored, SlotsCleared, SlotSet, VariableSet
-from dm.tables import DomainTables, TableError
-from dm.tracker import Tracker
-from domains.schema import Domain
-from domains.schema.actions import (
+from dialogue.dm.events import (
+    ActionRan,
+    ConversationEnded,
+    HandedOff,
+    ResultsStored,
+    SlotsCleared,
+    SlotSet,
+    VariableSet,
+)
+from dialogue.dm.tables import DomainTables, TableError
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.actions import (
     ClearSlot,
     Delete,
     End,
@@ -25,7 +33,7 @@ from domains.schema.actions import (
     SetVariable,
     Update,
 )
-from domains.values import InvalidValue, SlotValues
+from dialogue.domains.values import InvalidValue, SlotValues
 
 
 class ActionFailed(Exception):

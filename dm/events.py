@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from dm.state import DialogueState, TaskFrame
+from dialogue.dm.state import DialogueState, TaskFrame
 
 
 class _Event(BaseModel):

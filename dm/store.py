@@ -13,12 +13,12 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from dm.errors import Busy
-from dm.events import VariableSet
-from dm.sql.database import Database
-from dm.state import DialogueState
-from dm.tables import DomainTables
-from domains.schema import Domain
+from dialogue.dm.errors import Busy
+from dialogue.dm.events import VariableSet
+from dialogue.dm.sql.database import Database
+from dialogue.dm.state import DialogueState
+from dialogue.dm.tables import DomainTables
+from dialogue.domains.schema import Domain
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from dm.errors import StoreError
-from dm.sql.database import Database, reason
-from domains.schema import Domain
-from domains.schema.domain import sql_table_name
-from domains.values import InvalidValue, column_value
+from dialogue.dm.errors import StoreError
+from dialogue.dm.sql.database import Database, reason
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.domain import sql_table_name
+from dialogue.domains.values import InvalidValue, column_value
 
 _SQL_TYPES = {
     "text": sa.Text, "integer": sa.Integer, "number": sa.Float, "boolean": sa.Boolean,

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dm.state import DialogueState
-from domains.expressions import compile_condition, compile_value, evaluation_context
-from domains.interpretation import Interpretation
+from dialogue.dm.state import DialogueState
+from dialogue.domains.expressions import compile_condition, compile_value, evaluation_context
+from dialogue.domains.interpretation import Interpretation
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domains.schema import Domain
+from dialogue.domains.schema import Domain
 
 SCHEMA_FILE = "domain.schema.json"
 

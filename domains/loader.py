@@ -11,13 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES
-from domains.errors import DomainError, Problem, did_you_mean
-from domains.references import ReferenceChecker, check_tests
-from domains.schema import ConversationFile, Domain, Intent, Variation
-from domains.schema.actions import ACTION_KINDS
-from domains.schema.slots import SlotSpec
-from domains.source import Located, YamlPath, read_yaml
+from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES
+from dialogue.domains.errors import DomainError, Problem, did_you_mean
+from dialogue.domains.references import ReferenceChecker, check_tests
+from dialogue.domains.schema import ConversationFile, Domain, Intent, Variation
+from dialogue.domains.schema.actions import ACTION_KINDS
+from dialogue.domains.schema.slots import SlotSpec
+from dialogue.domains.source import Located, YamlPath, read_yaml
 
 BUNDLED = Path(__file__).parent
 TESTS_SUFFIX = ".tests.yaml"

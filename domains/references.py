@@ -12,12 +12,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from domains.annotations import AnnotationError, parse_example
-from domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
-from domains.errors import Problem, did_you_mean
-from domains.expressions import CONTEXT_NAMES, ExpressionError, Usage, condition_usage, template_usage, value_usage
-from domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame, Table
-from domains.schema.actions import (
+from dialogue.domains.annotations import AnnotationError, parse_example
+from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
+from dialogue.domains.errors import Problem, did_you_mean
+from dialogue.domains.expressions import (
+    CONTEXT_NAMES,
+    ExpressionError,
+    Usage,
+    condition_usage,
+    template_usage,
+    value_usage,
+)
+from dialogue.domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame, Table
+from dialogue.domains.schema.actions import (
     ClearSlot,
     Delete,
     Goto,
@@ -30,11 +37,11 @@ from domains.schema.actions import (
     StartTask,
     Update,
 )
-from domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
-from domains.schema.slots import CategorySlot
-from domains.source import Located, YamlPath
-from domains.structured import StructuredInputError, parse_structured
-from domains.values import InvalidValue, SlotValues, column_value, match_key
+from dialogue.domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
+from dialogue.domains.schema.slots import CategorySlot
+from dialogue.domains.source import Located, YamlPath
+from dialogue.domains.structured import StructuredInputError, parse_structured
+from dialogue.domains.values import InvalidValue, SlotValues, column_value, match_key
 
 _USAGES = {"condition": condition_usage, "template": template_usage, "value": value_usage}
 _SYNTAX_HINTS = {

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from domains.errors import DomainError, Problem
+from dialogue.domains.errors import DomainError, Problem
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from domains.schema.slots import (
+from dialogue.domains.schema.slots import (
     BooleanSlot,
     CategorySlot,
     DateSlot,

@@ -16,13 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, create_model
 
-from domains.schema import Domain
-from nlg import prompts
-from nlg.guard import OutputGuard, facts
-from nlg.llm.base import Backend, ChatRequest, LlmError
-from nlg.llm.budget import Budgeted
-from nlg.llm.cache import LlmCache, cache_key
-from nlg.redact import Redaction
+from dialogue.domains.schema import Domain
+from dialogue.nlg import prompts
+from dialogue.nlg.guard import OutputGuard, facts
+from dialogue.nlg.llm.base import Backend, ChatRequest, LlmError
+from dialogue.nlg.llm.budget import Budgeted
+from dialogue.nlg.llm.cache import LlmCache, cache_key
+from dialogue.nlg.redact import Redaction
 
 _JSON_OBJECT = re.compile(r"\{.*?\}", re.DOTALL)
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from domains.schema.nlg import NlgSettings
+from dialogue.domains.schema.nlg import NlgSettings
 
 _CODE = re.compile(r"\b[\w:/.-]*\d[\w:/.-]*\b")
 """A token holding a digit: numbers, times, dates, references."""

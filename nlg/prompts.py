@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domains.schema import Domain
+from dialogue.domains.schema import Domain
 
 Messages = list[dict[str, str]]
 

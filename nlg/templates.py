@@ -8,9 +8,9 @@ from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, Field
 
-from dm.tracker import PendingResponse
-from domains.expressions import compile_condition, compile_markup, compile_template, missing_names
-from domains.schema import Domain, Suggestion, Variation
+from dialogue.dm.tracker import PendingResponse
+from dialogue.domains.expressions import compile_condition, compile_markup, compile_template, missing_names
+from dialogue.domains.schema import Domain, Suggestion, Variation
 
 
 class Message(BaseModel):

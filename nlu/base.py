@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol, runtime_checkable
 
-from domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Interpretation
 
 
 class Understander(Protocol):

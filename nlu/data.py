@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domains.annotations import Example, Span, parse_example
-from domains.patterns import PatternError, matching_string
-from domains.schema import Domain
-from domains.schema.slots import (
+from dialogue.domains.annotations import Example, Span, parse_example
+from dialogue.domains.patterns import PatternError, matching_string
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.slots import (
     CategorySlot,
     DateSlot,
     EmailSlot,
@@ -29,7 +29,7 @@ from domains.schema.slots import (
     TextSlot,
     TimeSlot,
 )
-from nlu.text import clean, split_words
+from dialogue.nlu.text import clean, split_words
 
 OUTSIDE = "O"
 AUGMENTATION = 5

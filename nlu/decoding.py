@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlu.data import OUTSIDE
+from dialogue.nlu.data import OUTSIDE
 
 
 def bio_constraints(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

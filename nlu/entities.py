@@ -30,7 +30,7 @@ from typing import Any
 
 from text_to_num import text2num
 
-from nlu.imports import without_torch
+from dialogue.nlu.imports import without_torch
 
 with without_torch():  # spaCy's thinc imports torch whenever it is installed; serving never needs it
     import spacy
@@ -38,9 +38,9 @@ with without_torch():  # spaCy's thinc imports torch whenever it is installed; s
     from spacy.tokens import Doc
     from spacy.util import filter_spans
 
-from domains.annotations import parse_example
-from domains.schema import Domain
-from domains.schema.slots import (
+from dialogue.domains.annotations import parse_example
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.slots import (
     CategorySlot,
     DateSlot,
     EmailSlot,
@@ -51,8 +51,8 @@ from domains.schema.slots import (
     TextSlot,
     TimeSlot,
 )
-from domains.values import InvalidValue, SlotValues, match_key
-from nlu.text import Word, clean, split_words
+from dialogue.domains.values import InvalidValue, SlotValues, match_key
+from dialogue.nlu.text import Word, clean, split_words
 
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)\b", re.I)
 _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")

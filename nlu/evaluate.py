@@ -9,8 +9,8 @@ from typing import Any
 
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 
-from nlu.data import OUTSIDE, TaggedUtterance
-from nlu.runtime import OnnxJointModel, Prediction
+from dialogue.nlu.data import OUTSIDE, TaggedUtterance
+from dialogue.nlu.runtime import OnnxJointModel, Prediction
 
 
 def predict_all(model: OnnxJointModel, utterances: list[TaggedUtterance], batch_size: int = 64,

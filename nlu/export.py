@@ -13,9 +13,9 @@ import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from onnxruntime.transformers import optimizer
 
-from nlu.artifacts import FP32, INT8, LABELS, TOKENIZER
-from nlu.data import Labels
-from nlu.model import JointModel
+from dialogue.nlu.artifacts import FP32, INT8, LABELS, TOKENIZER
+from dialogue.nlu.data import Labels
+from dialogue.nlu.model import JointModel
 
 
 def export(model: JointModel, tokenizer: Path, labels: Labels, folder: Path) -> None:

@@ -15,10 +15,10 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
-from nlu.artifacts import FP32, INT8, LABELS, TOKENIZER
-from nlu.data import Labels
-from nlu.decoding import bio_constraints, log_softmax, viterbi
-from nlu.encoding import first_pieces, load_tokenizer
+from dialogue.nlu.artifacts import FP32, INT8, LABELS, TOKENIZER
+from dialogue.nlu.data import Labels
+from dialogue.nlu.decoding import bio_constraints, log_softmax, viterbi
+from dialogue.nlu.encoding import first_pieces, load_tokenizer
 
 MAX_TOKENS = 128
 

@@ -9,11 +9,11 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from nlu.artifacts import LABELS, TOKENIZER, read_manifest
-from nlu.data import Labels
-from nlu.encoding import load_tokenizer
-from nlu.model import JointModel, encoder_folder
-from nlu.runtime import MAX_TOKENS, JointModelBase
+from dialogue.nlu.artifacts import LABELS, TOKENIZER, read_manifest
+from dialogue.nlu.data import Labels
+from dialogue.nlu.encoding import load_tokenizer
+from dialogue.nlu.model import JointModel, encoder_folder
+from dialogue.nlu.runtime import MAX_TOKENS, JointModelBase
 
 TORCH_WEIGHTS = "model.pt"
 

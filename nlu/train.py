@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from torch.nn import functional
 
-from nlu.data import Labels, TaggedUtterance
-from nlu.encoding import IGNORE, load_tokenizer, piece_labels
-from nlu.model import JointModel, encoder_folder
+from dialogue.nlu.data import Labels, TaggedUtterance
+from dialogue.nlu.encoding import IGNORE, load_tokenizer, piece_labels
+from dialogue.nlu.model import JointModel, encoder_folder
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def _keep_best(model: JointModel, average: _Average, judge: Callable[[JointModel
 
 def _teach(features: list[_Feature], folder: Path, labels: Labels) -> None:
     """Keep the teacher's logits for every feature (its fp32 ONNX model, on the same word pieces)."""
-    from nlu.runtime import OnnxJointModel
+    from dialogue.nlu.runtime import OnnxJointModel
 
     teacher = OnnxJointModel(folder, quantized=False)
     if teacher.labels != labels:

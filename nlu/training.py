@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domains.schema import Domain
-from nlu.artifacts import MANIFEST, model_folder, read_manifest, write_manifest
-from nlu.data import (
+from dialogue.domains.schema import Domain
+from dialogue.nlu.artifacts import MANIFEST, model_folder, read_manifest, write_manifest
+from dialogue.nlu.data import (
     Labels,
     TaggedUtterance,
     augment,
@@ -22,8 +22,8 @@ from nlu.data import (
     swap_values,
     tag_example,
 )
-from nlu.evaluate import predict_all, score
-from nlu.runtime import OnnxJointModel
+from dialogue.nlu.evaluate import predict_all, score
+from dialogue.nlu.runtime import OnnxJointModel
 
 Progress = Callable[[int, int, float], None]
 
@@ -79,12 +79,12 @@ def _build(train: list[TaggedUtterance], evaluation: list[TaggedUtterance], labe
            judge_on: list[TaggedUtterance] | None = None, **manifest: Any) -> TrainingReport:
     import torch
 
-    from nlu.encoding import load_tokenizer
-    from nlu.export import export
-    from nlu.model import encoder_folder
-    from nlu.runtime import MAX_TOKENS
-    from nlu.torch_runtime import TORCH_WEIGHTS, TorchJointModel
-    from nlu.train import fit
+    from dialogue.nlu.encoding import load_tokenizer
+    from dialogue.nlu.export import export
+    from dialogue.nlu.model import encoder_folder
+    from dialogue.nlu.runtime import MAX_TOKENS
+    from dialogue.nlu.torch_runtime import TORCH_WEIGHTS, TorchJointModel
+    from dialogue.nlu.train import fit
 
     tokenizer = load_tokenizer(encoder_folder(config.encoder) / "tokenizer.json", MAX_TOKENS)
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from domains.builtin import NLU_FALLBACK
-from domains.interpretation import EntitySpan, IntentScore, Interpretation
-from domains.schema import Domain
-from nlu.artifacts import latest_model
-from nlu.data import OUTSIDE, nlu_data_hash
-from nlu.entities import EntityNormaliser
-from nlu.runtime import OnnxJointModel, Prediction
-from nlu.text import Word, clean, split_words
+from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.interpretation import EntitySpan, IntentScore, Interpretation
+from dialogue.domains.schema import Domain
+from dialogue.nlu.artifacts import latest_model
+from dialogue.nlu.data import OUTSIDE, nlu_data_hash
+from dialogue.nlu.entities import EntityNormaliser
+from dialogue.nlu.runtime import OnnxJointModel, Prediction
+from dialogue.nlu.text import Word, clean, split_words
 
 RANKED = 5
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from domains.schema.actions import ClearSlot, SetSlot, SetVariable
-from domains.schema.actions import Respond as RespondAction
+from dialogue.domains.schema.actions import ClearSlot, SetSlot, SetVariable
+from dialogue.domains.schema.actions import Respond as RespondAction
 
 
 @dataclass

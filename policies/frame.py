@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dm.events import (
+from dialogue.dm.events import (
     AttemptFailed,
     ConfirmationAnswered,
     ConfirmationRequested,
@@ -18,14 +18,14 @@ from dm.events import (
     SubFrameCompleted,
     SubFramesReopened,
 )
-from dm.state import TaskFrame
-from dm.tracker import Tracker, Turn
-from domains.schema import Domain, FrameSlot, FrameTask, SubFrame
-from domains.schema.actions import Handoff
-from domains.schema.actions import Respond as RespondAction
-from domains.schema.slots import BooleanSlot
-from domains.values import InvalidValue, SlotValues
-from policies.decision import Decision, Finish, Respond
+from dialogue.dm.state import TaskFrame
+from dialogue.dm.tracker import Tracker, Turn
+from dialogue.domains.schema import Domain, FrameSlot, FrameTask, SubFrame
+from dialogue.domains.schema.actions import Handoff
+from dialogue.domains.schema.actions import Respond as RespondAction
+from dialogue.domains.schema.slots import BooleanSlot
+from dialogue.domains.values import InvalidValue, SlotValues
+from dialogue.policies.decision import Decision, Finish, Respond
 
 DEFAULT_EXHAUSTED = [RespondAction(respond="exhausted"), Handoff(handoff=True)]
 WORDLESS_INTENTS = frozenset({"cancel", "help", "human_agent", "goodbye", "greet", "out_of_scope"})

@@ -12,13 +12,13 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from dm.events import SlotSet, StateEntered
-from dm.state import TaskFrame
-from dm.tracker import Tracker
-from domains.schema import Domain, FsmTask, Transition
-from domains.schema.actions import Goto, StartTask
-from domains.values import InvalidValue, SlotValues
-from policies.decision import Finish, Respond
+from dialogue.dm.events import SlotSet, StateEntered
+from dialogue.dm.state import TaskFrame
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.schema import Domain, FsmTask, Transition
+from dialogue.domains.schema.actions import Goto, StartTask
+from dialogue.domains.values import InvalidValue, SlotValues
+from dialogue.policies.decision import Finish, Respond
 
 
 class _Position:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dm.actions import ActionRunner
-from dm.events import (
+from dialogue.dm.actions import ActionRunner
+from dialogue.dm.events import (
     ConversationEnded,
     EscalationReset,
     EscalationStepped,
@@ -25,17 +25,17 @@ from dm.events import (
     TaskResumed,
     TaskStarted,
 )
-from dm.state import TaskFrame
-from dm.tracker import Tracker
-from domains.builtin import NLU_FALLBACK
-from domains.interpretation import Interpretation
-from domains.schema import Domain, FsmTask
-from domains.schema.actions import CancelTask, Goto, SetIntent, StartTask
-from domains.schema.actions import Respond as RespondAction
-from domains.structured import StructuredInputError, parse_structured
-from policies.decision import Decision, Finish, Respond
-from policies.frame import FramePolicy
-from policies.fsm import FsmPolicy
+from dialogue.dm.state import TaskFrame
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.schema import Domain, FsmTask
+from dialogue.domains.schema.actions import CancelTask, Goto, SetIntent, StartTask
+from dialogue.domains.schema.actions import Respond as RespondAction
+from dialogue.domains.structured import StructuredInputError, parse_structured
+from dialogue.policies.decision import Decision, Finish, Respond
+from dialogue.policies.frame import FramePolicy
+from dialogue.policies.fsm import FsmPolicy
 
 DEFAULT_NO_INPUT = [[RespondAction(respond="no_input")]]
 DEFAULT_NO_MATCH = [[RespondAction(respond="fallback")]]

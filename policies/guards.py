@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dm.events import GuardFired
-from dm.tracker import Tracker
-from domains.schema import Domain
-from domains.schema.actions import SetIntent
-from policies.decision import labels
+from dialogue.dm.events import GuardFired
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.actions import SetIntent
+from dialogue.policies.decision import labels
 
 
 class Guards:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.domains import Domain, load_domain
 from dialogue.engine import Engine
-from domains import Domain, load_domain
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)  # a Wednesday
 POSTGRES_ENV = "DIALOGUE_TEST_POSTGRES_URL"
@@ -76,7 +76,7 @@ def postgres_url():
     """A URL into a fresh schema of the test PostgreSQL server (skips when none is configured)."""
     import os
 
-    from dm.sql.scratch import scratch_schema
+    from dialogue.dm.sql.scratch import scratch_schema
 
     url = os.environ.get(POSTGRES_ENV)
     if not url:
@@ -98,7 +98,7 @@ def db_url(request, tmp_path) -> str:
 def tiny_encoder(tmp_path_factory) -> Path:
     from transformers import BertConfig, BertModel
 
-    from nlu.model import encoder_folder
+    from dialogue.nlu.model import encoder_folder
 
     folder = tmp_path_factory.mktemp("tiny-encoder")
     config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -110,7 +110,7 @@ def tiny_encoder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_config(tiny_encoder):
-    from nlu.train import TrainConfig
+    from dialogue.nlu.train import TrainConfig
 
     return TrainConfig(encoder=str(tiny_encoder), epochs=1, max_steps=25, learning_rate=1e-3)
 
@@ -124,9 +124,9 @@ def bundled_models(tmp_path_factory) -> Path:
     """
     import os
 
-    from domains import bundled_domains, load_domain
-    from nlu.train import TrainConfig
-    from nlu.training import train_domain
+    from dialogue.domains import bundled_domains, load_domain
+    from dialogue.nlu.train import TrainConfig
+    from dialogue.nlu.training import train_domain
 
     root = Path(os.environ.get("DIALOGUE_TEST_MODELS") or tmp_path_factory.mktemp("bundled-models"))
     for path in bundled_domains():

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from dialogue.bench.policy import summary
+from dialogue.domains.schema import ConversationTest, Domain
 from dialogue.engine import Engine
+from dialogue.nlg.llm import Budgeted, ChatRequest, LlmError
 from dialogue.testing import step_input
-from domains.schema import ConversationTest, Domain
-from nlg.llm import Budgeted, ChatRequest, LlmError
 
 
 def free_text_conversations(domain: Domain) -> list[ConversationTest]:

@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from dialogue.dm.store import MemoryStore
+from dialogue.domains.loader import with_builtins
+from dialogue.domains.schema import ConversationTest, Domain
 from dialogue.engine import Engine
 from dialogue.testing import step_input
 from dialogue.turns import TurnResult
-from dm.store import MemoryStore
-from domains.loader import with_builtins
-from domains.schema import ConversationTest, Domain
 
 
 def scripted(domain: Domain) -> list[ConversationTest]:

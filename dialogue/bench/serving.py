@@ -29,13 +29,13 @@ import grpc
 
 from dialogue import wire
 from dialogue.bench.policy import percentile, scripted
+from dialogue.domains.schema import Domain
+from dialogue.nlu.understander import Understander
 from dialogue.server.batching import MOST
 from dialogue.server.process import ServerProcess
 from dialogue.testing import step_input
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc
-from domains.schema import Domain
-from nlu.understander import Understander
 
 WARM_UP_S = 1.0
 TARGETS = {"structured_to_echo_throughput_at_64": 0.5, "structured_to_echo_p99_at_64": 2.0,

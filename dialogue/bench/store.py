@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from dialogue.bench.policy import percentile, replay_scripts, scripted
+from dialogue.dm.store import SessionStore
+from dialogue.domains.schema import Domain
 from dialogue.engine import Engine
 from dialogue.testing import step_input
-from dm.store import SessionStore
-from domains.schema import Domain
 
 WINDOW = 10
 """Turns at each end of a long session whose costs are compared."""

@@ -8,9 +8,9 @@ import typer
 
 from dialogue.cli import bench, domain, nlu, serve, sessions, simulate
 from dialogue.cli.common import errors
+from dialogue.dm.errors import StoreError
+from dialogue.domains import DomainError
 from dialogue.turns import InputError
-from dm.errors import StoreError
-from domains import DomainError
 
 app = typer.Typer(help="A task-oriented dialogue engine: domains in YAML, fast NLU, explicit dialogue logic.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from dialogue.bench.store import WINDOW
 from dialogue.cli.common import JsonOption, ModelsOption, console, errors, load, models_root, print_json
-from domains import bundled_domains
+from dialogue.domains import bundled_domains
 
 
 def policy(domains: list[str] | None = typer.Argument(None, help="Domains (default: all bundled)."),
@@ -58,10 +58,10 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
         models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """NLU latency (p50, p99) one utterance at a time, and utterances/s at batch 1 and 32."""
     from dialogue.bench import nlu as bench
-    from nlu.data import Labels
-    from nlu.runtime import OnnxJointModel
-    from nlu.torch_runtime import TorchJointModel
-    from nlu.understander import Understander
+    from dialogue.nlu.data import Labels
+    from dialogue.nlu.runtime import OnnxJointModel
+    from dialogue.nlu.torch_runtime import TorchJointModel
+    from dialogue.nlu.understander import Understander
 
     texts = bench.snips_texts(dataset, utterances)
     labels = Labels.load(model6 / "labels.json")
@@ -123,9 +123,9 @@ def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conver
     from contextlib import ExitStack
 
     from dialogue.bench.store import conversations, long_sessions
-    from dm.sql.scratch import scratch_schema
-    from dm.sql.store import SqlStore
-    from dm.store import MemoryStore
+    from dialogue.dm.sql.scratch import scratch_schema
+    from dialogue.dm.sql.store import SqlStore
+    from dialogue.dm.store import MemoryStore
 
     loaded = [load(str(p)) for p in bundled_domains()]
     restaurant = next(domain for domain in loaded if domain.name == "restaurant")
@@ -271,10 +271,10 @@ def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text 
 
     from dialogue.bench import nlg as bench
     from dialogue.cli.common import understander
+    from dialogue.dm.sql.store import SqlStore
     from dialogue.engine import Engine
-    from dm.sql.store import SqlStore
-    from nlg.llm import Budgeted
-    from nlg.llm.local import LocalBackend
+    from dialogue.nlg.llm import Budgeted
+    from dialogue.nlg.llm.local import LocalBackend
 
     loaded = [load(d) for d in (domains or ["restaurant", "banking"])]
     nlus = {domain.name: understander(domain, models) for domain in loaded}

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from domains import Domain, DomainError, bundled_domains, load_domain, resolve_domain_path
+from dialogue.domains import Domain, DomainError, bundled_domains, load_domain, resolve_domain_path
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -102,7 +102,7 @@ def load(source: str) -> Domain:
 
 def understander(domain: Domain, models: Path | None) -> Any:
     """The domain's trained NLU, or None when no model matches its current data."""
-    from nlu.understander import Understander
+    from dialogue.nlu.understander import Understander
 
     return Understander.for_domain(domain, models_root(models, must_exist=True))
 

@@ -23,9 +23,9 @@ from dialogue.cli.common import (
     usage_error,
     writable,
 )
-from domains import check_domain
-from domains.jsonschema import domain_schema
-from domains.loader import domain_of
+from dialogue.domains import check_domain
+from dialogue.domains.jsonschema import domain_schema
+from dialogue.domains.loader import domain_of
 
 
 def validate(paths: list[Path] = typer.Argument(..., help="Domain files to check (a tests file checks its domain)."),
@@ -131,7 +131,7 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
     loaded = llm_options.with_llm(load(domain), llm, llm_model, llm_url, llm_timeout_ms)
     store = None
     if db:
-        from dm.sql.store import SqlStore
+        from dialogue.dm.sql.store import SqlStore
 
         store = SqlStore(db)
     engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm))

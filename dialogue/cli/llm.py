@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from dialogue.cli.common import errors, usage_error
-from domains import Domain
+from dialogue.domains import Domain
 
 BackendOption = typer.Option(None, "--llm", help="LLM backend for the domain's LLM uses: local, openai, vllm, or "
                                                  "off for none (default: the domain's nlg.llm.backend).")
@@ -36,7 +36,7 @@ def open_llm(domain: Domain, backend: str | None) -> Any:
     reported, and the domain runs on its deterministic path."""
     if backend == "off" or not domain.nlg.uses_llm:
         return None
-    from nlg.llm import LlmError, open_backend
+    from dialogue.nlg.llm import LlmError, open_backend
 
     settings = domain.nlg.llm
     errors.print(f"opening the {settings.backend} LLM for '{domain.name}'...", style="dim", highlight=False)

@@ -48,9 +48,9 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
 
     A domain's model goes to a versioned folder keyed by its NLU data; unchanged data is not trained again.
     """
-    from nlu.artifacts import MANIFEST
-    from nlu.train import TrainConfig
-    from nlu.training import train_dataset, train_domain
+    from dialogue.nlu.artifacts import MANIFEST
+    from dialogue.nlu.train import TrainConfig
+    from dialogue.nlu.training import train_dataset, train_domain
 
     if (domain is None) == (dataset is None):
         usage_error("give a domain, or --dataset with --output")
@@ -143,11 +143,11 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
              confusion: Path | None = typer.Option(None, help="Write the intent confusion matrix as a PNG."),
              models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot."""
-    from nlu.artifacts import latest_model
-    from nlu.data import nlu_data_hash
-    from nlu.evaluate import confusion_png, predict_all, score
-    from nlu.runtime import OnnxJointModel
-    from nlu.training import held_out
+    from dialogue.nlu.artifacts import latest_model
+    from dialogue.nlu.data import nlu_data_hash
+    from dialogue.nlu.evaluate import confusion_png, predict_all, score
+    from dialogue.nlu.runtime import OnnxJointModel
+    from dialogue.nlu.training import held_out
 
     if (domain is None) == (dataset is None):
         usage_error("give a domain, or --dataset with --model")
@@ -195,7 +195,7 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
 
 def _model_folder(model: Path, fp32: bool, manifest: bool) -> None:
     """Refuse a --model that is not a model folder; a folder of model folders gets its newest named."""
-    from nlu.artifacts import FP32, INT8, LABELS, MANIFEST, TOKENIZER, latest_model
+    from dialogue.nlu.artifacts import FP32, INT8, LABELS, MANIFEST, TOKENIZER, latest_model
 
     existing_folder(model, "--model")
     newest = latest_model(model.parent, model.name)
@@ -209,7 +209,7 @@ def _model_folder(model: Path, fp32: bool, manifest: bool) -> None:
 
 def _dataset(folder: Path, split: str) -> list:
     """The split of a JointBERT-format dataset; a missing file, or a line that does not read, is an error."""
-    from nlu.data import read_jointbert
+    from dialogue.nlu.data import read_jointbert
 
     existing_folder(folder, "--dataset")
     missing = [name for name in ("seq.in", "seq.out", "label") if not (folder / split / name).is_file()]

@@ -31,8 +31,8 @@ def _age(text: str) -> dt.timedelta:
 def export(db: str | None = DbOption, domain: str | None = typer.Option(None, help="Only this domain's sessions."),
            output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:
     """Write every stored session as one JSON line: its state, events and turns."""
-    from dm.sql.maintenance import export_sessions
-    from dm.sql.store import SqlStore
+    from dialogue.dm.sql.maintenance import export_sessions
+    from dialogue.dm.sql.store import SqlStore
 
     writable(output, "--output")
     store = SqlStore(db_url(db), existing=True)
@@ -48,8 +48,8 @@ def prune(older_than: str = typer.Option(..., "--older-than", help="Age of the l
           db: str | None = DbOption, domain: str | None = typer.Option(None, help="Only this domain's sessions."),
           as_json: bool = JsonOption) -> None:
     """Delete sessions whose last turn is older than an age, with their events (user variables stay)."""
-    from dm.sql.maintenance import prune_sessions
-    from dm.sql.store import SqlStore
+    from dialogue.dm.sql.maintenance import prune_sessions
+    from dialogue.dm.sql.store import SqlStore
 
     age = _age(older_than)
     store = SqlStore(db_url(db), existing=True)

@@ -63,6 +63,7 @@ def simulate(
                                                   help="Write failed conversations as conversation tests here."),
         models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Simulated users with goals drawn from the domain talk to it; task success judged from the database."""
+    from dialogue.nlg.llm import LlmUnavailable
     from dialogue.simulation.behaviour import Behaviour
     from dialogue.simulation.conversation import SimulationSettings
     from dialogue.simulation.failures import write_failures
@@ -70,7 +71,6 @@ def simulate(
     from dialogue.simulation.metrics import summarise
     from dialogue.simulation.report import write_report
     from dialogue.simulation.runner import build, run_local, run_processes, run_ray
-    from nlg.llm import LlmUnavailable
 
     loaded = load(domain)
     if server_db is not None and server is None:

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import grpc
 
+from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine
+from dialogue.nlu.base import ParseJob
 from dialogue.server.errors import Refused
-from domains.interpretation import Interpretation
-from nlu.base import ParseJob
 
 MOST = 8
 """Texts in one model call at most. A call of 8 costs the model little more a text than one of 32, and the texts

@@ -16,10 +16,10 @@ from typing import Any
 
 import grpc
 
+from dialogue.nlg.redact import mask
 from dialogue.server.errors import status
 from dialogue.server.metrics import Metrics
 from dialogue.turns import TurnResult, UserInput
-from nlg.redact import mask
 
 log = logging.getLogger("dialogue.server")
 

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import grpc
 
 from dialogue import wire
+from dialogue.nlg.chunks import TextChunk
 from dialogue.server.calls import Call, deadline
 from dialogue.server.errors import status, valid
 from dialogue.turns import InputError
 from dialogue.v1 import dialogue_pb2 as pb
-from nlg.chunks import TextChunk
 
 if TYPE_CHECKING:
     from dialogue.server.service import Checked, DialogueService

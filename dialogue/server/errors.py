@@ -11,8 +11,8 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
+from dialogue.dm.errors import StoreError
 from dialogue.turns import InputError
-from dm.errors import StoreError
 
 log = logging.getLogger("dialogue.server")
 

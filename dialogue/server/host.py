@@ -26,15 +26,15 @@ from typing import Any, TypeVar
 
 import grpc
 
+from dialogue.dm.errors import Busy
+from dialogue.dm.store import SessionStore
+from dialogue.domains import Domain
+from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine, Understood
+from dialogue.nlg.chunks import ChunkSink
 from dialogue.server.batching import MOST, ParseQueue
 from dialogue.server.errors import Refused
 from dialogue.turns import InputError, TurnResult, UserInput
-from dm.errors import Busy
-from dm.store import SessionStore
-from domains import Domain
-from domains.interpretation import Interpretation
-from nlg.chunks import ChunkSink
 
 T = TypeVar("T")
 log = logging.getLogger("dialogue.server")
@@ -60,7 +60,7 @@ class Host:
         `nlu_threads`: threads of one model call. One by default: on 2 cores, the other core is the event
         loop's. `batch`: texts in one model call at most.
         """
-        from nlu.understander import Understander
+        from dialogue.nlu.understander import Understander
 
         engines = []
         for domain in domains:

@@ -10,7 +10,9 @@ from typing import Any
 import grpc
 
 from dialogue import wire
+from dialogue.dm.state import DialogueState
 from dialogue.engine import Engine
+from dialogue.nlg.chunks import ChunkSink
 from dialogue.server.calls import Call, Calls, deadline
 from dialogue.server.converse import Conversation
 from dialogue.server.errors import Refused, valid
@@ -18,8 +20,6 @@ from dialogue.server.host import Host
 from dialogue.turns import TurnResult, UserInput, check_id
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc
-from dm.state import DialogueState
-from nlg.chunks import ChunkSink
 
 
 @dataclass(frozen=True)

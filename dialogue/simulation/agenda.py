@@ -15,14 +15,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from dialogue.domains.schema import Domain, FrameTask, SubFrame
+from dialogue.domains.schema.actions import Handoff, Respond, StartTask
+from dialogue.domains.schema.slots import BooleanSlot
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.goals import FsmMap, Goal, GoalSampler, Scenario
 from dialogue.simulation.judge import same
 from dialogue.simulation.utterances import Realiser, Utterance
 from dialogue.turns import TurnResult
-from domains.schema import Domain, FrameTask, SubFrame
-from domains.schema.actions import Handoff, Respond, StartTask
-from domains.schema.slots import BooleanSlot
 
 MAX_REPEATS = 4
 """Times the user says the same thing to the same question before giving up."""

@@ -14,7 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogue.client import ServerError
+from dialogue.dm.store import MemoryStore
+from dialogue.dm.tables import DomainTables
+from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.schema import Domain, FsmTask
 from dialogue.engine import Engine
+from dialogue.nlu.base import Understander
 from dialogue.simulation.agenda import Act, AgendaUser
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.goals import GoalError, GoalSampler, Scenario
@@ -22,11 +27,6 @@ from dialogue.simulation.judge import Judge, Verdict, snapshot
 from dialogue.simulation.noise import Noise
 from dialogue.simulation.utterances import Realiser, Utterance, tag_words
 from dialogue.turns import InputError, TurnResult, UserInput
-from dm.store import MemoryStore
-from dm.tables import DomainTables
-from domains.builtin import NLU_FALLBACK
-from domains.schema import Domain, FsmTask
-from nlu.base import Understander
 
 
 @dataclass
@@ -221,10 +221,10 @@ def _conversation(index: int, session: str, scenario: Scenario, turns: list[Turn
 
 def _paraphraser(domain: Domain, settings: SimulationSettings) -> Any:
     """The LLM paraphraser on the domain's LLM settings and a cache (raises LlmUnavailable without a model)."""
+    from dialogue.dm.sql.database import Database
+    from dialogue.nlg.llm import open_backend
+    from dialogue.nlg.llm.cache import LlmCache
     from dialogue.simulation.paraphrase import Paraphraser
-    from dm.sql.database import Database
-    from nlg.llm import open_backend
-    from nlg.llm.cache import LlmCache
 
     cache = LlmCache(Database(settings.paraphrase_cache), migrate=True)
     return Paraphraser(open_backend(domain.nlg.llm), cache, settings.paraphrase,

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from dialogue.domains.schema import ConversationFile, Domain
 from dialogue.simulation.conversation import ConversationLog
-from domains.schema import ConversationFile, Domain
 
 
 def failure_tests(domain: Domain, logs: list[ConversationLog], now: str) -> list[dict[str, Any]]:

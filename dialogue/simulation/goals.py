@@ -25,14 +25,14 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from dialogue.domains.expressions import compile_condition, evaluation_context
+from dialogue.domains.references import all_actions
+from dialogue.domains.schema import Domain, FrameTask, FsmTask, SubFrame
+from dialogue.domains.schema.actions import Delete, End, Goto, Handoff, Insert, Select, Update
+from dialogue.domains.structured import StructuredInputError, parse_structured
+from dialogue.domains.values import InvalidValue, SlotValues
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.values import GoalError, SlotSampler
-from domains.expressions import compile_condition, evaluation_context
-from domains.references import all_actions
-from domains.schema import Domain, FrameTask, FsmTask, SubFrame
-from domains.schema.actions import Delete, End, Goto, Handoff, Insert, Select, Update
-from domains.structured import StructuredInputError, parse_structured
-from domains.values import InvalidValue, SlotValues
 
 SLOT_REFERENCE = re.compile(r"^\s*\{\{\s*slots\.(?P<slot>\w+)\s*(?P<filters>(?:\|\s*\w+\s*)*)(?:or\b.*)?\}\}\s*$")
 USER_REFERENCE = re.compile(r"^\s*\{\{\s*session\.user_id\s*\}\}\s*$")

@@ -13,12 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogue.dm.events import (
+    ActionRan,
+    BotUttered,
+    HandedOff,
+    SlotsCleared,
+    SlotSet,
+    StateEntered,
+    TaskEnded,
+    TaskStarted,
+)
+from dialogue.dm.tables import DomainTables
+from dialogue.domains.expressions import compile_condition, evaluation_context
+from dialogue.domains.schema import Domain, FrameTask, SubFrame
+from dialogue.domains.schema.actions import Delete, Handoff, Insert, Respond, Update
 from dialogue.simulation.goals import SLOT_REFERENCE, USER_REFERENCE, Goal, Scenario
-from dm.events import ActionRan, BotUttered, HandedOff, SlotsCleared, SlotSet, StateEntered, TaskEnded, TaskStarted
-from dm.tables import DomainTables
-from domains.expressions import compile_condition, evaluation_context
-from domains.schema import Domain, FrameTask, SubFrame
-from domains.schema.actions import Delete, Handoff, Insert, Respond, Update
 
 Rows = dict[str, dict[int, dict[str, Any]]]
 """Table -> row id -> row."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 import string
 
+from dialogue.nlu.text import split_words
 from dialogue.simulation.utterances import Utterance
-from nlu.text import split_words
 
 HOMOPHONES = {
     "to": "two", "two": "to", "too": "two", "for": "four", "four": "for", "eight": "ate", "ate": "eight",

@@ -11,9 +11,9 @@ import random
 import time
 from typing import Any
 
+from dialogue.nlg.llm import ChatRequest, LlmError
+from dialogue.nlg.llm.cache import LlmCache, cache_key
 from dialogue.simulation.utterances import Utterance
-from nlg.llm import ChatRequest, LlmError
-from nlg.llm.cache import LlmCache, cache_key
 
 INSTRUCTIONS = ("You rewrite what a customer says to an assistant in other words, as the customer would say it. "
                 "Keep the quoted phrases exactly as they are. Reply with the rewritten sentence only.")

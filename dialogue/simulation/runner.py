@@ -17,11 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dialogue.dm.sql.store import SqlStore
+from dialogue.domains import load_domain
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.domain import sql_table_name
 from dialogue.simulation.conversation import ConversationLog, SimulationSettings, Simulator
-from dm.sql.store import SqlStore
-from domains import load_domain
-from domains.schema import Domain
-from domains.schema.domain import sql_table_name
 
 CHUNK = 8
 """Conversations a worker runs per request (progress is reported per chunk)."""
@@ -33,7 +33,7 @@ def build(settings: SimulationSettings) -> Simulator:
 
     With `settings.threads`, the NLU runs on that many threads (a worker among several takes one core).
     """
-    from nlu.understander import Understander
+    from dialogue.nlu.understander import Understander
 
     domain = load_domain(settings.domain)
     nlu = Understander.for_domain(domain, Path(settings.models), threads=settings.threads) if settings.models else None
@@ -163,9 +163,9 @@ def run_server(settings: SimulationSettings, total: int, address: str, token: st
 def server_store(url: str, domain: Domain) -> SqlStore:
     """The store on a server's database, checked first to hold the engine's and the domain's tables (so that
     nothing is written into a database no server uses); RuntimeError otherwise."""
-    from dm.errors import StoreError
-    from dm.sql.database import Database
-    from dm.sql.schema import sessions
+    from dialogue.dm.errors import StoreError
+    from dialogue.dm.sql.database import Database
+    from dialogue.dm.sql.schema import sessions
 
     try:
         database = Database(url, existing=True)

@@ -12,12 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogue.domains.annotations import Example, parse_example
+from dialogue.domains.schema import Domain
+from dialogue.nlu.data import OUTSIDE, substitute
+from dialogue.nlu.entities import EntityNormaliser
+from dialogue.nlu.text import clean, split_words
 from dialogue.simulation.values import SlotSampler
-from domains.annotations import Example, parse_example
-from domains.schema import Domain
-from nlu.data import OUTSIDE, substitute
-from nlu.entities import EntityNormaliser
-from nlu.text import clean, split_words
 
 ANSWER_INTENT = "inform"
 """The intent of a bare answer, when the domain has it."""

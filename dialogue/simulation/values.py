@@ -15,10 +15,10 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from domains.annotations import parse_example
-from domains.patterns import PatternError, matching_string
-from domains.schema import Domain
-from domains.schema.slots import (
+from dialogue.domains.annotations import parse_example
+from dialogue.domains.patterns import PatternError, matching_string
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.slots import (
     BooleanSlot,
     CategorySlot,
     DateSlot,
@@ -30,8 +30,8 @@ from domains.schema.slots import (
     TextSlot,
     TimeSlot,
 )
-from domains.values import SlotValues
-from nlu.data import NUMBER_WORDS
+from dialogue.domains.values import SlotValues
+from dialogue.nlu.data import NUMBER_WORDS
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

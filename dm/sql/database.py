@@ -17,8 +17,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from dm.errors import Busy, StoreError
-from dm.sql.writelock import WriteLock
+from dialogue.dm.errors import Busy, StoreError
+from dialogue.dm.sql.writelock import WriteLock
 
 URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/database"
 BUSY_TIMEOUT_S = 30

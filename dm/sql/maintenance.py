@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dm.sql.database import Database
-from dm.sql.schema import events, sessions, turns
+from dialogue.dm.sql.database import Database
+from dialogue.dm.sql.schema import events, sessions, turns
 
 BATCH = 200
 """Sessions read (and deleted) per statement, so memory stays bounded."""

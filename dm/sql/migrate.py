@@ -8,10 +8,10 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from dm.sql.database import Database
-from dm.sql.schema import VERSION_TABLE
+from dialogue.dm.sql.database import Database
+from dialogue.dm.sql.schema import VERSION_TABLE
 
-SCRIPTS = "dm.sql:migrations"
+SCRIPTS = "dialogue.dm.sql:migrations"
 
 
 def alembic_config(connection: sa.Connection | None) -> Config:

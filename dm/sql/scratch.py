@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from dm.errors import StoreError
-from dm.sql.database import Database
+from dialogue.dm.errors import StoreError
+from dialogue.dm.sql.database import Database
 
 
 @contextmanager

@@ -17,16 +17,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dm.errors import SessionConflict
-from dm.sql.database import Database
-from dm.sql.migrate import upgrade
-from dm.sql.schema import events as event_rows
-from dm.sql.schema import sessions, turns, user_variables
-from dm.sql.statements import Prepared, time_parameter
-from dm.state import DialogueState
-from dm.store import Held, StoredAnswer, TurnRecord, changed_variables
-from dm.tables import DomainTables
-from domains.schema import Domain
+from dialogue.dm.errors import SessionConflict
+from dialogue.dm.sql.database import Database
+from dialogue.dm.sql.migrate import upgrade
+from dialogue.dm.sql.schema import events as event_rows
+from dialogue.dm.sql.schema import sessions, turns, user_variables
+from dialogue.dm.sql.statements import Prepared, time_parameter
+from dialogue.dm.state import DialogueState
+from dialogue.dm.store import Held, StoredAnswer, TurnRecord, changed_variables
+from dialogue.dm.tables import DomainTables
+from dialogue.domains.schema import Domain
 
 
 class SqlStore:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Discriminator, Field, Tag
 
-from domains.schema.base import Model, Name, one_or_many
+from dialogue.domains.schema.base import Model, Name, one_or_many
 
 Values = Annotated[dict[Name, Any], Field(description="Column or slot -> literal or `{{ expression }}`.")]
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from domains.schema.base import Model, Name, one_or_many
+from dialogue.domains.schema.base import Model, Name, one_or_many
 
 
 class Step(Model):

@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from domains.schema.actions import Action
-from domains.schema.base import Model, Name, Shorthand
-from domains.schema.conversations import ConversationTest
-from domains.schema.guards import Guard
-from domains.schema.ivr import Ivr
-from domains.schema.nlg import NlgSettings
-from domains.schema.responses import Response
-from domains.schema.slots import SlotSpec
-from domains.schema.tasks import Task
+from dialogue.domains.schema.actions import Action
+from dialogue.domains.schema.base import Model, Name, Shorthand
+from dialogue.domains.schema.conversations import ConversationTest
+from dialogue.domains.schema.guards import Guard
+from dialogue.domains.schema.ivr import Ivr
+from dialogue.domains.schema.nlg import NlgSettings
+from dialogue.domains.schema.responses import Response
+from dialogue.domains.schema.slots import SlotSpec
+from dialogue.domains.schema.tasks import Task
 
 
 class Intent(Shorthand):

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from domains.schema.actions import Action
-from domains.schema.base import Condition, Model, Name
+from dialogue.domains.schema.actions import Action
+from dialogue.domains.schema.base import Condition, Model, Name
 
 
 class Guard(Model):

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from domains.schema.actions import Action
-from domains.schema.base import Model
+from dialogue.domains.schema.actions import Action
+from dialogue.domains.schema.base import Model
 
 
 def _as_level(value: Any) -> Any:

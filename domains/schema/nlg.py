@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from domains.schema.base import Model
+from dialogue.domains.schema.base import Model
 
 
 class LlmSettings(Model):

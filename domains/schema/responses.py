@@ -6,7 +6,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from domains.schema.base import Condition, Shorthand, one_or_many
+from dialogue.domains.schema.base import Condition, Shorthand, one_or_many
 
 
 class Suggestion(Shorthand):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema, field_validator, model_validator
 
-from domains.schema.base import Model
+from dialogue.domains.schema.base import Model
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _CATEGORY_VALUES_SCHEMA = {

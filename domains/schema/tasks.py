@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from domains.schema.actions import Action
-from domains.schema.base import Condition, Model, Name
-from domains.schema.ivr import Escalation, IntentDigits, ValueDigits
+from dialogue.domains.schema.actions import Action
+from dialogue.domains.schema.base import Condition, Model, Name
+from dialogue.domains.schema.ivr import Escalation, IntentDigits, ValueDigits
 
 
 class FrameSlot(Model):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlg.llm.base import Backend, ChatRequest, LlmError, LlmMalformed, LlmTimeout, LlmUnavailable
-from nlg.llm.budget import Budgeted
+from dialogue.nlg.llm.base import Backend, ChatRequest, LlmError, LlmMalformed, LlmTimeout, LlmUnavailable
+from dialogue.nlg.llm.budget import Budgeted
 
 __all__ = ["Backend", "Budgeted", "ChatRequest", "LlmError", "LlmMalformed", "LlmTimeout", "LlmUnavailable",
            "open_backend"]
@@ -14,13 +14,13 @@ __all__ = ["Backend", "Budgeted", "ChatRequest", "LlmError", "LlmMalformed", "Ll
 def open_backend(settings: Any) -> Budgeted:
     """The backend `settings` (a domain's `nlg.llm`) name, with exact deadlines. Raises LlmUnavailable."""
     if settings.backend == "openai":
-        from nlg.llm.openai import OpenAIBackend
+        from dialogue.nlg.llm.openai import OpenAIBackend
 
         return Budgeted(OpenAIBackend.from_settings(settings))
     if settings.backend == "vllm":
-        from nlg.llm.vllm import VllmBackend
+        from dialogue.nlg.llm.vllm import VllmBackend
 
         return Budgeted(VllmBackend.from_settings(settings))
-    from nlg.llm.local import LocalBackend
+    from dialogue.nlg.llm.local import LocalBackend
 
     return Budgeted(LocalBackend.from_settings(settings))

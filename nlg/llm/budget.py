@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from nlg.llm.base import Backend, ChatRequest, LlmError, LlmTimeout, remaining
+from dialogue.nlg.llm.base import Backend, ChatRequest, LlmError, LlmTimeout, remaining
 
 _WORKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
 _DONE = object()

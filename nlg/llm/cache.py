@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dm.sql.database import Database
-from dm.sql.migrate import upgrade
-from dm.sql.schema import llm_cache
+from dialogue.dm.sql.database import Database
+from dialogue.dm.sql.migrate import upgrade
+from dialogue.dm.sql.schema import llm_cache
 
 PRUNE_EVERY = 100
 """Writes between two prunings."""

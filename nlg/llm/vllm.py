@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from nlg.llm.base import ChatRequest, LlmUnavailable
+from dialogue.nlg.llm.base import ChatRequest, LlmUnavailable
 
 
 def vllm_missing() -> str | None:
@@ -41,7 +41,7 @@ class VllmBackend:
     @classmethod
     def from_settings(cls, settings: Any) -> VllmBackend:
         if not settings.model:
-            from nlg.llm.local import converted_folder
+            from dialogue.nlg.llm.local import converted_folder
 
             return cls(str(converted_folder()))
         return cls(settings.model)

@@ -7,11 +7,11 @@ from functools import cache
 
 import pytest
 
+from dialogue.domains import load_domain
+from dialogue.domains.builtin import BUILTIN_INTENTS
+from dialogue.domains.schema import FrameTask, FsmTask
+from dialogue.nlu.understander import Understander
 from dialogue.testing import run_tests
-from domains import load_domain
-from domains.builtin import BUILTIN_INTENTS
-from domains.schema import FrameTask, FsmTask
-from nlu.understander import Understander
 
 NAMES = ["restaurant", "banking", "telco_ivr"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from dialogue.cli import app
-from domains.jsonschema import domain_schema
+from dialogue.domains.jsonschema import domain_schema
 
 runner = CliRunner()
 

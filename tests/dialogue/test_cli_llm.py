@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from dialogue.chat import show_turn
 from dialogue.cli import app
 from dialogue.cli.llm import open_llm, with_llm
+from dialogue.domains import load_domain
 from dialogue.engine import Engine
-from domains import load_domain
 from tests.nlg.scripted import ScriptedBackend
 
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from dialogue.cli import app
+from dialogue.dm.events import EVENT_ADAPTER, replay
+from dialogue.dm.sql.store import SqlStore
+from dialogue.domains import load_domain
 from dialogue.engine import Engine
-from dm.events import EVENT_ADAPTER, replay
-from dm.sql.store import SqlStore
-from domains import load_domain
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from dialogue.domains import load_domain
+from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine
 from dialogue.turns import InputError, UserInput
-from domains import load_domain
-from domains.interpretation import Interpretation
 
 STEPS = {"load", "nlu", "guards", "policy", "nlg", "store", "total"}
 

@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dialogue.domains import load_domain
 from dialogue.engine import Engine
 from dialogue.turns import InputError, UserInput
-from domains import load_domain
 
 DOMAINS = {name: load_domain(name) for name in ("restaurant", "banking", "telco_ivr")}
 values = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),

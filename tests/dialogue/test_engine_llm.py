@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from dialogue.dm.sql.store import SqlStore
+from dialogue.domains import load_domain
+from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine
-from dm.sql.store import SqlStore
-from domains import load_domain
-from domains.interpretation import Interpretation
 from tests.nlg.scripted import ScriptedBackend
 
 DOMAIN = """

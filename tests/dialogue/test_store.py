@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from dialogue.dm.errors import Busy
+from dialogue.dm.sql.maintenance import export_sessions
+from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.store import MemoryStore
+from dialogue.dm.tables import DomainTables
+from dialogue.domains import Domain, load_domain
 from dialogue.engine import Engine
 from dialogue.turns import InputError
-from dm.errors import Busy
-from dm.sql.maintenance import export_sessions
-from dm.sql.store import SqlStore
-from dm.store import MemoryStore
-from dm.tables import DomainTables
-from domains import Domain, load_domain
 from tests.dialogue.turn_server import COUNTER, add
 from tests.dm.statements import record_statements
 

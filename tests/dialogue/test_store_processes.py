@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.dm.events import EVENT_ADAPTER, replay
+from dialogue.dm.sql.maintenance import export_sessions
+from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.store import MemoryStore
+from dialogue.domains import load_domain
 from dialogue.engine import Engine
-from dm.events import EVENT_ADAPTER, replay
-from dm.sql.maintenance import export_sessions
-from dm.sql.store import SqlStore
-from dm.store import MemoryStore
-from domains import load_domain
 from tests.dialogue.turn_server import COUNTER, add
 
 ROOT = Path(__file__).resolve().parents[2]

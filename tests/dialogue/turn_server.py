@@ -53,9 +53,9 @@ def add(n: int, turn_id: str | None = None, note: str | None = None):
 
 
 def serve(url: str, domain_file: str) -> None:
+    from dialogue.dm.sql.store import SqlStore
+    from dialogue.domains import load_domain
     from dialogue.engine import Engine
-    from dm.sql.store import SqlStore
-    from domains import load_domain
 
     engine = Engine(load_domain(domain_file), store=SqlStore(url))
     print(json.dumps({"ready": True}), flush=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from dm.sql.database import Database
-from dm.sql.statements import Prepared
+from dialogue.dm.sql.database import Database
+from dialogue.dm.sql.statements import Prepared
 
 
 def record_statements(database: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from dialogue.dm.events import EVENT_ADAPTER, replay
+from dialogue.dm.state import DialogueState
+from dialogue.domains import bundled_domains, load_domain
 from dialogue.engine import Engine
 from dialogue.testing import step_input
-from dm.events import EVENT_ADAPTER, replay
-from dm.state import DialogueState
-from domains import bundled_domains, load_domain
 
 
 @pytest.mark.parametrize("path", bundled_domains(), ids=lambda p: p.stem)

@@ -14,19 +14,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from dialogue.dm.errors import StoreError
+from dialogue.dm.events import EVENT_ADAPTER, SessionCreated, VariableSet, replay
+from dialogue.dm.sql.database import Database
+from dialogue.dm.sql.maintenance import export_sessions, prune_sessions
+from dialogue.dm.sql.migrate import alembic_config
+from dialogue.dm.sql.schema import VERSION_TABLE, metadata
+from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.state import DialogueState
+from dialogue.dm.store import TurnRecord
+from dialogue.dm.tables import DomainTables
+from dialogue.domains import Domain, bundled_domains, load_domain
 from dialogue.engine import Engine
 from dialogue.testing import step_input
-from dm.errors import StoreError
-from dm.events import EVENT_ADAPTER, SessionCreated, VariableSet, replay
-from dm.sql.database import Database
-from dm.sql.maintenance import export_sessions, prune_sessions
-from dm.sql.migrate import alembic_config
-from dm.sql.schema import VERSION_TABLE, metadata
-from dm.sql.store import SqlStore
-from dm.state import DialogueState
-from dm.store import TurnRecord
-from dm.tables import DomainTables
-from domains import Domain, bundled_domains, load_domain
 from tests.conftest import NOW
 from tests.dm.statements import record_statements
 

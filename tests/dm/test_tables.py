@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dm.tables import DomainTables, TableError
-from domains.schema import Domain
+from dialogue.dm.tables import DomainTables, TableError
+from dialogue.domains.schema import Domain
 
 
 @pytest.fixture

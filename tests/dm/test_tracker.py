@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dm.state import DialogueState
-from dm.tracker import Tracker, Turn
+from dialogue.dm.state import DialogueState
+from dialogue.dm.tracker import Tracker, Turn
 
 
 def tracker() -> Tracker:

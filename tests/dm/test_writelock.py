@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from dm.sql.writelock import WriteLock
+from dialogue.dm.sql.writelock import WriteLock
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLDER = """
 import sys
 from pathlib import Path
-from dm.sql.writelock import WriteLock
+from dialogue.dm.sql.writelock import WriteLock
 
 lock = WriteLock(Path(sys.argv[1]))
 assert lock.acquire(timeout=5)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from domains.annotations import AnnotationError, Span, parse_example
+from dialogue.domains.annotations import AnnotationError, Span, parse_example
 
 
 def test_spans_and_plain_text() -> None:

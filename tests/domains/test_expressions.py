@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from domains.expressions import (
+from dialogue.domains.expressions import (
     ExpressionError,
     compile_condition,
     compile_template,

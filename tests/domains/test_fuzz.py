@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domains import DomainError, check_domain, load_domain
-from domains.loader import BUNDLED
-from domains.source import read_yaml
+from dialogue.domains import DomainError, check_domain, load_domain
+from dialogue.domains.loader import BUNDLED
+from dialogue.domains.source import read_yaml
 
 FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WORKDIR = Path(tempfile.mkdtemp(prefix="domain-fuzz-"))

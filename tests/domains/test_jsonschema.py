@@ -8,10 +8,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from domains import bundled_domains
-from domains.jsonschema import SCHEMA_FILE, domain_schema
-from domains.loader import BUNDLED
-from domains.source import read_yaml
+from dialogue.domains import bundled_domains
+from dialogue.domains.jsonschema import SCHEMA_FILE, domain_schema
+from dialogue.domains.loader import BUNDLED
+from dialogue.domains.source import read_yaml
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from domains import DomainError, bundled_domains, check_domain, load_domain
-from domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES
+from dialogue.domains import DomainError, bundled_domains, check_domain, load_domain
+from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES
 
 BASE = """\
 version: 1

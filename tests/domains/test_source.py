@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from domains.errors import DomainError
-from domains.source import MAX_FILE_BYTES, read_yaml
+from dialogue.domains.errors import DomainError
+from dialogue.domains.source import MAX_FILE_BYTES, read_yaml
 
 
 def problem_of(source) -> object:

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from domains.schema import Domain
-from domains.values import InvalidValue, SlotValues, match_key
+from dialogue.domains.schema import Domain
+from dialogue.domains.values import InvalidValue, SlotValues, match_key
 
 SLOTS = {
     "text": {"type": "text", "max_length": 10},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from nlg.llm.base import ChatRequest, LlmTimeout, remaining
+from dialogue.nlg.llm.base import ChatRequest, LlmTimeout, remaining
 
 
 class ScriptedBackend:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from domains.schema.nlg import NlgSettings
-from nlg.guard import OutputGuard, facts
+from dialogue.domains.schema.nlg import NlgSettings
+from dialogue.nlg.guard import OutputGuard, facts
 
 TEMPLATE = "Booked: a table for 4 at Golden Dragon on 2026-12-01 at 19:00. Your reference is K7PQ2M."
 USED = [{"party_size": 4, "restaurant": "Golden Dragon", "cuisine": "sichuan"}, {"booking": [{"ref": "K7PQ2M"}]}]

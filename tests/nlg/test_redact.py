@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from nlg.redact import Redaction, luhn_valid, mask
+from dialogue.nlg.redact import Redaction, luhn_valid, mask
 
 
 def test_luhn_check_tells_card_numbers_from_other_digit_runs() -> None:

@@ -4,9 +4,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from dm.tracker import PendingResponse
-from domains.schema import Domain
-from nlg.templates import TemplateRenderer
+from dialogue.dm.tracker import PendingResponse
+from dialogue.domains.schema import Domain
+from dialogue.nlg.templates import TemplateRenderer
 
 
 @pytest.fixture

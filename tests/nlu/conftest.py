@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domains import load_domain
+from dialogue.domains import load_domain
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +15,7 @@ def restaurant():
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, restaurant, tiny_config):
     """The restaurant domain trained for 25 steps on the tiny encoder: a real model folder, not a good one."""
-    from nlu.training import train_domain
+    from dialogue.nlu.training import train_domain
 
     root = tmp_path_factory.mktemp("models")
     report = train_domain(restaurant, root, tiny_config)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from domains.annotations import parse_example
-from nlu.data import (
+from dialogue.domains.annotations import parse_example
+from dialogue.nlu.data import (
     Labels,
     _recombined,
     augment,
@@ -103,7 +103,7 @@ def test_read_jointbert_reports_misaligned_lines(tmp_path) -> None:
 
 
 def test_swap_values_keeps_tags_aligned() -> None:
-    from nlu.data import TaggedUtterance, swap_values
+    from dialogue.nlu.data import TaggedUtterance, swap_values
 
     data = [TaggedUtterance(("play", "the", "beatles", "now"), ("O", "B-artist", "I-artist", "O"), "Play"),
             TaggedUtterance(("play", "adele"), ("O", "B-artist"), "Play"),

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from nlu.decoding import bio_constraints, log_softmax, viterbi
+from dialogue.nlu.decoding import bio_constraints, log_softmax, viterbi
 
 TAGS = ("O", "B-a", "I-a", "B-b", "I-b")
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from domains import load_domain
-from nlu.entities import EntityNormaliser
-from nlu.text import split_words
+from dialogue.domains import load_domain
+from dialogue.nlu.entities import EntityNormaliser
+from dialogue.nlu.text import split_words
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlu.data import TaggedUtterance
-from nlu.evaluate import score
-from nlu.runtime import Prediction
+from dialogue.nlu.data import TaggedUtterance
+from dialogue.nlu.evaluate import score
+from dialogue.nlu.runtime import Prediction
 
 
 @pytest.mark.filterwarnings("error")

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nlu.runtime import CALL_TOKENS, length_groups
+from dialogue.nlu.runtime import CALL_TOKENS, length_groups
 
 
 def cost(lengths: list[int], groups: list[list[int]]) -> int:

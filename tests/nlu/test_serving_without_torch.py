@@ -9,8 +9,8 @@ import sys
 SCRIPT = """
 import datetime, json, sys
 from pathlib import Path
-from domains import load_domain
-from nlu.understander import Understander
+from dialogue.domains import load_domain
+from dialogue.nlu.understander import Understander
 from dialogue.engine import Engine
 domain = load_domain("restaurant")
 nlu = Understander.for_domain(domain, Path(sys.argv[1]))

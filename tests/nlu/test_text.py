@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from nlu.text import clean, split_words
+from dialogue.nlu.text import clean, split_words
 
 
 def test_clean_folds_and_removes_controls() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from nlu.artifacts import latest_model, read_manifest
-from nlu.data import nlu_data_hash
-from nlu.training import held_out, train_domain
+from dialogue.nlu.artifacts import latest_model, read_manifest
+from dialogue.nlu.data import nlu_data_hash
+from dialogue.nlu.training import held_out, train_domain
 
 
 def test_model_folder_holds_everything(tiny_model, restaurant) -> None:
@@ -45,8 +45,8 @@ def test_changed_data_gets_a_new_folder(tiny_model, restaurant, tiny_config) -> 
 def test_a_small_domain_trains_for_at_least_the_minimum_steps(restaurant, tiny_config) -> None:
     from dataclasses import replace
 
-    from nlu.data import Labels, domain_examples, tag_example
-    from nlu.train import fit
+    from dialogue.nlu.data import Labels, domain_examples, tag_example
+    from dialogue.nlu.train import fit
 
     utterances = [tag_example(intent, example) for intent, example in domain_examples(restaurant)[:40]]
     steps: list[int] = []

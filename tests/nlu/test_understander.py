@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domains.builtin import NLU_FALLBACK
-from nlu.runtime import OnnxJointModel
-from nlu.understander import Understander
+from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.nlu.runtime import OnnxJointModel
+from dialogue.nlu.understander import Understander
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)
 

@@ -119,7 +119,7 @@ def test_fill_from_text_takes_the_answer(shop) -> None:
 
     class Echo:
         def parse(self, text, *, now):
-            from domains.interpretation import Interpretation
+            from dialogue.domains.interpretation import Interpretation
             return Interpretation(intent="inform", text=text, source="nlu")
 
     shop.engine.nlu = Echo()

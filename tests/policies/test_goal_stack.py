@@ -190,7 +190,7 @@ class TwoMindsNlu:
         self.first, self.second, self.gap = first, second, gap
 
     def parse(self, text, *, now):
-        from domains.interpretation import IntentScore, Interpretation
+        from dialogue.domains.interpretation import IntentScore, Interpretation
 
         top = 0.5 + self.gap / 2
         ranking = [IntentScore(name=self.first, confidence=top), IntentScore(name=self.second, confidence=1 - top)]
@@ -212,8 +212,8 @@ def test_an_ambiguous_turn_asks_which_task_was_meant(bank) -> None:
 def test_an_interrupting_task_gives_shared_slots_back_when_it_ends() -> None:
     """Changing a booking in the middle of making one: both use party_size, date and time; the new
     booking gets its own values back (found by the simulator: they leaked into the task below)."""
+    from dialogue.domains import load_domain
     from dialogue.engine import Engine
-    from domains import load_domain
     from tests.conftest import NOW
 
     engine = Engine(load_domain("restaurant"))

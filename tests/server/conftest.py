@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from dialogue.dm.store import MemoryStore
+from dialogue.domains import Domain, load_domain
 from dialogue.engine import Engine
 from dialogue.server.app import Options, Server
 from dialogue.server.host import Host
-from dm.store import MemoryStore
-from domains import Domain, load_domain
 
 
 class Running:

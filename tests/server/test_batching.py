@@ -11,10 +11,10 @@ import time
 import grpc
 import pytest
 
+from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine
 from dialogue.server.batching import ParseQueue
 from dialogue.server.errors import Refused
-from domains.interpretation import Interpretation
 
 
 class BatchingNlu:

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from dialogue.cli import app
 from dialogue.engine import Engine
+from dialogue.nlu.understander import Understander
 from dialogue.server.process import ServerProcess
-from nlu.understander import Understander
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "examples" / "node"

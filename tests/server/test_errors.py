@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from dialogue.client import Client, ServerError
+from dialogue.dm.sql.store import SqlStore
 from dialogue.engine import Engine
 from dialogue.turns import InputError, UserInput
 from dialogue.v1 import dialogue_pb2 as pb
-from dm.sql.store import SqlStore
 from tests.server.conftest import GatedStore
 from tests.server.proxy import Proxy
 

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialogue.client import Client
+from dialogue.dm.sql.store import SqlStore
 from dialogue.engine import Engine
+from dialogue.nlu.understander import Understander
 from dialogue.v1 import dialogue_pb2 as pb
-from dm.sql.store import SqlStore
-from nlu.understander import Understander
 
 pytestmark = pytest.mark.slow
 DEFINED = {grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,

@@ -9,10 +9,10 @@ import threading
 from typing import Any
 
 from dialogue.client import Client
+from dialogue.dm.store import MemoryStore
+from dialogue.domains import load_domain
+from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine
-from dm.store import MemoryStore
-from domains import load_domain
-from domains.interpretation import Interpretation
 from tests.dialogue.test_engine_llm import DOMAIN as LLM_DOMAIN
 from tests.dialogue.test_engine_llm import booked
 from tests.nlg.scripted import ScriptedBackend

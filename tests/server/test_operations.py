@@ -17,14 +17,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from dialogue import wire
 from dialogue.bench.policy import scripted
 from dialogue.client import Client, ServerError
+from dialogue.dm.events import EVENT_ADAPTER, replay
+from dialogue.dm.sql.maintenance import export_sessions
+from dialogue.dm.sql.store import SqlStore
 from dialogue.engine import Engine
 from dialogue.server.process import ServerProcess
 from dialogue.testing import step_input
 from dialogue.turns import InputError, UserInput
 from dialogue.v1 import dialogue_pb2 as pb
-from dm.events import EVENT_ADAPTER, replay
-from dm.sql.maintenance import export_sessions
-from dm.sql.store import SqlStore
 from tests.server.conftest import GatedStore
 from tests.server.test_batching import BatchingNlu
 

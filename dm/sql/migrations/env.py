@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from dm.sql.schema import VERSION_TABLE, metadata
+from dialogue.dm.sql.schema import VERSION_TABLE, metadata
 
 context.configure(connection=context.config.attributes["connection"], target_metadata=metadata,
                   version_table=VERSION_TABLE, render_as_batch=True)

@@ -8,7 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from dialogue.cli import app
-from domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Interpretation
 from tests.nlg.scripted import ScriptedBackend
 
 
@@ -19,7 +19,7 @@ class BookingNlu:
 
 def test_bench_nlg_reports_every_run_on_the_same_turns(monkeypatch) -> None:
     backend = ScriptedBackend(lambda request: "Sure! " + request.messages[-1]["content"])
-    monkeypatch.setattr("nlg.llm.local.LocalBackend", lambda *args, **kwargs: backend)
+    monkeypatch.setattr("dialogue.nlg.llm.local.LocalBackend", lambda *args, **kwargs: backend)
     monkeypatch.setattr("dialogue.cli.common.understander", lambda domain, models: BookingNlu())
     result = CliRunner().invoke(app, ["bench", "nlg", "restaurant", "--json"])
     assert result.exit_code == 0, result.output

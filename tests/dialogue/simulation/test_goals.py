@@ -6,14 +6,14 @@ import random
 
 import pytest
 
+from dialogue.domains import load_domain
+from dialogue.domains.expressions import compile_condition, evaluation_context
+from dialogue.domains.schema import frame_slots
+from dialogue.nlu.entities import EntityNormaliser
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.goals import GoalError, GoalSampler, user_columns
 from dialogue.simulation.noise import Noise
 from dialogue.simulation.utterances import Realiser, Utterance
-from domains import load_domain
-from domains.expressions import compile_condition, evaluation_context
-from domains.schema import frame_slots
-from nlu.entities import EntityNormaliser
 from tests.conftest import NOW
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dialogue.dm.store import MemoryStore
+from dialogue.domains import load_domain
 from dialogue.engine import Engine
 from dialogue.simulation.goals import Goal, Scenario
 from dialogue.simulation.judge import Judge, snapshot
-from dm.store import MemoryStore
-from domains import load_domain
 from tests.conftest import NOW
 
 BOOKING = {"cuisine": "italian", "party_size": 4, "date": "2026-11-27", "time": "19:30", "name": "Ana Lopez",
@@ -104,6 +104,6 @@ def test_fsm_and_digression_goals(domain_from) -> None:
 
 
 def _restaurant_yaml() -> str:
-    from domains import resolve_domain_path
+    from dialogue.domains import resolve_domain_path
 
     return resolve_domain_path("restaurant").read_text(encoding="utf-8")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 
+from dialogue.nlg.llm import Budgeted
+from dialogue.nlg.llm.cache import LlmCache
 from dialogue.simulation.paraphrase import Paraphraser, relabel
 from dialogue.simulation.utterances import Utterance
-from nlg.llm import Budgeted
-from nlg.llm.cache import LlmCache
 from tests.nlg.llm.conftest import smollm2  # noqa: F401 - the real model's fixture
 from tests.nlg.scripted import ScriptedBackend
 
@@ -42,7 +42,7 @@ def test_a_paraphrase_that_loses_a_value_or_rambles_keeps_the_turn() -> None:
 
 
 def test_the_real_local_model_paraphrases_or_the_turn_stays(smollm2) -> None:  # noqa: F811
-    from nlg.llm.local import LocalBackend
+    from dialogue.nlg.llm.local import LocalBackend
 
     paraphraser = Paraphraser(Budgeted(LocalBackend()), LlmCache.in_memory(), rate=1.0, budget_s=60)
     out = paraphraser.apply(SAID, random.Random(1))

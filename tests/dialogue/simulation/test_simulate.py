@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 
 from dialogue.bench.simulate import content
 from dialogue.cli import app
+from dialogue.domains import load_domain
+from dialogue.domains.schema import ConversationFile
+from dialogue.nlu.understander import Understander
 from dialogue.simulation.conversation import SimulationSettings
 from dialogue.simulation.runner import build, run_local, run_processes
 from dialogue.testing import run_test
-from domains import load_domain
-from domains.schema import ConversationFile
-from nlu.understander import Understander
 
 GATE = {"restaurant": 0.9, "banking": 0.9, "telco_ivr": 0.9}
 """Task success each bundled domain must keep on the gate's small seeded run (the 1,000-conversation
@@ -137,9 +137,9 @@ def test_against_a_server_with_its_database_each_conversation_gets_rows_of_its_o
     conversation: a run again with the same seed succeeds as the first did (before, the cards the first run
     blocked and the daily limits it used up failed the second), and the seeded rows stay as seeded. Without
     it, such goals are not drawn."""
+    from dialogue.dm.sql.store import SqlStore
     from dialogue.simulation.judge import snapshot
     from dialogue.simulation.runner import run_server
-    from dm.sql.store import SqlStore
 
     domain = load_domain("banking")
     url = f"sqlite:///{tmp_path / 'server.db'}"
@@ -169,8 +169,8 @@ def test_against_a_server_with_its_database_each_conversation_gets_rows_of_its_o
 
 def test_a_database_that_is_not_the_servers_is_refused_before_anything_is_written(bundled_models: Path,
                                                                                  tmp_path: Path) -> None:
+    from dialogue.dm.sql.store import SqlStore
     from dialogue.simulation.runner import run_server
-    from dm.sql.store import SqlStore
 
     domain = load_domain("banking")
     empty, other = tmp_path / "empty.db", tmp_path / "other.db"

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nlg.llm.base import LlmUnavailable
+from dialogue.nlg.llm.base import LlmUnavailable
 
 SERVER_START_S = 300
 
@@ -21,7 +21,7 @@ SERVER_START_S = 300
 @pytest.fixture(scope="session")
 def smollm2() -> Path:
     """The converted model folder (converted once into the user's cache, then reused)."""
-    from nlg.llm.local import converted_folder
+    from dialogue.nlg.llm.local import converted_folder
 
     try:
         return converted_folder()

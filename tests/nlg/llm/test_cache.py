@@ -4,8 +4,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from dm.sql.schema import llm_cache
-from nlg.llm.cache import LlmCache, cache_key
+from dialogue.dm.sql.schema import llm_cache
+from dialogue.nlg.llm.cache import LlmCache, cache_key
 
 
 def test_keys_differ_by_backend_model_prompt_and_parameters() -> None:

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from nlg.llm import Budgeted, ChatRequest, LlmTimeout, open_backend
-from nlg.llm.local import LocalBackend, converted_folder
-from nlg.llm.vllm import vllm_missing
+from dialogue.nlg.llm import Budgeted, ChatRequest, LlmTimeout, open_backend
+from dialogue.nlg.llm.local import LocalBackend, converted_folder
+from dialogue.nlg.llm.vllm import vllm_missing
 
 HELLO = ChatRequest([{"role": "user", "content": "Say hello."}], max_tokens=6)
 
@@ -47,7 +47,7 @@ def test_vllm_backend_where_vllm_and_a_gpu_are_present() -> None:
     reason = vllm_missing()
     if reason:
         pytest.skip(f"vLLM backend not tested: {reason}")
-    from domains.schema.nlg import LlmSettings
+    from dialogue.domains.schema.nlg import LlmSettings
 
     backend = open_backend(LlmSettings(backend="vllm"))
     assert backend.complete(HELLO, deadline=time.monotonic() + 120).strip()

@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from nlg.assist import LlmAssist
-from nlg.llm import Budgeted, ChatRequest, LlmError, LlmMalformed, LlmTimeout, LlmUnavailable
-from nlg.llm.cache import LlmCache
-from nlg.llm.openai import OpenAIBackend
+from dialogue.nlg.assist import LlmAssist
+from dialogue.nlg.llm import Budgeted, ChatRequest, LlmError, LlmMalformed, LlmTimeout, LlmUnavailable
+from dialogue.nlg.llm.cache import LlmCache
+from dialogue.nlg.llm.openai import OpenAIBackend
 from tests.nlg.llm.conftest import free_port
 
 HELLO = ChatRequest([{"role": "user", "content": "Say hello."}], max_tokens=6)
@@ -36,7 +36,7 @@ def test_complete_and_stream_answer_over_one_reused_connection(backend) -> None:
 
 
 def test_repeated_prompts_are_answered_from_the_cache(backend) -> None:
-    from domains.schema import Domain
+    from dialogue.domains.schema import Domain
 
     domain = Domain.model_validate({"version": 1, "name": "n", "nlg": {"rephrase": True, "llm": {"max_tokens": 8}}})
     assist = LlmAssist(domain, backend, LlmCache.in_memory())
@@ -119,8 +119,8 @@ def test_a_server_that_never_answers_costs_the_budget_and_no_more(garbage_url) -
 
 
 def test_the_engine_rephrases_through_the_server_and_caches_the_answer(backend, write_domain) -> None:
+    from dialogue.domains import load_domain
     from dialogue.engine import Engine
-    from domains import load_domain
 
     domain = load_domain(write_domain("""
         version: 1
