@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 from dialogue.dm.actions import ActionFailed, ActionRunner
 from dialogue.dm.errors import SessionConflict, StoreError
 from dialogue.dm.events import BotUttered, ConversationRestarted, SessionCreated, SlotSet, TurnStarted, UserUnderstood
-from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.dm.state import DialogueState
-from dialogue.dm.store import MemoryStore, SessionStore, StoredAnswer, TurnRecord, TurnUnit
-from dialogue.dm.tables import DomainTables
+from dialogue.dm.store import SessionStore, StoredAnswer, Tables, TurnRecord, TurnUnit
 from dialogue.dm.tracker import Tracker, Turn
 from dialogue.domains import Domain, load_domain
 from dialogue.domains.builtin import NLU_FALLBACK
@@ -31,7 +30,6 @@ from dialogue.domains.interpretation import Interpretation
 from dialogue.nlg.assist import LlmAssist
 from dialogue.nlg.chunks import ChunkSink, TextChunk
 from dialogue.nlg.llm.base import Backend
-from dialogue.nlg.llm.cache import LlmCache
 from dialogue.nlg.redact import mask
 from dialogue.nlg.templates import Message, TemplateRenderer
 from dialogue.nlu.base import BatchUnderstander, ParseJob, Understander
@@ -74,7 +72,7 @@ class Engine:
     """
 
     def __init__(self, domain: Domain, *, nlu: Understander | None = None, store: SessionStore | None = None,
-                 tables: DomainTables | None = None, llm: Backend | None = None):
+                 tables: Tables | None = None, llm: Backend | None = None):
         self.domain = domain
         self.nlu = nlu
         self.store = store if store is not None else MemoryStore()
@@ -87,14 +85,11 @@ class Engine:
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
         self.capabilities = [task.description or name.replace("_", " ")
                              for name, task in domain.tasks.items() if task.triggers]
-        self.assist = LlmAssist(domain, llm, self._llm_cache()) if llm is not None and domain.nlg.uses_llm else None
+        limits = domain.nlg.cache
+        self.assist = LlmAssist(domain, llm, self.store.response_cache(
+            max_entries=limits.max_entries, max_age_days=limits.max_age_days)) \
+            if llm is not None and domain.nlg.uses_llm else None
         self.pii = {name for name, spec in domain.slots.items() if spec.pii}
-
-    def _llm_cache(self) -> LlmCache:
-        limits = self.domain.nlg.cache
-        if isinstance(self.store, SqlStore):  # its tables are up to date: the cache joins the turns' transactions
-            return LlmCache(self.store.database, max_entries=limits.max_entries, max_age_days=limits.max_age_days)
-        return LlmCache.in_memory(max_entries=limits.max_entries, max_age_days=limits.max_age_days)
 
     @classmethod
     def from_domain(cls, source: str | Path, **options: Any) -> Engine:
@@ -334,7 +329,7 @@ class Engine:
         again."""
         mark = tracker.mark()
         try:
-            with self.tables.database.all_or_nothing():
+            with self.tables.all_or_nothing():
                 self.policy.execute(tracker, items)
         except ActionFailed as failed:
             tracker.undo(mark)

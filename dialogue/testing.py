@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogue.dm.store import MemoryStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.domains.schema import ConversationTest, Domain, Step
 from dialogue.engine import Engine
 from dialogue.nlu.base import Understander

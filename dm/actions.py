@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogue.dm.errors import TableError
 from dialogue.dm.events import (
     ActionRan,
     ConversationEnded,
@@ -17,7 +18,7 @@ from dialogue.dm.events import (
     SlotSet,
     VariableSet,
 )
-from dialogue.dm.tables import DomainTables, TableError
+from dialogue.dm.store import Tables
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import (
@@ -46,7 +47,7 @@ class ActionFailed(Exception):
 
 
 class ActionRunner:
-    def __init__(self, domain: Domain, tables: DomainTables):
+    def __init__(self, domain: Domain, tables: Tables):
         self.tables = tables
         self.slot_values = SlotValues(domain.slots)
         self.variable_values = SlotValues(domain.memory.variables)

@@ -1,4 +1,5 @@
-"""What the store raises: the database failed, another turn of the session came first, or it would have to wait."""
+"""What the store raises: the database failed, another turn of the session came first, it would have to wait, or a
+table write cannot run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ class StoreError(RuntimeError):
 
 class SessionConflict(Exception):
     """Another turn of the session committed first (its version moved on): run the turn again."""
+
+
+class TableError(ValueError):
+    """A table action that cannot run: a value of the wrong type, or the database refused it."""
 
 
 class Busy(Exception):

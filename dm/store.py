@@ -1,4 +1,6 @@
-"""Where sessions, their event log and user variables are kept between turns.
+"""What the engine needs of persistence: the protocols of the session store, its turns, the domain's tables and
+the LLM response cache. The implementations (SQL, and in memory) are in `dialogue.dm.sql`, the only code that
+touches a database.
 
 A turn runs inside `store.begin(...)`: it reads one snapshot, and its writes (events,
 snapshot, user variables, and the domain tables of `store.tables(domain)`) commit
@@ -7,17 +9,12 @@ together when the block ends, or not at all if it raises.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from dialogue.dm.errors import Busy
 from dialogue.dm.events import VariableSet
-from dialogue.dm.sql.database import Database
 from dialogue.dm.state import DialogueState
-from dialogue.dm.tables import DomainTables
 from dialogue.domains.schema import Domain
 
 
@@ -60,21 +57,6 @@ class TurnUnit(Protocol):
         """
 
 
-class Held:
-    """`lock` held for a block; without `wait`, Busy (naming `what`) if another turn holds it. A class, not a
-    generator: every turn takes one or two of these."""
-
-    def __init__(self, lock: threading.Lock, wait: bool, what: str):
-        self.lock, self.wait, self.what = lock, wait, what
-
-    def __enter__(self) -> None:
-        if not self.lock.acquire(blocking=self.wait):
-            raise Busy(self.what)
-
-    def __exit__(self, *_exc: object) -> None:
-        self.lock.release()
-
-
 class SessionStore(Protocol):
     quick: bool
     """Whether a turn's transaction never waits on a network or a disk flush, only on other turns (which
@@ -89,8 +71,19 @@ class SessionStore(Protocol):
         Busy instead of waiting for another turn to end.
         """
 
-    def tables(self, domain: Domain) -> DomainTables:
+    def tables(self, domain: Domain) -> Tables:
         """The domain's tables, in the store's database, so their writes join the turn's transaction."""
+
+    def response_cache(self, *, max_entries: int, max_age_days: float) -> ResponseCache:
+        """The LLM's response cache: in the store's database, joining the turns' transactions (in memory for a
+        store in memory)."""
+
+    @property
+    def shown(self) -> str:
+        """Where the store keeps sessions, for messages (a URL without its password)."""
+
+    def close(self) -> None:
+        """Let go of the database's connections."""
 
     def load(self, domain: str, session_id: str) -> DialogueState | None:
         """The session's latest state, or None for a new session."""
@@ -107,69 +100,41 @@ def changed_variables(state: DialogueState, events: list[Any]) -> dict[str, Any]
     return {event.name: state.variables[event.name] for event in events if isinstance(event, VariableSet)}
 
 
-class MemoryStore:
-    """Sessions in process memory: for tests, benchmarks and the terminal chat.
-
-    Turns run one at a time; the domain tables live in an in-memory SQLite database.
-    """
-
-    quick = True
-
-    def __init__(self) -> None:
-        self.sessions: dict[tuple[str, str], DialogueState] = {}
-        self.events: dict[tuple[str, str], list[Any]] = {}
-        self.users: dict[tuple[str, str], dict[str, Any]] = {}
-        self.answers: dict[tuple[str, str, str], StoredAnswer] = {}
-        self.database = Database("sqlite://")
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def begin(self, domain: str, session_id: str, turn_id: str | None = None, *,
-              exclusive: bool = False, wait: bool = True) -> Iterator[TurnUnit]:
-        with Held(self._lock, wait, "the in-memory store"):
-            with self.database.transaction(lazy=True):
-                unit = _MemoryTurn(self, domain, session_id, turn_id)
-                yield unit
-            unit.commit()
-
-    def tables(self, domain: Domain) -> DomainTables:
-        return DomainTables(domain, self.database)
-
-    def load(self, domain: str, session_id: str) -> DialogueState | None:
-        state = self.sessions.get((domain, session_id))
-        return state.clone() if state is not None else None
-
-    def variables(self, domain: str, user_id: str) -> dict[str, Any]:
-        return dict(self.users.get((domain, user_id), {}))
-
-    def remember(self, domain: str, user_id: str, variables: dict[str, Any]) -> None:
-        self.users[(domain, user_id)] = dict(variables)
 
 
-class _MemoryTurn:
-    def __init__(self, store: MemoryStore, domain: str, session_id: str, turn_id: str | None):
-        self.store, self.domain, self.session_id, self.turn_id = store, domain, session_id, turn_id
-        self.state = store.load(domain, session_id)
-        self.stored = store.answers.get((domain, session_id, turn_id)) if turn_id else None
-        self._saved: tuple[DialogueState, list[Any], TurnRecord] | None = None
+class Tables(Protocol):
+    """The tables a domain declares; rows come back JSON-friendly (dates as ISO text, times HH:MM), and a write the
+    database refuses raises TableError (dialogue.dm.errors)."""
 
-    def variables(self, user_id: str) -> dict[str, Any]:
-        return self.store.variables(self.domain, user_id)
+    @property
+    def names(self) -> list[str]:
+        """The domain's tables."""
 
-    def reread(self) -> DialogueState | None:
-        return self.store.load(self.domain, self.session_id)  # the store changes only when the turn commits
+    def insert(self, table: str, values: dict[str, Any]) -> int:
+        """Add a row; its id."""
 
-    def save(self, state: DialogueState, events: list[Any], record: TurnRecord) -> None:
-        """Stage the writes; they take effect when the turn's block ends without an error."""
-        self._saved = (state, events, record)
+    def select(self, table: str, where: dict[str, Any], *, order_by: str | None = None, descending: bool = False,
+               limit: int = 20) -> list[dict[str, Any]]:
+        """The rows whose columns equal `where`."""
 
-    def commit(self) -> None:
-        if self._saved is None:
-            return
-        state, events, record = self._saved
-        key = (state.domain, state.session_id)
-        self.store.sessions[key] = state
-        self.store.events.setdefault(key, []).extend(events)
-        self.store.users.setdefault((state.domain, state.user_id), {}).update(changed_variables(state, events))
-        if record.turn_id and record.answer is not None and record.fingerprint is not None:
-            self.store.answers[(*key, record.turn_id)] = StoredAnswer(record.fingerprint, record.answer)
+    def update(self, table: str, where: dict[str, Any], values: dict[str, Any]) -> int:
+        """Change the rows whose columns equal `where`; how many."""
+
+    def delete(self, table: str, where: dict[str, Any]) -> int:
+        """Delete the rows whose columns equal `where`; how many."""
+
+    def count(self, table: str) -> int:
+        """How many rows the table holds."""
+
+    def all_or_nothing(self) -> AbstractContextManager[None]:
+        """A block whose writes, inside a turn's transaction, are undone if it raises."""
+
+
+class ResponseCache(Protocol):
+    """LLM answers by request key (nlg.llm.base.cache_key): a prompt answered once costs nothing the next time."""
+
+    def get(self, key: str) -> str | None:
+        """The answer kept for the key, unless there is none or it is too old."""
+
+    def put(self, key: str, backend: str, model: str, answer: str) -> None:
+        """Keep an answer."""

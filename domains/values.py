@@ -196,7 +196,7 @@ _COLUMN_PARSERS = {
 def column_value(column_type: str, raw: Any) -> Any:
     """`raw` as a table column of `column_type` stores it (None stays None), or InvalidValue saying why not.
     The one rule for table values: seed rows are checked with it when the domain loads, statements when they run
-    (dm.tables)."""
+    (dialogue.dm.sql.tables)."""
     if raw is None:
         return None
     if column_type == "boolean":

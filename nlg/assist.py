@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, create_model
 
+from dialogue.dm.store import ResponseCache
 from dialogue.domains.schema import Domain
 from dialogue.nlg import prompts
 from dialogue.nlg.guard import OutputGuard, facts
-from dialogue.nlg.llm.base import Backend, ChatRequest, LlmError
+from dialogue.nlg.llm.base import Backend, ChatRequest, LlmError, cache_key
 from dialogue.nlg.llm.budget import Budgeted
-from dialogue.nlg.llm.cache import LlmCache, cache_key
 from dialogue.nlg.redact import Redaction
 
 _JSON_OBJECT = re.compile(r"\{.*?\}", re.DOTALL)
@@ -39,7 +39,7 @@ class LlmText:
 
 
 class LlmAssist:
-    def __init__(self, domain: Domain, backend: Backend, cache: LlmCache | None = None):
+    def __init__(self, domain: Domain, backend: Backend, cache: ResponseCache | None = None):
         self.domain = domain
         self.settings = domain.nlg
         self.backend = backend if isinstance(backend, Budgeted) else Budgeted(backend)

@@ -2,6 +2,8 @@
 
 Each layer is a folder of the repository installed under the import root `dialogue` (`domains/` is
 `dialogue.domains`), so no module imports a top-level `domains`, `nlu`, `dm`, `policies` or `nlg`.
+Persistence (`dm/sql/`) is the only code that touches a database: the rest reaches it through the protocols
+of `dialogue.dm.store`, and code that opens a store imports the package's exports, never its modules.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ ALLOWED = {
     "dialogue": {"domains", "nlu", "dm", "policies", "nlg"},
 }
 LAYERS = set(ALLOWED) - {"dialogue"}
+PERSISTENCE = ROOT / "dm" / "sql"
+DATABASE_LIBRARIES = {"sqlalchemy", "alembic", "psycopg"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -73,9 +77,43 @@ def test_every_import_of_ours_is_under_the_one_root(folder: str) -> None:
     assert not stray
 
 
+def outside_persistence(folder: str) -> list[Path]:
+    return [path for path in code_files(folder) if PERSISTENCE not in path.parents]
+
+
+def persistence_reached(path: Path) -> set[str]:
+    """What a module outside persistence imports of its inside: a database library, or a module of dm/sql
+    (rather than the package's exports)."""
+    found = set()
+    for module in imported_modules(path):
+        parts = module.split(".")
+        inside = parts[:3] == ["dialogue", "dm", "sql"] and len(parts) > 3 \
+            and ((PERSISTENCE / f"{parts[3]}.py").exists() or (PERSISTENCE / parts[3]).is_dir())
+        if inside or parts[0] in DATABASE_LIBRARIES:
+            found.add(module)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_only_persistence_touches_the_database(package: str) -> None:
+    reached = {f"{path.relative_to(ROOT)} imports {module}" for path in outside_persistence(package)
+               for module in persistence_reached(path)}
+    assert not reached
+
+
+@pytest.mark.parametrize("package", ["domains", "nlu", "dm", "policies", "nlg"])
+def test_the_layers_below_the_engine_use_the_stores_protocols_only(package: str) -> None:
+    opened = {f"{path.relative_to(ROOT)} imports {module}" for path in outside_persistence(package)
+              for module in imported_modules(path) if module.startswith("dialogue.dm.sql")}
+    assert not opened
+
+
 def test_the_checks_catch_an_upward_import_and_a_top_level_one(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("from dialogue.engine import Engine\nimport dialogue.policies.frame\nfrom nlu.data import x\n"
                       "from dialogue import nlg\n")
     assert imported_packages(module) == {"dialogue", "policies", "nlg"}
     assert outside_the_root(module) == {"nlu.data.x"}
+    module.write_text("import sqlalchemy as sa\nfrom dialogue.dm.sql import SqlStore\n"
+                      "from dialogue.dm.sql.database import Database\nfrom dialogue.dm.sql import schema\n")
+    assert persistence_reached(module) == {"sqlalchemy", "dialogue.dm.sql.database.Database", "dialogue.dm.sql.schema"}

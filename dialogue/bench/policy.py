@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dialogue.dm.store import MemoryStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.domains.loader import with_builtins
 from dialogue.domains.schema import ConversationTest, Domain
 from dialogue.engine import Engine

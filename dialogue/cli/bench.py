@@ -123,9 +123,7 @@ def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conver
     from contextlib import ExitStack
 
     from dialogue.bench.store import conversations, long_sessions
-    from dialogue.dm.sql.scratch import scratch_schema
-    from dialogue.dm.sql.store import SqlStore
-    from dialogue.dm.store import MemoryStore
+    from dialogue.dm.sql import MemoryStore, SqlStore, scratch_schema
 
     loaded = [load(str(p)) for p in bundled_domains()]
     restaurant = next(domain for domain in loaded if domain.name == "restaurant")
@@ -142,8 +140,7 @@ def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conver
             report = {"store": name, **conversations(opened, loaded, rounds, lambda: progress.advance(task)),
                       "long_session": long_sessions(opened, restaurant, sessions, length,
                                                     lambda: progress.advance(task))}
-            if isinstance(opened, SqlStore):
-                opened.close()
+            opened.close()
             reports.append(report)
     memory = reports[0]
     for report in reports:
@@ -271,7 +268,7 @@ def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text 
 
     from dialogue.bench import nlg as bench
     from dialogue.cli.common import understander
-    from dialogue.dm.sql.store import SqlStore
+    from dialogue.dm.sql import SqlStore
     from dialogue.engine import Engine
     from dialogue.nlg.llm import Budgeted
     from dialogue.nlg.llm.local import LocalBackend

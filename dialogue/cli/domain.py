@@ -131,7 +131,7 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
     loaded = llm_options.with_llm(load(domain), llm, llm_model, llm_url, llm_timeout_ms)
     store = None
     if db:
-        from dialogue.dm.sql.store import SqlStore
+        from dialogue.dm.sql import SqlStore
 
         store = SqlStore(db)
     engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm))

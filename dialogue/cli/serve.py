@@ -49,7 +49,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     """Serve domains over gRPC until SIGTERM or Ctrl-C: turns, streams, NLU, sessions; health and reflection."""
     import asyncio
 
-    from dialogue.dm.sql.store import SqlStore
+    from dialogue.dm.sql import SqlStore
     from dialogue.server import app
     from dialogue.server.host import Host
     from dialogue.server.logs import setup

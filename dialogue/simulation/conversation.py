@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogue.client import ServerError
-from dialogue.dm.store import MemoryStore
-from dialogue.dm.tables import DomainTables
+from dialogue.dm.sql import MemoryStore
+from dialogue.dm.store import Tables
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.schema import Domain, FsmTask
 from dialogue.engine import Engine
@@ -179,7 +179,7 @@ class RemoteSimulator(Simulator):
 
     own_rows = True
 
-    def __init__(self, domain: Domain, client: Any, settings: SimulationSettings, tables: DomainTables | None = None):
+    def __init__(self, domain: Domain, client: Any, settings: SimulationSettings, tables: Tables | None = None):
         now = dt.datetime.now(ZoneInfo(domain.settings.timezone)).replace(tzinfo=None, second=0, microsecond=0)
         super().__init__(domain, None, dataclasses.replace(settings, now=now.isoformat()))
         self.client, self.tables = client, tables
@@ -221,13 +221,11 @@ def _conversation(index: int, session: str, scenario: Scenario, turns: list[Turn
 
 def _paraphraser(domain: Domain, settings: SimulationSettings) -> Any:
     """The LLM paraphraser on the domain's LLM settings and a cache (raises LlmUnavailable without a model)."""
-    from dialogue.dm.sql.database import Database
+    from dialogue.dm.sql import LlmCache
     from dialogue.nlg.llm import open_backend
-    from dialogue.nlg.llm.cache import LlmCache
     from dialogue.simulation.paraphrase import Paraphraser
 
-    cache = LlmCache(Database(settings.paraphrase_cache), migrate=True)
-    return Paraphraser(open_backend(domain.nlg.llm), cache, settings.paraphrase,
+    return Paraphraser(open_backend(domain.nlg.llm), LlmCache.at(settings.paraphrase_cache), settings.paraphrase,
                        budget_s=max(10.0, domain.nlg.llm.timeout_ms / 1000))
 
 

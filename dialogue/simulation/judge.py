@@ -23,7 +23,7 @@ from dialogue.dm.events import (
     TaskEnded,
     TaskStarted,
 )
-from dialogue.dm.tables import DomainTables
+from dialogue.dm.store import Tables
 from dialogue.domains.expressions import compile_condition, evaluation_context
 from dialogue.domains.schema import Domain, FrameTask, SubFrame
 from dialogue.domains.schema.actions import Delete, Handoff, Insert, Respond, Update
@@ -52,9 +52,9 @@ class Verdict:
         return [f"{g.task}: {reason}" for g in self.goals for reason in g.reasons]
 
 
-def snapshot(tables: DomainTables) -> Rows:
+def snapshot(tables: Tables) -> Rows:
     """Every row of every table of the domain."""
-    return {name: {row["id"]: row for row in tables.select(name, {}, limit=1_000_000)} for name in tables.tables}
+    return {name: {row["id"]: row for row in tables.select(name, {}, limit=1_000_000)} for name in tables.names}
 
 
 class Judge:

@@ -11,8 +11,9 @@ import random
 import time
 from typing import Any
 
+from dialogue.dm.store import ResponseCache
 from dialogue.nlg.llm import ChatRequest, LlmError
-from dialogue.nlg.llm.cache import LlmCache, cache_key
+from dialogue.nlg.llm.base import cache_key
 from dialogue.simulation.utterances import Utterance
 
 INSTRUCTIONS = ("You rewrite what a customer says to an assistant in other words, as the customer would say it. "
@@ -24,7 +25,7 @@ MAX_GROWTH = 3
 class Paraphraser:
     """Rewrites a share (`rate`) of the text turns through an LLM backend, with a cache."""
 
-    def __init__(self, backend: Any, cache: LlmCache, rate: float, budget_s: float = 10.0):
+    def __init__(self, backend: Any, cache: ResponseCache, rate: float, budget_s: float = 10.0):
         self.backend, self.cache, self.rate, self.budget_s = backend, cache, rate, budget_s
         self.calls = self.kept = 0
 

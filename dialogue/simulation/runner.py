@@ -15,12 +15,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
-from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
 from dialogue.domains.schema import Domain
-from dialogue.domains.schema.domain import sql_table_name
 from dialogue.simulation.conversation import ConversationLog, SimulationSettings, Simulator
 
 CHUNK = 8
@@ -164,29 +161,16 @@ def server_store(url: str, domain: Domain) -> SqlStore:
     """The store on a server's database, checked first to hold the engine's and the domain's tables (so that
     nothing is written into a database no server uses); RuntimeError otherwise."""
     from dialogue.dm.errors import StoreError
-    from dialogue.dm.sql.database import Database
-    from dialogue.dm.sql.schema import sessions
 
     try:
-        database = Database(url, existing=True)
-        try:
-            with database.errors():
-                present = set(sa.inspect(database.engine).get_table_names())
-        finally:
-            database.dispose()
+        return SqlStore.of_domain(url, domain)
     except StoreError as err:
         raise RuntimeError(f"--server-db: {err}") from None
-    needed = [sessions.name, *(sql_table_name(domain.name, table) for table in domain.memory.tables)]
-    missing = [name for name in needed if name not in present]
-    if missing:
-        raise RuntimeError(f"--server-db {database.shown} is not the database of a server hosting "
-                           f"'{domain.name}': it has no table {missing[0]}")
-    return SqlStore(url)
 
 
 def _check_kept(store: SqlStore, domain: str, log: ConversationLog, address: str) -> None:
     """RuntimeError unless the server kept the conversation's session in `store`: rows written there would not
     reach it."""
     if any(turn.error is None for turn in log.turns) and store.load(domain, log.session_id) is None:
-        raise RuntimeError(f"--server-db {store.database.shown} is not the database of the server at {address}: "
+        raise RuntimeError(f"--server-db {store.shown} is not the database of the server at {address}: "
                            f"the session it has just kept ({log.session_id}) is not there")

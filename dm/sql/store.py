@@ -17,16 +17,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dialogue.dm.errors import SessionConflict
+from dialogue.dm.errors import SessionConflict, StoreError
+from dialogue.dm.sql.cache import LlmCache
 from dialogue.dm.sql.database import Database
+from dialogue.dm.sql.maintenance import export_sessions, prune_sessions
+from dialogue.dm.sql.memory import Held
 from dialogue.dm.sql.migrate import upgrade
 from dialogue.dm.sql.schema import events as event_rows
 from dialogue.dm.sql.schema import sessions, turns, user_variables
 from dialogue.dm.sql.statements import Prepared, time_parameter
+from dialogue.dm.sql.tables import DomainTables
 from dialogue.dm.state import DialogueState
-from dialogue.dm.store import Held, StoredAnswer, TurnRecord, changed_variables
-from dialogue.dm.tables import DomainTables
+from dialogue.dm.store import StoredAnswer, TurnRecord, changed_variables
 from dialogue.domains.schema import Domain
+from dialogue.domains.schema.domain import sql_table_name
 
 
 class SqlStore:
@@ -37,6 +41,23 @@ class SqlStore:
         self.database = Database(url, existing=existing)
         upgrade(self.database)
         self._locks = _SessionLocks()
+
+    @classmethod
+    def of_domain(cls, url: str, domain: Domain) -> SqlStore:
+        """The store on a database that holds the engine's tables and the domain's already, as a server's does;
+        nothing is made in one that does not: StoreError naming the first missing table."""
+        database = Database(url, existing=True)
+        try:
+            with database.errors():
+                present = set(sa.inspect(database.engine).get_table_names())
+        finally:
+            database.dispose()
+        needed = [sessions.name, *(sql_table_name(domain.name, table) for table in domain.memory.tables)]
+        missing = [name for name in needed if name not in present]
+        if missing:
+            raise StoreError(f"{database.shown} is not the database of a server hosting '{domain.name}': it has no "
+                             f"table {missing[0]}")
+        return cls(url)
 
     @property
     def quick(self) -> bool:
@@ -66,6 +87,22 @@ class SqlStore:
                                                              user_variables.c.user_id == user_id))
             if variables:
                 _upsert_variables(connection, domain, user_id, variables)
+
+    def response_cache(self, *, max_entries: int, max_age_days: float) -> LlmCache:
+        """On the store's database, whose tables are up to date: the cache joins the turns' transactions."""
+        return LlmCache(self.database, max_entries=max_entries, max_age_days=max_age_days)
+
+    @property
+    def shown(self) -> str:
+        return self.database.shown
+
+    def export_sessions(self, domain: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored session (or one domain's) as JSON-friendly data: its state, events and turns."""
+        return export_sessions(self.database, domain=domain)
+
+    def prune_sessions(self, before: dt.datetime, domain: str | None = None) -> dict[str, int]:
+        """Delete the sessions whose last turn is older than `before`, with their events and turns."""
+        return prune_sessions(self.database, before, domain=domain)
 
     def close(self) -> None:
         self.database.dispose()

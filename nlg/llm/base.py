@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,3 +63,9 @@ class Backend(Protocol):
     def stream(self, request: ChatRequest, *, deadline: float) -> Iterator[str]: ...
 
     def close(self) -> None: ...
+
+
+def cache_key(backend: str, model: str, request: dict[str, Any]) -> str:
+    """The key of a request in an LLM response cache (dialogue.dm.store.ResponseCache)."""
+    blob = json.dumps({"backend": backend, "model": model, **request}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dialogue.cli import app
 from dialogue.dm.events import EVENT_ADAPTER, replay
-from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
 from dialogue.engine import Engine
 

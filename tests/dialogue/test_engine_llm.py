@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
 from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine

@@ -14,10 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from dialogue.dm.errors import Busy
+from dialogue.dm.sql import DomainTables, MemoryStore, SqlStore
 from dialogue.dm.sql.maintenance import export_sessions
-from dialogue.dm.sql.store import SqlStore
-from dialogue.dm.store import MemoryStore
-from dialogue.dm.tables import DomainTables
 from dialogue.domains import Domain, load_domain
 from dialogue.engine import Engine
 from dialogue.turns import InputError

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from dialogue.dm.events import EVENT_ADAPTER, replay
+from dialogue.dm.sql import MemoryStore, SqlStore
 from dialogue.dm.sql.maintenance import export_sessions
-from dialogue.dm.sql.store import SqlStore
-from dialogue.dm.store import MemoryStore
 from dialogue.domains import load_domain
 from dialogue.engine import Engine
 from tests.dialogue.turn_server import COUNTER, add

@@ -53,7 +53,7 @@ def add(n: int, turn_id: str | None = None, note: str | None = None):
 
 
 def serve(url: str, domain_file: str) -> None:
-    from dialogue.dm.sql.store import SqlStore
+    from dialogue.dm.sql import SqlStore
     from dialogue.domains import load_domain
     from dialogue.engine import Engine
 

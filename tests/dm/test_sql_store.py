@@ -16,14 +16,13 @@ from alembic.script import ScriptDirectory
 
 from dialogue.dm.errors import StoreError
 from dialogue.dm.events import EVENT_ADAPTER, SessionCreated, VariableSet, replay
+from dialogue.dm.sql import DomainTables, SqlStore
 from dialogue.dm.sql.database import Database
 from dialogue.dm.sql.maintenance import export_sessions, prune_sessions
 from dialogue.dm.sql.migrate import alembic_config
 from dialogue.dm.sql.schema import VERSION_TABLE, metadata
-from dialogue.dm.sql.store import SqlStore
 from dialogue.dm.state import DialogueState
 from dialogue.dm.store import TurnRecord
-from dialogue.dm.tables import DomainTables
 from dialogue.domains import Domain, bundled_domains, load_domain
 from dialogue.engine import Engine
 from dialogue.testing import step_input

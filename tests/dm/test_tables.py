@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.dm.tables import DomainTables, TableError
+from dialogue.dm.errors import TableError
+from dialogue.dm.sql import DomainTables
 from dialogue.domains.schema import Domain
 
 

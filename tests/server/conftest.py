@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dialogue.dm.store import MemoryStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.domains import Domain, load_domain
 from dialogue.engine import Engine
 from dialogue.server.app import Options, Server

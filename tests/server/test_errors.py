@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from dialogue.client import Client, ServerError
-from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.sql import SqlStore
 from dialogue.engine import Engine
 from dialogue.turns import InputError, UserInput
 from dialogue.v1 import dialogue_pb2 as pb

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialogue.client import Client
-from dialogue.dm.sql.store import SqlStore
+from dialogue.dm.sql import SqlStore
 from dialogue.engine import Engine
 from dialogue.nlu.understander import Understander
 from dialogue.v1 import dialogue_pb2 as pb

@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 from dialogue.client import Client
-from dialogue.dm.store import MemoryStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.domains import load_domain
 from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine

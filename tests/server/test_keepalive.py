@@ -14,7 +14,7 @@ import pytest
 
 from dialogue import wire
 from dialogue.client import KEEPALIVE_S, Client, ServerError
-from dialogue.dm.store import MemoryStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.engine import Engine
 from dialogue.server.app import Options
 from dialogue.v1 import dialogue_pb2 as pb

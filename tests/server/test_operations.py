@@ -18,8 +18,8 @@ from dialogue import wire
 from dialogue.bench.policy import scripted
 from dialogue.client import Client, ServerError
 from dialogue.dm.events import EVENT_ADAPTER, replay
+from dialogue.dm.sql import SqlStore
 from dialogue.dm.sql.maintenance import export_sessions
-from dialogue.dm.sql.store import SqlStore
 from dialogue.engine import Engine
 from dialogue.server.process import ServerProcess
 from dialogue.testing import step_input

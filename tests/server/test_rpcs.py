@@ -10,7 +10,7 @@ import pytest
 from dialogue.bench.policy import scripted
 from dialogue.bench.serving import free_text_lines
 from dialogue.client import AsyncClient, Client
-from dialogue.dm.store import MemoryStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.engine import Engine
 from dialogue.nlu.understander import Understander
 from dialogue.testing import step_input

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogue.dm.store import MemoryStore
+from dialogue.dm.sql import MemoryStore
 from dialogue.domains import load_domain
 from dialogue.engine import Engine
 from dialogue.simulation.goals import Goal, Scenario

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
+from dialogue.dm.sql import LlmCache
 from dialogue.nlg.llm import Budgeted
-from dialogue.nlg.llm.cache import LlmCache
 from dialogue.simulation.paraphrase import Paraphraser, relabel
 from dialogue.simulation.utterances import Utterance
 from tests.nlg.llm.conftest import smollm2  # noqa: F401 - the real model's fixture

@@ -137,7 +137,7 @@ def test_against_a_server_with_its_database_each_conversation_gets_rows_of_its_o
     conversation: a run again with the same seed succeeds as the first did (before, the cards the first run
     blocked and the daily limits it used up failed the second), and the seeded rows stay as seeded. Without
     it, such goals are not drawn."""
-    from dialogue.dm.sql.store import SqlStore
+    from dialogue.dm.sql import SqlStore
     from dialogue.simulation.judge import snapshot
     from dialogue.simulation.runner import run_server
 
@@ -169,7 +169,7 @@ def test_against_a_server_with_its_database_each_conversation_gets_rows_of_its_o
 
 def test_a_database_that_is_not_the_servers_is_refused_before_anything_is_written(bundled_models: Path,
                                                                                  tmp_path: Path) -> None:
-    from dialogue.dm.sql.store import SqlStore
+    from dialogue.dm.sql import SqlStore
     from dialogue.simulation.runner import run_server
 
     domain = load_domain("banking")

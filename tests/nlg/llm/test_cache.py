@@ -4,8 +4,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from dialogue.dm.sql import LlmCache
 from dialogue.dm.sql.schema import llm_cache
-from dialogue.nlg.llm.cache import LlmCache, cache_key
+from dialogue.nlg.llm.base import cache_key
 
 
 def test_keys_differ_by_backend_model_prompt_and_parameters() -> None:

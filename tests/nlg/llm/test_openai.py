@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from dialogue.dm.sql import LlmCache
 from dialogue.nlg.assist import LlmAssist
 from dialogue.nlg.llm import Budgeted, ChatRequest, LlmError, LlmMalformed, LlmTimeout, LlmUnavailable
-from dialogue.nlg.llm.cache import LlmCache
 from dialogue.nlg.llm.openai import OpenAIBackend
 from tests.nlg.llm.conftest import free_port
 

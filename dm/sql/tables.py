@@ -8,14 +8,14 @@ statements join the turn's transaction (see dm.sql.database).
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from dialogue.dm.errors import StoreError
+from dialogue.dm.errors import StoreError, TableError
 from dialogue.dm.sql.database import Database, reason
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.domain import sql_table_name
@@ -25,10 +25,6 @@ _SQL_TYPES = {
     "text": sa.Text, "integer": sa.Integer, "number": sa.Float, "boolean": sa.Boolean,
     "date": sa.Date, "time": sa.Time, "datetime": sa.DateTime,
 }
-
-
-class TableError(ValueError):
-    """A table action that cannot run: a value of the wrong type, or the database refused it."""
 
 
 class DomainTables:
@@ -57,6 +53,10 @@ class DomainTables:
                     for row in spec.seed:
                         self.insert(name, row)
 
+    @property
+    def names(self) -> list[str]:
+        return list(self.tables)
+
     def insert(self, table: str, values: dict[str, Any]) -> int:
         return self._write(self.tables[table].insert().values(**self._params(table, values))).inserted_primary_key[0]
 
@@ -77,6 +77,9 @@ class DomainTables:
 
     def delete(self, table: str, where: dict[str, Any]) -> int:
         return self._write(self.tables[table].delete().where(*self._conditions(table, where))).rowcount
+
+    def all_or_nothing(self) -> AbstractContextManager[None]:
+        return self.database.all_or_nothing()
 
     def count(self, table: str) -> int:
         with self.database.transaction(write=False) as connection:

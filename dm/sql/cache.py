@@ -1,6 +1,6 @@
 """The LLM response cache (SQL): a prompt answered once costs nothing the next time.
 
-Keyed by backend, model and a hash of the prompt and sampling parameters. Entries older
+Keyed by a hash of the backend, model, prompt and sampling parameters (nlg.llm.base.cache_key). Entries older
 than the age limit are ignored and pruned; above the size limit the oldest go first.
 Inside a turn, reads and writes join the turn's transaction (same database object).
 """
@@ -8,8 +8,6 @@ Inside a turn, reads and writes join the turn's transaction (same database objec
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,11 +18,6 @@ from dialogue.dm.sql.schema import llm_cache
 
 PRUNE_EVERY = 100
 """Writes between two prunings."""
-
-
-def cache_key(backend: str, model: str, request: dict[str, Any]) -> str:
-    blob = json.dumps({"backend": backend, "model": model, **request}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 class LlmCache:
@@ -41,6 +34,11 @@ class LlmCache:
     @classmethod
     def in_memory(cls, **limits: Any) -> LlmCache:
         return cls(Database("sqlite://"), migrate=True, **limits)
+
+    @classmethod
+    def at(cls, url: str, **limits: Any) -> LlmCache:
+        """A cache in the database at `url`, its tables brought up to date."""
+        return cls(Database(url), migrate=True, **limits)
 
     def get(self, key: str) -> str | None:
         oldest = _now() - self.max_age
