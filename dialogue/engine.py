@@ -33,9 +33,10 @@ from dialogue.nlg.llm.base import Backend
 from dialogue.nlg.redact import mask
 from dialogue.nlg.templates import Message, TemplateRenderer
 from dialogue.nlu.base import BatchUnderstander, ParseJob, Understander
-from dialogue.policies.decision import Decision, labels
+from dialogue.policies.executor import Executor
 from dialogue.policies.goal_stack import GoalStack
 from dialogue.policies.guards import Guards
+from dialogue.policies.steps import Decision, Step, labels
 from dialogue.turns import InputError, StateSummary, TurnResult, UserInput, check_id
 
 MAX_STEPS = 16
@@ -78,7 +79,8 @@ class Engine:
         self.store = store if store is not None else MemoryStore()
         self.tables = tables if tables is not None else self.store.tables(domain)
         self._tables_join_turns = tables is None
-        self.policy = GoalStack(domain, ActionRunner(domain, self.tables))
+        self.policy = GoalStack(domain)
+        self.executor = Executor(self.policy, ActionRunner(domain, self.tables))
         self.guards = Guards(domain)
         self.renderer = TemplateRenderer(domain)
         self.zone = ZoneInfo(domain.settings.timezone)
@@ -184,8 +186,8 @@ class Engine:
             tracker.warnings += turn.interpretation.warnings
         went_on = tracker.state.started or self._execute(tracker, self.policy.begin())
         if went_on:
-            items, vetoed = self.guards.review_input(tracker)
-            went_on = self._execute(tracker, items)
+            steps, vetoed = self.guards.review_input(tracker)
+            went_on = self._execute(tracker, steps)
         clock.lap("guards")
         if went_on:
             self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
@@ -310,27 +312,27 @@ class Engine:
         """
         vetoed: list[str] | None = None
         for _ in range(MAX_STEPS):
-            proposed = labels(decision.items)
+            proposed = labels(decision.steps)
             if vetoed is not None and proposed == vetoed:
                 return
-            items, was_vetoed = self.guards.review_actions(tracker, decision.items)
+            steps, was_vetoed = self.guards.review_actions(tracker, decision.steps)
             vetoed = proposed if was_vetoed else None
-            if not self._execute(tracker, items):
+            if not self._execute(tracker, steps):
                 return
             if decision.listen or tracker.state.ended or tracker.state.handoff:
                 return
             decision = self.policy.advance(tracker)
         tracker.warnings.append(f"the turn stopped after {MAX_STEPS} steps; check the domain for a loop")
 
-    def _execute(self, tracker: Tracker, items: list[Any]) -> bool:
-        """Run the items, all or nothing: False if a table action among them failed. Then what the items did
+    def _execute(self, tracker: Tracker, steps: list[Step]) -> bool:
+        """Run the steps, all or nothing: False if a table action among them failed. Then what the steps did
         before it is undone (state and tables), what was to follow it does not run (a booking is not confirmed
         that was never saved), the user is told (`action_failed`), and the task stays where it was, to be tried
         again."""
         mark = tracker.mark()
         try:
             with self.tables.all_or_nothing():
-                self.policy.execute(tracker, items)
+                self.executor.run(tracker, steps)
         except ActionFailed as failed:
             tracker.undo(mark)
             tracker.apply(failed.ran)

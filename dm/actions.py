@@ -1,11 +1,13 @@
 """Run the actions a domain declares that touch state, memory and tables.
 
-Actions that steer the goal stack (start_task, cancel_task, goto) belong to the
-policies, which hand everything else to this runner.
+Actions that steer the goal stack (start_task, cancel_task, goto) are the goal stack's;
+the executor (dialogue.policies.executor) hands the others to this runner's handlers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dialogue.dm.errors import TableError
@@ -47,44 +49,88 @@ class ActionFailed(Exception):
 
 
 class ActionRunner:
+    """The handlers of the domain actions that change state, memory and tables (dialogue.policies.executor runs
+    them). Each returns the actions to run next: a select's on_empty, or nothing."""
+
     def __init__(self, domain: Domain, tables: Tables):
         self.tables = tables
         self.slot_values = SlotValues(domain.slots)
         self.variable_values = SlotValues(domain.memory.variables)
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
 
-    def run(self, tracker: Tracker, action: Any) -> list[Any]:
-        """Run one action; return the follow-up actions it asks for (a select's on_empty). ActionFailed for a
-        table action that could not run."""
-        if isinstance(action, Respond):
-            tracker.respond(action.respond)
-        elif isinstance(action, SetSlot):
-            for name, raw in action.set_slot.items():
-                value = self._typed(tracker, self.slot_values, name, tracker.evaluate(raw), self.defaults[name])
-                tracker.apply(SlotSet(slot=name, value=value))
-        elif isinstance(action, ClearSlot):
-            tracker.apply(SlotsCleared(values={name: self.defaults[name] for name in action.clear_slot}))
-        elif isinstance(action, SetVariable):
-            for name, raw in action.set_variable.items():
-                value = self._typed(tracker, self.variable_values, name, tracker.evaluate(raw), None)
-                tracker.apply(VariableSet(name=name, value=value))
-        elif isinstance(action, Handoff):
-            spec = action.handoff if isinstance(action.handoff, HandoffSpec) else HandoffSpec()
-            tracker.apply(HandedOff(queue=spec.queue, reason=spec.reason))
-        elif isinstance(action, End):
-            tracker.apply(ConversationEnded())
-        elif isinstance(action, (Insert, Select, Update, Delete)):
-            try:
-                return self._table(tracker, action)
-            except TableError as err:
-                table = getattr(action, action.kind).table
-                tracker.warnings.append(f"{action.kind} on {table} failed: {err}")
-                raise ActionFailed(ActionRan(label=f"{action.kind}:{table}", detail={"error": str(err)})) from None
+    def respond(self, tracker: Tracker, action: Respond) -> list[Any]:
+        tracker.respond(action.respond)
         return []
 
-    def clear(self, slots: list[str]) -> SlotsCleared:
-        """The event that puts slots back to their defaults."""
-        return SlotsCleared(values={name: self.defaults[name] for name in slots})
+    def set_slot(self, tracker: Tracker, action: SetSlot) -> list[Any]:
+        for name, raw in action.set_slot.items():
+            value = self._typed(tracker, self.slot_values, name, tracker.evaluate(raw), self.defaults[name])
+            tracker.apply(SlotSet(slot=name, value=value))
+        return []
+
+    def clear_slot(self, tracker: Tracker, action: ClearSlot) -> list[Any]:
+        tracker.apply(SlotsCleared(values={name: self.defaults[name] for name in action.clear_slot}))
+        return []
+
+    def set_variable(self, tracker: Tracker, action: SetVariable) -> list[Any]:
+        for name, raw in action.set_variable.items():
+            value = self._typed(tracker, self.variable_values, name, tracker.evaluate(raw), None)
+            tracker.apply(VariableSet(name=name, value=value))
+        return []
+
+    def handoff(self, tracker: Tracker, action: Handoff) -> list[Any]:
+        spec = action.handoff if isinstance(action.handoff, HandoffSpec) else HandoffSpec()
+        tracker.apply(HandedOff(queue=spec.queue, reason=spec.reason))
+        return []
+
+    def end(self, tracker: Tracker, action: End) -> list[Any]:
+        tracker.apply(ConversationEnded())
+        return []
+
+    def insert(self, tracker: Tracker, action: Insert) -> list[Any]:
+        spec = action.insert
+        with self._failing(tracker, action):
+            row_id = self.tables.insert(spec.table, _evaluated(tracker, spec.values))
+        tracker.apply(ActionRan(label=f"insert:{spec.table}", detail={"id": row_id}))
+        return []
+
+    def update(self, tracker: Tracker, action: Update) -> list[Any]:
+        spec = action.update
+        with self._failing(tracker, action):
+            count = self.tables.update(spec.table, _evaluated(tracker, spec.where), _evaluated(tracker, spec.values))
+        tracker.apply(ActionRan(label=f"update:{spec.table}", detail={"rows": count}))
+        return []
+
+    def delete(self, tracker: Tracker, action: Delete) -> list[Any]:
+        spec = action.delete
+        with self._failing(tracker, action):
+            count = self.tables.delete(spec.table, _evaluated(tracker, spec.where))
+        tracker.apply(ActionRan(label=f"delete:{spec.table}", detail={"rows": count}))
+        return []
+
+    def select(self, tracker: Tracker, action: Select) -> list[Any]:
+        spec = action.select
+        with self._failing(tracker, action):
+            rows = self.tables.select(spec.table, _evaluated(tracker, spec.where), order_by=spec.order_by,
+                                      descending=spec.descending, limit=spec.limit)
+        tracker.apply(ActionRan(label=f"select:{spec.table}", detail={"rows": len(rows)}))
+        if spec.result:
+            tracker.apply(ResultsStored(name=spec.result, rows=rows))
+        for slot, column in spec.into.items():
+            raw = rows[0][column] if rows else None
+            tracker.apply(SlotSet(slot=slot, value=self._typed(tracker, self.slot_values, slot, raw,
+                                                                self.defaults[slot])))
+        return [] if rows else list(spec.on_empty)
+
+    @contextmanager
+    def _failing(self, tracker: Tracker, action: Any) -> Iterator[None]:
+        """A table statement the store refuses: a warning, and ActionFailed so that what follows does not run."""
+        try:
+            yield
+        except TableError as err:
+            label = action.labels()[0]
+            tracker.warnings.append(f"{action.kind} on {action.target.table} failed: {err}")
+            raise ActionFailed(ActionRan(label=label, detail={"error": str(err)})) from None
 
     def _typed(self, tracker: Tracker, values: SlotValues, name: str, raw: Any, default: Any) -> Any:
         if raw is None or raw == "":
@@ -95,31 +141,6 @@ class ActionRunner:
             tracker.warnings.append(f"value for '{name}' ignored: {err}")
             return default
 
-    def _table(self, tracker: Tracker, action: Any) -> list[Any]:
-        spec = getattr(action, action.kind)
-        label = f"{action.kind}:{spec.table}"
 
-        def evaluate(mapping: dict[str, Any]) -> dict[str, Any]:
-            return {key: tracker.evaluate(value) for key, value in mapping.items()}
-        if isinstance(action, Insert):
-            row_id = self.tables.insert(spec.table, evaluate(spec.values))
-            tracker.apply(ActionRan(label=label, detail={"id": row_id}))
-            return []
-        if isinstance(action, Update):
-            count = self.tables.update(spec.table, evaluate(spec.where), evaluate(spec.values))
-            tracker.apply(ActionRan(label=label, detail={"rows": count}))
-            return []
-        if isinstance(action, Delete):
-            count = self.tables.delete(spec.table, evaluate(spec.where))
-            tracker.apply(ActionRan(label=label, detail={"rows": count}))
-            return []
-        rows = self.tables.select(spec.table, evaluate(spec.where), order_by=spec.order_by,
-                                  descending=spec.descending, limit=spec.limit)
-        tracker.apply(ActionRan(label=label, detail={"rows": len(rows)}))
-        if spec.result:
-            tracker.apply(ResultsStored(name=spec.result, rows=rows))
-        for slot, column in spec.into.items():
-            raw = rows[0][column] if rows else None
-            tracker.apply(SlotSet(slot=slot, value=self._typed(tracker, self.slot_values, slot, raw,
-                                                                self.defaults[slot])))
-        return [] if rows else list(spec.on_empty)
+def _evaluated(tracker: Tracker, mapping: dict[str, Any]) -> dict[str, Any]:
+    return {key: tracker.evaluate(value) for key, value in mapping.items()}

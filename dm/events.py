@@ -6,14 +6,16 @@ a snapshot holds, and what a guard sees of it (`labels`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field, TypeAdapter
 
 from dialogue.dm.state import DialogueState, TaskFrame
 
 
-class _Event(BaseModel):
+class BaseEvent(BaseModel):
+    """What every event has: how it changes a state, and how action guards see it."""
+
     def apply(self, state: DialogueState) -> None:
         """Change the state; events that only record something change nothing."""
 
@@ -22,7 +24,7 @@ class _Event(BaseModel):
         return []
 
 
-class SessionCreated(_Event):
+class SessionCreated(BaseEvent):
     """The first event of every session: who, which domain, and the memory it starts with."""
 
     type: Literal["session_created"] = "session_created"
@@ -37,7 +39,7 @@ class SessionCreated(_Event):
         state.slots, state.variables = dict(self.slots), dict(self.variables)
 
 
-class TurnStarted(_Event):
+class TurnStarted(BaseEvent):
     type: Literal["turn_started"] = "turn_started"
     turn: int
     channel: str
@@ -47,14 +49,14 @@ class TurnStarted(_Event):
         state.turn = self.turn
 
 
-class SessionStarted(_Event):
+class SessionStarted(BaseEvent):
     type: Literal["session_started"] = "session_started"
 
     def apply(self, state: DialogueState) -> None:
         state.started = True
 
 
-class UserUnderstood(_Event):
+class UserUnderstood(BaseEvent):
     type: Literal["user_understood"] = "user_understood"
     interpretation: dict[str, Any]
 
@@ -62,7 +64,7 @@ class UserUnderstood(_Event):
         state.last_understood = self.interpretation
 
 
-class SlotSet(_Event):
+class SlotSet(BaseEvent):
     """A slot takes a value; failed attempts at answering it start again from zero."""
 
     type: Literal["slot_set"] = "slot_set"
@@ -78,7 +80,7 @@ class SlotSet(_Event):
         return [f"set_slot:{self.slot}"]
 
 
-class SlotsCleared(_Event):
+class SlotsCleared(BaseEvent):
     type: Literal["slots_cleared"] = "slots_cleared"
     values: dict[str, Any] = Field(description="Slot -> the value it goes back to (its default).")
 
@@ -89,7 +91,7 @@ class SlotsCleared(_Event):
         return [f"clear_slot:{slot}" for slot in self.values]
 
 
-class VariableSet(_Event):
+class VariableSet(BaseEvent):
     type: Literal["variable_set"] = "variable_set"
     name: str
     value: Any
@@ -101,7 +103,7 @@ class VariableSet(_Event):
         return [f"set_variable:{self.name}"]
 
 
-class TaskStarted(_Event):
+class TaskStarted(BaseEvent):
     """A task is pushed on the goal stack; the task below it is interrupted."""
 
     type: Literal["task_started"] = "task_started"
@@ -119,7 +121,7 @@ class TaskStarted(_Event):
         return [f"start_task:{self.task}"]
 
 
-class TaskRaised(_Event):
+class TaskRaised(BaseEvent):
     """A task already on the stack becomes the active one (routing mode `host`)."""
 
     type: Literal["task_raised"] = "task_raised"
@@ -137,7 +139,7 @@ class TaskRaised(_Event):
         return [f"raise_task:{self.task}"]
 
 
-class TaskEnded(_Event):
+class TaskEnded(BaseEvent):
     type: Literal["task_ended"] = "task_ended"
     task: str
     outcome: Literal["completed", "cancelled", "abandoned"]
@@ -152,7 +154,7 @@ class TaskEnded(_Event):
         return [f"{verb[self.outcome]}:{self.task}"]
 
 
-class TaskResumed(_Event):
+class TaskResumed(BaseEvent):
     type: Literal["task_resumed"] = "task_resumed"
     task: str
 
@@ -165,7 +167,7 @@ class TaskResumed(_Event):
         return [f"resume_task:{self.task}"]
 
 
-class SlotRequested(_Event):
+class SlotRequested(BaseEvent):
     """A frame asks for a slot; a confirmation in progress, and the sub-frames around the slot, start over."""
 
     type: Literal["slot_requested"] = "slot_requested"
@@ -185,7 +187,7 @@ class SlotRequested(_Event):
         return [f"request_slot:{self.slot}"]
 
 
-class ConfirmationRequested(_Event):
+class ConfirmationRequested(BaseEvent):
     type: Literal["confirmation_requested"] = "confirmation_requested"
     task: str
 
@@ -199,7 +201,7 @@ class ConfirmationRequested(_Event):
         return [f"confirm:{self.task}"]
 
 
-class ConfirmationAnswered(_Event):
+class ConfirmationAnswered(BaseEvent):
     """Yes confirms; no (`confirmed` false) means the user wants to change something."""
 
     type: Literal["confirmation_answered"] = "confirmation_answered"
@@ -213,7 +215,7 @@ class ConfirmationAnswered(_Event):
             frame.confirmed, frame.changing = self.confirmed, not self.confirmed
 
 
-class ConfirmationWithdrawn(_Event):
+class ConfirmationWithdrawn(BaseEvent):
     """A value changed while confirming, so the task must confirm again."""
 
     type: Literal["confirmation_withdrawn"] = "confirmation_withdrawn"
@@ -225,7 +227,7 @@ class ConfirmationWithdrawn(_Event):
             frame.confirming = frame.confirmed = frame.changing = False
 
 
-class AttemptFailed(_Event):
+class AttemptFailed(BaseEvent):
     type: Literal["attempt_failed"] = "attempt_failed"
     task: str
     slot: str
@@ -236,7 +238,7 @@ class AttemptFailed(_Event):
             frame.attempts[self.slot] = frame.attempts.get(self.slot, 0) + 1
 
 
-class SubFrameCompleted(_Event):
+class SubFrameCompleted(BaseEvent):
     type: Literal["subframe_completed"] = "subframe_completed"
     task: str
     frame: str
@@ -250,7 +252,7 @@ class SubFrameCompleted(_Event):
         return [f"complete_frame:{self.frame}"]
 
 
-class SubFramesReopened(_Event):
+class SubFramesReopened(BaseEvent):
     """A slot inside finished sub-frames changed, so their actions must run again."""
 
     type: Literal["subframes_reopened"] = "subframes_reopened"
@@ -263,7 +265,7 @@ class SubFramesReopened(_Event):
             frame.done = [name for name in frame.done if name not in self.frames]
 
 
-class StateEntered(_Event):
+class StateEntered(BaseEvent):
     type: Literal["state_entered"] = "state_entered"
     task: str
     state: str
@@ -277,7 +279,7 @@ class StateEntered(_Event):
         return [f"enter_state:{self.state}"]
 
 
-class EscalationStepped(_Event):
+class EscalationStepped(BaseEvent):
     type: Literal["escalation_stepped"] = "escalation_stepped"
     kind: Literal["no_input", "no_match"]
 
@@ -288,14 +290,14 @@ class EscalationStepped(_Event):
         return [f"escalate:{self.kind}"]
 
 
-class EscalationReset(_Event):
+class EscalationReset(BaseEvent):
     type: Literal["escalation_reset"] = "escalation_reset"
 
     def apply(self, state: DialogueState) -> None:
         state.no_input = state.no_match = 0
 
 
-class ResultsStored(_Event):
+class ResultsStored(BaseEvent):
     type: Literal["results_stored"] = "results_stored"
     name: str
     rows: list[dict[str, Any]]
@@ -304,7 +306,7 @@ class ResultsStored(_Event):
         state.results[self.name] = self.rows
 
 
-class ActionRan(_Event):
+class ActionRan(BaseEvent):
     """A side effect outside the state happened (a table write); kept for the log."""
 
     type: Literal["action_ran"] = "action_ran"
@@ -315,7 +317,7 @@ class ActionRan(_Event):
         return [self.label]
 
 
-class GuardFired(_Event):
+class GuardFired(BaseEvent):
     type: Literal["guard_fired"] = "guard_fired"
     guard: str
     stage: Literal["input", "action"]
@@ -325,14 +327,14 @@ class GuardFired(_Event):
         return [f"{'veto' if self.vetoed else 'guard'}:{self.guard}"]
 
 
-class BotUttered(_Event):
+class BotUttered(BaseEvent):
     type: Literal["bot_uttered"] = "bot_uttered"
     response: str
     text: str
     source: str = "template"
 
 
-class HandedOff(_Event):
+class HandedOff(BaseEvent):
     type: Literal["handed_off"] = "handed_off"
     queue: str = ""
     reason: str = ""
@@ -344,7 +346,7 @@ class HandedOff(_Event):
         return ["handoff"]
 
 
-class ConversationEnded(_Event):
+class ConversationEnded(BaseEvent):
     type: Literal["conversation_ended"] = "conversation_ended"
 
     def apply(self, state: DialogueState) -> None:
@@ -354,7 +356,7 @@ class ConversationEnded(_Event):
         return ["end"]
 
 
-class ConversationRestarted(_Event):
+class ConversationRestarted(BaseEvent):
     """After an end or a handoff, the next turn starts afresh; user variables stay."""
 
     type: Literal["conversation_restarted"] = "conversation_restarted"
@@ -376,6 +378,7 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(list[Event])
+EVENT_TYPES: tuple[type[BaseEvent], ...] = get_args(get_args(Event)[0])
 
 
 def replay(events: list[Any]) -> DialogueState:

@@ -25,17 +25,8 @@ from dialogue.domains.expressions import (
 )
 from dialogue.domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame, Table
 from dialogue.domains.schema.actions import (
-    ClearSlot,
-    Delete,
     Goto,
-    Insert,
-    Respond,
     Select,
-    SetIntent,
-    SetSlot,
-    SetVariable,
-    StartTask,
-    Update,
 )
 from dialogue.domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
 from dialogue.domains.schema.slots import CategorySlot
@@ -77,45 +68,45 @@ class ReferenceChecker:
         self._tasks()
         for i, guard in enumerate(self.domain.guards):
             self._condition(guard.when, ("guards", i, "when"))
-            self._actions(guard.actions, ("guards", i, "actions"), Scope(input_guard=guard.stage == "input"))
+            self.actions(guard.actions, ("guards", i, "actions"), Scope(input_guard=guard.stage == "input"))
         self._unique([g.name for g in self.domain.guards], ("guards",), "guard")
         self._responses()
         self._ivr()
-        self._actions(self.domain.on_start, ("on_start",), Scope())
+        self.actions(self.domain.on_start, ("on_start",), Scope())
         return self.problems
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _error(self, path: YamlPath, message: str, hint: str = "", *, severity: str = "error",
+    def error(self, path: YamlPath, message: str, hint: str = "", *, severity: str = "error",
                key: bool = False) -> None:
         self.problems.append(self.located.problem(path, message, hint, severity=severity, key=key))
 
-    def _known(self, kind: str, name: str, known: Iterable[str], path: YamlPath, *, unknown: str = "") -> bool:
+    def known(self, kind: str, name: str, known: Iterable[str], path: YamlPath, *, unknown: str = "") -> bool:
         known = list(known)
         if name in known:
             return True
-        self._error(path, unknown or f"unknown {kind} '{name}'", did_you_mean(name, known))
+        self.error(path, unknown or f"unknown {kind} '{name}'", did_you_mean(name, known))
         return False
 
-    def _column(self, table: str, column: str, columns: Iterable[str], path: YamlPath) -> bool:
-        return self._known("column", column, columns, path, unknown=f"'{column}' is not a column of table '{table}'")
+    def column(self, table: str, column: str, columns: Iterable[str], path: YamlPath) -> bool:
+        return self.known("column", column, columns, path, unknown=f"'{column}' is not a column of table '{table}'")
 
     def _unique(self, names: list[str], path: YamlPath, kind: str) -> None:
         seen: set[str] = set()
         for i, name in enumerate(names):
             if name in seen:
-                self._error(path + (i,), f"duplicate {kind} name '{name}'", f"give each {kind} its own name")
+                self.error(path + (i,), f"duplicate {kind} name '{name}'", f"give each {kind} its own name")
             seen.add(name)
 
     def _usage(self, usage: Usage, path: YamlPath, what: str) -> None:
         for name in sorted(usage.names - CONTEXT_NAMES):
-            self._error(path, f"unknown name '{name}' in {what}", did_you_mean(name, CONTEXT_NAMES))
+            self.error(path, f"unknown name '{name}' in {what}", did_you_mean(name, CONTEXT_NAMES))
         tables = {"slots": self.domain.slots, "entities": self.domain.slots, "user": self.domain.memory.variables,
                   "results": self.results}
         labels = {"slots": "slot", "entities": "slot", "user": "user variable", "results": "select result"}
         for root, member in sorted(usage.members):
             if root in tables and member not in tables[root]:
-                self._error(path, f"unknown {labels[root]} '{member}' in {what} ({root}.{member})",
+                self.error(path, f"unknown {labels[root]} '{member}' in {what} ({root}.{member})",
                             did_you_mean(member, tables[root]))
 
     def _condition(self, source: str | None, path: YamlPath) -> None:
@@ -124,7 +115,7 @@ class ReferenceChecker:
     def _template(self, source: str | None, path: YamlPath) -> None:
         self._source(source, path, "template")
 
-    def _value(self, value: Any, path: YamlPath) -> None:
+    def value(self, value: Any, path: YamlPath) -> None:
         self._source(value, path, "value")
 
     def _source(self, source: Any, path: YamlPath, what: str) -> None:
@@ -134,22 +125,22 @@ class ReferenceChecker:
         try:
             self._usage(_USAGES[what](source), path, what)
         except ExpressionError as err:
-            self._error(path, str(err), _SYNTAX_HINTS[what])
+            self.error(path, str(err), _SYNTAX_HINTS[what])
 
-    def _response(self, name: str | None, path: YamlPath) -> None:
+    def response(self, name: str | None, path: YamlPath) -> None:
         if name is not None:
-            self._known("response", name, self.responses, path)
+            self.known("response", name, self.responses, path)
 
     def _structured(self, payload: str, path: YamlPath) -> None:
         """Check `/intent{json}` or a bare intent name."""
         try:
             name, entities = parse_structured(payload)
         except StructuredInputError as err:
-            self._error(path, str(err), 'write /intent or /intent{"slot": value}')
+            self.error(path, str(err), 'write /intent or /intent{"slot": value}')
             return
-        self._known("intent", name, self.intents | {NLU_FALLBACK}, path)
+        self.known("intent", name, self.intents | {NLU_FALLBACK}, path)
         for slot in entities:
-            self._known("slot", slot, self.domain.slots, path)
+            self.known("slot", slot, self.domain.slots, path)
 
     # -- parts of the domain ---------------------------------------------------------------
 
@@ -162,21 +153,21 @@ class ReferenceChecker:
                     try:
                         values.coerce(name, spec.default)
                     except InvalidValue as err:
-                        self._error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
+                        self.error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
                 if isinstance(spec, CategorySlot):
                     self._category_words(spec, base + (name, "values"))
         for table_name, table in self.domain.memory.tables.items():
             path: YamlPath = ("memory", "tables", table_name)
             self._table_name(table_name, path)
             if "id" in table.columns:
-                self._error(path + ("columns", "id"), "column 'id' is added to every table automatically",
+                self.error(path + ("columns", "id"), "column 'id' is added to every table automatically",
                             "remove it, or rename it (e.g. booking_ref)")
             for column in table.columns:
                 if column != "id" and column in RESERVED_COLUMNS:
-                    self._error(path + ("columns", column), f"column name '{column}' is reserved by the database "
+                    self.error(path + ("columns", column), f"column name '{column}' is reserved by the database "
                                 "(SQLite's rowid or a PostgreSQL system column)", "rename the column")
                 elif len(column) > SQL_NAME_LIMIT:
-                    self._error(path + ("columns", column), f"column name '{column[:20]}...' is longer than "
+                    self.error(path + ("columns", column), f"column name '{column[:20]}...' is longer than "
                                 f"{SQL_NAME_LIMIT} characters, which PostgreSQL cuts", "shorten it")
             for i, row in enumerate(table.seed):
                 self._seed_row(table_name, table, row, path + ("seed", i))
@@ -194,42 +185,42 @@ class ReferenceChecker:
                     message = f"'{word}' is a synonym of both '{owner}' and '{canonical}'"
                 else:
                     message = f"{_word(word, canonical)} is the same word as {_word(earlier, owner)}"
-                self._error(vpath + (j - 1,) if j else vpath, message, f"input matching ignores case, width and "
+                self.error(vpath + (j - 1,) if j else vpath, message, f"input matching ignores case, width and "
                             f"accents, so it always means '{owner}'; list it under one value only", key=not j)
 
     def _seed_row(self, table_name: str, table: Table, row: dict[str, Any], path: YamlPath) -> None:
         """Seed values must fit their columns' types, and not-nullable columns need one."""
         for column, value in row.items():
-            if not self._column(table_name, column, table.columns, path + (column,)):
+            if not self.column(table_name, column, table.columns, path + (column,)):
                 continue
             spec = table.columns[column]
             try:
                 column_value(spec.type, value)
             except InvalidValue as err:
-                self._error(path + (column,), f"seed value for '{column}' ({spec.type}) is not valid: {err}",
+                self.error(path + (column,), f"seed value for '{column}' ({spec.type}) is not valid: {err}",
                             f"column '{column}' of table '{table_name}' holds {spec.type} values")
         for column, spec in table.columns.items():
             if not spec.nullable and row.get(column) is None:
-                self._error(path + (column,), f"seed row has no value for column '{column}', which is not nullable",
+                self.error(path + (column,), f"seed row has no value for column '{column}', which is not nullable",
                             f"give every seed row a {spec.type} '{column}', or make the column nullable")
 
     def _table_name(self, table: str, path: YamlPath) -> None:
         """A table is `<domain>__<table>` in SQL: that name must be unambiguous, and legal in SQLite and PostgreSQL."""
         sql_name = sql_table_name(self.domain.name, table)
         if "__" in table:
-            self._error(path, f"table name '{table}' contains '__', which could clash with another domain's "
+            self.error(path, f"table name '{table}' contains '__', which could clash with another domain's "
                         f"table (tables are named <domain>__<table> in SQL)", "use single underscores")
         elif len(sql_name) > SQL_NAME_LIMIT:
-            self._error(path, f"table '{table}' is '{sql_name}' in SQL, longer than the {SQL_NAME_LIMIT} characters "
+            self.error(path, f"table '{table}' is '{sql_name}' in SQL, longer than the {SQL_NAME_LIMIT} characters "
                         "PostgreSQL keeps (two long names could become one table)", "shorten the table or domain name")
         if self.domain.name.startswith("sqlite_"):
-            self._error(path, f"table '{table}' would be '{sql_name}' in SQL, and SQLite reserves names starting "
+            self.error(path, f"table '{table}' would be '{sql_name}' in SQL, and SQLite reserves names starting "
                         "with sqlite_", "rename the domain")
 
     def _intents(self) -> None:
         for name, intent in self.domain.intents.items():
             if not intent.examples and name not in BUILTIN_INTENTS:
-                self._error(("intents", name), f"intent '{name}' has no examples, so free text cannot reach it",
+                self.error(("intents", name), f"intent '{name}' has no examples, so free text cannot reach it",
                             "add examples, or use it only from buttons and DTMF", severity="warning")
             base: YamlPath = ("intents", name)
             if base + ("examples",) in self.located.values:
@@ -241,22 +232,22 @@ class ReferenceChecker:
         try:
             parsed = parse_example(example)
         except AnnotationError as err:
-            self._error(path, str(err))
+            self.error(path, str(err))
             return
         for span in parsed.spans:
-            if not self._known("slot", span.slot, self.domain.slots, path):
+            if not self.known("slot", span.slot, self.domain.slots, path):
                 continue
             spec = self.domain.slots[span.slot]
             if not isinstance(spec, CategorySlot):
                 if span.value is not None:
-                    self._error(path, f"'{span.slot}' is not a category slot, so '[{span.text}]({span.slot}:"
+                    self.error(path, f"'{span.slot}' is not a category slot, so '[{span.text}]({span.slot}:"
                                       f"{span.value})' cannot name a canonical value", "drop the ':value' part")
                 continue
             if span.value is not None and span.value not in spec.values:
-                self._error(path, f"'{span.value}' is not a value of category '{span.slot}'",
+                self.error(path, f"'{span.value}' is not a value of category '{span.slot}'",
                             did_you_mean(span.value, spec.values))
             elif match_key(span.text) not in _category_keys(spec):
-                self._error(path, f"'{span.text}' is neither a value nor a synonym of category '{span.slot}'",
+                self.error(path, f"'{span.text}' is neither a value nor a synonym of category '{span.slot}'",
                             f"add it as a synonym, or write [{span.text}]({span.slot}:<value>)")
 
     def _tasks(self) -> None:
@@ -265,24 +256,24 @@ class ReferenceChecker:
             path: YamlPath = ("tasks", name)
             for i, trigger in enumerate(task.triggers):
                 tpath = path + ("triggers", i)
-                if not self._known("intent", trigger, self.intents, tpath):
+                if not self.known("intent", trigger, self.intents, tpath):
                     continue
                 if trigger in CONTROL_INTENTS:
-                    self._error(tpath, f"built-in intent '{trigger}' cannot trigger a task",
+                    self.error(tpath, f"built-in intent '{trigger}' cannot trigger a task",
                                 "it already means the same thing in every task; declare an intent of your own")
                 elif trigger in owner:
-                    self._error(tpath, f"intent '{trigger}' already triggers task '{owner[trigger]}'",
+                    self.error(tpath, f"intent '{trigger}' already triggers task '{owner[trigger]}'",
                                 "an intent triggers at most one task")
                 owner.setdefault(trigger, name)
-            self._response(task.resume, path + ("resume",))
+            self.response(task.resume, path + ("resume",))
             scope = Scope(task=name)
-            self._actions(task.on_complete, path + ("on_complete",), scope)
-            self._actions(task.on_cancel or [], path + ("on_cancel",), scope)
+            self.actions(task.on_complete, path + ("on_complete",), scope)
+            self.actions(task.on_cancel or [], path + ("on_cancel",), scope)
             if isinstance(task, FrameTask):
-                self._response(task.confirm, path + ("confirm",))
+                self.response(task.confirm, path + ("confirm",))
                 for digits, payload in task.dtmf.items():
                     self._structured(payload, path + ("dtmf", digits))
-                self._actions(task.on_exhausted or [], path + ("on_exhausted",), scope)
+                self.actions(task.on_exhausted or [], path + ("on_exhausted",), scope)
                 self._frame(task.slots, path + ("slots",), scope, set())
             else:
                 self._fsm(task, path, scope)
@@ -293,57 +284,57 @@ class ReferenceChecker:
             self._condition(entry.when, epath + ("when",))
             if isinstance(entry, SubFrame):
                 self._frame(entry.slots, epath + ("slots",), scope, seen)
-                self._actions(entry.on_complete, epath + ("on_complete",), scope)
+                self.actions(entry.on_complete, epath + ("on_complete",), scope)
                 continue
             self._frame_slot(entry, epath, scope, seen)
 
     def _frame_slot(self, entry: FrameSlot, path: YamlPath, scope: Scope, seen: set[str]) -> None:
-        if not self._known("slot", entry.slot, self.domain.slots, path + ("slot",)):
+        if not self.known("slot", entry.slot, self.domain.slots, path + ("slot",)):
             return
         if entry.slot in seen:
-            self._error(path + ("slot",), f"slot '{entry.slot}' is asked twice in task '{scope.task}'")
+            self.error(path + ("slot",), f"slot '{entry.slot}' is asked twice in task '{scope.task}'")
         seen.add(entry.slot)
         prompt = entry.prompt or f"ask_{entry.slot}"
         if prompt not in self.responses:
-            self._error(path + ("prompt",) if entry.prompt else path + ("slot",),
+            self.error(path + ("prompt",) if entry.prompt else path + ("slot",),
                         f"no response '{prompt}' to ask for slot '{entry.slot}'",
                         f"declare response '{prompt}' or set `prompt:` to an existing response")
         self._condition(entry.validate_, path + ("validate",))
-        self._response(entry.invalid, path + ("invalid",))
-        self._response(entry.help, path + ("help",))
-        self._value(entry.offer, path + ("offer",))
-        self._actions(entry.on_exhausted or [], path + ("on_exhausted",), scope)
+        self.response(entry.invalid, path + ("invalid",))
+        self.response(entry.help, path + ("help",))
+        self.value(entry.offer, path + ("offer",))
+        self.actions(entry.on_exhausted or [], path + ("on_exhausted",), scope)
         if isinstance(entry.dtmf, dict):
             values = SlotValues(self.domain.slots)
             for digits, value in entry.dtmf.items():
                 try:
                     values.coerce(entry.slot, value)
                 except InvalidValue as err:
-                    self._error(path + ("dtmf", digits), f"DTMF value for '{entry.slot}' is not valid: {err}")
+                    self.error(path + ("dtmf", digits), f"DTMF value for '{entry.slot}' is not valid: {err}")
 
     def _fsm(self, task: FsmTask, path: YamlPath, scope: Scope) -> None:
         for state_name, state in task.states.items():
             spath = path + ("states", state_name)
-            self._response(state.prompt, spath + ("prompt",))
-            self._response(state.help, spath + ("help",))
-            self._actions(state.on_enter, spath + ("on_enter",), scope)
+            self.response(state.prompt, spath + ("prompt",))
+            self.response(state.help, spath + ("help",))
+            self.actions(state.on_enter, spath + ("on_enter",), scope)
             for i, transition in enumerate(state.transitions):
                 tpath = spath + ("transitions", i)
                 if transition.intent is not None:
-                    self._known("intent", transition.intent, self.intents, tpath + ("intent",))
-                self._known("state", transition.to, task.states, tpath + ("to",))
+                    self.known("intent", transition.intent, self.intents, tpath + ("intent",))
+                self.known("state", transition.to, task.states, tpath + ("to",))
                 self._condition(transition.when, tpath + ("when",))
-                self._actions(transition.actions, tpath + ("actions",), scope)
+                self.actions(transition.actions, tpath + ("actions",), scope)
                 if any(isinstance(action, Goto) for action in transition.actions):
-                    self._error(tpath + ("actions",), "goto in a transition's actions",
+                    self.error(tpath + ("actions",), "goto in a transition's actions",
                                 "the transition's `to` says where it goes")
             for digits, payload in state.dtmf.items():
                 self._structured(payload, spath + ("dtmf", digits))
             for kind in ("no_input", "no_match"):
                 for level_index, level in enumerate(getattr(state, kind) or []):
-                    self._actions(level, spath + (kind, level_index), scope)
+                    self.actions(level, spath + (kind, level_index), scope)
         for state_name in sorted(set(task.states) - _reachable(task)):
-            self._error(path + ("states", state_name), f"state '{state_name}' cannot be reached from '{task.initial}'",
+            self.error(path + ("states", state_name), f"state '{state_name}' cannot be reached from '{task.initial}'",
                         "add a transition or goto that leads here, or remove the state")
 
     def _responses(self) -> None:
@@ -364,55 +355,12 @@ class ReferenceChecker:
             self._structured(payload, ("ivr", "dtmf", digits))
         for kind in ("no_input", "no_match"):
             for i, level in enumerate(getattr(self.domain.ivr, kind)):
-                self._actions(level, ("ivr", kind, i), Scope())
+                self.actions(level, ("ivr", kind, i), Scope())
 
-    def _actions(self, actions: list[Any], path: YamlPath, scope: Scope) -> None:
+    def actions(self, actions: list[Any], path: YamlPath, scope: Scope) -> None:
+        """Check each action (`DomainAction.check`), nested ones included."""
         for i, action in enumerate(actions):
-            self._action(action, path + (i, action.kind), scope)
-
-    def _action(self, action: Any, path: YamlPath, scope: Scope) -> None:
-        slots, variables = self.domain.slots, self.domain.memory.variables
-        if isinstance(action, Respond):
-            self._response(action.respond, path)
-        elif isinstance(action, (SetSlot, SetVariable)):
-            known, kind = (slots, "slot") if isinstance(action, SetSlot) else (variables, "user variable")
-            for name, value in (action.set_slot if isinstance(action, SetSlot) else action.set_variable).items():
-                self._known(kind, name, known, path + (name,))
-                self._value(value, path + (name,))
-        elif isinstance(action, ClearSlot):
-            for j, name in enumerate(action.clear_slot):
-                self._known("slot", name, slots, path + (j,))
-        elif isinstance(action, StartTask):
-            self._known("task", action.start_task, self.domain.tasks, path)
-        elif isinstance(action, Goto):
-            task = self.domain.tasks.get(scope.task or "")
-            if not isinstance(task, FsmTask):
-                self._error(path, "goto only works inside an FSM task", "use start_task to begin another task")
-            else:
-                self._known("state", action.goto, task.states, path)
-        elif isinstance(action, SetIntent):
-            if not scope.input_guard:
-                self._error(path, "set_intent only works in guards of stage input")
-            self._known("intent", action.set_intent, self.intents, path)
-        elif isinstance(action, (Insert, Select, Update, Delete)):
-            self._table_action(action, path, scope)
-
-    def _table_action(self, action: Any, path: YamlPath, scope: Scope) -> None:
-        spec = getattr(action, action.kind)
-        if not self._known("table", spec.table, self.domain.memory.tables, path + ("table",)):
-            return
-        columns = {"id", *self.domain.memory.tables[spec.table].columns}
-        for part in ("values", "where"):
-            for column, value in getattr(spec, part, {}).items():
-                self._column(spec.table, column, columns, path + (part, column))
-                self._value(value, path + (part, column))
-        if isinstance(action, Select):
-            for slot, column in spec.into.items():
-                self._known("slot", slot, self.domain.slots, path + ("into", slot))
-                self._column(spec.table, column, columns, path + ("into", slot))
-            if spec.order_by:
-                self._column(spec.table, spec.order_by, columns, path + ("order_by",))
-            self._actions(spec.on_empty, path + ("on_empty",), scope)
+            action.check(self, path + (i, action.kind), scope)
 
 
 def check_tests(domain: Domain, tests: list[ConversationTest], located: Located, base: YamlPath,
@@ -429,34 +377,34 @@ def check_tests(domain: Domain, tests: list[ConversationTest], located: Located,
         if test.name in names:
             file, line = names[test.name]
             where = f"line {line}" if file == located.file else f"{file}:{line}"
-            checker._error(tpath + ("name",), f"duplicate test name '{test.name}' (the first is at {where})",
+            checker.error(tpath + ("name",), f"duplicate test name '{test.name}' (the first is at {where})",
                            "give each test its own name, so reports tell them apart")
         names.setdefault(test.name, (located.file, located.position(tpath + ("name",))[0]))
         if test.now is not None:
             try:
                 dt.datetime.fromisoformat(test.now)
             except ValueError:
-                checker._error(tpath + ("now",), f"now '{test.now}' is not an ISO date-time",
+                checker.error(tpath + ("now",), f"now '{test.now}' is not an ISO date-time",
                                "write an ISO date-time such as 2026-11-25T10:00")
         for name in test.variables:
-            checker._known("user variable", name, domain.memory.variables, tpath + ("variables", name))
+            checker.known("user variable", name, domain.memory.variables, tpath + ("variables", name))
         for j, step in enumerate(test.steps):
             spath = tpath + ("steps", j)
             if step.user is not None and step.user.startswith("/"):
                 checker._structured(step.user, spath + ("user",))
             for k, name in enumerate(step.bot or []):
-                checker._response(name, spath + ("bot", k))
+                checker.response(name, spath + ("bot", k))
             for key, known, kind in (("slots", domain.slots, "slot"), ("entities", domain.slots, "slot"),
                                      ("variables", domain.memory.variables, "user variable"),
                                      ("rows", domain.memory.tables, "table")):
                 for name in getattr(step, key) or {}:
-                    checker._known(kind, name, known, spath + (key, name))
+                    checker.known(kind, name, known, spath + (key, name))
             if step.intent is not None:
-                checker._known("intent", step.intent, {*checker.intents, NLU_FALLBACK}, spath + ("intent",))
+                checker.known("intent", step.intent, {*checker.intents, NLU_FALLBACK}, spath + ("intent",))
             for name in ([step.task] if step.task else []) + (step.stack or []):
-                checker._known("task", name, domain.tasks, spath)
+                checker.known("task", name, domain.tasks, spath)
             if step.state is not None:
-                checker._known("state", step.state, states, spath + ("state",))
+                checker.known("state", step.state, states, spath + ("state",))
     return checker.problems
 
 
@@ -484,8 +432,7 @@ def _reachable(task: FsmTask) -> set[str]:
 def _nested_actions(actions: list[Any]) -> Iterable[Any]:
     for action in actions:
         yield action
-        if isinstance(action, Select):
-            yield from _nested_actions(action.select.on_empty)
+        yield from _nested_actions(action.nested())
 
 
 def all_actions(domain: Domain) -> Iterable[Any]:

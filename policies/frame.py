@@ -2,6 +2,7 @@
 
 Slots may be grouped in nested sub-frames (slots + tree); a sub-frame's actions run
 once all its slots are filled, and run again if one of them is asked for anew.
+One FramePolicy runs one frame task (the TaskPolicy interface of `dialogue.policies.task`).
 """
 
 from __future__ import annotations
@@ -20,51 +21,53 @@ from dialogue.dm.events import (
 )
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker, Turn
+from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameSlot, FrameTask, SubFrame
-from dialogue.domains.schema.actions import Handoff
-from dialogue.domains.schema.actions import Respond as RespondAction
+from dialogue.domains.schema.actions import Handoff, Respond
+from dialogue.domains.schema.ivr import Escalation
 from dialogue.domains.schema.slots import BooleanSlot
 from dialogue.domains.values import InvalidValue, SlotValues
-from dialogue.policies.decision import Decision, Finish, Respond
+from dialogue.policies.steps import Decision, Finish, Say, Step
+from dialogue.policies.task import ENTITY_ONLY_INTENT, keyed
 
-DEFAULT_EXHAUSTED = [RespondAction(respond="exhausted"), Handoff(handoff=True)]
+DEFAULT_EXHAUSTED = [Respond(respond="exhausted"), Handoff(handoff=True)]
 WORDLESS_INTENTS = frozenset({"cancel", "help", "human_agent", "goodbye", "greet", "out_of_scope"})
 """Intents whose text is never taken as a slot value by `fill_from_text`."""
 
 
 class FramePolicy:
-    def __init__(self, domain: Domain):
-        self.domain = domain
+    def __init__(self, domain: Domain, name: str, task: FrameTask):
+        self.domain, self.name, self.task = domain, name, task
         self.values = SlotValues(domain.slots)
-        self.tasks = {name: task for name, task in domain.tasks.items() if isinstance(task, FrameTask)}
-        self.entries: dict[str, dict[str, FrameSlot]] = {}
-        self.enclosing: dict[str, dict[str, list[str]]] = {}
-        self.subframes: dict[str, list[SubFrame]] = {}
-        for name, task in self.tasks.items():
-            self.entries[name], self.enclosing[name], self.subframes[name] = {}, {}, []
-            self._index(name, task.slots, [])
+        self.entries: dict[str, FrameSlot] = {}
+        self.enclosing: dict[str, list[str]] = {}
+        """Slot -> the sub-frames around it, innermost last."""
+        self.subframes: list[SubFrame] = []
+        self._index(task.slots, [])
+        self.slots = list(self.entries)
 
-    def _index(self, task: str, entries: list[Any], outer: list[str]) -> None:
+    def _index(self, entries: list[Any], outer: list[str]) -> None:
         for entry in entries:
             if isinstance(entry, SubFrame):
-                self._index(task, entry.slots, outer + [entry.frame])
-                self.subframes[task].append(entry)  # inner sub-frames come before the ones around them
+                self._index(entry.slots, outer + [entry.frame])
+                self.subframes.append(entry)  # inner sub-frames come before the ones around them
             else:
-                self.entries[task][entry.slot] = entry
-                self.enclosing[task][entry.slot] = outer
-
-    def slots(self, task: str) -> list[str]:
-        return list(self.entries[task])
+                self.entries[entry.slot] = entry
+                self.enclosing[entry.slot] = outer
 
     # -- reacting to the user -----------------------------------------------------------
 
-    def react(self, tracker: Tracker, frame: TaskFrame, turn: Turn) -> list[Any] | None:
+    def begin(self, tracker: Tracker, frame: TaskFrame, entities: dict[str, Any]) -> list[Step]:
+        return self.correct(tracker, frame, entities)
+
+    def react(self, tracker: Tracker, frame: TaskFrame) -> list[Step] | None:
         """Use the turn in this frame: answers, confirmations, volunteered slots. None if nothing fits."""
+        turn = tracker.turn
         name, intent = frame.task, turn.intent
-        entries = self.entries[name]
+        entries = self.entries
         entities = {slot: value for slot, value in turn.entities.items()
                     if slot in entries and tracker.holds(entries[slot].when)}
-        items: list[Any] = []
+        items: list[Step] = []
         if frame.confirming or frame.changing:
             if not entities:
                 answered = frame.confirming and intent in ("affirm", "deny")
@@ -79,29 +82,32 @@ class FramePolicy:
             items += self._fill(tracker, frame, entries[slot], raw)
         return items or None
 
-    def _implied_answer(self, frame: TaskFrame, entry: FrameSlot, turn: Turn) -> dict[str, Any] | list[Any]:
+    def control(self, tracker: Tracker, frame: TaskFrame, intent: str) -> list[Step] | None:
+        return None
+
+    def _implied_answer(self, frame: TaskFrame, entry: FrameSlot, turn: Turn) -> dict[str, Any] | list[Step]:
         """An answer to the requested slot that is not an entity: yes to an offer, yes/no, or the text."""
         intent, slot = turn.intent, entry.slot
         if frame.offered is not None and intent == "affirm":
             return {slot: frame.offered}
         if frame.offered is not None and intent == "deny":
-            return [SlotRequested(task=frame.task, slot=slot, subframes=self.enclosing[frame.task][slot])]
+            return [SlotRequested(task=frame.task, slot=slot, subframes=self.enclosing[slot])]
         if isinstance(self.domain.slots[slot], BooleanSlot) and intent in ("affirm", "deny"):
             return {slot: intent == "affirm"}
         if entry.fill_from_text and turn.text and intent not in WORDLESS_INTENTS:
             return {slot: turn.text}
         return {}
 
-    def correct(self, tracker: Tracker, frame: TaskFrame, entities: dict[str, Any]) -> list[Any]:
+    def correct(self, tracker: Tracker, frame: TaskFrame, values: dict[str, Any]) -> list[Step]:
         """Take values for this frame's slots that came in a turn aimed elsewhere (a correction)."""
-        entries = self.entries[frame.task]
-        items: list[Any] = []
-        for slot, raw in entities.items():
+        entries = self.entries
+        items: list[Step] = []
+        for slot, raw in values.items():
             if slot in entries and tracker.holds(entries[slot].when):
                 items += self._fill(tracker, frame, entries[slot], raw)
         return items
 
-    def _fill(self, tracker: Tracker, frame: TaskFrame, entry: FrameSlot, raw: Any) -> list[Any]:
+    def _fill(self, tracker: Tracker, frame: TaskFrame, entry: FrameSlot, raw: Any) -> list[Step]:
         slot = entry.slot
         try:
             value = self.values.coerce(slot, raw)
@@ -110,32 +116,30 @@ class FramePolicy:
         if not tracker.holds(entry.validate_, value=value, slot=slot):
             return self._reject(frame, entry, raw, entry.invalid or "invalid_value")
         previous = tracker.state.slots.get(slot)
-        items: list[Any] = [SlotSet(slot=slot, value=value)]
+        items: list[Step] = [SlotSet(slot=slot, value=value)]
         if previous is not None and previous != value:
-            finished = [name for name in self.enclosing[frame.task][slot] if name in frame.done]
+            finished = [name for name in self.enclosing[slot] if name in frame.done]
             if finished:
                 items.append(SubFramesReopened(task=frame.task, frames=finished))
             if slot != frame.requested:
-                items.append(Respond("corrected", {"slot": slot, "value": value}))
+                items.append(Say("corrected", {"slot": slot, "value": value}))
         return items
 
-    def _reject(self, frame: TaskFrame, entry: FrameSlot, raw: Any, response: str) -> list[Any]:
+    def _reject(self, frame: TaskFrame, entry: FrameSlot, raw: Any, response: str) -> list[Step]:
         """A failed answer: say why, count it, and escalate when the slot's attempts run out."""
-        task = self.tasks[frame.task]
-        items: list[Any] = [AttemptFailed(task=frame.task, slot=entry.slot),
-                            Respond(response, {"slot": entry.slot, "value": raw})]
+        items: list[Step] = [AttemptFailed(task=frame.task, slot=entry.slot),
+                             Say(response, {"slot": entry.slot, "value": raw})]
         limit = entry.max_attempts or self.domain.settings.max_attempts
         if frame.attempts.get(entry.slot, 0) + 1 >= limit:
-            items += entry.on_exhausted or task.on_exhausted or DEFAULT_EXHAUSTED
+            items += entry.on_exhausted or self.task.on_exhausted or DEFAULT_EXHAUSTED
         return items
 
     # -- moving the task on ---------------------------------------------------------------
 
     def advance(self, tracker: Tracker, frame: TaskFrame) -> Decision:
         """Run finished sub-frames, then ask for the next slot, then confirm, then complete."""
-        name = frame.task
-        task = self.tasks[name]
-        for sub in self.subframes[name]:
+        name, task = frame.task, self.task
+        for sub in self.subframes:
             if sub.frame not in frame.done and self._filled(tracker, sub.slots) and self._applies(tracker, sub):
                 return Decision([SubFrameCompleted(task=name, frame=sub.frame), *sub.on_complete])
         entry = self._next_missing(tracker, task.slots)
@@ -148,19 +152,9 @@ class FramePolicy:
             return Decision(items + self._say(tracker, task.confirm), listen=True)
         return Decision([*task.on_complete, Finish(name, "completed")])
 
-    def reprompt(self, tracker: Tracker, frame: TaskFrame) -> list[Any]:
-        """Ask the current question again (after help, a digression or a resume)."""
-        if frame.requested:
-            entry = self.entries[frame.task][frame.requested]
-            return self._say(tracker, entry.prompt or f"ask_{entry.slot}", slot=entry.slot, offer=frame.offered)
-        task = self.tasks[frame.task]
-        if frame.changing:
-            return self._say(tracker, "confirm_denied")
-        return self._say(tracker, task.confirm) if frame.confirming and task.confirm else []
-
-    def _ask(self, tracker: Tracker, frame: TaskFrame, entry: FrameSlot) -> list[Any]:
-        subframes = self.enclosing[frame.task][entry.slot]
-        items: list[Any] = []
+    def _ask(self, tracker: Tracker, frame: TaskFrame, entry: FrameSlot) -> list[Step]:
+        subframes = self.enclosing[entry.slot]
+        items: list[Step] = []
         offered = frame.offered
         if frame.requested != entry.slot or set(subframes) & set(frame.done):
             offered = tracker.evaluate(entry.offer) if entry.offer else None
@@ -173,8 +167,8 @@ class FramePolicy:
         return items + self._say(tracker, entry.prompt or f"ask_{entry.slot}", slot=entry.slot, offer=offered)
 
     @staticmethod
-    def _say(tracker: Tracker, response: str, **extra: Any) -> list[Any]:
-        return [] if tracker.said(response) else [Respond(response, extra)]
+    def _say(tracker: Tracker, response: str, **extra: Any) -> list[Step]:
+        return [] if tracker.said(response) else [Say(response, extra)]
 
     def _applies(self, tracker: Tracker, entry: Any) -> bool:
         return tracker.holds(entry.when)
@@ -193,3 +187,30 @@ class FramePolicy:
 
     def _filled(self, tracker: Tracker, entries: list[Any]) -> bool:
         return self._next_missing(tracker, entries) is None
+
+    # -- the rest of the task-policy interface ------------------------------------------------
+
+    def help(self, frame: TaskFrame) -> str | None:
+        return self.entries[frame.requested].help if frame.requested else None
+
+    def keys(self, frame: TaskFrame, digits: str) -> Interpretation | None:
+        """The asked slot's keys (a map, or `digits`: the keys themselves, but those the domain maps, and
+        without a closing `#`), then the task's."""
+        keyed_value = self.entries[frame.requested].dtmf if frame.requested else None
+        if keyed_value == "digits" and digits not in self.domain.ivr.dtmf and digits.rstrip("#").isdigit():
+            value: Any = digits.rstrip("#")
+        else:
+            value = keyed_value.get(digits) if isinstance(keyed_value, dict) else None
+        if value is not None:
+            return Interpretation(intent=ENTITY_ONLY_INTENT, entities={frame.requested: value}, source="dtmf")
+        payload = self.task.dtmf.get(digits)
+        return keyed(payload) if payload is not None else None
+
+    def escalate(self, tracker: Tracker, frame: TaskFrame, kind: str) -> list[Step] | None:
+        return None
+
+    def escalation(self, frame: TaskFrame, kind: str) -> Escalation | None:
+        return None
+
+    def goto(self, frame: TaskFrame, state: str) -> list[Step]:
+        return []

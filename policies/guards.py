@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dialogue.dm.events import GuardFired
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import SetIntent
-from dialogue.policies.decision import labels
+from dialogue.policies.steps import Step, labels
 
 
 class Guards:
@@ -16,12 +14,12 @@ class Guards:
         self.input = [guard for guard in domain.guards if guard.stage == "input"]
         self.action = [guard for guard in domain.guards if guard.stage == "action"]
 
-    def review_input(self, tracker: Tracker) -> tuple[list[Any], bool]:
+    def review_input(self, tracker: Tracker) -> tuple[list[Step], bool]:
         """Actions the input guards add, and whether one vetoed the policy for this turn.
 
         `set_intent` takes effect at once, so later guards and the policy see the new intent.
         """
-        items: list[Any] = []
+        items: list[Step] = []
         for guard in self.input:
             if not tracker.holds(guard.when):
                 continue
@@ -35,12 +33,12 @@ class Guards:
                 return items, True
         return items, False
 
-    def review_actions(self, tracker: Tracker, items: list[Any]) -> tuple[list[Any], bool]:
+    def review_actions(self, tracker: Tracker, items: list[Step]) -> tuple[list[Step], bool]:
         """The batch after the action guards, and whether one vetoed it (its actions replace the batch)."""
         if not self.action or not items:
             return items, False
         proposed = labels(items)
-        added: list[Any] = []
+        added: list[Step] = []
         for guard in self.action:
             if tracker.holds(guard.when, actions=proposed):
                 if guard.veto:

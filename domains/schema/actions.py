@@ -4,52 +4,130 @@ Each action is a mapping with exactly one key, the action's kind:
 ``- respond: ask_party_size`` or ``- insert: {table: bookings, values: {...}}``.
 Values may be literals or Jinja2 templates; a value that is exactly one
 ``{{ expression }}`` keeps the expression's type (a number stays a number).
+
+An action kind is one class here: its fields (the schema), its `labels` (how action guards see it) and its
+`check` (what `dialogue validate` checks of it). What it does when it runs is its handler in the one table of
+`dialogue.policies.executor`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Discriminator, Field, Tag
 
 from dialogue.domains.schema.base import Model, Name, one_or_many
 
+if TYPE_CHECKING:
+    from dialogue.domains.references import ReferenceChecker, Scope
+    from dialogue.domains.source import YamlPath
+
 Values = Annotated[dict[Name, Any], Field(description="Column or slot -> literal or `{{ expression }}`.")]
 
 
-class Respond(Model):
+class DomainAction(Model):
+    """What every action kind has: one key, its kind."""
+
+    kind: ClassVar[str]
+
+    @property
+    def target(self) -> Any:
+        """The value under the action's key."""
+        return getattr(self, self.kind)
+
+    def labels(self) -> list[str]:
+        """How action guards see it: `<kind>:<name>` for an action on something named (`insert:bookings`,
+        `start_task:transfer`), else `<kind>`."""
+        name = getattr(self.target, "table", self.target)
+        return [f"{self.kind}:{name}"] if isinstance(name, str) else [self.kind]
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        """Report the names it uses that the domain does not declare (nothing to check by default)."""
+
+    def nested(self) -> list[Action]:
+        """Actions inside this one (a select's on_empty)."""
+        return []
+
+
+class Respond(DomainAction):
     kind: ClassVar[str] = "respond"
     respond: Name = Field(description="Say a response (by name).")
 
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        refs.response(self.respond, path)
 
-class SetSlot(Model):
+
+class _Assign(DomainAction):
+    """Set slots or user variables: one label per name."""
+
+    what: ClassVar[str]
+
+    def declared(self, refs: ReferenceChecker) -> dict[str, Any]:
+        """The names the domain declares for this action to set."""
+        raise NotImplementedError
+
+    def labels(self) -> list[str]:
+        return [f"{self.kind}:{name}" for name in self.target]
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        for name, value in self.target.items():
+            refs.known(self.what, name, self.declared(refs), path + (name,))
+            refs.value(value, path + (name,))
+
+
+class SetSlot(_Assign):
     kind: ClassVar[str] = "set_slot"
+    what: ClassVar[str] = "slot"
     set_slot: Values
 
+    def declared(self, refs: ReferenceChecker) -> dict[str, Any]:
+        return refs.domain.slots
 
-class ClearSlot(Model):
+
+class ClearSlot(DomainAction):
     kind: ClassVar[str] = "clear_slot"
     clear_slot: one_or_many(Name)  # type: ignore[valid-type]
 
+    def labels(self) -> list[str]:
+        return [f"clear_slot:{name}" for name in self.clear_slot]
 
-class SetVariable(Model):
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        for j, name in enumerate(self.clear_slot):
+            refs.known("slot", name, refs.domain.slots, path + (j,))
+
+
+class SetVariable(_Assign):
     kind: ClassVar[str] = "set_variable"
+    what: ClassVar[str] = "user variable"
     set_variable: Values = Field(description="Set user variables, which outlive the session.")
 
+    def declared(self, refs: ReferenceChecker) -> dict[str, Any]:
+        return refs.domain.memory.variables
 
-class StartTask(Model):
+
+class StartTask(DomainAction):
     kind: ClassVar[str] = "start_task"
     start_task: Name = Field(description="Push a task on the goal stack.")
 
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        refs.known("task", self.start_task, refs.domain.tasks, path)
 
-class CancelTask(Model):
+
+class CancelTask(DomainAction):
     kind: ClassVar[str] = "cancel_task"
     cancel_task: Literal[True] = Field(description="Cancel the active task (runs its on_cancel).")
 
 
-class Goto(Model):
+class Goto(DomainAction):
     kind: ClassVar[str] = "goto"
     goto: Name = Field(description="Move the active FSM task to a state.")
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        states = getattr(refs.domain.tasks.get(scope.task or ""), "states", None)
+        if states is None:
+            refs.error(path, "goto only works inside an FSM task", "use start_task to begin another task")
+        else:
+            refs.known("state", self.goto, states, path)
 
 
 class HandoffSpec(Model):
@@ -57,19 +135,43 @@ class HandoffSpec(Model):
     reason: str = ""
 
 
-class Handoff(Model):
+class Handoff(DomainAction):
     kind: ClassVar[str] = "handoff"
     handoff: Literal[True] | HandoffSpec = Field(description="Hand the conversation to a human agent.")
 
 
-class End(Model):
+class End(DomainAction):
     kind: ClassVar[str] = "end"
     end: Literal[True] = Field(description="End the conversation.")
 
 
-class SetIntent(Model):
+class SetIntent(DomainAction):
     kind: ClassVar[str] = "set_intent"
     set_intent: Name = Field(description="Input guards only: replace the intent the policy sees.")
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        if not scope.input_guard:
+            refs.error(path, "set_intent only works in guards of stage input")
+        refs.known("intent", self.set_intent, refs.intents, path)
+
+
+class _TableAction(DomainAction):
+    """A statement on one of the domain's tables; its columns must be the table's."""
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        self.checked_columns(refs, path)
+
+    def checked_columns(self, refs: ReferenceChecker, path: YamlPath) -> set[str] | None:
+        """Check the table and the columns of `values` and `where`; the table's columns (None: no such table)."""
+        spec = self.target
+        if not refs.known("table", spec.table, refs.domain.memory.tables, path + ("table",)):
+            return None
+        columns = {"id", *refs.domain.memory.tables[spec.table].columns}
+        for part in ("values", "where"):
+            for column, value in getattr(spec, part, {}).items():
+                refs.column(spec.table, column, columns, path + (part, column))
+                refs.value(value, path + (part, column))
+        return columns
 
 
 class InsertSpec(Model):
@@ -77,7 +179,7 @@ class InsertSpec(Model):
     values: Values
 
 
-class Insert(Model):
+class Insert(_TableAction):
     kind: ClassVar[str] = "insert"
     insert: InsertSpec
 
@@ -93,9 +195,24 @@ class SelectSpec(Model):
     on_empty: list[Action] = Field([], description="Actions to run when no row matches.")
 
 
-class Select(Model):
+class Select(_TableAction):
     kind: ClassVar[str] = "select"
     select: SelectSpec
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        columns = self.checked_columns(refs, path)
+        if columns is None:
+            return
+        spec = self.select
+        for slot, column in spec.into.items():
+            refs.known("slot", slot, refs.domain.slots, path + ("into", slot))
+            refs.column(spec.table, column, columns, path + ("into", slot))
+        if spec.order_by:
+            refs.column(spec.table, spec.order_by, columns, path + ("order_by",))
+        refs.actions(spec.on_empty, path + ("on_empty",), scope)
+
+    def nested(self) -> list[Action]:
+        return list(self.select.on_empty)
 
 
 class UpdateSpec(Model):
@@ -104,7 +221,7 @@ class UpdateSpec(Model):
     values: Values
 
 
-class Update(Model):
+class Update(_TableAction):
     kind: ClassVar[str] = "update"
     update: UpdateSpec
 
@@ -114,12 +231,12 @@ class DeleteSpec(Model):
     where: Values
 
 
-class Delete(Model):
+class Delete(_TableAction):
     kind: ClassVar[str] = "delete"
     delete: DeleteSpec
 
 
-ACTION_KINDS: dict[str, type[Model]] = {
+ACTION_KINDS: dict[str, type[DomainAction]] = {
     cls.kind: cls  # type: ignore[attr-defined]
     for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, CancelTask, Goto, Handoff, End,
                 SetIntent, Insert, Select, Update, Delete)
@@ -130,7 +247,7 @@ def action_kind(value: Any) -> str | None:
     """The kind of an action: its single key."""
     if isinstance(value, dict):
         return next(iter(value)) if len(value) == 1 else None
-    return getattr(value, "kind", None) if isinstance(value, Model) else None
+    return value.kind if isinstance(value, DomainAction) else None
 
 Action = Annotated[
     Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in ACTION_KINDS.items())],  # type: ignore[valid-type] # noqa: UP007

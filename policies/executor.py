@@ -1,0 +1,83 @@
+"""The executor: runs a batch of steps in order, each through the one table from its kind to its handler.
+
+Events apply to the state; domain actions and directives run their handlers, which may return steps to run
+next, in place (a start_task's first steps, a select's on_empty). Adding a step kind means adding its class
+(`dialogue.domains.schema.actions` for a domain action: schema, labels, static check) and one line here;
+tests/policies/test_executor.py fails for a kind without a handler.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from dialogue.dm.actions import ActionRunner
+from dialogue.dm.events import EVENT_TYPES
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.schema.actions import (
+    CancelTask,
+    ClearSlot,
+    Delete,
+    End,
+    Goto,
+    Handoff,
+    Insert,
+    Respond,
+    Select,
+    SetIntent,
+    SetSlot,
+    SetVariable,
+    StartTask,
+    Update,
+)
+from dialogue.policies.goal_stack import GoalStack
+from dialogue.policies.steps import Finish, Say, Step
+
+Handler = Callable[[Tracker, Any], list[Step]]
+
+
+class Executor:
+    def __init__(self, stack: GoalStack, runner: ActionRunner):
+        self.handlers: dict[type, Handler] = {
+            **dict.fromkeys(EVENT_TYPES, _apply),
+            Say: _say,
+            Finish: stack.finish,
+            StartTask: stack.start_task,
+            CancelTask: stack.cancel_task,
+            Goto: stack.goto,
+            SetIntent: _only_for_input_guards,
+            Respond: runner.respond,
+            SetSlot: runner.set_slot,
+            ClearSlot: runner.clear_slot,
+            SetVariable: runner.set_variable,
+            Handoff: runner.handoff,
+            End: runner.end,
+            Insert: runner.insert,
+            Select: runner.select,
+            Update: runner.update,
+            Delete: runner.delete,
+        }
+
+    def run(self, tracker: Tracker, steps: list[Step]) -> None:
+        """Run the steps in order; the steps a handler returns run next, before the rest. ActionFailed (from
+        dialogue.dm.actions) stops the batch where a table action failed."""
+        queue = deque(steps)
+        while queue:
+            step = queue.popleft()
+            queue.extendleft(reversed(self.handlers[type(step)](tracker, step)))
+
+
+def _apply(tracker: Tracker, event: Any) -> list[Step]:
+    tracker.apply(event)
+    return []
+
+
+def _say(tracker: Tracker, say: Say) -> list[Step]:
+    tracker.respond(say.response, **say.extra)
+    return []
+
+
+def _only_for_input_guards(tracker: Tracker, action: SetIntent) -> list[Step]:
+    """An input guard applies set_intent itself, before the policy reacts (dialogue.policies.guards)."""
+    return []

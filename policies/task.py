@@ -1,0 +1,66 @@
+"""The task-policy interface: how one task on the goal stack behaves, whatever runs it (frame or FSM).
+
+The goal stack holds one `TaskPolicy` per task of the domain and asks it only what this protocol says;
+it never asks which kind of task it holds. A new kind of task policy implements this and registers its
+task schema in `dialogue.policies.goal_stack.POLICIES`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from dialogue.dm.state import TaskFrame
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.schema.ivr import Escalation
+from dialogue.domains.structured import StructuredInputError, parse_structured
+from dialogue.policies.steps import Decision, Step
+
+ENTITY_ONLY_INTENT = "inform"
+"""The intent of a turn that only gives slot values (a keyed answer to a slot, say)."""
+
+
+class TaskPolicy(Protocol):
+    slots: list[str]
+    """The slots the task owns: it asks for them, takes corrections of them, and clears them when it ends (an
+    FSM task owns none)."""
+
+    def begin(self, tracker: Tracker, frame: TaskFrame, entities: dict[str, Any]) -> list[Step]:
+        """The first steps of the task, just pushed, with the values the turn that started it gave."""
+
+    def react(self, tracker: Tracker, frame: TaskFrame) -> list[Step] | None:
+        """Use the turn's input in this task: an answer, a confirmation, a transition. None if nothing fits."""
+
+    def control(self, tracker: Tracker, frame: TaskFrame, intent: str) -> list[Step] | None:
+        """What `cancel` or `help` mean here, when the task gives them a meaning of its own (an FSM state's
+        transition); None leaves them to the goal stack."""
+
+    def correct(self, tracker: Tracker, frame: TaskFrame, values: dict[str, Any]) -> list[Step]:
+        """Take values for the task's slots from a turn aimed at a task above it."""
+
+    def advance(self, tracker: Tracker, frame: TaskFrame) -> Decision:
+        """What the task does once the input is used: ask, confirm, complete, or re-prompt and wait."""
+
+    def help(self, frame: TaskFrame) -> str | None:
+        """The response that helps with what is asked here (None: the domain's `help`)."""
+
+    def keys(self, frame: TaskFrame, digits: str) -> Interpretation | None:
+        """What keyed digits mean here (None: what the domain maps them to)."""
+
+    def escalate(self, tracker: Tracker, frame: TaskFrame, kind: str) -> list[Step] | None:
+        """The task's own way out of no input or no match (an FSM transition on the event), or None."""
+
+    def escalation(self, frame: TaskFrame, kind: str) -> Escalation | None:
+        """The task's own escalation levels for no input or no match here (None: the domain's)."""
+
+    def goto(self, frame: TaskFrame, state: str) -> list[Step]:
+        """Move the task to a state (an FSM's; `dialogue validate` refuses goto in other tasks)."""
+
+
+def keyed(payload: str) -> Interpretation | None:
+    """What a key's payload (`/intent{...}` or an intent name) means; None if it is not structured input."""
+    try:
+        intent, entities = parse_structured(payload)
+    except StructuredInputError:
+        return None
+    return Interpretation(intent=intent, entities=entities, source="dtmf")
