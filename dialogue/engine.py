@@ -32,12 +32,12 @@ from dialogue.nlg.chunks import ChunkSink, TextChunk
 from dialogue.nlg.llm.base import Backend
 from dialogue.nlg.redact import mask
 from dialogue.nlg.templates import Message, TemplateRenderer
-from dialogue.nlu.base import BatchUnderstander, ParseJob, Understander
+from dialogue.nlu.base import BatchParser, Parser, ParseSteps
 from dialogue.policies.executor import Executor
 from dialogue.policies.goal_stack import GoalStack
 from dialogue.policies.guards import Guards
 from dialogue.policies.steps import Decision, Step, labels
-from dialogue.turns import InputError, StateSummary, TurnResult, UserInput, check_id
+from dialogue.turns import InputError, StateSummary, TurnInput, TurnResult, UserInput, check_id
 
 MAX_STEPS = 16
 """Batches a turn may run before it must wait for the user (a guard against loops in a domain)."""
@@ -72,7 +72,7 @@ class Engine:
     in the store's database (in memory for other stores).
     """
 
-    def __init__(self, domain: Domain, *, nlu: Understander | None = None, store: SessionStore | None = None,
+    def __init__(self, domain: Domain, *, nlu: Parser | None = None, store: SessionStore | None = None,
                  tables: Tables | None = None, llm: Backend | None = None):
         self.domain = domain
         self.nlu = nlu
@@ -104,8 +104,9 @@ class Engine:
 
         `stream` receives the reply's text as NLG produces it (a replayed turn streams nothing).
         """
-        return self.respond(self.understand(session_id, user_input, user_id=user_id, channel=channel, now=now),
-                            stream=stream)
+        request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
+        given = self.check(session_id, request, user_id=user_id, channel=channel)
+        return self.respond(self.understand(given, now=now), stream=stream)
 
     @property
     def quick(self) -> bool:
@@ -114,26 +115,17 @@ class Engine:
         it. Such turns may run where waiting is not allowed."""
         return self.assist is None and self.store.quick and self._tables_join_turns
 
-    def understand(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
-                   channel: str = "text", now: dt.datetime | None = None, parsed: Interpretation | None = None,
-                   began: float | None = None, checked: bool = False) -> Understood:
-        """The first half of `handle`: check the input and understand it (the NLU, and the LLM's rescue
-        below its threshold). Nothing is read from the session or kept.
-
-        `parsed`: the text's interpretation, when the caller parsed it already (a server parsing the texts of
-        several turns in one model call, `parse_job`), which it began doing at `began` (time.perf_counter()).
-        `checked`: the caller ran `check` on this input already (a server does, as it reads a request).
-        """
-        clock = _Stopwatch(began)
-        request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
-        if not checked:
-            self.check(session_id, request, user_id=user_id, channel=channel)
+    def understand(self, given: TurnInput, *, now: dt.datetime | None = None) -> Understood:
+        """After `check`, the first half of a turn: the input understood (the NLU, unless the caller parsed the
+        text already, and the LLM's rescue below its threshold). Nothing is read from the session or kept."""
+        clock = _Stopwatch(given.began)
+        request = given.request
         now = self._clock(now)
         llm_deadline = time.monotonic() + self.domain.nlg.llm.timeout_ms / 1000
-        turn = self._understand(request, channel, now, llm_deadline, parsed)
+        turn = self._understand(request, given.channel, now, llm_deadline, given.parsed)
         clock.lap("nlu")
-        return Understood(session_id, user_id, request, turn, _fingerprint(request) if request.turn_id else None,
-                          llm_deadline, clock)
+        return Understood(given.session_id, given.user_id, request, turn,
+                          _fingerprint(request) if request.turn_id else None, llm_deadline, clock)
 
     def respond(self, understood: Understood, *, stream: ChunkSink | None = None, wait: bool = True) -> TurnResult:
         """The second half of `handle`: the understood turn on the session's state, kept in one transaction.
@@ -196,8 +188,9 @@ class Engine:
         clock.lap("nlg")
         return tracker, self._result(tracker, messages, clock.result())
 
-    def check(self, session_id: str, request: UserInput, *, user_id: str, channel: str) -> None:
-        """InputError, naming the field, for a turn this engine cannot take as given (nothing is run or read)."""
+    def check(self, session_id: str, request: UserInput, *, user_id: str, channel: str) -> TurnInput:
+        """The turn's input, checked: InputError, naming the field, for one this engine cannot take as given
+        (nothing is run or read)."""
         if channel not in ("text", "voice"):
             raise InputError("channel", f"unknown channel '{channel}'; use text or voice")
         check_id("session_id", session_id)
@@ -214,6 +207,7 @@ class Engine:
             if unknown:
                 raise InputError("entities", f"unknown slot '{unknown[0][:60]}'; known slots: "
                                              f"{', '.join(sorted(self.domain.slots))}")
+        return TurnInput(session_id, user_id, channel, request)
 
     def _clock(self, now: dt.datetime | None) -> dt.datetime:
         """The turn's time in the domain's time zone (a naive time is taken to be in that zone)."""
@@ -258,13 +252,13 @@ class Engine:
     @property
     def batches(self) -> bool:
         """Whether the NLU parses several texts in one model call, in steps (`parse_job`)."""
-        return isinstance(self.nlu, BatchUnderstander)
+        return isinstance(self.nlu, BatchParser)
 
-    def parse_job(self, texts: list[str], *, now: dt.datetime | None = None) -> ParseJob:
+    def parse_job(self, texts: list[str], *, now: dt.datetime | None = None) -> ParseSteps:
         """`parse` of several texts in one model call, as a job whose model step may run on another thread
-        (`nlu.base.ParseJob`); only when the engine `batches`."""
+        (`dialogue.nlu.base.ParseSteps`); only when the engine `batches`."""
         nlu = self._nlu()
-        assert isinstance(nlu, BatchUnderstander), "this engine's NLU parses one text at a time"
+        assert isinstance(nlu, BatchParser), "this engine's NLU parses one text at a time"
         cut = [self._cut(text) for text in texts]
         return nlu.job([text for text, _ in cut], now=self._clock(now), warnings=[warnings for _, warnings in cut])
 
@@ -276,7 +270,7 @@ class Engine:
             return text, []
         return text[:limit], [f"input of {len(text):,} characters was cut to {limit:,}"]
 
-    def _nlu(self) -> Understander:
+    def _nlu(self) -> Parser:
         if self.nlu is None:
             raise InputError("text", f"free text needs a trained NLU model for domain '{self.domain.name}'; "
                                      f"train one with `dialogue train {self.domain.name}`, or send structured "

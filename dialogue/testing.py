@@ -9,7 +9,7 @@ from typing import Any
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains.schema import ConversationTest, Domain, Step
 from dialogue.engine import Engine
-from dialogue.nlu.base import Understander
+from dialogue.nlu.base import Parser
 from dialogue.turns import InputError, TurnResult, UserInput
 
 
@@ -49,12 +49,12 @@ class ConversationOutcome:
              "mismatches": [vars(m) for m in s.mismatches]} for s in self.steps]}
 
 
-def run_tests(domain: Domain, *, nlu: Understander | None = None, name: str | None = None) -> list[ConversationOutcome]:
+def run_tests(domain: Domain, *, nlu: Parser | None = None, name: str | None = None) -> list[ConversationOutcome]:
     """Run every conversation test of the domain (or those whose name contains `name`)."""
     return [run_test(domain, test, nlu=nlu) for test in domain.tests if name is None or name in test.name]
 
 
-def run_test(domain: Domain, test: ConversationTest, *, nlu: Understander | None = None) -> ConversationOutcome:
+def run_test(domain: Domain, test: ConversationTest, *, nlu: Parser | None = None) -> ConversationOutcome:
     """One test on a fresh engine: its own session store and tables."""
     store = MemoryStore()
     store.remember(domain.name, test.user_id, test.variables)

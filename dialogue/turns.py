@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Literal
 
@@ -100,6 +101,24 @@ class UserInput(BaseModel):
             check_id("turn_id", self.turn_id)
         check_values("entities", self.entities)
         return self
+
+
+@dataclasses.dataclass(frozen=True)
+class TurnInput:
+    """A turn's input as the engine checked it (`Engine.check`): what was sent, by whom, on which channel; and,
+    when the caller parsed the text already (a server parsing the texts of several turns in one model call),
+    its interpretation and when the parse began (time.perf_counter(): the turn's NLU time counts from there)."""
+
+    session_id: str
+    user_id: str
+    channel: str
+    request: UserInput
+    parsed: Interpretation | None = None
+    began: float | None = None
+
+    def parsed_as(self, interpretation: Interpretation, began: float) -> TurnInput:
+        """This input with its text's interpretation."""
+        return dataclasses.replace(self, parsed=interpretation, began=began)
 
 
 class StateSummary(BaseModel):

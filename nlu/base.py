@@ -1,4 +1,4 @@
-"""The interfaces the engine uses to understand free text."""
+"""The interfaces the engine uses to understand free text (dialogue.nlu.understander.Understander implements them)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Protocol, runtime_checkable
 from dialogue.domains.interpretation import Interpretation
 
 
-class Understander(Protocol):
+class Parser(Protocol):
     def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
         """The intent and normalised slot values of one utterance."""
 
 
-class ParseJob(Protocol):
+class ParseSteps(Protocol):
     """Utterances parsed in one model call, in steps: made, `infer`, `finish`. Only `infer` runs the model, and it
     touches nothing the other steps use meanwhile, so a server may run it on another thread."""
 
@@ -23,6 +23,6 @@ class ParseJob(Protocol):
 
 
 @runtime_checkable
-class BatchUnderstander(Understander, Protocol):
-    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None) -> ParseJob:
+class BatchParser(Parser, Protocol):
+    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None) -> ParseSteps:
         """A job for several utterances; `warnings` are added to each one's interpretation."""

@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from dialogue.bench.policy import percentile
 from dialogue.domains.schema import Domain, Settings, SlotSpec
 from dialogue.nlu.data import Labels, read_jointbert
 from dialogue.nlu.runtime import OnnxJointModel
 from dialogue.nlu.understander import Understander
+from dialogue.stats import percentile
 
 SLOT_TYPES = {"party_size_number": "integer", "best_rating": "number", "rating_value": "number", "year": "integer",
               "timeRange": "date"}

@@ -17,6 +17,7 @@ from dialogue.dm.sql import MemoryStore
 from dialogue.domains.loader import with_builtins
 from dialogue.domains.schema import ConversationTest, Domain
 from dialogue.engine import Engine
+from dialogue.stats import percentile
 from dialogue.testing import step_input
 from dialogue.turns import TurnResult
 
@@ -25,11 +26,6 @@ def scripted(domain: Domain) -> list[ConversationTest]:
     """The domain's conversation tests that need no NLU."""
     return [test for test in domain.tests
             if all(step.user is None or step.user.startswith("/") for step in test.steps)]
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def summary(samples_ms: list[float]) -> dict[str, float]:

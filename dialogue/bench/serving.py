@@ -28,11 +28,12 @@ from typing import Any
 import grpc
 
 from dialogue import wire
-from dialogue.bench.policy import percentile, scripted
+from dialogue.bench.policy import scripted
 from dialogue.domains.schema import Domain
 from dialogue.nlu.understander import Understander
 from dialogue.server.batching import MOST
 from dialogue.server.process import ServerProcess
+from dialogue.stats import percentile
 from dialogue.testing import step_input
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc

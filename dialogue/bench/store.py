@@ -13,10 +13,11 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-from dialogue.bench.policy import percentile, replay_scripts, scripted
+from dialogue.bench.policy import replay_scripts, scripted
 from dialogue.dm.store import SessionStore
 from dialogue.domains.schema import Domain
 from dialogue.engine import Engine
+from dialogue.stats import percentile
 from dialogue.testing import step_input
 
 WINDOW = 10

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from dialogue.bench.store import WINDOW
-from dialogue.cli.common import JsonOption, ModelsOption, console, errors, load, models_root, print_json
+from dialogue.cli.common import JsonOption, ModelsOption, console, errors, fail, load, models_root, print_json
 from dialogue.domains import bundled_domains
 
 
@@ -193,8 +193,7 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
                                  workers=workers, nlu_batch=nlu_batch, folder=Path(folder),
                                  tick=lambda: progress.advance(task))
         except (ValueError, RuntimeError) as err:
-            errors.print(f"error: {err}", style="red", highlight=False, markup=False)
-            raise typer.Exit(1) from None
+            fail(str(err))
     if as_json:
         print_json(result)
         return
@@ -277,9 +276,8 @@ def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text 
     nlus = {domain.name: understander(domain, models) for domain in loaded}
     untrained = [name for name, found in nlus.items() if found is None]
     if untrained:
-        errors.print(f"error: no NLU model for {', '.join(untrained)}; run `dialogue train {untrained[0]}` first "
-                     "(or give --models)", style="red", highlight=False)
-        raise typer.Exit(1)
+        fail(f"no NLU model for {', '.join(untrained)}; run `dialogue train {untrained[0]}` first "
+             "(or give --models)")
     conversations = {domain.name: bench.free_text_conversations(domain) for domain in loaded}
     turns = sum(len([s for s in t.steps if not s.new_session]) for tests in conversations.values() for t in tests)
     started = time.perf_counter()

@@ -48,6 +48,12 @@ def usage_error(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def fail(message: str) -> NoReturn:
+    """Say in one line why the command could not do its work, and exit with status 1."""
+    errors.print(f"error: {message}", style="red", highlight=False, markup=False)
+    raise typer.Exit(1)
+
+
 def existing_folder(path: Path, option: str) -> Path:
     """The folder given with `option`; one that does not exist, or is a file, is refused."""
     if not path.is_dir():

@@ -17,7 +17,7 @@ from dialogue.cli.common import (
     JsonOption,
     ModelsOption,
     console,
-    errors,
+    fail,
     load,
     understander,
     usage_error,
@@ -149,15 +149,12 @@ def _remote(server: str, domain: str | None, *, user: str, channel: str, token: 
             client.wait_ready(wait)
             hosted = [info.name for info in client.domains()]
         except ServerError as err:
-            errors.print(f"error: {err}", style="red", highlight=False, markup=False)
-            raise typer.Exit(1) from None
+            fail(str(err))
         if domain is None and len(hosted) != 1:
             usage_error(f"the server hosts {', '.join(hosted)}: name the domain to chat with")
         name = domain or hosted[0]
         if name not in hosted:
-            errors.print(f"the server does not host '{name}'; it hosts {', '.join(hosted)}", style="red",
-                         highlight=False)
-            raise typer.Exit(1)
+            fail(f"the server does not host '{name}'; it hosts {', '.join(hosted)}")
         _greeting(f"'{name}' at {server}")
         remote_chat(client, name, user_id=user, channel=channel, console=console)
 

@@ -17,6 +17,7 @@ from dialogue.cli.common import (
     console,
     errors,
     existing_folder,
+    fail,
     iso_time,
     load,
     models_root,
@@ -76,8 +77,7 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
             else:
                 report = train_domain(load(domain), models_root(models), config, holdout=holdout, progress=tick)
         except (ValueError, OSError) as err:  # a bad encoder, teacher or dataset folder
-            errors.print(f"error: {err}", style="red", highlight=False, markup=False)
-            raise typer.Exit(1) from None
+            fail(str(err))
     result = {"model": str(report.folder), "reused": report.reused, "counts": report.counts,
               "metrics": report.metrics}
     if as_json:
@@ -117,9 +117,8 @@ def parse(domain: str = typer.Argument(..., help="A domain file or bundled domai
     loaded = load(domain)
     nlu = understander(loaded, models)
     if nlu is None:
-        errors.print(f"no trained model for domain '{loaded.name}' and its current examples; "
-                     f"train one with: dialogue train {domain}", style="red", highlight=False)
-        raise typer.Exit(1)
+        fail(f"no trained model for domain '{loaded.name}' and its current examples; "
+             f"train one with: dialogue train {domain}")
     result = nlu.parse(text, now=clock or dt.datetime.now(ZoneInfo(loaded.settings.timezone)))
     if as_json:
         print_json(result.model_dump())
@@ -162,13 +161,10 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
         loaded = load(domain)
         model = model or latest_model(models_root(models, must_exist=True), loaded.name, nlu_data_hash(loaded))
         if model is None:
-            errors.print(f"no trained model for domain '{loaded.name}'; train one with: dialogue train {domain}",
-                         style="red", highlight=False)
-            raise typer.Exit(1)
+            fail(f"no trained model for domain '{loaded.name}'; train one with: dialogue train {domain}")
         utterances, name = held_out(loaded, model), f"{loaded.name} held-out"
     if not utterances:
-        errors.print(f"error: nothing to measure: {name} has no utterances", style="red", highlight=False)
-        raise typer.Exit(1)
+        fail(f"nothing to measure: {name} has no utterances")
     runtime = OnnxJointModel(model, quantized=not fp32)
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task(f"parsing {name}", total=len(utterances))
@@ -218,5 +214,4 @@ def _dataset(folder: Path, split: str) -> list:
     try:
         return read_jointbert(folder, split)
     except ValueError as err:  # misaligned lines, or not UTF-8
-        errors.print(f"error: {err}", style="red", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        fail(str(err))

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from dialogue.cli import llm as llm_options
-from dialogue.cli.common import DbOption, ModelsOption, db_url, errors, load, models_root, usage_error
+from dialogue.cli.common import DbOption, ModelsOption, db_url, fail, load, models_root, usage_error
 
 
 def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files or bundled names (restaurant, "
@@ -82,10 +82,6 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     except RuntimeError as err:  # gRPC's port
         if "bind" not in str(err).lower():
             raise
-        errors.print(f"error: cannot listen on {host}:{port} (is another server using the port?)", style="red",
-                     highlight=False)
-        raise typer.Exit(1) from None
+        fail(f"cannot listen on {host}:{port} (is another server using the port?)")
     except OSError as err:  # the metrics port
-        errors.print(f"error: cannot serve metrics on {host}:{metrics_port}: {err.strerror}", style="red",
-                     highlight=False)
-        raise typer.Exit(1) from None
+        fail(f"cannot serve metrics on {host}:{metrics_port}: {err.strerror}")

@@ -17,6 +17,7 @@ from dialogue.cli.common import (
     console,
     data_home,
     errors,
+    fail,
     iso_time,
     load,
     models_root,
@@ -96,15 +97,12 @@ def simulate(
     try:
         simulator = build(settings)
     except LlmUnavailable as err:
-        errors.print(f"error: --llm-paraphrase: {err}", style="red", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        fail(f"--llm-paraphrase: {err}")
     except GoalError as err:
-        errors.print(f"error: cannot simulate {loaded.name}: {err}", style="red", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        fail(f"cannot simulate {loaded.name}: {err}")
     if simulator.nlu is None and server is None:
-        errors.print(f"error: no trained NLU model for '{loaded.name}'; train one with `dialogue train "
-                     f"{loaded.name}` (simulated users speak free text)", style="red", highlight=False)
-        raise typer.Exit(1)
+        fail(f"no trained NLU model for '{loaded.name}'; train one with `dialogue train {loaded.name}` "
+             "(simulated users speak free text)")
     not_drawn: dict[str, int] = {}
     started = time.perf_counter()
     columns = [TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
@@ -141,9 +139,7 @@ def simulate(
         if report is not None:
             console.print(f"report: {report / 'index.html'}", highlight=False)
     if min_success is not None and metrics["success_rate"] < min_success:
-        errors.print(f"task success {metrics['success_rate']:.1%} is below --min-success {min_success:.1%}",
-                     style="red", highlight=False)
-        raise typer.Exit(1)
+        fail(f"task success {metrics['success_rate']:.1%} is below --min-success {min_success:.1%}")
 
 
 def _noise_levels(text: str | None) -> list[float]:
@@ -190,8 +186,7 @@ def _remote(settings, conversations: int, server: str, token: str | None, server
     try:
         logs, not_drawn = run_server(settings, conversations, server, token, advance, server_db)
     except (ServerError, RuntimeError, GoalError) as err:
-        errors.print(f"error: {err}", style="red", highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        fail(str(err))
     if not_drawn:
         tasks = ", ".join(f"{task} ({count})" for task, count in sorted(not_drawn.items()))
         errors.print(f"note: goals that need rows of their own in the server's database were not drawn: {tasks}; "

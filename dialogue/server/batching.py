@@ -2,7 +2,7 @@
 the previous call ran.
 
 Preparing the texts and reading the model's output run on the event loop; only the model
-(`ParseJob.infer`: ONNX Runtime, which releases the GIL) runs on the queue's thread. A
+(`ParseSteps.infer`: ONNX Runtime, which releases the GIL) runs on the queue's thread. A
 lone text goes to the model at once; under load, the texts that come in while the model
 runs go in the next call together (at most `most`), so one hand-over between the loop
 and the thread serves many turns, and the loop never waits on the model. A text whose
@@ -22,7 +22,7 @@ import grpc
 
 from dialogue.domains.interpretation import Interpretation
 from dialogue.engine import Engine
-from dialogue.nlu.base import ParseJob
+from dialogue.nlu.base import ParseSteps
 from dialogue.server.errors import Refused
 
 MOST = 8
@@ -73,7 +73,7 @@ class ParseQueue:
         finally:
             self.draining = None
 
-    def _start(self) -> tuple[list[_Waiting], ParseJob, asyncio.Future[None]] | None:
+    def _start(self) -> tuple[list[_Waiting], ParseSteps, asyncio.Future[None]] | None:
         """The next model call on the texts waiting (at most `most`), running on the queue's thread."""
         while self.waiting:
             batch = [waiting for waiting in self.waiting[:self.most] if _wanted(waiting)]
@@ -93,7 +93,7 @@ class ParseQueue:
         self.thread.shutdown(wait=True)
 
 
-def _deliver(batch: list[_Waiting], job: ParseJob, inferred: asyncio.Future[None]) -> None:
+def _deliver(batch: list[_Waiting], job: ParseSteps, inferred: asyncio.Future[None]) -> None:
     """The model's output read, and each turn's interpretation handed to it (or the run's failure)."""
     try:
         inferred.result()

@@ -16,7 +16,6 @@ waited for a thread is not started.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from dialogue.engine import Engine, Understood
 from dialogue.nlg.chunks import ChunkSink
 from dialogue.server.batching import MOST, ParseQueue
 from dialogue.server.errors import Refused
-from dialogue.turns import InputError, TurnResult, UserInput
+from dialogue.turns import InputError, TurnInput, TurnResult
 
 T = TypeVar("T")
 log = logging.getLogger("dialogue.server")
@@ -91,12 +90,11 @@ class Host:
 
         return await asyncio.get_running_loop().run_in_executor(self.executor, guarded)
 
-    async def turn(self, engine: Engine, session_id: str, given: UserInput, *, user_id: str, channel: str,
-                   deadline: float | None, stream: ChunkSink | None = None) -> TurnResult:
+    async def turn(self, engine: Engine, given: TurnInput, *, deadline: float | None,
+                   stream: ChunkSink | None = None) -> TurnResult:
         """One turn, its input checked already (`Engine.check`): understood, then answered, each where it belongs
         (see the module's docstring)."""
-        understood = await self.understand(engine, session_id, given, user_id=user_id, channel=channel,
-                                           deadline=deadline)
+        understood = await self.understand(engine, given, deadline=deadline)
         if engine.quick:
             _check(deadline)
             try:
@@ -105,22 +103,21 @@ class Host:
                 pass
         return await self.run(lambda: engine.respond(understood, stream=stream), deadline)
 
-    async def understand(self, engine: Engine, session_id: str, given: UserInput, *, user_id: str, channel: str,
-                         deadline: float | None) -> Understood:
-        """The turn's input checked and understood: free text by the domain's parse queue (or on a worker
-        thread, for an NLU that parses one text at a time); the rest on the loop, but for the LLM's rescue
-        of a text the NLU was not sure of."""
+    async def understand(self, engine: Engine, given: TurnInput, *, deadline: float | None) -> Understood:
+        """The turn's checked input understood: free text by the domain's parse queue (or on a worker thread, for
+        an NLU that parses one text at a time); the rest on the loop, but for the LLM's rescue of a text the NLU
+        was not sure of."""
         queue = self.queues.get(engine.domain.name)
-        understand = functools.partial(engine.understand, session_id, given, user_id=user_id, channel=channel,
-                                       checked=True)
-        if given.text is None or not given.text.strip() or engine.nlu is None:  # nothing for the model to read
+        text = given.request.text
+        if text is None or not text.strip() or engine.nlu is None:  # nothing for the model to read
             _check(deadline)
-            return understand()
+            return engine.understand(given)
         if queue is None:
-            return await self.run(understand, deadline)
+            return await self.run(lambda: engine.understand(given), deadline)
         began = time.perf_counter()
-        understand = functools.partial(understand, parsed=await queue.parse(given.text, deadline), began=began)
-        return understand() if engine.assist is None else await self.run(understand, deadline)
+        parsed = given.parsed_as(await queue.parse(text, deadline), began)
+        return engine.understand(parsed) if engine.assist is None else \
+            await self.run(lambda: engine.understand(parsed), deadline)
 
     async def parse(self, engine: Engine, text: str, deadline: float | None) -> Interpretation:
         """The NLU alone on a text, as a turn's text is parsed."""

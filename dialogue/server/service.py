@@ -17,20 +17,17 @@ from dialogue.server.calls import Call, Calls, deadline
 from dialogue.server.converse import Conversation
 from dialogue.server.errors import Refused, valid
 from dialogue.server.host import Host
-from dialogue.turns import TurnResult, UserInput, check_id
+from dialogue.turns import TurnInput, TurnResult, check_id
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc
 
 
 @dataclass(frozen=True)
 class Checked:
-    """A turn's request, checked: what `Host.turn` takes."""
+    """A turn's request, checked: the engine of its domain, and its input as `Host.turn` takes it."""
 
     engine: Engine
-    session_id: str
-    given: UserInput
-    user_id: str
-    channel: str
+    given: TurnInput
 
 
 class DialogueService(rpc.DialogueServiceServicer):
@@ -88,14 +85,12 @@ class DialogueService(rpc.DialogueServiceServicer):
         given, channel = wire.user_input(request), wire.channel(request.channel)
         user_id = request.user_id or wire.DEFAULT_USER
         self.calls.turn_input(call, request.session_id, user_id, given)
-        engine.check(request.session_id, given, user_id=user_id, channel=channel)
-        return Checked(engine, request.session_id, given, user_id, channel)
+        return Checked(engine, engine.check(request.session_id, given, user_id=user_id, channel=channel))
 
     async def run(self, call: Call, turn: Checked, until: float | None, stream: ChunkSink | None = None
                   ) -> TurnResult:
         """A checked turn, counted and logged on `call`."""
-        result = await self.host.turn(turn.engine, turn.session_id, turn.given, user_id=turn.user_id,
-                                      channel=turn.channel, deadline=until, stream=stream)
+        result = await self.host.turn(turn.engine, turn.given, deadline=until, stream=stream)
         self.calls.turn_result(call, result, turn.engine.pii)
         return result
 

@@ -19,7 +19,7 @@ from dialogue.dm.store import Tables
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.schema import Domain, FsmTask
 from dialogue.engine import Engine
-from dialogue.nlu.base import Understander
+from dialogue.nlu.base import Parser
 from dialogue.simulation.agenda import Act, AgendaUser
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.goals import GoalError, GoalSampler, Scenario
@@ -107,7 +107,7 @@ class Simulator:
     own_rows = False
     """Whether goals bound to a seeded user get a user of their own (goals.py)."""
 
-    def __init__(self, domain: Domain, nlu: Understander | None, settings: SimulationSettings):
+    def __init__(self, domain: Domain, nlu: Parser | None, settings: SimulationSettings):
         self.domain, self.nlu, self.settings = domain, nlu, settings
         self.now = dt.datetime.fromisoformat(settings.now)
         self.goals = GoalSampler(domain, settings.behaviour, self.now, own_rows=self.own_rows)

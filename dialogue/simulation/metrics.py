@@ -8,9 +8,9 @@ from collections import defaultdict
 from statistics import mean
 from typing import Any
 
-from dialogue.bench.policy import percentile
 from dialogue.simulation.conversation import ConversationLog, is_fallback
 from dialogue.simulation.judge import same
+from dialogue.stats import percentile
 
 
 def _rate(part: float, whole: float) -> float:

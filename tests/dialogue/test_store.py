@@ -85,7 +85,7 @@ def held_by_another_thread(begin: Any) -> Iterator[None]:
 
 def test_a_turn_that_may_not_wait_is_refused_while_its_session_is_taken(counter: Domain, store) -> None:
     engine = Engine(counter, store=store)
-    understood = engine.understand("s", add(3, "t-1"))
+    understood = engine.understand(engine.check("s", add(3, "t-1"), user_id="anonymous", channel="text"))
     with held_by_another_thread(lambda: store.begin("counter", "s")):
         with pytest.raises(Busy):
             engine.respond(understood, wait=False)
@@ -99,7 +99,7 @@ def test_a_quick_sqlite_turn_may_not_wait_for_another_sessions_write(counter: Do
     engine = Engine(counter, store=store)
     assert engine.quick and not Engine(counter, store=SqlStore(f"sqlite:///{tmp_path / 'x.db'}?synchronous=full")).quick
     assert not Engine(counter, store=store, tables=DomainTables(counter)).quick  # its tables wait on their own
-    understood = engine.understand("s", add(3))
+    understood = engine.understand(engine.check("s", add(3), user_id="anonymous", channel="text"))
     with held_by_another_thread(lambda: store.begin("counter", "another-session")):
         with pytest.raises(Busy):
             engine.respond(understood, wait=False)
