@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from dialogue.dm.actions import ActionFailed, ActionRunner
 from dialogue.dm.errors import SessionConflict, StoreError
 from dialogue.dm.events import BotUttered, ConversationRestarted, SessionCreated, SlotSet, TurnStarted, UserUnderstood
-from dialogue.dm.sql import MemoryStore
+from dialogue.dm.sql import MemoryStore, SqlStore
 from dialogue.dm.state import DialogueState
 from dialogue.dm.store import SessionStore, StoredAnswer, Tables, TurnRecord, TurnUnit
 from dialogue.dm.tracker import Tracker, Turn
@@ -33,6 +33,7 @@ from dialogue.nlg.llm.base import Backend
 from dialogue.nlg.redact import mask
 from dialogue.nlg.templates import Message, TemplateRenderer
 from dialogue.nlu.base import BatchParser, Parser, ParseSteps
+from dialogue.paths import models_folder
 from dialogue.policies.executor import Executor
 from dialogue.policies.goal_stack import GoalStack
 from dialogue.policies.guards import Guards
@@ -94,8 +95,21 @@ class Engine:
         self.pii = {name for name, spec in domain.slots.items() if spec.pii}
 
     @classmethod
-    def from_domain(cls, source: str | Path, **options: Any) -> Engine:
-        return cls(load_domain(source), **options)
+    def from_domain(cls, source: str | Path, *, models: str | Path | None = None, db: str | None = None,
+                    **options: Any) -> Engine:
+        """An engine on the domain at `source` (a path, or a bundled domain's name), with the newest NLU model
+        trained on the domain's current data in `models` (default: `dialogue.paths.models_folder()`, where
+        `dialogue train` writes), or none if there is none. `db`: a database URL (`sqlite:///dialogue.db`,
+        `postgresql+psycopg://...`) for sessions, user memory and tables, instead of memory. Other options are
+        the constructor's (`nlu=` replaces the model)."""
+        domain = load_domain(source)
+        if "nlu" not in options:
+            from dialogue.nlu.understander import Understander
+
+            options["nlu"] = Understander.for_domain(domain, Path(models) if models is not None else models_folder())
+        if db is not None:
+            options["store"] = SqlStore(db)
+        return cls(domain, **options)
 
     def handle(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
                channel: str = "text", now: dt.datetime | None = None, stream: ChunkSink | None = None) -> TurnResult:
@@ -273,7 +287,7 @@ class Engine:
     def _nlu(self) -> Parser:
         if self.nlu is None:
             raise InputError("text", f"free text needs a trained NLU model for domain '{self.domain.name}'; "
-                                     f"train one with `dialogue train {self.domain.name}`, or send structured "
+                                     f"train one with `dialogue train {self.domain.argument}`, or send structured "
                                      "input such as /greet")
         return self.nlu
 

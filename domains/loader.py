@@ -28,9 +28,12 @@ def load_domain(source: str | Path) -> Domain:
 
     Raises DomainError listing every error; warnings do not stop loading.
     """
-    domain, problems = _load(resolve_domain_path(source))
+    path = resolve_domain_path(source)
+    domain, problems = _load(path)
     if domain is None or any(p.severity == "error" for p in problems):
         raise DomainError(problems)
+    if path != BUNDLED / f"{domain.name}.yaml":
+        domain._argument = str(path)
     return domain
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -43,3 +47,20 @@ def test_the_example_in_the_format_docs_loads_and_passes_its_tests(tmp_path: Pat
     path.write_text(example, encoding="utf-8")
     result = CliRunner().invoke(app, ["test", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_the_python_example_runs_in_a_project_with_folders_named_like_the_engines(bundled_models, tmp_path: Path) -> None:
+    """A team's project holding domains/, nlu/ and dm/ folders (the natural names) runs README's example from
+    there, and the example understands free text with the model in the models folder, as `dialogue chat` does."""
+    example = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)[1]
+    for name in ("domains", "nlu", "dm"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "domains" / "shop.yaml").write_text("name: shop\n", encoding="utf-8")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "models").symlink_to(bundled_models)
+    script = example + "import json\nprint(json.dumps([result.state.active_task, result.state.slots]))\n"
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "DIALOGUE_HOME": str(tmp_path / "home")})
+    assert run.returncode == 0, run.stderr
+    task, slots = json.loads(run.stdout.strip().splitlines()[-1])
+    assert task == "book_table" and slots["party_size"] == 2 and slots["time"] == "20:00"

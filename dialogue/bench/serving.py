@@ -195,7 +195,7 @@ def run(domain: Domain, source: str, models: Path, *, levels: list[int], seconds
     understander = Understander.for_domain(domain, models)
     if understander is None:
         raise ValueError(f"free-text turns need a trained model of '{domain.name}' under {models}; "
-                         f"train one with `dialogue train {domain.name}` (or give --models)")
+                         f"train one with `dialogue train {domain.argument}` (or give --models)")
     structured, texts = structured_scripts(domain), text_scripts(domain)
     with ServerProcess.dialogue([source], folder / "server.log", "--db", f"sqlite:///{folder / 'bench.db'}",
                                 "--models", str(models), "--workers", str(workers),

@@ -274,10 +274,10 @@ def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text 
 
     loaded = [load(d) for d in (domains or ["restaurant", "banking"])]
     nlus = {domain.name: understander(domain, models) for domain in loaded}
-    untrained = [name for name, found in nlus.items() if found is None]
+    untrained = [domain for domain in loaded if nlus[domain.name] is None]
     if untrained:
-        fail(f"no NLU model for {', '.join(untrained)}; run `dialogue train {untrained[0]}` first "
-             "(or give --models)")
+        fail(f"no NLU model for {', '.join(d.name for d in untrained)}; run "
+             f"`dialogue train {untrained[0].argument}` first (or give --models)")
     conversations = {domain.name: bench.free_text_conversations(domain) for domain in loaded}
     turns = sum(len([s for s in t.steps if not s.new_session]) for tests in conversations.values() for t in tests)
     started = time.perf_counter()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
@@ -13,6 +12,7 @@ import typer
 from rich.console import Console
 
 from dialogue.domains import Domain, DomainError, bundled_domains, load_domain, resolve_domain_path
+from dialogue.paths import default_database, models_folder
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -26,20 +26,9 @@ DbOption = typer.Option(None, "--db", envvar="DIALOGUE_DB", help="Database URL: 
                                                                   "dialogue.db in the data folder).")
 
 
-def data_home() -> Path:
-    """Where the engine keeps its files: $DIALOGUE_HOME, else the user's data folder."""
-    import platformdirs
-
-    return Path(os.environ.get("DIALOGUE_HOME") or platformdirs.user_data_dir("dialogue"))
-
-
 def db_url(db: str | None) -> str:
     """The database URL given, else the SQLite file in the data folder (created if missing)."""
-    if db:
-        return db
-    home = data_home()
-    home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{home / 'dialogue.db'}"
+    return db or default_database()
 
 
 def usage_error(message: str) -> NoReturn:
@@ -90,7 +79,7 @@ def models_root(models: Path | None, *, must_exist: bool = False) -> Path:
     """--models, else models/ in the data folder; a --models folder to read from must exist."""
     if models is not None and must_exist:
         existing_folder(models, "--models")
-    return models if models is not None else data_home() / "models"
+    return models if models is not None else models_folder()
 
 
 def load(source: str) -> Domain:

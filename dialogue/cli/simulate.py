@@ -15,7 +15,6 @@ from dialogue.cli.common import (
     JsonOption,
     ModelsOption,
     console,
-    data_home,
     errors,
     fail,
     iso_time,
@@ -25,6 +24,7 @@ from dialogue.cli.common import (
     usage_error,
     writable,
 )
+from dialogue.paths import data_home
 
 
 def simulate(
@@ -101,7 +101,7 @@ def simulate(
     except GoalError as err:
         fail(f"cannot simulate {loaded.name}: {err}")
     if simulator.nlu is None and server is None:
-        fail(f"no trained NLU model for '{loaded.name}'; train one with `dialogue train {loaded.name}` "
+        fail(f"no trained NLU model for '{loaded.name}'; train one with `dialogue train {loaded.argument}` "
              "(simulated users speak free text)")
     not_drawn: dict[str, int] = {}
     started = time.perf_counter()

@@ -66,7 +66,7 @@ class Host:
             nlu = Understander.for_domain(domain, models, threads=nlu_threads)
             if nlu is None:
                 log.warning("no NLU model", extra={"fields": {
-                    "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.name}` "
+                    "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.argument}` "
                                                   f"writes a model under {models}"}})
             engines.append(Engine(domain, nlu=nlu, store=store, llm=(llms or {}).get(domain.name)))
         return cls(engines, workers=workers, batch=batch)

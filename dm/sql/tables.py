@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
+from sqlalchemy.dialects import sqlite
 
 from dialogue.dm.errors import StoreError, TableError
 from dialogue.dm.sql.database import Database, reason
@@ -21,9 +22,12 @@ from dialogue.domains.schema import Domain
 from dialogue.domains.schema.domain import sql_table_name
 from dialogue.domains.values import InvalidValue, column_value
 
+_HH_MM = sqlite.TIME(storage_format="%(hour)02d:%(minute)02d", regexp=r"(\d+):(\d+)(?::(\d+))?(?:\.(\d+))?")
+"""SQLite keeps a time as text: `HH:MM`, as slots hold times, so that other programs reading the table see what
+the domain wrote (SQLAlchemy's default is 19:30:00.000000; such values, from before, still read back)."""
 _SQL_TYPES = {
     "text": sa.Text, "integer": sa.Integer, "number": sa.Float, "boolean": sa.Boolean,
-    "date": sa.Date, "time": sa.Time, "datetime": sa.DateTime,
+    "date": sa.Date, "time": sa.Time().with_variant(_HH_MM, "sqlite"), "datetime": sa.DateTime,
 }
 
 
@@ -46,8 +50,10 @@ class DomainTables:
                                          sa.Column("id", sa.Integer, primary_key=True, autoincrement=True), *columns)
         with self.database.setup() as connection:
             self.metadata.create_all(connection)
-            for table in self.tables.values():
+            for name, table in self.tables.items():
                 _add_missing_columns(connection, table, self.database.shown)
+                if self.database.dialect == "sqlite":
+                    _times_as_hh_mm(connection, table, [c for c, kind in self.types[name].items() if kind == "time"])
             for name, spec in domain.memory.tables.items():
                 if spec.seed and not self.count(name):
                     for row in spec.seed:
@@ -131,3 +137,12 @@ def _add_missing_columns(connection: sa.Connection, table: sa.Table, database: s
     operations = Operations(MigrationContext.configure(connection))
     for column in missing:
         operations.add_column(table.name, sa.Column(column.name, column.type, nullable=True))
+
+
+def _times_as_hh_mm(connection: sa.Connection, table: sa.Table, columns: list[str]) -> None:
+    """Times that a SQLite table holds in the longer form of earlier versions (19:30:00.000000) become HH:MM, so
+    that a statement comparing times finds them."""
+    for name in columns:
+        column = table.c[name]
+        shorter = table.update().where(sa.func.length(column) > 5).values({name: sa.func.substr(column, 1, 5)})
+        connection.execute(shorter)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from dialogue.domains.schema.actions import Action
 from dialogue.domains.schema.base import Model, Name, Shorthand
@@ -113,3 +113,10 @@ class Domain(Model):
     ivr: Ivr = Ivr()
     on_start: list[Action] = Field([], description="Actions when a session starts.")
     tests: list[ConversationTest] = []
+    _argument: str | None = PrivateAttr(None)
+
+    @property
+    def argument(self) -> str:
+        """How commands name this domain: a bundled one by its name, another by its file (`dialogue train
+        shop.yaml`), as it was loaded."""
+        return self._argument or self.name

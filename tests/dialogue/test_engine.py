@@ -59,6 +59,29 @@ def test_free_text_without_a_model_says_how_to_train(engine: Engine) -> None:
     assert engine.store.load("restaurant", "s") is None
 
 
+def test_a_domain_given_by_path_is_named_by_its_path_in_the_hint(tmp_path) -> None:
+    path = tmp_path / "my-restaurant.yaml"
+    path.write_text(load_domain("restaurant").model_dump_json(by_alias=True, exclude={"tests"}), encoding="utf-8")
+    engine = Engine.from_domain(path, models=tmp_path / "no-models")
+    assert engine.nlu is None
+    with pytest.raises(InputError, match=f"dialogue train {path}"):
+        engine.handle("s", "a table please")
+
+
+def test_from_domain_takes_the_trained_model_from_the_models_folder_and_a_database(bundled_models, tmp_path,
+                                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("DIALOGUE_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "models").symlink_to(bundled_models)
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = Engine.from_domain("restaurant", db=db)
+    assert engine.nlu is not None and engine.store.shown.endswith("store.db")
+    result = engine.handle("s", "book a table for 4 people", user_id="ana")
+    assert result.understood.source == "nlu" and result.state.slots["party_size"] == 4
+    assert Engine.from_domain("restaurant", db=db, models=tmp_path / "empty").nlu is None
+    assert Engine.from_domain("restaurant", models=bundled_models).store.load("restaurant", "s") is None
+
+
 def test_huge_text_is_cut_with_a_warning(domain) -> None:
     nlu = KeywordNlu()
     engine = Engine(domain, nlu=nlu)

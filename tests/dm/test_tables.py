@@ -54,3 +54,24 @@ def test_null_where_matches_null(tables: DomainTables) -> None:
 def test_wrong_types_are_clear_errors(tables: DomainTables, column: str, value: str) -> None:
     with pytest.raises(TableError, match=f"notes.{column}"):
         tables.insert("notes", {column: value})
+
+
+def test_sqlite_keeps_times_as_hh_mm_and_converts_the_longer_form_of_earlier_versions(tmp_path) -> None:
+    import sqlite3
+
+    from dialogue.dm.sql.database import Database
+
+    domain = Domain.model_validate({"version": 1, "name": "t", "memory": {"tables": {"slots": {"columns": {
+        "at": "time", "label": "text"}}}}})
+    url = f"sqlite:///{tmp_path / 'tables.db'}"
+    tables = DomainTables(domain, Database(url))
+    tables.insert("slots", {"at": "19:30", "label": "new"})
+    raw = sqlite3.connect(tmp_path / "tables.db")
+    assert raw.execute("SELECT at FROM t__slots").fetchall() == [("19:30",)]
+    raw.execute("INSERT INTO t__slots (at, label) VALUES ('08:05:00.000000', 'old')")
+    raw.commit()
+    assert tables.select("slots", {"label": "old"})[0]["at"] == "08:05"  # read back either way
+    reopened = DomainTables(domain, Database(url))
+    assert raw.execute("SELECT at FROM t__slots ORDER BY id").fetchall() == [("19:30",), ("08:05",)]
+    assert [row["label"] for row in reopened.select("slots", {"at": "08:05"})] == ["old"]
+    assert [row["at"] for row in reopened.select("slots", {}, order_by="at")] == ["08:05", "19:30"]
