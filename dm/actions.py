@@ -36,7 +36,8 @@ from dialogue.domains.schema.actions import (
     SetVariable,
     Update,
 )
-from dialogue.domains.values import InvalidValue, SlotValues
+from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.values import InvalidValue
 
 
 class ActionFailed(Exception):

@@ -30,9 +30,10 @@ from dialogue.domains.schema.actions import (
 )
 from dialogue.domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
 from dialogue.domains.schema.slots import CategorySlot
+from dialogue.domains.slot_types import SlotValues
 from dialogue.domains.source import Located, YamlPath
 from dialogue.domains.structured import StructuredInputError, parse_structured
-from dialogue.domains.values import InvalidValue, SlotValues, column_value, match_key
+from dialogue.domains.values import InvalidValue, column_value, match_key
 
 _USAGES = {"condition": condition_usage, "template": template_usage, "value": value_usage}
 _SYNTAX_HINTS = {

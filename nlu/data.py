@@ -13,29 +13,15 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from dialogue.domains.annotations import Example, Span, parse_example
-from dialogue.domains.patterns import PatternError, matching_string
 from dialogue.domains.schema import Domain
-from dialogue.domains.schema.slots import (
-    CategorySlot,
-    DateSlot,
-    EmailSlot,
-    IntegerSlot,
-    NumberSlot,
-    PhoneSlot,
-    RegexSlot,
-    TextSlot,
-    TimeSlot,
-)
+from dialogue.domains.slot_types import slot_type
 from dialogue.nlu.text import clean, split_words
 
 OUTSIDE = "O"
 AUGMENTATION = 5
 """Version of the augmentation below; part of the data hash, so a change retrains the models."""
-PATTERN_FORMS = 24
-"""Strings drawn from a regex slot's pattern for augmentation."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +104,8 @@ def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
     for _, example in items:
         for span in example.spans:
             annotated_values[span.slot].add(span.text)
-    pools = {name: _value_pool(spec, domain.settings.language, rng) or _recombined(sorted(annotated_values[name]))
+    language = domain.settings.language
+    pools = {name: slot_type(spec).forms(spec, language, rng) or _recombined(sorted(annotated_values[name]))
              for name, spec in domain.slots.items()}
     out = list(items)
     annotated = [(intent, ex) for intent, ex in items if any(pools.get(s.slot) for s in ex.spans)]
@@ -129,7 +116,8 @@ def augment(items: list[tuple[str, Example]], domain: Domain, seed: int,
     seen = Counter((span.slot, span.text) for _, example in out for span in example.spans)
     for slot, spec in domain.slots.items():
         hosts = [(intent, ex) for intent, ex in annotated if any(s.slot == slot for s in ex.spans)]
-        if not isinstance(spec, CategorySlot | TextSlot) or not hosts:
+        kind = slot_type(spec)
+        if not (kind.closed or kind.lookup) or not hosts:
             continue
         for form in pools[slot]:
             for _ in range(2 - seen[(slot, form)]):
@@ -196,41 +184,6 @@ def substitute(example: Example, replacements: dict[int, str]) -> Example:
         position = span.end
     parts.append(example.text[position:])
     return Example("".join(parts), tuple(spans))
-
-
-def _value_pool(spec: Any, language: str, rng: random.Random) -> list[str]:
-    """Surface forms to swap in for a slot's values."""
-    if isinstance(spec, CategorySlot):
-        return [form for canonical, synonyms in spec.values.items() for form in (canonical, *synonyms)]
-    if isinstance(spec, RegexSlot):
-        try:
-            return sorted({matching_string(spec.pattern, rng) for _ in range(PATTERN_FORMS)})
-        except PatternError:
-            return []
-    if not language.startswith("en"):
-        return []
-    if isinstance(spec, IntegerSlot):
-        low = max(spec.min if spec.min is not None else 0, 0)
-        high = min(spec.max if spec.max is not None else 100, low + 200)
-        numbers = [rng.randint(low, high) for _ in range(12)]
-        return [str(n) for n in numbers] + [NUMBER_WORDS[n] for n in range(low, min(high, 20) + 1)]
-    if isinstance(spec, NumberSlot):
-        return ["20", "£50", "75.50", "1,000", "$300", "twenty", "three hundred", "45 pounds", "1200", "9.99"]
-    return {DateSlot: DATE_FORMS, TimeSlot: TIME_FORMS, PhoneSlot: PHONE_FORMS, EmailSlot: EMAIL_FORMS}.get(
-        type(spec), [])
-
-
-NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-                "twenty"]
-DATE_FORMS = ["today", "tomorrow", "tonight", "friday", "next friday", "this saturday", "sunday", "next week",
-              "the 3rd of may", "may 3rd", "december 12", "12/05", "the day after tomorrow", "monday the 7th",
-              "2026-12-01", "in two days", "wednesday", "17 december", "3 may", "the 21st of november",
-              "november 28th", "1 january"]
-TIME_FORMS = ["7pm", "7 pm", "19:30", "half past seven", "8 o'clock", "noon", "quarter to nine", "seven thirty",
-              "9:15 am", "midday", "6.30pm", "eight", "20:00", "lunchtime", "5:45pm", "12:15 pm", "13:45"]
-PHONE_FORMS = ["07700 900123", "+44 20 7946 0000", "555-0199", "0123 456 789", "(212) 555-0147", "+1 415 555 2671"]
-EMAIL_FORMS = ["ana@example.com", "j.smith@mail.co.uk", "kim.lee@example.org", "sam+news@example.net"]
 
 
 def read_jointbert(folder: Path, split: str) -> list[TaggedUtterance]:

@@ -3,10 +3,10 @@
 A blank spaCy pipeline (no downloaded model) holds the words the model saw (so CJK
 characters stand alone, as they do for the model), and a PhraseMatcher on case-, width-
 and accent-folded words finds the canonical values and synonyms of category slots in any
-language. Numbers ("four", "4", "a dozen") go through text2num; dates ("tomorrow", "next
-friday", "3rd of May") and times ("7pm", "half past seven", "19:30") are read relative to
-the turn's time in the domain's time zone. Phone, e-mail and regex slots are validated
-by the domain's own value rules.
+language. How a span reads as a value is its slot type's (dialogue.domains.slot_types):
+numbers ("four", "4", "a dozen") through text2num; dates ("tomorrow", "next friday",
+"3rd of May") and times ("7pm", "half past seven", "19:30") relative to the turn's time in
+the domain's time zone; phone, e-mail and regex slots by the domain's own value rules.
 
 Merging the model's spans with the gazetteer's matches follows one rule, in this order:
 1. every span the model tagged is kept, with its value normalised (a value that does not
@@ -28,8 +28,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from text_to_num import text2num
-
 from dialogue.nlu.imports import without_torch
 
 with without_torch():  # spaCy's thinc imports torch whenever it is installed; serving never needs it
@@ -40,36 +38,11 @@ with without_torch():  # spaCy's thinc imports torch whenever it is installed; s
 
 from dialogue.domains.annotations import parse_example
 from dialogue.domains.schema import Domain
-from dialogue.domains.schema.slots import (
-    CategorySlot,
-    DateSlot,
-    EmailSlot,
-    IntegerSlot,
-    NumberSlot,
-    PhoneSlot,
-    RegexSlot,
-    TextSlot,
-    TimeSlot,
-)
-from dialogue.domains.values import InvalidValue, SlotValues, match_key
+from dialogue.domains.slot_types import SlotValues, slot_type
+from dialogue.domains.values import InvalidValue, match_key
 from dialogue.nlu.text import Word, clean, split_words
 
-_CURRENCY = re.compile(r"[$€£¥]|\b(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)\b", re.I)
 _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
-_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_WORD_NUMBERS = {"a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple": 2, "a couple of": 2, "couple": 2,
-                 "a pair": 2, "a pair of": 2, "a hundred": 100, "a thousand": 1000, "a single": 1, "single": 1,
-                 "just me": 1, "only me": 1, "myself": 1, "no one else": 1}
-_HOURS = {name: number for number, name in enumerate(
-    ["twelve", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"])}
-_NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midnight": "00:00", "lunchtime": "12:30",
-                "lunch": "12:30", "dinner": "19:00", "dinnertime": "19:00", "teatime": "17:00"}
-_TIME = re.compile(
-    r"^(?:at |around |about |by )?(?:(?P<half>half past|quarter past|quarter to|(?P<minutes>\d{1,2}|[a-z]+) "
-    r"(?:minutes )?(?:past|after|to)) )?(?P<hour>\d{1,2}|[a-z]+)(?:[:.h](?P<minute>\d{2}))?"
-    r"(?: (?!am\b|pm\b|a\.m|p\.m|in |at |tonight|o'?clock)(?P<word_minute>[a-z]+(?: (?!am\b|pm\b)[a-z]+)?))?"
-    r"\s*(?P<meridiem>am|pm|a\.m\.|p\.m\.|in the morning|in the "
-    r"afternoon|in the evening|at night|tonight|o'clock|oclock)?$")
 
 
 @dataclass(frozen=True)
@@ -93,11 +66,11 @@ class EntityNormaliser:
         except ImportError:
             self.vocab = spacy.blank("xx").vocab
         self.values = SlotValues(domain.slots)
-        self.strict = [name for name, spec in domain.slots.items()
-                       if isinstance(spec, RegexSlot | PhoneSlot | EmailSlot)]
+        self.types = {name: slot_type(spec) for name, spec in domain.slots.items()}
+        self.strict = [name for name, kind in self.types.items() if kind.strict]
         self.matcher = PhraseMatcher(self.vocab, attr="NORM")
         for slot, spec in domain.slots.items():
-            if isinstance(spec, CategorySlot):
+            if self.types[slot].closed:
                 for canonical, synonyms in spec.values.items():
                     forms = [self._doc(split_words(clean(form))) for form in (canonical, *synonyms)]
                     self.matcher.add(f"{slot}\t{canonical}", [form for form in forms if len(form)])
@@ -105,25 +78,19 @@ class EntityNormaliser:
         for intent in domain.intents.values():
             for example in intent.examples:
                 for span in parse_example(example).spans:
-                    if isinstance(domain.slots.get(span.slot), TextSlot):
+                    if span.slot in self.types and self.types[span.slot].lookup:
                         self.known.add(span.slot, [self._doc(split_words(clean(span.text)))])
 
     def warm_up(self) -> None:
-        """Load what the first date or time would load (dateparser's language data: ~0.1 s)."""
-        if any(isinstance(spec, (DateSlot, TimeSlot)) for spec in self.domain.slots.values()):
-            self._parse_date("tomorrow", dt.datetime(2000, 1, 1))
+        """Load what the first value of each slot type would load (dateparser's language data: ~0.1 s)."""
+        for kind in {kind.name: kind for kind in self.types.values()}.values():
+            kind.warm_up(self.language)
 
     def normalise(self, slot: str, text: str, now: dt.datetime) -> tuple[Any, bool]:
         """The typed value of `text` for `slot`, and whether it normalised (else the text comes back)."""
-        spec = self.domain.slots[slot]
         try:
-            if isinstance(spec, (IntegerSlot, NumberSlot)):
-                return self.values.coerce(slot, self._number(text)), True
-            if isinstance(spec, DateSlot):
-                return self._date(text, now), True
-            if isinstance(spec, TimeSlot):
-                return self._time(text, now), True
-            return self.values.coerce(slot, text), True
+            read = self.types[slot].read(self.domain.slots[slot], text, now, self.language)
+            return self.values.coerce(slot, read), True
         except (InvalidValue, ValueError):
             return text, False
 
@@ -155,7 +122,7 @@ class EntityNormaliser:
         for slot, start, end in tagged:
             start, end = self._widen(slot, start, end, text, words)
             value, ok = self.normalise(slot, text[start:end], now)
-            if not ok and isinstance(self.domain.slots[slot], CategorySlot):
+            if not ok and self.types[slot].closed:
                 cover = next((m for m in matches if m.slot == slot and m.start < end and start < m.end), None)
                 if cover is not None:
                     value, ok = cover.value, True
@@ -176,13 +143,13 @@ class EntityNormaliser:
         """A span cut inside a value is widened to it: a number split at its separators ("1," of "1,156"),
         or a text slot's span inside a value annotated for that slot in the examples (a lookup table):
         the model found "Jo" of "Jo Park"."""
-        spec = self.domain.slots[slot]
-        if isinstance(spec, IntegerSlot | NumberSlot):
+        kind = self.types[slot]
+        if kind.numeric:
             for number in _DIGITS.finditer(text):
                 if number.start() < end and start < number.end():
                     start, end = min(start, number.start()), max(end, number.end())
             return start, end
-        if not isinstance(spec, TextSlot) or not words:
+        if not kind.lookup or not words:
             return start, end
         for match, first, last in self.known(self._doc(words)):
             if self.vocab.strings[match] == slot and words[first].start <= start and end <= words[last - 1].end:
@@ -199,75 +166,3 @@ class EntityNormaliser:
             except InvalidValue:
                 continue
         return (*fits[0], True) if len(fits) == 1 else (slot, value, False)
-
-    def _number(self, text: str) -> float | int:
-        plain = " ".join(_CURRENCY.sub(" ", text.lower()).replace("-", " ").split())
-        if _NUMBER.match(plain):
-            return float(plain.replace(",", ""))
-        if plain in _WORD_NUMBERS:
-            return _WORD_NUMBERS[plain]
-        words = plain.removeprefix("a ").removesuffix(" people").removesuffix(" of us").strip()
-        try:
-            return text2num(words, self.language)
-        except ValueError:
-            raise ValueError(f"not a number: {text!r}") from None
-
-    def _date(self, text: str, now: dt.datetime) -> str:
-        phrase = match_key(text).removeprefix("on ").removeprefix("for ").strip()
-        if phrase in ("tonight", "this evening", "today", "this afternoon", "this morning", "now"):
-            return now.date().isoformat()
-        found = self._parse_date(phrase, now)
-        if found is None:
-            raise ValueError(f"not a date: {text!r}")
-        day = found.date()
-        if day.year == now.year + 1 and (day.month, day.day) == (now.month, now.day):
-            day = now.date()  # "25 November" said on 25 November is today, not next year (the future is preferred)
-        return day.isoformat()
-
-    def _parse_date(self, phrase: str, now: dt.datetime) -> dt.datetime | None:
-        """dateparser, relative to the turn's time in the domain's zone, preferring the future."""
-        from dateparser.date import DateDataParser
-
-        settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future"}
-        languages = [self.language] if self.language != "xx" else None
-        return DateDataParser(languages=languages, settings=settings).get_date_data(phrase).date_obj
-
-    def _time(self, text: str, now: dt.datetime) -> str:
-        phrase = " ".join(match_key(text).split())
-        if phrase in _NAMED_TIMES:
-            return _NAMED_TIMES[phrase]
-        match = _TIME.match(phrase)
-        if match is None:
-            found = self._parse_date(phrase, now)
-            if found is None:
-                raise ValueError(f"not a time: {text!r}")
-            return found.strftime("%H:%M")
-        hour = _small_number(match["hour"], self.language)
-        minute = int(match["minute"]) if match["minute"] else 0
-        if match["word_minute"]:
-            minute = _small_number(match["word_minute"], self.language)
-        if match["half"]:
-            offset = {"half past": 30, "quarter past": 15, "quarter to": -15}.get(match["half"])
-            if offset is None:
-                offset = _small_number(match["minutes"], self.language)
-                offset = -offset if match["half"].endswith(" to") else offset
-            minute = offset % 60
-            hour = hour - 1 if offset < 0 else hour
-        meridiem = match["meridiem"] or ""
-        if meridiem.startswith(("pm", "p.m", "in the afternoon", "in the evening", "at night", "tonight")):
-            hour = hour % 12 + 12
-        elif meridiem.startswith(("am", "a.m", "in the morning")):
-            hour %= 12
-        elif 1 <= hour <= 6 and not match["hour"].startswith("0"):
-            hour += 12  # no am/pm: one to six o'clock means the afternoon or evening (but 06:30 is 24-hour)
-        if not (0 <= hour <= 23 and 0 <= minute <= 59):
-            raise ValueError(f"not a time: {text!r}")
-        return f"{hour:02d}:{minute:02d}"
-
-
-def _small_number(word: str, language: str) -> int:
-    if word.isdigit():
-        return int(word)
-    if word in _HOURS:
-        return _HOURS[word]
-    return int(text2num(word, language))

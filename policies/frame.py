@@ -26,7 +26,8 @@ from dialogue.domains.schema import Domain, FrameSlot, FrameTask, SubFrame
 from dialogue.domains.schema.actions import Handoff, Respond
 from dialogue.domains.schema.ivr import Escalation
 from dialogue.domains.schema.slots import BooleanSlot
-from dialogue.domains.values import InvalidValue, SlotValues
+from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.values import InvalidValue
 from dialogue.policies.steps import Decision, Finish, Say, Step
 from dialogue.policies.task import ENTITY_ONLY_INTENT, keyed
 

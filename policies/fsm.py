@@ -20,7 +20,8 @@ from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FsmState, FsmTask, Transition
 from dialogue.domains.schema.actions import Goto, StartTask
 from dialogue.domains.schema.ivr import Escalation
-from dialogue.domains.values import InvalidValue, SlotValues
+from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.values import InvalidValue
 from dialogue.policies.steps import Decision, Finish, Say, Step
 from dialogue.policies.task import keyed
 

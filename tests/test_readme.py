@@ -49,7 +49,8 @@ def test_the_example_in_the_format_docs_loads_and_passes_its_tests(tmp_path: Pat
     assert result.exit_code == 0, result.output
 
 
-def test_the_python_example_runs_in_a_project_with_folders_named_like_the_engines(bundled_models, tmp_path: Path) -> None:
+def test_the_python_example_runs_in_a_project_with_folders_named_like_the_engines(bundled_models,
+                                                                                   tmp_path: Path) -> None:
     """A team's project holding domains/, nlu/ and dm/ folders (the natural names) runs README's example from
     there, and the example understands free text with the model in the models folder, as `dialogue chat` does."""
     example = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)[1]

@@ -29,8 +29,9 @@ from dialogue.domains.expressions import compile_condition, evaluation_context
 from dialogue.domains.references import all_actions
 from dialogue.domains.schema import Domain, FrameTask, FsmTask, SubFrame
 from dialogue.domains.schema.actions import Delete, End, Goto, Handoff, Insert, Select, Update
+from dialogue.domains.slot_types import SlotValues
 from dialogue.domains.structured import StructuredInputError, parse_structured
-from dialogue.domains.values import InvalidValue, SlotValues
+from dialogue.domains.values import InvalidValue
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.values import GoalError, SlotSampler
 
@@ -206,8 +207,8 @@ class GoalSampler:
                         f"in {TRIES} tries; widen the slot's range or its examples' values")
 
     def _invalid(self, slot: str, validate: str | None, values: dict[str, Any], rng: random.Random) -> Any:
-        outside = self.sampler.invalid_value(slot, rng, self.today)
-        candidates = self.sampler.candidates(slot, rng, self.today)
+        outside = self.sampler.invalid_value(slot, rng)
+        candidates = self.sampler.candidates(slot, self.today)
         rng.shuffle(candidates)
         rejected = [c for c in candidates if not self._holds(validate, values, value=c, slot=slot)]
         choices = [c for c in [outside, *rejected[:1]] if c is not None]

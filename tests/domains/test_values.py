@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from dialogue.domains.schema import Domain
-from dialogue.domains.values import InvalidValue, SlotValues, match_key
+from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.values import InvalidValue, match_key
 
 SLOTS = {
     "text": {"type": "text", "max_length": 10},

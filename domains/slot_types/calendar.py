@@ -1,0 +1,181 @@
+"""Slot types of dates and times: stored as ISO text (2026-05-03) and HH:MM, read from what users say relative
+to the turn's time in the domain's time zone ("tomorrow", "next friday", "half past seven")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from typing import Any, ClassVar
+
+from dialogue.domains.schema.slots import DateSlot, TimeSlot
+from dialogue.domains.slot_types.base import SlotType, english
+from dialogue.domains.values import InvalidValue, match_key, show
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]
+DATE_FORMS = ["today", "tomorrow", "tonight", "friday", "next friday", "this saturday", "sunday", "next week",
+              "the 3rd of may", "may 3rd", "december 12", "12/05", "the day after tomorrow", "monday the 7th",
+              "2026-12-01", "in two days", "wednesday", "17 december", "3 may", "the 21st of november",
+              "november 28th", "1 january"]
+TIME_FORMS = ["7pm", "7 pm", "19:30", "half past seven", "8 o'clock", "noon", "quarter to nine", "seven thirty",
+              "9:15 am", "midday", "6.30pm", "eight", "20:00", "lunchtime", "5:45pm", "12:15 pm", "13:45"]
+_HOURS = {name: number for number, name in enumerate(
+    ["twelve", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"])}
+_NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midnight": "00:00", "lunchtime": "12:30",
+                "lunch": "12:30", "dinner": "19:00", "dinnertime": "19:00", "teatime": "17:00"}
+_TIME = re.compile(
+    r"^(?:at |around |about |by )?(?:(?P<half>half past|quarter past|quarter to|(?P<minutes>\d{1,2}|[a-z]+) "
+    r"(?:minutes )?(?:past|after|to)) )?(?P<hour>\d{1,2}|[a-z]+)(?:[:.h](?P<minute>\d{2}))?"
+    r"(?: (?!am\b|pm\b|a\.m|p\.m|in |at |tonight|o'?clock)(?P<word_minute>[a-z]+(?: (?!am\b|pm\b)[a-z]+)?))?"
+    r"\s*(?P<meridiem>am|pm|a\.m\.|p\.m\.|in the morning|in the "
+    r"afternoon|in the evening|at night|tonight|o'clock|oclock)?$")
+
+
+class _Calendar(SlotType):
+    def warm_up(self, language: str) -> None:
+        """dateparser's language data: about 0.1 s on the first date or time."""
+        parse_date("tomorrow", dt.datetime(2000, 1, 1), language)
+
+
+class Date(_Calendar):
+    name: ClassVar[str] = "date"
+
+    def coerce(self, spec: DateSlot, raw: Any) -> str:
+        if isinstance(raw, dt.datetime):
+            return raw.date().isoformat()
+        if isinstance(raw, dt.date):
+            return raw.isoformat()
+        try:
+            return dt.date.fromisoformat(str(raw).strip()).isoformat()
+        except ValueError:
+            raise InvalidValue(f"{show(raw)} is not a date (YYYY-MM-DD)") from None
+
+    def read(self, spec: DateSlot, text: str, now: dt.datetime, language: str) -> str:
+        phrase = match_key(text).removeprefix("on ").removeprefix("for ").strip()
+        if phrase in ("tonight", "this evening", "today", "this afternoon", "this morning", "now"):
+            return now.date().isoformat()
+        found = parse_date(phrase, now, language)
+        if found is None:
+            raise ValueError(f"not a date: {text!r}")
+        day = found.date()
+        if day.year == now.year + 1 and (day.month, day.day) == (now.month, now.day):
+            day = now.date()  # "25 November" said on 25 November is today, not next year (the future is preferred)
+        return day.isoformat()
+
+    def forms(self, spec: DateSlot, language: str, rng: random.Random) -> list[str]:
+        return DATE_FORMS if english(language) else []
+
+    def sample(self, slot: str, spec: DateSlot, rng: random.Random, today: dt.date, annotated: list[str]) -> str:
+        return (today + dt.timedelta(days=rng.randint(0, 30))).isoformat()
+
+    def candidates(self, spec: DateSlot, today: dt.date, annotated: list[str]) -> list[Any]:
+        return [(today + dt.timedelta(days=d)).isoformat() for d in range(-10, 40)]
+
+    def say(self, spec: DateSlot, value: Any, rng: random.Random, today: dt.date, hint: str) -> str:
+        return date_words(dt.date.fromisoformat(value), today, rng)
+
+
+class Time(_Calendar):
+    name: ClassVar[str] = "time"
+
+    def coerce(self, spec: TimeSlot, raw: Any) -> str:
+        if isinstance(raw, (dt.time, dt.datetime)):
+            return raw.strftime("%H:%M")
+        try:
+            return dt.time.fromisoformat(str(raw).strip()).strftime("%H:%M")
+        except ValueError:
+            raise InvalidValue(f"{show(raw)} is not a time (HH:MM)") from None
+
+    def read(self, spec: TimeSlot, text: str, now: dt.datetime, language: str) -> str:
+        phrase = " ".join(match_key(text).split())
+        if phrase in _NAMED_TIMES:
+            return _NAMED_TIMES[phrase]
+        match = _TIME.match(phrase)
+        if match is None:
+            found = parse_date(phrase, now, language)
+            if found is None:
+                raise ValueError(f"not a time: {text!r}")
+            return found.strftime("%H:%M")
+        hour = _small_number(match["hour"], language)
+        minute = int(match["minute"]) if match["minute"] else 0
+        if match["word_minute"]:
+            minute = _small_number(match["word_minute"], language)
+        if match["half"]:
+            offset = {"half past": 30, "quarter past": 15, "quarter to": -15}.get(match["half"])
+            if offset is None:
+                offset = _small_number(match["minutes"], language)
+                offset = -offset if match["half"].endswith(" to") else offset
+            minute = offset % 60
+            hour = hour - 1 if offset < 0 else hour
+        meridiem = match["meridiem"] or ""
+        if meridiem.startswith(("pm", "p.m", "in the afternoon", "in the evening", "at night", "tonight")):
+            hour = hour % 12 + 12
+        elif meridiem.startswith(("am", "a.m", "in the morning")):
+            hour %= 12
+        elif 1 <= hour <= 6 and not match["hour"].startswith("0"):
+            hour += 12  # no am/pm: one to six o'clock means the afternoon or evening (but 06:30 is 24-hour)
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise ValueError(f"not a time: {text!r}")
+        return f"{hour:02d}:{minute:02d}"
+
+    def forms(self, spec: TimeSlot, language: str, rng: random.Random) -> list[str]:
+        return TIME_FORMS if english(language) else []
+
+    def sample(self, slot: str, spec: TimeSlot, rng: random.Random, today: dt.date, annotated: list[str]) -> str:
+        return f"{rng.randint(0, 23):02d}:{rng.choice([0, 15, 30, 45]):02d}"
+
+    def candidates(self, spec: TimeSlot, today: dt.date, annotated: list[str]) -> list[Any]:
+        return [f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30)]
+
+    def say(self, spec: TimeSlot, value: Any, rng: random.Random, today: dt.date, hint: str) -> str:
+        return time_words(value, rng)
+
+
+def parse_date(phrase: str, now: dt.datetime, language: str) -> dt.datetime | None:
+    """dateparser, relative to the turn's time in the domain's zone, preferring the future."""
+    from dateparser.date import DateDataParser
+
+    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future"}
+    languages = [language] if language != "xx" else None
+    return DateDataParser(languages=languages, settings=settings).get_date_data(phrase).date_obj
+
+
+def _small_number(word: str, language: str) -> int:
+    from text_to_num import text2num
+
+    if word.isdigit():
+        return int(word)
+    if word in _HOURS:
+        return _HOURS[word]
+    return int(text2num(word, language))
+
+
+def date_words(day: dt.date, today: dt.date, rng: random.Random) -> str:
+    """A way of saying `day` that means it unambiguously on `today`."""
+    ahead = (day - today).days
+    forms = [f"the {ordinal(day.day)} of {MONTHS[day.month - 1]}", f"{MONTHS[day.month - 1]} {ordinal(day.day)}",
+             f"{day.day} {MONTHS[day.month - 1]}"]
+    if ahead == 0:
+        forms += ["today"] * 3
+    elif ahead == 1:
+        forms += ["tomorrow"] * 3
+    elif 1 < ahead < 7:
+        forms += [WEEKDAYS[day.weekday()]] * 2
+    return rng.choice(forms)
+
+
+def time_words(value: str, rng: random.Random) -> str:
+    hour, minute = (int(part) for part in value.split(":"))
+    twelve = hour % 12 or 12
+    meridiem = "pm" if hour >= 12 else "am"
+    forms = [f"{hour:02d}:{minute:02d}", f"{twelve}:{minute:02d}{meridiem}", f"{twelve}:{minute:02d} {meridiem}"]
+    if minute == 0:
+        forms += [f"{twelve}{meridiem}", f"{twelve} {meridiem}"]
+    return rng.choice(forms)
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
