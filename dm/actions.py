@@ -6,7 +6,7 @@ the executor (dialogue.policies.executor) hands the others to this runner's hand
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -90,31 +90,25 @@ class ActionRunner:
 
     def insert(self, tracker: Tracker, action: Insert) -> list[Any]:
         spec = action.insert
-        with self._failing(tracker, action):
-            row_id = self.tables.insert(spec.table, _evaluated(tracker, spec.values))
-        tracker.apply(ActionRan(label=f"insert:{spec.table}", detail={"id": row_id}))
-        return []
+        values = _evaluated(tracker, spec.values)
+        return self._write(tracker, action, "id", lambda: self.tables.insert(spec.table, values))
 
     def update(self, tracker: Tracker, action: Update) -> list[Any]:
         spec = action.update
-        with self._failing(tracker, action):
-            count = self.tables.update(spec.table, _evaluated(tracker, spec.where), _evaluated(tracker, spec.values))
-        tracker.apply(ActionRan(label=f"update:{spec.table}", detail={"rows": count}))
-        return []
+        where, values = _evaluated(tracker, spec.where), _evaluated(tracker, spec.values)
+        return self._write(tracker, action, "rows", lambda: self.tables.update(spec.table, where, values))
 
     def delete(self, tracker: Tracker, action: Delete) -> list[Any]:
         spec = action.delete
-        with self._failing(tracker, action):
-            count = self.tables.delete(spec.table, _evaluated(tracker, spec.where))
-        tracker.apply(ActionRan(label=f"delete:{spec.table}", detail={"rows": count}))
-        return []
+        where = _evaluated(tracker, spec.where)
+        return self._write(tracker, action, "rows", lambda: self.tables.delete(spec.table, where))
 
     def select(self, tracker: Tracker, action: Select) -> list[Any]:
         spec = action.select
         with self._failing(tracker, action):
             rows = self.tables.select(spec.table, _evaluated(tracker, spec.where), order_by=spec.order_by,
                                       descending=spec.descending, limit=spec.limit)
-        tracker.apply(ActionRan(label=f"select:{spec.table}", detail={"rows": len(rows)}))
+        tracker.apply(ActionRan(label=action.labels()[0], detail={"rows": len(rows)}))
         if spec.result:
             tracker.apply(ResultsStored(name=spec.result, rows=rows))
         for slot, column in spec.into.items():
@@ -122,6 +116,13 @@ class ActionRunner:
             tracker.apply(SlotSet(slot=slot, value=self._typed(tracker, self.slot_values, slot, raw,
                                                                 self.defaults[slot])))
         return [] if rows else list(spec.on_empty)
+
+    def _write(self, tracker: Tracker, action: Any, key: str, statement: Callable[[], int]) -> list[Any]:
+        """Run a table write and log what it did (the new row's id, or how many rows)."""
+        with self._failing(tracker, action):
+            done = statement()
+        tracker.apply(ActionRan(label=action.labels()[0], detail={key: done}))
+        return []
 
     @contextmanager
     def _failing(self, tracker: Tracker, action: Any) -> Iterator[None]:
