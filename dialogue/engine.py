@@ -88,11 +88,14 @@ class Engine:
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
         self.capabilities = [task.description or name.replace("_", " ")
                              for name, task in domain.tasks.items() if task.triggers]
-        limits = domain.nlg.cache
-        self.assist = LlmAssist(domain, llm, self.store.response_cache(
-            max_entries=limits.max_entries, max_age_days=limits.max_age_days)) \
-            if llm is not None and domain.nlg.uses_llm else None
+        self.assist = self._assist(llm) if llm is not None and domain.nlg.uses_llm else None
         self.pii = {name for name, spec in domain.slots.items() if spec.pii}
+
+    def _assist(self, llm: Backend) -> LlmAssist:
+        """The domain's LLM uses, with their response cache in the store."""
+        limits = self.domain.nlg.cache
+        cache = self.store.response_cache(max_entries=limits.max_entries, max_age_days=limits.max_age_days)
+        return LlmAssist(self.domain, llm, cache)
 
     @classmethod
     def from_domain(cls, source: str | Path, *, models: str | Path | None = None, db: str | None = None,

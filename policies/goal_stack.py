@@ -171,13 +171,13 @@ class GoalStack:
     def _escalate(self, tracker: Tracker, kind: str) -> Decision:
         """No input or no match: the active task's own way out, else the next escalation level (the task's
         own levels, else the domain's)."""
-        top = tracker.state.active
-        policy = self.tasks[top.task] if top is not None else None
-        if policy is not None and top is not None:
+        top, own = tracker.state.active, None
+        if top is not None:
+            policy = self.tasks[top.task]
             fired = policy.escalate(tracker, top, kind)
             if fired is not None:
                 return Decision(fired)
-        own = policy.escalation(top, kind) if policy is not None and top is not None else None
+            own = policy.escalation(top, kind)
         levels = own or getattr(self.domain.ivr, kind) or (DEFAULT_NO_INPUT if kind == "no_input" else DEFAULT_NO_MATCH)
         count = getattr(tracker.state, kind) + 1
         return Decision([EscalationStepped(kind=kind), *levels[min(count, len(levels)) - 1]])

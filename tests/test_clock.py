@@ -3,8 +3,9 @@
 A test that books "2026-12-01" without pinning the turn's `now` passes until that day and fails every run after
 it. Run a year ahead, such a test fails at once. The modules are found by what they hold (dates, clocks,
 conversations), so a new module is covered without being listed here. Left out: the fuzzers (random input whose
-assertions never name a day) and modules that open gRPC channels in this process, which cannot run on a moved
-clock (grpc's Python layer computes deadlines with time.time(), its C core waits on the real clock).
+assertions never name a day), tests marked slow (training, benchmarks, the real LLM: none asserts a date), and
+modules that open gRPC channels in this process, which cannot run on a moved clock (grpc's Python layer computes
+deadlines with time.time(), its C core waits on the real clock).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 from tests.conftest import CLOCK_AHEAD_ENV
 
 TESTS = Path(__file__).resolve().parent
-DATED = re.compile(r"\d{4}-\d{2}-\d{2}|\bdatetime\b|\bnow\b|\btoday\b|\.tests\.yaml|\brun_tests\b|\bNOW\b")
+DATED = re.compile(r"\d{4}-\d{2}-\d{2}|\btoday\b|\btimedelta\b|\.tests\.yaml|\brun_tests\b")
+"""What makes a module date-sensitive: a date written in it, "today", a time reckoned from the clock, or the
+conversations of the domains' tests."""
 GRPC_IN_PROCESS = re.compile(r"\bgrpc\b|\bClient\(|\bRunning\b")
 
 

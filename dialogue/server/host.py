@@ -116,8 +116,9 @@ class Host:
             return await self.run(lambda: engine.understand(given), deadline)
         began = time.perf_counter()
         parsed = given.parsed_as(await queue.parse(text, deadline), began)
-        return engine.understand(parsed) if engine.assist is None else \
-            await self.run(lambda: engine.understand(parsed), deadline)
+        if engine.assist is None:
+            return engine.understand(parsed)
+        return await self.run(lambda: engine.understand(parsed), deadline)
 
     async def parse(self, engine: Engine, text: str, deadline: float | None) -> Interpretation:
         """The NLU alone on a text, as a turn's text is parsed."""

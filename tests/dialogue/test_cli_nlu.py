@@ -42,6 +42,7 @@ def invoke(*args: str) -> object:
     return result
 
 
+@pytest.mark.slow
 def test_train_parse_and_evaluate_a_domain(tiny_encoder, tmp_path) -> None:
     models = str(tmp_path / "models")
     common = ["--models", models]
@@ -84,6 +85,7 @@ def test_helpful_errors(tmp_path) -> None:
     assert no_output.exit_code == 2 and "--output" in no_output.output
 
 
+@pytest.mark.slow
 def test_bench_nlu_runs_every_variant(tiny_encoder, dataset, tmp_path) -> None:
     six, three = tmp_path / "six", tmp_path / "three"
     invoke("train", "--dataset", str(dataset), "--output", str(six), "--encoder", str(tiny_encoder), "--max-steps", "1")
@@ -99,6 +101,7 @@ def test_bench_nlu_runs_every_variant(tiny_encoder, dataset, tmp_path) -> None:
     assert report["load_to_first_parse_s"] > 0 and report["cli_cold_start_s"] is None
 
 
+@pytest.mark.slow
 def test_distillation_from_a_teacher(tiny_encoder, dataset, tmp_path) -> None:
     teacher, student = tmp_path / "teacher", tmp_path / "student"
     invoke("train", "--dataset", str(dataset), "--output", str(teacher), "--encoder", str(tiny_encoder),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -84,6 +85,7 @@ def test_chat_keeps_its_conversation_in_the_database(tmp_path: Path) -> None:
     assert session["user_id"] == "ana" and session["state"]["slots"]["party_size"] == 2
 
 
+@pytest.mark.slow
 def test_bench_store_json() -> None:
     import os
 

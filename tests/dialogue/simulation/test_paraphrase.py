@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from dialogue.dm.sql import LlmCache
 from dialogue.nlg.llm import Budgeted
 from dialogue.simulation.paraphrase import Paraphraser, relabel
@@ -41,6 +43,7 @@ def test_a_paraphrase_that_loses_a_value_or_rambles_keeps_the_turn() -> None:
     assert never.apply(SAID, random.Random(1)) is SAID
 
 
+@pytest.mark.slow
 def test_the_real_local_model_paraphrases_or_the_turn_stays(smollm2) -> None:  # noqa: F811
     from dialogue.nlg.llm.local import LocalBackend
 
