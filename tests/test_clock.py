@@ -56,7 +56,8 @@ def test_the_clock_really_moves_in_a_run(tmp_path: Path) -> None:
     probe = tmp_path / "test_probe.py"
     probe.write_text(f"import datetime\n\ndef test_year():\n    assert datetime.date.today().year >= {next_year}\n",
                      encoding="utf-8")
-    env = {**os.environ, CLOCK_AHEAD_ENV: "366"}
+    ahead = float(os.environ.get(CLOCK_AHEAD_ENV) or 0) + 366  # a year after this run's clock, moved or not
+    env = {**os.environ, CLOCK_AHEAD_ENV: str(ahead)}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
                           str(probe)], cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
