@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,30 @@ def pytest_configure(config: pytest.Config) -> None:
 
     days = os.environ.get(CLOCK_AHEAD_ENV)
     if days:
-        import time_machine
+        _move_the_clock(float(days))
 
-        time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=float(days)), tick=True).start()
+
+def _move_the_clock(days: float) -> None:
+    """Move the wall clock of this process ahead for the engine, its store and the tests, but not for grpc's
+    transport: grpc's Python layer reckons deadlines and waits with time.time() while its C core waits on the
+    real clock, so on a moved clock a channel's close or a call's deadline would wait a year."""
+    import types
+
+    import _time_machine
+    import grpc._channel
+    import grpc._common
+    import grpc._cython.cygrpc
+    import grpc._server
+    import grpc._utilities
+    import grpc.aio._utils
+    import time_machine
+
+    time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True).start()
+    real_time = types.ModuleType("time")
+    real_time.__dict__.update(vars(time))
+    real_time.time = _time_machine.original_time
+    for module in (grpc._channel, grpc._common, grpc._cython.cygrpc, grpc._server, grpc._utilities, grpc.aio._utils):
+        module.time = real_time
 
 
 @pytest.fixture
