@@ -36,13 +36,13 @@ class DomainError(Exception):
         super().__init__(f"{len(errors)} error(s) in domain:\n{shown}")
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A hint naming the closest known name, or listing a few known names."""
+def did_you_mean(word: str, choices: Iterable[str], listed: int = 8) -> str:
+    """A hint naming the closest known name, or listing the first `listed` known names."""
     choices = sorted(set(choices))
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
     if not choices:
         return "none are declared"
-    listed = ", ".join(choices[:8]) + (", ..." if len(choices) > 8 else "")
-    return f"known: {listed}"
+    shown = ", ".join(choices[:listed]) + (", ..." if len(choices) > listed else "")
+    return f"known: {shown}"

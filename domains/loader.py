@@ -16,6 +16,7 @@ from dialogue.domains.errors import DomainError, Problem, did_you_mean
 from dialogue.domains.references import ReferenceChecker, check_tests
 from dialogue.domains.schema import ConversationFile, Domain, Intent, Variation
 from dialogue.domains.schema.actions import ACTION_KINDS
+from dialogue.domains.schema.keys import keys_at
 from dialogue.domains.schema.slots import SlotSpec
 from dialogue.domains.source import Located, YamlPath, read_yaml
 
@@ -96,20 +97,22 @@ def _validate(model: type[BaseModel], located: Located, shape: str) -> tuple[Any
     except ValidationError as err:
         problems: dict[tuple[int, int], Problem] = {}
         for error in err.errors():
-            problem = _schema_problem(error, located)
+            problem = _schema_problem(model, error, located)
             problems.setdefault((problem.line, problem.column), problem)
         return None, list(problems.values())
     except RecursionError:
         return None, [located.problem((), "the file nests too deeply to check", shape)]
 
 
-def _schema_problem(error: dict, located: Located) -> Problem:
+def _schema_problem(model: type[BaseModel], error: dict, located: Located) -> Problem:
     path = _yaml_path(error["loc"], located)
     kind, message = error["type"], error["msg"].removeprefix("Value error, ")
     last = path[-1] if path else ""
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        return located.problem(path, f"unknown key '{last}'", did_you_mean(str(last), _FIELD_NAMES), key=True)
+        allowed = keys_at(model, error["loc"][:-1])
+        hint = did_you_mean(str(last), _FIELD_NAMES) if allowed is None else did_you_mean(str(last), allowed, 99)
+        return located.problem(path, f"unknown key '{last}'", hint, key=True)
     if kind == "missing":
         field = error["loc"][-1]
         return located.problem(path, f"missing required key '{field}'", f"add `{field}:` here")

@@ -70,6 +70,14 @@ def test_unknown_key_gets_its_position_and_a_suggestion(problems) -> None:
     assert "validate" in problem.hint
 
 
+def test_an_unknown_key_is_hinted_with_the_keys_allowed_at_its_place(problems) -> None:
+    problem = only(problems(BASE, **{"{type: integer, min: 1, max: 9}": "{type: integer, lookup: [one]}"}))
+    assert problem.message == "unknown key 'lookup'"
+    assert problem.hint == "known: default, description, max, min, pii, type"  # an integer slot's keys, no more
+    problem = only(problems(BASE + "memory:\n  variables:\n    fav: {type: text, scope: user}\n"))
+    assert problem.hint == "known: default, description, max_length, pii, type"  # a text variable's keys
+
+
 def test_missing_required_key(problems) -> None:
     problem = only(problems(BASE, **{"version: 1\n": ""}))
     assert "missing required key 'version'" in problem.message
