@@ -224,6 +224,9 @@ class ReferenceChecker:
                 self.error(("intents", name), f"intent '{name}' has no examples, so free text cannot reach it",
                             "add examples, or use it only from buttons and DTMF", severity="warning")
             base: YamlPath = ("intents", name)
+            if intent.means and name in ("affirm", "deny"):
+                self.error(base + ("means",), f"'{name}' is the built-in {'yes' if name == 'affirm' else 'no'}",
+                            "give `means:` to an intent of your own")
             if base + ("examples",) in self.located.values:
                 base += ("examples",)
             for i, example in enumerate(intent.examples):

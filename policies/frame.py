@@ -64,15 +64,15 @@ class FramePolicy:
     def react(self, tracker: Tracker, frame: TaskFrame) -> list[Step] | None:
         """Use the turn in this frame: answers, confirmations, volunteered slots. None if nothing fits."""
         turn = tracker.turn
-        name, intent = frame.task, turn.intent
+        name, answer = frame.task, self.domain.yes_or_no(turn.intent)
         entries = self.entries
         entities = {slot: value for slot, value in turn.entities.items()
                     if slot in entries and tracker.holds(entries[slot].when)}
         items: list[Step] = []
         if frame.confirming or frame.changing:
             if not entities:
-                answered = frame.confirming and intent in ("affirm", "deny")
-                return [ConfirmationAnswered(task=name, confirmed=intent == "affirm")] if answered else None
+                answered = frame.confirming and answer is not None
+                return [ConfirmationAnswered(task=name, confirmed=answer == "affirm")] if answered else None
             items.append(ConfirmationWithdrawn(task=name))
         elif frame.requested and frame.requested not in entities:
             implied = self._implied_answer(frame, entries[frame.requested], turn)
@@ -88,14 +88,14 @@ class FramePolicy:
 
     def _implied_answer(self, frame: TaskFrame, entry: FrameSlot, turn: Turn) -> dict[str, Any] | list[Step]:
         """An answer to the requested slot that is not an entity: yes to an offer, yes/no, or the text."""
-        intent, slot = turn.intent, entry.slot
-        if frame.offered is not None and intent == "affirm":
+        answer, slot = self.domain.yes_or_no(turn.intent), entry.slot
+        if frame.offered is not None and answer == "affirm":
             return {slot: frame.offered}
-        if frame.offered is not None and intent == "deny":
+        if frame.offered is not None and answer == "deny":
             return [SlotRequested(task=frame.task, slot=slot, subframes=self.enclosing[slot])]
-        if isinstance(self.domain.slots[slot], BooleanSlot) and intent in ("affirm", "deny"):
-            return {slot: intent == "affirm"}
-        if entry.fill_from_text and turn.text and intent not in WORDLESS_INTENTS:
+        if isinstance(self.domain.slots[slot], BooleanSlot) and answer is not None:
+            return {slot: answer == "affirm"}
+        if entry.fill_from_text and turn.text and turn.intent not in WORDLESS_INTENTS:
             return {slot: turn.text}
         return {}
 

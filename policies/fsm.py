@@ -60,7 +60,13 @@ class FsmPolicy:
         return self.enter(self.task.initial)
 
     def react(self, tracker: Tracker, frame: TaskFrame) -> list[Step] | None:
-        return self._fire(tracker, frame, f"intent:{tracker.turn.intent}")
+        """The transition on the turn's intent; failing that, on the yes or no it means (`means:`)."""
+        intent = tracker.turn.intent
+        fired = self._fire(tracker, frame, f"intent:{intent}")
+        answer = self.domain.yes_or_no(intent)
+        if fired is None and answer is not None and answer != intent:
+            return self._fire(tracker, frame, f"intent:{answer}")
+        return fired
 
     def control(self, tracker: Tracker, frame: TaskFrame, intent: str) -> list[Step] | None:
         return self._fire(tracker, frame, f"intent:{intent}")

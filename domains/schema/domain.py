@@ -17,6 +17,8 @@ from dialogue.domains.schema.responses import Response
 from dialogue.domains.schema.slots import SlotSpec
 from dialogue.domains.schema.tasks import Task
 
+YesOrNo = Literal["affirm", "deny"]
+
 
 class Intent(Shorthand):
     """What users mean. Examples annotate slot values inline: `for [4](party_size) people`,
@@ -26,6 +28,9 @@ class Intent(Shorthand):
                                            "description": "the examples"}
     description: str = ""
     examples: list[Annotated[str, Field(min_length=1, max_length=500)]] = []
+    means: YesOrNo | None = Field(None, description="Read as yes (`affirm`) or no (`deny`) where the assistant "
+                                  "asked a yes/no question: a confirmation, an offered value, a yes/no slot, an "
+                                  "FSM state's affirm or deny transition (e.g. `sounds_good` for a booking).")
 
     @classmethod
     def expand(cls, value: Any) -> Any:
@@ -120,3 +125,10 @@ class Domain(Model):
         """How commands name this domain: a bundled one by its name, another by its file (`dialogue train
         shop.yaml`), as it was loaded."""
         return self._argument or self.name
+
+    def yes_or_no(self, intent: str) -> YesOrNo | None:
+        """What an intent answers to a yes/no question: `affirm`, `deny`, or None (neither)."""
+        if intent in ("affirm", "deny"):
+            return intent  # type: ignore[return-value]
+        found = self.intents.get(intent)
+        return found.means if found else None

@@ -254,3 +254,35 @@ def test_failed_attempts_count_again_from_zero_after_a_valid_answer(conversation
     result = chat.say('/inform{"amount": -5}')
     assert result.handoff
     assert result.responses == ["invalid_value", "exhausted"]
+
+
+YES_AND_NO = SHOP.replace("intents:\n", """intents:
+  sounds_good: {examples: [sounds good], means: affirm}
+  no_thanks: {examples: [no thanks], means: deny}
+""")
+
+
+def test_intents_the_domain_maps_to_yes_or_no_answer_its_questions(conversation) -> None:
+    shop = conversation(YES_AND_NO)
+    shop.engine.store.remember("shop", shop.user, {"usual_size": "large"})
+    shop.say("/order")
+    assert shop.say("/sounds_good").state.slots["size"] == "large"  # an offered value
+    shop.say('/inform{"count": 2}')
+    assert shop.say("/no_thanks").state.slots["gift"] is False  # a yes/no slot
+    shop.say('/inform{"note": "x", "code": "1234"}')
+    assert shop.say("/no_thanks").responses == ["confirm_denied"]  # a confirmation
+    assert shop.say('/inform{"count": 3}').responses == ["corrected", "confirm_order"]
+    assert shop.say("/sounds_good").responses == ["ordered"]
+
+
+def test_an_intent_with_no_yes_or_no_meaning_does_not_answer_a_confirmation(conversation) -> None:
+    shop = conversation(YES_AND_NO)
+    finish_order(shop)
+    assert shop.say("/order").responses != ["ordered"]
+
+
+def test_only_an_intent_of_the_domain_takes_a_yes_or_no_meaning(domain_from) -> None:
+    from dialogue.domains import DomainError
+
+    with pytest.raises(DomainError, match="'affirm' is the built-in yes"):
+        domain_from(SHOP.replace("intents:\n", "intents:\n  affirm: {examples: [yep], means: deny}\n"))

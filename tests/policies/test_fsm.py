@@ -218,3 +218,18 @@ def test_a_state_can_give_cancel_a_meaning(conversation) -> None:
 def test_caller_hangs_up(call) -> None:
     call.start()
     assert call.send(UserInput(event="end")).ended
+
+
+def test_an_intent_meaning_yes_takes_the_affirm_transition_unless_it_has_its_own(conversation) -> None:
+    domain = IVR.replace("  inform:", "  sounds_good: {examples: [sounds good], means: affirm}\n  inform:")
+    call = conversation(domain, channel="voice")
+    call.send(UserInput(event="start"))
+    assert call.say("/sounds_good").responses == ["nm_1", "main_prompt"]  # the main menu has no affirm transition
+    call.say("/support")
+    assert call.say("/sounds_good").ended
+    own = conversation(domain.replace("          - {intent: affirm, to: bye}",
+                                      "          - {intent: sounds_good, to: main}\n"
+                                      "          - {intent: affirm, to: bye}"), session="s2", channel="voice")
+    own.send(UserInput(event="start"))
+    own.say("/support")
+    assert own.say("/sounds_good").responses == ["main_prompt"]
