@@ -75,9 +75,30 @@ class SlotSet(BaseEvent):
         state.slots[self.slot] = self.value
         for frame in state.stack:
             frame.attempts.pop(self.slot, None)
+            if self.slot in frame.defaulted:
+                frame.defaulted.remove(self.slot)
 
     def labels(self) -> list[str]:
         return [f"set_slot:{self.slot}"]
+
+
+class SlotDefaulted(BaseEvent):
+    """An optional slot that a frame reached unfilled takes its default (None: its default gave no value)."""
+
+    type: Literal["slot_defaulted"] = "slot_defaulted"
+    task: str
+    slot: str
+    value: Any = None
+
+    def apply(self, state: DialogueState) -> None:
+        if self.value is not None:
+            state.slots[self.slot] = self.value
+        frame = state.frame(self.task)
+        if frame is not None and self.slot not in frame.defaulted:
+            frame.defaulted.append(self.slot)
+
+    def labels(self) -> list[str]:
+        return [f"set_slot:{self.slot}"] if self.value is not None else []
 
 
 class SlotsCleared(BaseEvent):
@@ -370,7 +391,8 @@ class ConversationRestarted(BaseEvent):
 
 
 Event = Annotated[
-    SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotsCleared | VariableSet
+    SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotDefaulted | SlotsCleared
+    | VariableSet
     | TaskStarted | TaskRaised | TaskEnded | TaskResumed | SlotRequested | ConfirmationRequested
     | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed | SubFrameCompleted | SubFramesReopened
     | StateEntered | EscalationStepped | EscalationReset | ResultsStored | ActionRan | GuardFired | BotUttered

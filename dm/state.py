@@ -23,6 +23,9 @@ class TaskFrame(BaseModel):
     changing: bool = Field(False, description="Confirmation was denied; waiting to hear what to change.")
     attempts: dict[str, int] = Field(default_factory=dict, description="Failed answers per slot.")
     done: list[str] = Field(default_factory=list, description="Sub-frames whose actions have run.")
+    defaulted: list[str] = Field(default_factory=list, description="Optional slots that took their default "
+                                                                   "(or found none): a value given later is no "
+                                                                   "correction.")
     interrupted: bool = False
     saved: dict[str, Any] = Field(default_factory=dict, description="Slots this task shares with the tasks below "
                                                                     "it, as they were when it started; they go back "

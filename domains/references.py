@@ -299,7 +299,7 @@ class ReferenceChecker:
             self.error(path + ("slot",), f"slot '{entry.slot}' is asked twice in task '{scope.task}'")
         seen.add(entry.slot)
         prompt = entry.prompt or f"ask_{entry.slot}"
-        if prompt not in self.responses:
+        if self.domain.asks(entry) and prompt not in self.responses:
             self.error(path + ("prompt",) if entry.prompt else path + ("slot",),
                         f"no response '{prompt}' to ask for slot '{entry.slot}'",
                         f"declare response '{prompt}' or set `prompt:` to an existing response")
@@ -307,9 +307,15 @@ class ReferenceChecker:
         self.response(entry.invalid, path + ("invalid",))
         self.response(entry.help, path + ("help",))
         self.value(entry.offer, path + ("offer",))
+        self.value(entry.default, path + ("default",))
         self.actions(entry.on_exhausted or [], path + ("on_exhausted",), scope)
+        values = SlotValues(self.domain.slots)
+        if entry.default is not None and "{" not in str(entry.default):
+            try:
+                values.coerce(entry.slot, entry.default)
+            except InvalidValue as err:
+                self.error(path + ("default",), f"default of '{entry.slot}' is not valid: {err}")
         if isinstance(entry.dtmf, dict):
-            values = SlotValues(self.domain.slots)
             for digits, value in entry.dtmf.items():
                 try:
                     values.coerce(entry.slot, value)

@@ -14,6 +14,7 @@ from dialogue.dm.events import (
     ConfirmationAnswered,
     ConfirmationRequested,
     ConfirmationWithdrawn,
+    SlotDefaulted,
     SlotRequested,
     SlotSet,
     SubFrameCompleted,
@@ -122,7 +123,8 @@ class FramePolicy:
             finished = [name for name in self.enclosing[slot] if name in frame.done]
             if finished:
                 items.append(SubFramesReopened(task=frame.task, frames=finished))
-            if slot != frame.requested:
+            defaulted = slot in frame.defaulted or previous == self.domain.slots[slot].default
+            if slot != frame.requested and not defaulted:
                 items.append(Say("corrected", {"slot": slot, "value": value}))
         return items
 
@@ -141,9 +143,12 @@ class FramePolicy:
         """Run finished sub-frames, then ask for the next slot, then confirm, then complete."""
         name, task = frame.task, self.task
         for sub in self.subframes:
-            if sub.frame not in frame.done and self._filled(tracker, sub.slots) and self._applies(tracker, sub):
+            if sub.frame not in frame.done and self._filled(tracker, frame, sub.slots) \
+                    and self._applies(tracker, sub):
                 return Decision([SubFrameCompleted(task=name, frame=sub.frame), *sub.on_complete])
-        entry = self._next_missing(tracker, task.slots)
+        entry = self._next_missing(tracker, frame, task.slots)
+        if entry is not None and entry.optional:
+            return Decision([self._default(tracker, frame, entry)])
         if entry is not None:
             return Decision(self._ask(tracker, frame, entry), listen=True)
         if task.confirm and not frame.confirmed:
@@ -167,6 +172,15 @@ class FramePolicy:
             items.append(SlotRequested(task=frame.task, slot=entry.slot, offered=offered, subframes=subframes))
         return items + self._say(tracker, entry.prompt or f"ask_{entry.slot}", slot=entry.slot, offer=offered)
 
+    def _default(self, tracker: Tracker, frame: TaskFrame, entry: FrameSlot) -> SlotDefaulted:
+        value = tracker.evaluate(entry.default)
+        try:
+            value = None if value is None else self.values.coerce(entry.slot, value)
+        except InvalidValue:
+            tracker.warnings.append(f"the default of slot '{entry.slot}' is not one of its values: {value!r}")
+            value = None
+        return SlotDefaulted(task=frame.task, slot=entry.slot, value=value)
+
     @staticmethod
     def _say(tracker: Tracker, response: str, **extra: Any) -> list[Step]:
         return [] if tracker.said(response) else [Say(response, extra)]
@@ -174,20 +188,22 @@ class FramePolicy:
     def _applies(self, tracker: Tracker, entry: Any) -> bool:
         return tracker.holds(entry.when)
 
-    def _next_missing(self, tracker: Tracker, entries: list[Any]) -> FrameSlot | None:
+    def _next_missing(self, tracker: Tracker, frame: TaskFrame, entries: list[Any]) -> FrameSlot | None:
+        """The first slot that applies and is still to be asked, or (optional) to take its default."""
         for entry in entries:
             if not self._applies(tracker, entry):
                 continue
             if isinstance(entry, SubFrame):
-                found = self._next_missing(tracker, entry.slots)
+                found = self._next_missing(tracker, frame, entry.slots)
                 if found is not None:
                     return found
-            elif tracker.state.slots.get(entry.slot) is None:
+            elif tracker.state.slots.get(entry.slot) is None and not (
+                    entry.optional and (entry.default is None or entry.slot in frame.defaulted)):
                 return entry
         return None
 
-    def _filled(self, tracker: Tracker, entries: list[Any]) -> bool:
-        return self._next_missing(tracker, entries) is None
+    def _filled(self, tracker: Tracker, frame: TaskFrame, entries: list[Any]) -> bool:
+        return self._next_missing(tracker, frame, entries) is None
 
     # -- the rest of the task-policy interface ------------------------------------------------
 

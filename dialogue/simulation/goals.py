@@ -181,7 +181,7 @@ class GoalSampler:
                 self._fill(entry.slots, goal, bound, rng)
                 continue
             slot = entry.slot
-            if self.domain.slots[slot].default is not None:
+            if not self.domain.asks(entry):
                 continue
             if slot in bound:
                 goal.values[slot] = bound[slot]

@@ -242,7 +242,7 @@ def _slot_names(entries: list[Any]) -> list[str]:
 
 
 def _applying(entries: list[Any], slots: dict[str, Any], domain: Domain) -> set[str]:
-    """The task's slots whose `when` holds on the values stored (and that have no default)."""
+    """The task's slots that the frame asks for and whose `when` holds on the values stored."""
     found: set[str] = set()
     context = evaluation_context(slots=slots, user={}, results={})
     for entry in entries:
@@ -254,7 +254,7 @@ def _applying(entries: list[Any], slots: dict[str, Any], domain: Domain) -> set[
             continue
         if isinstance(entry, SubFrame):
             found |= _applying(entry.slots, slots, domain)
-        elif domain.slots[entry.slot].default is None:
+        elif domain.asks(entry):
             found.add(entry.slot)
     return found
 

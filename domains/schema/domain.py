@@ -15,7 +15,7 @@ from dialogue.domains.schema.ivr import Ivr
 from dialogue.domains.schema.nlg import NlgSettings
 from dialogue.domains.schema.responses import Response
 from dialogue.domains.schema.slots import SlotSpec
-from dialogue.domains.schema.tasks import Task
+from dialogue.domains.schema.tasks import FrameSlot, Task
 
 YesOrNo = Literal["affirm", "deny"]
 
@@ -125,6 +125,10 @@ class Domain(Model):
         """How commands name this domain: a bundled one by its name, another by its file (`dialogue train
         shop.yaml`), as it was loaded."""
         return self._argument or self.name
+
+    def asks(self, entry: FrameSlot) -> bool:
+        """Whether a frame asks the user for this slot: not when it is optional or the slot has a default."""
+        return not entry.optional and self.slots[entry.slot].default is None
 
     def yes_or_no(self, intent: str) -> YesOrNo | None:
         """What an intent answers to a yes/no question: `affirm`, `deny`, or None (neither)."""

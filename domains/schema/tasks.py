@@ -28,6 +28,17 @@ class FrameSlot(Model):
     dtmf: ValueDigits | Literal["digits"] | None = Field(
         None, description="Digit -> slot value, or `digits` to take the keyed digits as the value.")
     help: Name | None = None
+    optional: bool = Field(False, description="Never asked for; taken when the user gives it.")
+    default: Any = Field(None, description="For an optional slot: a value or `{{ template }}` (e.g. "
+                         "`{{ today }}`) it takes when the task reaches it unfilled; a value the user gives "
+                         "later replaces it without `corrected`.")
+
+    @model_validator(mode="after")
+    def _only_an_optional_slot_has_a_default(self) -> FrameSlot:
+        if self.default is not None and not self.optional:
+            raise ValueError("a default here is for an optional slot (a required one is asked): add "
+                             "`optional: true`, or give the slot itself a `default:`")
+        return self
 
 
 class SubFrame(Model):

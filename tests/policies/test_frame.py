@@ -286,3 +286,71 @@ def test_only_an_intent_of_the_domain_takes_a_yes_or_no_meaning(domain_from) -> 
 
     with pytest.raises(DomainError, match="'affirm' is the built-in yes"):
         domain_from(SHOP.replace("intents:\n", "intents:\n  affirm: {examples: [yep], means: deny}\n"))
+
+
+OPTIONAL = """\
+version: 1
+name: table
+slots:
+  people: {type: integer, min: 1}
+  date: {type: date}
+  seating: {type: category, values: [inside, terrace]}
+  children: {type: integer, min: 0}
+intents:
+  book: [book]
+  inform: ["[2](people)"]
+tasks:
+  book:
+    policy: frame
+    triggers: [book]
+    slots:
+      - slot: people
+      - {slot: date, optional: true, default: "{{ today }}"}
+      - {slot: seating, optional: true}
+      - {slot: children, optional: true, default: "{{ 'some' }}"}
+    confirm: confirm_booking
+    on_complete: [respond: booked]
+responses:
+  ask_people: For how many?
+  confirm_booking: "{{ slots.people }} on {{ slots.date }}{% if slots.seating %}, {{ slots.seating }}{% endif %}?"
+  booked: Booked.
+"""
+
+
+def test_optional_slots_are_never_asked_and_take_their_defaults(conversation) -> None:
+    from tests.conftest import NOW
+
+    table = conversation(OPTIONAL)
+    assert table.say("/book").responses == ["ask_people"]
+    result = table.say('/inform{"people": 2}')
+    assert result.responses == ["confirm_booking"]
+    assert result.text == f"2 on {NOW.date().isoformat()}?"
+    assert result.state.slots == {"people": 2, "date": NOW.date().isoformat()}  # 'some' is no number: no value
+    assert any("the default of slot 'children'" in warning for warning in result.warnings)
+
+
+def test_a_value_given_for_an_optional_slot_is_taken_and_replaces_its_default_without_a_correction(
+        conversation) -> None:
+    table = conversation(OPTIONAL)
+    table.say('/book{"seating": "terrace"}')
+    result = table.say('/inform{"people": 2, "date": "2026-12-24"}')
+    assert result.responses == ["confirm_booking"]  # no `corrected`: nobody had said a date
+    assert result.state.slots["date"] == "2026-12-24" and result.state.slots["seating"] == "terrace"
+    changed = table.say('/inform{"date": "2026-12-31"}')
+    assert changed.responses == ["corrected", "confirm_booking"]  # the user's own date, changed
+    later = conversation(OPTIONAL, session="s2")
+    later.say("/book")
+    later.say('/inform{"people": 3}')
+    assert later.say('/inform{"date": "2026-12-24"}').responses == ["confirm_booking"]  # the default replaced
+
+
+def test_a_default_belongs_to_an_optional_slot_and_a_slot_never_asked_needs_no_prompt(domain_from) -> None:
+    from dialogue.domains import DomainError
+
+    assert domain_from(OPTIONAL).tasks["book"].slots[1].optional  # no ask_date, ask_seating or ask_children
+    with pytest.raises(DomainError, match="default of 'children' is not valid"):
+        domain_from(OPTIONAL.replace("\"{{ 'some' }}\"", "some"))
+    with pytest.raises(DomainError, match="a default here is for an optional slot"):
+        domain_from(OPTIONAL.replace("{slot: seating, optional: true}", "{slot: seating, default: inside}"))
+    with pytest.raises(DomainError, match="no response 'ask_seating'"):
+        domain_from(OPTIONAL.replace("{slot: seating, optional: true}", "{slot: seating}"))
