@@ -392,8 +392,7 @@ class ConversationRestarted(BaseEvent):
 
 Event = Annotated[
     SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotDefaulted | SlotsCleared
-    | VariableSet
-    | TaskStarted | TaskRaised | TaskEnded | TaskResumed | SlotRequested | ConfirmationRequested
+    | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskResumed | SlotRequested | ConfirmationRequested
     | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed | SubFrameCompleted | SubFramesReopened
     | StateEntered | EscalationStepped | EscalationReset | ResultsStored | ActionRan | GuardFired | BotUttered
     | HandedOff | ConversationEnded | ConversationRestarted,

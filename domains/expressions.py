@@ -168,17 +168,18 @@ def _compiled(environment: Any, source: str) -> Text:
 
 def compile_value(value: Any) -> Callable[[dict], Any]:
     """A value of an action: a literal, a typed `{{ expression }}`, or a text template."""
-    return _compile_text(value) if isinstance(value, str) else lambda context: value
+    return (lambda context: value) if is_literal(value) else _compile_text(value)
+
+
+def is_literal(value: Any) -> bool:
+    """Whether a value of an action is the value itself, not a template."""
+    return not isinstance(value, str) or ("{{" not in value and "{%" not in value)
 
 
 @cache
 def _compile_text(value: str) -> Callable[[dict], Any]:
     single = _SINGLE_EXPRESSION.match(value)
-    if single:
-        return compile_condition(single["expr"])
-    if "{{" in value or "{%" in value:
-        return compile_template(value)
-    return lambda context: value
+    return compile_condition(single["expr"]) if single else compile_template(value)
 
 
 def condition_usage(source: str) -> Usage:
@@ -194,13 +195,10 @@ def template_usage(source: str) -> Usage:
 
 def value_usage(value: Any) -> Usage:
     """What an action value reads (nothing, for a literal)."""
-    if isinstance(value, str):
-        single = _SINGLE_EXPRESSION.match(value)
-        if single:
-            return condition_usage(single["expr"])
-        if "{{" in value or "{%" in value:
-            return template_usage(value)
-    return Usage()
+    if is_literal(value):
+        return Usage()
+    single = _SINGLE_EXPRESSION.match(value)
+    return condition_usage(single["expr"]) if single else template_usage(value)
 
 
 def _usage(tree: nodes.Node, undeclared: set[str] | None) -> Usage:

@@ -20,6 +20,7 @@ from dialogue.domains.expressions import (
     ExpressionError,
     Usage,
     condition_usage,
+    is_literal,
     template_usage,
     value_usage,
 )
@@ -310,7 +311,7 @@ class ReferenceChecker:
         self.value(entry.default, path + ("default",))
         self.actions(entry.on_exhausted or [], path + ("on_exhausted",), scope)
         values = SlotValues(self.domain.slots)
-        if entry.default is not None and "{" not in str(entry.default):
+        if entry.default is not None and is_literal(entry.default):
             try:
                 values.coerce(entry.slot, entry.default)
             except InvalidValue as err:
