@@ -63,6 +63,7 @@ class ReferenceChecker:
         self.responses = {*domain.responses, *BUILTIN_RESPONSES}
         self.results = {action.select.result for action in all_actions(domain)
                         if isinstance(action, Select) and action.select.result}
+        self.slot_values = SlotValues(domain.slots)
 
     def check(self) -> list[Problem]:
         self._slots_and_memory()
@@ -310,16 +311,15 @@ class ReferenceChecker:
         self.value(entry.offer, path + ("offer",))
         self.value(entry.default, path + ("default",))
         self.actions(entry.on_exhausted or [], path + ("on_exhausted",), scope)
-        values = SlotValues(self.domain.slots)
         if entry.default is not None and is_literal(entry.default):
             try:
-                values.coerce(entry.slot, entry.default)
+                self.slot_values.coerce(entry.slot, entry.default)
             except InvalidValue as err:
                 self.error(path + ("default",), f"default of '{entry.slot}' is not valid: {err}")
         if isinstance(entry.dtmf, dict):
             for digits, value in entry.dtmf.items():
                 try:
-                    values.coerce(entry.slot, value)
+                    self.slot_values.coerce(entry.slot, value)
                 except InvalidValue as err:
                     self.error(path + ("dtmf", digits), f"DTMF value for '{entry.slot}' is not valid: {err}")
 
