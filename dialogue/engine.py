@@ -19,7 +19,17 @@ from zoneinfo import ZoneInfo
 
 from dialogue.dm.actions import ActionFailed, ActionRunner
 from dialogue.dm.errors import SessionConflict, StoreError
-from dialogue.dm.events import BotUttered, ConversationRestarted, SessionCreated, SlotSet, TurnStarted, UserUnderstood
+from dialogue.dm.events import (
+    BotUttered,
+    ConversationRestarted,
+    ServiceCalled,
+    SessionCreated,
+    SlotSet,
+    TurnStarted,
+    UserUnderstood,
+)
+from dialogue.dm.services import CallBook, CallNeeded, ServiceAnswer, ServiceClient, ServiceRequest
+from dialogue.dm.services.runner import CallRunner
 from dialogue.dm.sql import MemoryStore, SqlStore
 from dialogue.dm.state import DialogueState
 from dialogue.dm.store import SessionStore, StoredAnswer, Tables, TurnRecord, TurnUnit
@@ -81,7 +91,8 @@ class Engine:
         self.tables = tables if tables is not None else self.store.tables(domain)
         self._tables_join_turns = tables is None
         self.policy = GoalStack(domain)
-        self.executor = Executor(self.policy, ActionRunner(domain, self.tables))
+        self.services = ServiceClient(domain.services)
+        self.executor = Executor(self.policy, ActionRunner(domain, self.tables), CallRunner(domain))
         self.guards = Guards(domain)
         self.renderer = TemplateRenderer(domain)
         self.zone = ZoneInfo(domain.settings.timezone)
@@ -145,11 +156,33 @@ class Engine:
                           _fingerprint(request) if request.turn_id else None, llm_deadline, clock)
 
     def respond(self, understood: Understood, *, stream: ChunkSink | None = None, wait: bool = True) -> TurnResult:
-        """The second half of `handle`: the understood turn on the session's state, kept in one transaction.
+        """The second half of `handle`: the understood turn on the session's state, kept in one transaction,
+        and the service calls it makes, each outside any transaction (dialogue.dm.services.calls).
 
         Without `wait`, raises Busy (and nothing ran) when another turn holds the session or the
         database's write lock, instead of waiting for it.
         """
+        book = self.call_book()
+        while True:
+            try:
+                return self.attempt(understood, book, stream=stream, wait=wait)
+            except CallNeeded as needed:
+                self.called(understood, book, needed.request, self.services.send(needed.request, book.deadline))
+
+    def call_book(self) -> CallBook:
+        """A turn's book of call answers, its budget starting now (`settings.actions.timeout_ms`)."""
+        return CallBook(deadline=time.monotonic() + self.domain.settings.actions.timeout_ms / 1000)
+
+    @staticmethod
+    def called(understood: Understood, book: CallBook, request: ServiceRequest, answer: ServiceAnswer) -> None:
+        """Keep a call's answer for the turn's next run (`attempt`)."""
+        book.answers[request.key] = answer
+        understood.clock.lap("services")
+
+    def attempt(self, understood: Understood, book: CallBook, *, stream: ChunkSink | None = None,
+                wait: bool = True) -> TurnResult:
+        """`respond` with the call answers in `book`: CallNeeded (and nothing kept) when the turn reaches a call
+        the book does not answer; make it (`services`), note it (`called`) and attempt the turn again."""
         session_id, request, clock = understood.session_id, understood.request, understood.clock
         for attempt in range(MAX_ATTEMPTS):
             try:
@@ -158,9 +191,10 @@ class Engine:
                     clock.lap("load")
                     if unit.stored is not None:
                         return _replayed(unit.stored, understood.fingerprint, request.turn_id, clock)
+                    book.rewind()
                     tracker, result = self._turn(unit, session_id, understood.user_id, request,
                                                  dataclasses.replace(understood.turn), clock,
-                                                 _Stream(stream, attempt + 1), understood.llm_deadline)
+                                                 _Stream(stream, attempt + 1), understood.llm_deadline, book)
                     result.attempts = attempt + 1
                     unit.save(tracker.state, self._logged(tracker), TurnRecord(
                         turn_id=request.turn_id, fingerprint=understood.fingerprint, latency_ms=result.latency_ms,
@@ -174,13 +208,13 @@ class Engine:
                          "ran; nothing of it was kept, try it again")
 
     def _turn(self, unit: TurnUnit, session_id: str, user_id: str, request: UserInput, turn: Turn,
-              clock: _Stopwatch, stream: _Stream, llm_deadline: float) -> tuple[Tracker, TurnResult]:
+              clock: _Stopwatch, stream: _Stream, llm_deadline: float, book: CallBook) -> tuple[Tracker, TurnResult]:
         """The turn on the state the unit read (nothing is saved here)."""
         state = unit.state
 
         def first() -> DialogueState:
             return unit.reread() or DialogueState(session_id=session_id, user_id=user_id, domain=self.domain.name)
-        tracker = Tracker(state or first(), turn, self.capabilities, reread=first)
+        tracker = Tracker(state or first(), turn, self.capabilities, reread=first, calls=book)
         if state is None:
             tracker.apply(SessionCreated(session_id=session_id, user_id=user_id, domain=self.domain.name,
                                          slots=self.defaults, variables=self._variables(unit, user_id)))
@@ -336,10 +370,10 @@ class Engine:
         tracker.warnings.append(f"the turn stopped after {MAX_STEPS} steps; check the domain for a loop")
 
     def _execute(self, tracker: Tracker, steps: list[Step]) -> bool:
-        """Run the steps, all or nothing: False if a table action among them failed. Then what the steps did
-        before it is undone (state and tables), what was to follow it does not run (a booking is not confirmed
-        that was never saved), the user is told (`action_failed`), and the task stays where it was, to be tried
-        again."""
+        """Run the steps, all or nothing: False if a table action or a service call among them failed. Then what
+        the steps did before it is undone (state and tables), what was to follow it does not run (a booking is
+        not confirmed that was never saved), the failed action's `on_error` runs or else the user is told
+        (`action_failed`), and the task stays where it was, to be tried again."""
         mark = tracker.mark()
         try:
             with self.tables.all_or_nothing():
@@ -347,7 +381,10 @@ class Engine:
         except ActionFailed as failed:
             tracker.undo(mark)
             tracker.apply(failed.ran)
-            tracker.respond("action_failed")
+            if failed.then:
+                self._execute(tracker, failed.then)
+            else:
+                tracker.respond("action_failed")
             return False
         return True
 
@@ -401,7 +438,8 @@ class Engine:
         state = tracker.state
         return TurnResult(session_id=state.session_id, turn=state.turn, messages=messages, ended=state.ended,
                           handoff=state.handoff, understood=tracker.turn.interpretation, state=StateSummary.of(state),
-                          actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings)
+                          actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings,
+                          calls=[event for event in tracker.events if isinstance(event, ServiceCalled)])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from dialogue.dm.events import ServiceCalled
 from dialogue.dm.state import DialogueState
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.structured import is_structured, parse_structured
@@ -151,6 +152,8 @@ class TurnResult(BaseModel):
                                          "session first, and the turn ran again on the fresh state.")
     replayed: bool = Field(False, description="A retry of a turn id already answered: this is the stored answer, "
                                               "and nothing ran again.")
+    calls: list[ServiceCalled] = Field(default_factory=list, description="The turn's calls to services: where, "
+                                       "the status, how long.")
 
     @property
     def responses(self) -> list[str]:

@@ -16,6 +16,7 @@ from dialogue.dm.events import (
     ConversationEnded,
     HandedOff,
     ResultsStored,
+    ServiceCalled,
     SlotsCleared,
     SlotSet,
     VariableSet,
@@ -41,12 +42,13 @@ from dialogue.domains.values import InvalidValue
 
 
 class ActionFailed(Exception):
-    """A table action that could not run (the turn's warnings say why): what was to follow it must not run, as
-    if it had (a booking confirmed that was never saved). `ran`: the event that records the failure."""
+    """A table action or a service call that could not run (the turn's warnings say why): what was to follow it
+    must not run, as if it had (a booking confirmed that was never saved). `ran`: the event that records the
+    failure; `then`: the actions to run instead (none: the built-in `action_failed` response)."""
 
-    def __init__(self, ran: ActionRan):
-        super().__init__(ran.detail["error"])
-        self.ran = ran
+    def __init__(self, ran: ActionRan | ServiceCalled, then: list[Any] | None = None):
+        super().__init__(str(ran))
+        self.ran, self.then = ran, then or []
 
 
 class ActionRunner:

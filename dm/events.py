@@ -338,6 +338,24 @@ class ActionRan(BaseEvent):
         return [self.label]
 
 
+class ServiceCalled(BaseEvent):
+    """A call to one of the domain's services, for the log: where, the outcome, how long (no query, body or
+    headers: they may hold what the user said or a secret)."""
+
+    type: Literal["service_called"] = "service_called"
+    service: str
+    method: str
+    path: str
+    status: str
+    """The HTTP status, or why there was none (`timeout`, `unreachable`, `circuit_open`...)."""
+    ms: float
+    attempts: int
+    error: str = ""
+
+    def labels(self) -> list[str]:
+        return [f"call:{self.service}"]
+
+
 class GuardFired(BaseEvent):
     type: Literal["guard_fired"] = "guard_fired"
     guard: str
@@ -394,8 +412,8 @@ Event = Annotated[
     SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotDefaulted | SlotsCleared
     | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskResumed | SlotRequested | ConfirmationRequested
     | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed | SubFrameCompleted | SubFramesReopened
-    | StateEntered | EscalationStepped | EscalationReset | ResultsStored | ActionRan | GuardFired | BotUttered
-    | HandedOff | ConversationEnded | ConversationRestarted,
+    | StateEntered | EscalationStepped | EscalationReset | ResultsStored | ActionRan | ServiceCalled
+    | GuardFired | BotUttered | HandedOff | ConversationEnded | ConversationRestarted,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(list[Event])

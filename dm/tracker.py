@@ -7,10 +7,12 @@ evaluates conditions and values against the state (the names of docs/domain-form
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogue.dm.services.calls import CallBook
 from dialogue.dm.state import DialogueState
 from dialogue.domains.expressions import compile_condition, compile_value, evaluation_context
 from dialogue.domains.interpretation import Interpretation
@@ -59,6 +61,8 @@ class Tracker:
     _names: dict[str, Any] | None = field(default=None, repr=False)
     reread: Callable[[], DialogueState] | None = field(default=None, repr=False)
     """A fresh copy of the state as the turn began (for `undo`)."""
+    calls: CallBook = field(default_factory=lambda: CallBook(deadline=math.inf), repr=False)
+    """The answers of the turn's service calls made so far."""
 
     def apply(self, event: Any) -> None:
         event.apply(self.state)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes, pass_context
 from jinja2.meta import find_undeclared_variables
@@ -89,6 +90,8 @@ GLOBALS = dict(ENVIRONMENT.globals)
 FUNCTIONS = frozenset(GLOBALS)
 MARKUP = ENVIRONMENT.overlay(autoescape=True)
 """For SSML: the values a template fills in are escaped (`&`, `<`...), its own markup is kept."""
+URL_PATH = ENVIRONMENT.overlay(finalize=lambda value: quote(str(_finalize(value)), safe=""))
+"""For a service call's path: each value filled in is one path segment (`/` and `?` in it are escaped)."""
 
 
 def evaluation_context(**names: Any) -> dict[str, Any]:
@@ -155,6 +158,12 @@ def compile_template(source: str) -> Text:
 def compile_markup(source: str) -> Text:
     """The compiled template of markup (SSML): the values it fills in are escaped."""
     return _compiled(MARKUP, source)
+
+
+@cache
+def compile_path(source: str) -> Text:
+    """The compiled template of a URL path: the values it fills in are percent-encoded."""
+    return _compiled(URL_PATH, source)
 
 
 def _compiled(environment: Any, source: str) -> Text:

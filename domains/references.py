@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema
+
 from dialogue.domains.annotations import AnnotationError, parse_example
 from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
 from dialogue.domains.errors import Problem, did_you_mean
@@ -26,6 +28,7 @@ from dialogue.domains.expressions import (
 )
 from dialogue.domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame, Table
 from dialogue.domains.schema.actions import (
+    Call,
     Goto,
     Select,
 )
@@ -61,8 +64,8 @@ class ReferenceChecker:
         self.problems: list[Problem] = []
         self.intents = {*domain.intents, *BUILTIN_INTENTS}
         self.responses = {*domain.responses, *BUILTIN_RESPONSES}
-        self.results = {action.select.result for action in all_actions(domain)
-                        if isinstance(action, Select) and action.select.result}
+        self.results = {spec.result for action in all_actions(domain) if isinstance(action, Select | Call)
+                        if (spec := action.target).result}
         self.slot_values = SlotValues(domain.slots)
 
     def check(self) -> list[Problem]:
@@ -106,7 +109,7 @@ class ReferenceChecker:
             self.error(path, f"unknown name '{name}' in {what}", did_you_mean(name, CONTEXT_NAMES))
         tables = {"slots": self.domain.slots, "entities": self.domain.slots, "user": self.domain.memory.variables,
                   "results": self.results}
-        labels = {"slots": "slot", "entities": "slot", "user": "user variable", "results": "select result"}
+        labels = {"slots": "slot", "entities": "slot", "user": "user variable", "results": "result"}
         for root, member in sorted(usage.members):
             if root in tables and member not in tables[root]:
                 self.error(path, f"unknown {labels[root]} '{member}' in {what} ({root}.{member})",
@@ -115,8 +118,19 @@ class ReferenceChecker:
     def _condition(self, source: str | None, path: YamlPath) -> None:
         self._source(source, path, "condition")
 
-    def _template(self, source: str | None, path: YamlPath) -> None:
+    def template(self, source: str | None, path: YamlPath) -> None:
         self._source(source, path, "template")
+
+    def json_schema(self, schema: dict[str, Any] | None, path: YamlPath) -> None:
+        """A JSON Schema the domain declares must be one."""
+        if schema is None:
+            return
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.SchemaError as err:
+            where = path + tuple(err.path)
+            self.error(where, f"not a valid JSON Schema: {err.message}",
+                       "e.g. {type: object, required: [balance], properties: {balance: {type: number}}}")
 
     def value(self, value: Any, path: YamlPath) -> None:
         self._source(value, path, "value")
@@ -354,8 +368,8 @@ class ReferenceChecker:
                 vpath: YamlPath = ("responses", name, i)
                 if (vpath not in self.located.values) and i == 0:
                     vpath = ("responses", name)
-                self._template(variation.text, vpath + ("text",))
-                self._template(variation.voice, vpath + ("voice",))
+                self.template(variation.text, vpath + ("text",))
+                self.template(variation.voice, vpath + ("voice",))
                 self._condition(variation.when, vpath + ("when",))
                 for j, suggestion in enumerate(variation.suggestions):
                     if suggestion.payload and suggestion.payload.startswith("/"):

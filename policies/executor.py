@@ -14,8 +14,10 @@ from typing import Any
 
 from dialogue.dm.actions import ActionRunner
 from dialogue.dm.events import EVENT_TYPES
+from dialogue.dm.services.runner import CallRunner
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.schema.actions import (
+    Call,
     CancelTask,
     ClearSlot,
     Delete,
@@ -38,7 +40,7 @@ Handler = Callable[[Tracker, Any], list[Step]]
 
 
 class Executor:
-    def __init__(self, stack: GoalStack, runner: ActionRunner):
+    def __init__(self, stack: GoalStack, runner: ActionRunner, calls: CallRunner):
         self.handlers: dict[type, Handler] = {
             **dict.fromkeys(EVENT_TYPES, _apply),
             Say: _say,
@@ -57,6 +59,7 @@ class Executor:
             Select: runner.select,
             Update: runner.update,
             Delete: runner.delete,
+            Call: calls.call,
         }
 
     def run(self, tracker: Tracker, steps: list[Step]) -> None:

@@ -95,7 +95,7 @@ class Calls:
             secrets += [understood.entities.get(slot) for slot in pii] if understood else []
             for key in ("user", "bot"):
                 call.fields[key] = mask(call.fields.get(key), secrets)
-        self.metrics.turn(call.domain, call.method, result.latency_ms)
+        self.metrics.turn(call.domain, call.method, result)
 
     def done(self, call: Call) -> None:
         fields = {"method": call.method, "domain": call.domain, "code": call.code.name,

@@ -10,15 +10,18 @@ threads, so a turn that waits (for an LLM, PostgreSQL, or another turn) never ho
 others. Python runs one thread at a time anyway: a quick answer (about half a millisecond)
 costs the loop what it would cost it on a thread, without the hand-over between threads,
 which cost more than the answer itself (BENCHMARKS.md). Work whose deadline passed while it
-waited for a thread is not started.
+waited for a thread is not started. A turn's calls to services are made between its runs, outside
+its transaction, and awaited on the loop (dialogue.dm.services): a turn waiting on a service holds
+no thread, no lock of the database and no other session. Turns of one session queue on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +29,7 @@ from typing import Any, TypeVar
 import grpc
 
 from dialogue.dm.errors import Busy
+from dialogue.dm.services import CallBook, CallNeeded
 from dialogue.dm.store import SessionStore
 from dialogue.domains import Domain
 from dialogue.domains.interpretation import Interpretation
@@ -47,6 +51,7 @@ class Host:
         self.queues = {engine.domain.name: ParseQueue(engine, most=batch) for engine in engines if engine.batches}
         self.workers = workers
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="dialogue-turn")
+        self.sessions = _SessionQueue()
         self.draining = asyncio.Event()
         """Set when the server begins to shut down: streams take no new turns."""
 
@@ -93,15 +98,27 @@ class Host:
     async def turn(self, engine: Engine, given: TurnInput, *, deadline: float | None,
                    stream: ChunkSink | None = None) -> TurnResult:
         """One turn, its input checked already (`Engine.check`): understood, then answered, each where it belongs
-        (see the module's docstring)."""
-        understood = await self.understand(engine, given, deadline=deadline)
+        (see the module's docstring). Turns of one session wait for each other here, on the loop."""
+        async with self.sessions.hold((engine.domain.name, given.session_id)):
+            understood = await self.understand(engine, given, deadline=deadline)
+            book = engine.call_book()
+            while True:
+                try:
+                    return await self._answer(engine, understood, book, deadline, stream)
+                except CallNeeded as needed:
+                    answer = await engine.services.send_async(needed.request, book.deadline)
+                    engine.called(understood, book, needed.request, answer)
+
+    async def _answer(self, engine: Engine, understood: Understood, book: CallBook, deadline: float | None,
+                      stream: ChunkSink | None) -> TurnResult:
+        """The turn answered with the call answers in `book`; CallNeeded when it needs another."""
         if engine.quick:
             _check(deadline)
             try:
-                return engine.respond(understood, stream=stream, wait=False)
+                return engine.attempt(understood, book, stream=stream, wait=False)
             except Busy:
                 pass
-        return await self.run(lambda: engine.respond(understood, stream=stream), deadline)
+        return await self.run(lambda: engine.attempt(understood, book, stream=stream), deadline)
 
     async def understand(self, engine: Engine, given: TurnInput, *, deadline: float | None) -> Understood:
         """The turn's checked input understood: free text by the domain's parse queue (or on a worker thread, for
@@ -132,6 +149,27 @@ class Host:
         for queue in self.queues.values():
             queue.close()
         self.executor.shutdown(wait=True)
+
+
+class _SessionQueue:
+    """A lock per session on the event loop, kept only while a turn holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def _check(deadline: float | None) -> None:

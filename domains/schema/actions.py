@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 from pydantic import Discriminator, Field, Tag
 
 from dialogue.domains.schema.base import Model, Name, one_or_many
+from dialogue.domains.schema.services import JsonPath, Method
 
 if TYPE_CHECKING:
     from dialogue.domains.references import ReferenceChecker, Scope
@@ -236,10 +237,74 @@ class Delete(_TableAction):
     delete: DeleteSpec
 
 
+Target = Annotated[str, Field(pattern=r"^(user\.)?[a-z][a-z0-9_]*$", max_length=70,
+                              description="A slot, or a user variable as `user.<name>`.")]
+
+
+class CallSpec(Model):
+    """A request to one of the domain's services; its answer is checked against `expect` before it is used."""
+
+    service: Name
+    method: Method = "GET"
+    path: str = Field(pattern=r"^/", max_length=2000, description="After the service's base URL, a template whose "
+                      "values are each percent-encoded: `/restaurants/{{ slots.restaurant_id }}`.")
+    query: Values = Field({}, description="Query parameters -> literal or `{{ expression }}` (empty ones are left "
+                                          "out).")
+    body: Any = Field(None, description="The JSON body: literals and `{{ expression }}`s, nested as the body is.")
+    expect: dict[str, Any] | None = Field(None, description="The JSON Schema the answer must match before any of "
+                                          "it is used (else the call failed, `on_error`).")
+    into: dict[Target, JsonPath] = Field({}, description="Slot or `user.<variable>` <- a path into the answer; "
+                                         "the value is type-checked as the slot's (a wrong type is an error).")
+    result: Name | None = Field(None, description="Keep the answer's rows (at `rows`) as `results.<name>`.")
+    rows: JsonPath = Field("", description="Where the rows are in the answer (default: the answer itself).")
+    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="This call's own limit, within the turn's.")
+    on_error: list[Action] = Field([], description="Instead of the built-in `action_failed`, when the call fails: "
+                                   "an error status, no answer, an answer of the wrong shape, an open circuit.")
+    on_timeout: list[Action] = Field([], description="When the call ran out of time (default: `on_error`).")
+
+
+class Call(DomainAction):
+    kind: ClassVar[str] = "call"
+    call: CallSpec
+
+    def labels(self) -> list[str]:
+        return [f"call:{self.call.service}"]
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        spec = self.call
+        refs.known("service", spec.service, refs.domain.services, path + ("service",))
+        refs.template(spec.path, path + ("path",))
+        for name, value in spec.query.items():
+            refs.value(value, path + ("query", name))
+        for where, value in _leaves(spec.body, path + ("body",)):
+            refs.value(value, where)
+        refs.json_schema(spec.expect, path + ("expect",))
+        for target in spec.into:
+            variable = target.removeprefix("user.")
+            if variable != target:
+                refs.known("user variable", variable, refs.domain.memory.variables, path + ("into", target))
+            else:
+                refs.known("slot", target, refs.domain.slots, path + ("into", target))
+        refs.actions(spec.on_error, path + ("on_error",), scope)
+        refs.actions(spec.on_timeout, path + ("on_timeout",), scope)
+
+    def nested(self) -> list[Action]:
+        return [*self.call.on_error, *self.call.on_timeout]
+
+
+def _leaves(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
+    """The scalar values of a nested body, with their paths."""
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, path + (key,))]
+    if isinstance(value, list):
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, path + (i,))]
+    return [(path, value)]
+
+
 ACTION_KINDS: dict[str, type[DomainAction]] = {
     cls.kind: cls  # type: ignore[attr-defined]
     for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, CancelTask, Goto, Handoff, End,
-                SetIntent, Insert, Select, Update, Delete)
+                SetIntent, Insert, Select, Update, Delete, Call)
 }
 
 
@@ -254,3 +319,4 @@ Action = Annotated[
     Discriminator(action_kind),
 ]
 SelectSpec.model_rebuild()
+CallSpec.model_rebuild()

@@ -14,6 +14,7 @@ from dialogue.domains.schema.guards import Guard
 from dialogue.domains.schema.ivr import Ivr
 from dialogue.domains.schema.nlg import NlgSettings
 from dialogue.domains.schema.responses import Response
+from dialogue.domains.schema.services import ActionSettings, Service
 from dialogue.domains.schema.slots import SlotSpec
 from dialogue.domains.schema.tasks import FrameSlot, Task
 
@@ -90,6 +91,7 @@ class Settings(Model):
     max_attempts: int = Field(3, ge=1, le=20, description="Default re-prompt limit of frame slots.")
     max_input_chars: int = Field(2000, ge=1, le=1_000_000, description="Longer user text is truncated.")
     nlu: NluSettings = NluSettings()
+    actions: ActionSettings = ActionSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -111,6 +113,7 @@ class Domain(Model):
     slots: dict[Name, SlotSpec] = {}
     intents: dict[Name, Intent] = {}
     memory: Memory = Memory()
+    services: dict[Name, Service] = Field({}, description="The business's HTTP services, for `call:` actions.")
     tasks: dict[Name, Task] = {}
     guards: list[Guard] = []
     responses: dict[Name, Response] = {}

@@ -5,8 +5,8 @@ from dialogue.domains.schema.keys import keys_at
 
 
 def test_keys_follow_fields_items_values_and_tagged_unions() -> None:
-    assert keys_at(Domain, ("settings",)) == ["language", "max_attempts", "max_input_chars", "nlu", "routing",
-                                              "timezone"]
+    assert keys_at(Domain, ("settings",)) == ["actions", "language", "max_attempts", "max_input_chars", "nlu",
+                                              "routing", "timezone"]
     assert keys_at(Domain, ("slots", "city", "integer")) == ["default", "description", "max", "min", "pii", "type"]
     frame = ("tasks", "order", "frame")
     assert "confirm" in keys_at(Domain, frame) and "states" not in keys_at(Domain, frame)

@@ -1,0 +1,202 @@
+"""The HTTP client of a domain's services: one pool of connections, a time limit, retries where safe, a circuit
+breaker per service, and a bound on the size of an answer.
+
+Every call runs on one event loop of the process, on a thread of its own: a turn on any thread (`send`) or on
+another event loop (`send_async`, the server's) hands the call over and waits, so calls in flight hold no
+thread of the server. A call never takes longer than its limit (a server that drips bytes or never answers
+included) and never raises: a failure is a `ServiceAnswer` that says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import httpx
+
+from dialogue.dm.services.breaker import CircuitBreaker
+from dialogue.dm.services.calls import ServiceAnswer, ServiceRequest
+from dialogue.domains.schema.services import IDEMPOTENT_METHODS, Service
+
+T = TypeVar("T")
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+FIRST_PAUSE_S = 0.05
+"""Before the first retry; each next pause is twice as long (within the call's time)."""
+
+
+@dataclass
+class _Endpoint:
+    """A service as the client calls it: its URL and credentials read from the environment."""
+
+    spec: Service
+    base_url: str | None
+    headers: dict[str, str]
+    problem: str
+    """Why it cannot be called (an environment variable it needs is not set), or empty."""
+    breaker: CircuitBreaker
+
+    @classmethod
+    def of(cls, name: str, spec: Service, environ: Mapping[str, str]) -> _Endpoint:
+        problems = []
+        base_url = spec.base_url
+        if spec.base_url_env:
+            base_url = environ.get(spec.base_url_env) or base_url
+            if base_url is None:
+                problems.append(f"environment variable {spec.base_url_env} (its base URL) is not set")
+        headers = {}
+        for header, variable in spec.headers_env.items():
+            if variable in environ:
+                headers[header] = environ[variable]
+            else:
+                problems.append(f"environment variable {variable} (header {header}) is not set")
+        if spec.token_env:
+            if spec.token_env in environ:
+                headers["Authorization"] = f"Bearer {environ[spec.token_env]}"
+            else:
+                problems.append(f"environment variable {spec.token_env} (its token) is not set")
+        problem = f"service '{name}' cannot be called: {'; '.join(problems)}" if problems else ""
+        breaker = CircuitBreaker(spec.circuit_breaker.failures, spec.circuit_breaker.cooldown_s)
+        return cls(spec, base_url.rstrip("/") if base_url else None, headers, problem, breaker)
+
+    def may_retry(self, method: str) -> bool:
+        return method in IDEMPOTENT_METHODS or self.spec.idempotency_keys
+
+
+class ServiceClient:
+    """Calls the services of one domain."""
+
+    def __init__(self, services: dict[str, Service], environ: Mapping[str, str] | None = None):
+        environ = os.environ if environ is None else environ
+        self.endpoints = {name: _Endpoint.of(name, spec, environ) for name, spec in services.items()}
+        self._http: httpx.AsyncClient | None = None
+
+    def problems(self) -> list[str]:
+        """What keeps services from being called (environment variables not set)."""
+        return [endpoint.problem for endpoint in self.endpoints.values() if endpoint.problem]
+
+    def send(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
+        """Make the call and wait for its answer (from a thread without an event loop of its own). `deadline`
+        is on time.monotonic()'s clock."""
+        return _CALL_LOOP.submit(self._call(request, deadline)).result()
+
+    async def send_async(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
+        """`send`, awaited on another event loop."""
+        return await asyncio.wrap_future(_CALL_LOOP.submit(self._call(request, deadline)))
+
+    def close(self) -> None:
+        if self._http is not None:
+            _CALL_LOOP.submit(self._http.aclose()).result()
+            self._http = None
+
+    async def _call(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
+        started = time.perf_counter()
+        endpoint = self.endpoints[request.service]
+        if request.timeout_s is not None:
+            deadline = min(deadline, time.monotonic() + request.timeout_s)
+        if endpoint.spec.timeout_ms is not None:
+            deadline = min(deadline, time.monotonic() + endpoint.spec.timeout_ms / 1000)
+        answer, attempts = self._failure("not_configured", endpoint.problem), 0
+        while not endpoint.problem:
+            if not endpoint.breaker.allow():
+                answer = self._failure("circuit_open", f"service '{request.service}' failed "
+                                       f"{endpoint.spec.circuit_breaker.failures} times in a row; not called for "
+                                       f"{endpoint.spec.circuit_breaker.cooldown_s:g} s")
+                break
+            attempts += 1
+            answer = await self._try(endpoint, request, deadline)
+            endpoint.breaker.record(_worked(answer))
+            pause = FIRST_PAUSE_S * 2 ** (attempts - 1)
+            if answer.outcome == "ok" or attempts > endpoint.spec.retries or not endpoint.may_retry(request.method) \
+                    or not _transient(answer) or time.monotonic() + pause >= deadline:
+                break
+            await asyncio.sleep(pause)
+        return replace(answer, ms=round((time.perf_counter() - started) * 1000, 3), attempts=attempts)
+
+    async def _try(self, endpoint: _Endpoint, request: ServiceRequest, deadline: float) -> ServiceAnswer:
+        """One try within the deadline: the answer's JSON, or why there is none."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return ServiceAnswer("timeout", reason="timeout", error="no time was left for the call")
+        limit = endpoint.spec.max_response_bytes
+        try:
+            async with asyncio.timeout(left):
+                async with self._client().stream(
+                        request.method, f"{endpoint.base_url}{request.path}", params=request.query,
+                        json=request.body, headers={**endpoint.headers, "Idempotency-Key": request.key}) as response:
+                    status = response.status_code
+                    content = await _read(response, limit)
+        except TimeoutError:
+            return ServiceAnswer("timeout", reason="timeout", error=f"no answer within {left * 1000:.0f} ms")
+        except _TooLarge:
+            return ServiceAnswer("error", status, reason="too_large", error=f"answer longer than {limit:,} bytes")
+        except httpx.HTTPError as err:
+            return ServiceAnswer("error", reason="unreachable", error=f"{type(err).__name__}: {err}"[:300])
+        if status >= 400:
+            return ServiceAnswer("error", status, reason="status", error=f"HTTP {status}")
+        try:
+            body = json.loads(content) if content.strip() else None
+        except (ValueError, RecursionError):
+            return ServiceAnswer("error", status, reason="not_json", error="the answer is not JSON")
+        return ServiceAnswer("ok", status, body)
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=None, follow_redirects=False, trust_env=False,
+                                           limits=httpx.Limits(max_connections=512, max_keepalive_connections=64))
+        return self._http
+
+    @staticmethod
+    def _failure(reason: str, error: str) -> ServiceAnswer:
+        return ServiceAnswer("error", reason=reason, error=error)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read(response: httpx.Response, limit: int) -> bytes:
+    """The body, or _TooLarge as soon as it is longer than `limit` bytes."""
+    if int(response.headers.get("content-length") or 0) > limit:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _worked(answer: ServiceAnswer) -> bool:
+    """Whether the service is up, for its circuit breaker: it answered, if only to refuse the request (4xx)."""
+    return answer.outcome == "ok" or (answer.reason == "status" and (answer.status or 0) < 500)
+
+
+def _transient(answer: ServiceAnswer) -> bool:
+    """A failure that trying again may mend: no connection, or a status that says so."""
+    return answer.reason == "unreachable" or (answer.reason == "status" and answer.status in RETRIED_STATUSES)
+
+
+class _CallLoop:
+    """The process's event loop for service calls, on a daemon thread started at the first call."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, work: Coroutine[Any, Any, T]) -> Any:
+        """Run `work` on the loop; a concurrent.futures.Future of its result."""
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="dialogue-calls", daemon=True).start()
+        return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+
+_CALL_LOOP = _CallLoop()

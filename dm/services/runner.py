@@ -1,0 +1,132 @@
+"""The handler of the `call:` action: the request made from the domain's templates, the answer (from the turn's
+`CallBook`) checked against the call's `expect` and its `into:` types before any of it is used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import jsonschema
+
+from dialogue.dm.actions import ActionFailed
+from dialogue.dm.events import ResultsStored, ServiceCalled, SlotSet, VariableSet
+from dialogue.dm.services.calls import CallNeeded, ServiceAnswer, ServiceRequest
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.expressions import compile_path
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.actions import Call, CallSpec
+from dialogue.domains.schema.services import read_path
+from dialogue.domains.slot_types import SlotValues
+
+UNUSABLE = (ValueError, TypeError, OverflowError, RecursionError)
+"""What coercing a value of a service's answer may raise (InvalidValue is a ValueError)."""
+
+
+class CallRunner:
+    def __init__(self, domain: Domain):
+        self.slot_values = SlotValues(domain.slots)
+        self.variable_values = SlotValues(domain.memory.variables)
+        self.defaults = {name: spec.default for name, spec in domain.slots.items()}
+        self._validators: dict[int, Any] = {}
+
+    def call(self, tracker: Tracker, action: Call) -> list[Any]:
+        """Use the call's answer if the turn has it (else CallNeeded); CallFailed when there is none to use."""
+        spec, state = action.call, tracker.state
+        book = tracker.calls
+        try:
+            path = compile_path(spec.path)(tracker.context())
+        except Exception as err:  # noqa: BLE001 - a domain's template must never break a turn
+            self._fail(tracker, spec, ServiceCalled(service=spec.service, method=spec.method, path=spec.path,
+                                                    status="not_sent", ms=0, attempts=0,
+                                                    error=f"path `{spec.path}` failed: {type(err).__name__}: {err}"),
+                       timed_out=False)
+        query = {name: _query_text(value) for name, raw in spec.query.items()
+                 if (value := tracker.evaluate(raw)) is not None and value != ""}
+        request = ServiceRequest.of(
+            spec.service, spec.method, path, query, _body(tracker, spec.body),
+            turn=f"{state.domain}/{state.session_id}/{state.turn}", ordinal=book.next_ordinal(),
+            timeout_s=spec.timeout_ms / 1000 if spec.timeout_ms else None)
+        answer = book.answers.get(request.key)
+        if answer is None:
+            raise CallNeeded(request)
+        ran = ServiceCalled(service=spec.service, method=spec.method, path=path, status=answer.status_label,
+                            ms=answer.ms, attempts=answer.attempts, error=answer.error)
+        used = self._used(spec, answer) if answer.outcome == "ok" else answer.error
+        if isinstance(used, str):
+            self._fail(tracker, spec, ran.model_copy(update={"error": used}), timed_out=answer.outcome == "timeout")
+        tracker.apply(ran)
+        values, rows = used
+        if spec.result:
+            tracker.apply(ResultsStored(name=spec.result, rows=rows))
+        for target, value in values.items():
+            variable = target.removeprefix("user.")
+            tracker.apply(SlotSet(slot=target, value=value) if variable == target
+                          else VariableSet(name=variable, value=value))
+        return []
+
+    def _used(self, spec: CallSpec, answer: ServiceAnswer) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
+        """The typed values for `into:` and the rows for `result:`, or why the answer cannot give them."""
+        body = answer.body
+        if spec.expect is not None:
+            error = jsonschema.exceptions.best_match(self._validator(spec).iter_errors(body))
+            if error is not None:
+                where = ".".join(str(part) for part in error.absolute_path) or "the answer"
+                return f"the answer does not match `expect` at {where}: {error.message[:200]}"
+        values = {}
+        for target, path in spec.into.items():
+            try:
+                raw = read_path(body, path)
+            except KeyError:
+                return f"the answer has no `{path or '(answer)'}` for {target}"
+            variable = target.removeprefix("user.")
+            if raw is None:
+                values[target] = self.defaults[target] if variable == target else None
+                continue
+            coercer = self.slot_values if variable == target else self.variable_values
+            try:
+                values[target] = coercer.coerce(variable, raw)
+            except UNUSABLE as err:
+                return f"`{path or '(answer)'}` of the answer is no value for {target}: {str(err)[:200]}"
+        rows: list[dict[str, Any]] = []
+        if spec.result:
+            try:
+                found = read_path(body, spec.rows)
+            except KeyError:
+                return f"the answer has no `{spec.rows}` for result {spec.result}"
+            rows = [found] if isinstance(found, dict) else found
+            if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+                return f"`{spec.rows or '(answer)'}` of the answer is not an object or a list of objects"
+        return values, rows
+
+    def _validator(self, spec: CallSpec) -> Any:
+        validator = self._validators.get(id(spec))
+        if validator is None:
+            assert spec.expect is not None
+            validator = self._validators[id(spec)] = jsonschema.validators.validator_for(spec.expect)(spec.expect)
+        return validator
+
+    @staticmethod
+    def _fail(tracker: Tracker, spec: CallSpec, ran: ServiceCalled, *, timed_out: bool) -> None:
+        tracker.warnings.append(f"call to {spec.service} {spec.method} {ran.path} failed: {ran.error}")
+        raise ActionFailed(ran, list((spec.on_timeout if timed_out else []) or spec.on_error))
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
+
+
+def _body(tracker: Tracker, body: Any) -> Any:
+    """The JSON body with its templates evaluated (dates as ISO text)."""
+    if isinstance(body, dict):
+        return {key: _body(tracker, value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_body(tracker, value) for value in body]
+    value = tracker.evaluate(body)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)

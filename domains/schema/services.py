@@ -1,0 +1,80 @@
+"""The business's own HTTP services a domain calls (`services:`), and what a `call:` action sends.
+
+Secrets never sit in the YAML: a service names the environment variables that hold its base URL, its bearer
+token and its header values, read when the engine starts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from dialogue.domains.schema.base import Model
+
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128,
+                               description="The name of an environment variable.")]
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
+"""Methods whose repetition changes nothing more than one request did (RFC 9110, 9.2.2): safe to retry."""
+
+
+class CircuitBreaker(Model):
+    failures: int = Field(5, ge=1, le=1000, description="Failed calls in a row that open the circuit: then calls "
+                                                        "fail at once, without reaching the service.")
+    cooldown_s: float = Field(30, gt=0, le=3600, description="Seconds the circuit stays open; then one trial call "
+                                                            "goes through (half-open), and its outcome closes or "
+                                                            "opens the circuit again.")
+
+
+class Service(Model):
+    """An HTTP service: where it is, how to authenticate, and how long and how often to try."""
+
+    description: str = ""
+    base_url: str | None = Field(None, pattern=r"^https?://", description="Where the service is, e.g. "
+                                 "`http://bookings.internal:8080/v1`.")
+    base_url_env: EnvName | None = Field(None, description="The environment variable that holds the base URL "
+                                         "(it wins over `base_url` when set).")
+    token_env: EnvName | None = Field(None, description="The environment variable holding a bearer token, sent as "
+                                      "`Authorization: Bearer ...`.")
+    headers_env: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")], EnvName] = Field(
+        {}, description="Header -> the environment variable holding its value.")
+    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="The longest a call may take, retries "
+                                   "included (default: the turn's `settings.actions.timeout_ms`).")
+    retries: int = Field(1, ge=0, le=5, description="Tries after a failed one (a refused connection, a timeout, "
+                         "429 or a 5xx), only for GET, PUT and DELETE, or any method with `idempotency_keys`.")
+    idempotency_keys: bool = Field(False, description="The service de-duplicates requests by their "
+                                   "`Idempotency-Key` header, so a POST or PATCH may be retried too.")
+    max_response_bytes: int = Field(1_000_000, ge=1, le=100_000_000, description="A longer answer is an error.")
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
+    openapi: str | None = Field(None, description="An OpenAPI 3 document (a file next to the domain) that "
+                                "`dialogue validate` checks the calls against.")
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Service:
+        if self.base_url is None and self.base_url_env is None:
+            raise ValueError("a service needs base_url or base_url_env")
+        return self
+
+
+class ActionSettings(Model):
+    timeout_ms: int = Field(5000, ge=1, le=30_000, description="The budget of a turn's calls to services, together: "
+                            "a slow service makes a turn slower by at most this, then its `on_timeout` runs.")
+
+
+JsonPath = Annotated[str, Field(pattern=r"^[A-Za-z0-9_$-]*(\.[A-Za-z0-9_$-]+)*$", max_length=256,
+                                description="A path into the JSON answer: keys and list positions joined by dots "
+                                            "(`balance`, `rows.0.name`); empty for the answer itself.")]
+
+
+def read_path(document: Any, path: str) -> Any:
+    """The value at a dotted path of a JSON document; KeyError when it has none."""
+    value = document
+    for part in path.split(".") if path else []:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            raise KeyError(path)
+    return value

@@ -1,0 +1,72 @@
+"""Turns that call a service, over real gRPC against a real service on loopback: the same turn sent twice calls
+once (at once, and after a restart), and a slow service holds up no other session."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from dialogue.client import AsyncClient, Client
+from dialogue.dm.sql import SqlStore
+from dialogue.engine import Engine
+from dialogue.turns import UserInput
+from tests.dm.services.bank import bank
+from tests.dm.services.loopback import Behaviour, misbehaving
+
+
+@pytest.fixture
+def service(monkeypatch):
+    with misbehaving() as (url, behaviour):
+        monkeypatch.setenv("TEST_CORE_URL", url)
+        monkeypatch.setenv("TEST_CORE_TOKEN", "t0ps3cret")
+        yield behaviour
+
+
+def transfer(turn_id: str | None = None) -> UserInput:
+    return UserInput(intent="transfer", entities={"amount": 20, "payee": "ana"}, turn_id=turn_id)
+
+
+def test_the_same_turn_sent_twice_at_once_and_after_a_restart_calls_once(serve, service: Behaviour,
+                                                                         tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bank.db'}"
+    service.delay_s = 0.2
+    service.answer = {"id": "T-1"}
+    running = serve([Engine(bank(tmp_path), store=SqlStore(url))])
+
+    async def twice():
+        async with AsyncClient(running.target) as client:
+            return await asyncio.gather(*(client.turn("bank", "s", transfer("t-1")) for _ in range(2)))
+
+    results = asyncio.run(twice())
+    assert sorted(result.replayed for result in results) == [False, True]
+    running.stop()
+    restarted = serve([Engine(bank(tmp_path), store=SqlStore(url))])
+    with Client(restarted.target) as client:
+        again = client.turn("bank", "s", transfer("t-1"))
+    assert again.replayed and again.messages[0].text == "Sent 20 to ana (reference T-1)."
+    assert len(service.requests) == 1
+
+
+def test_turns_waiting_on_a_slow_service_hold_up_no_other_session(serve, service: Behaviour,
+                                                                  tmp_path: Path) -> None:
+    """Sixteen turns wait 0.5 s each on the service at once (more than the server's 4 worker threads); a turn of
+    another session that calls nothing is answered meanwhile, at once."""
+    service.delay_s = 0.5
+    running = serve([Engine(bank(tmp_path), store=SqlStore(f"sqlite:///{tmp_path / 'bank.db'}"))], workers=4)
+
+    async def meanwhile():
+        async with AsyncClient(running.target) as client:
+            await client.wait_ready(5)
+            slow = [asyncio.create_task(client.turn("bank", f"slow{n}", "/check_balance")) for n in range(16)]
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            other = await client.turn("bank", "other", UserInput(intent="transfer", entities={"amount": 5}))
+            took = time.monotonic() - started
+            return await asyncio.gather(*slow), other, took
+
+    slow, other, took = asyncio.run(meanwhile())
+    assert other.messages[0].response == "ask_payee" and took < 0.2
+    assert [result.messages[0].response for result in slow] == ["core_slow"] * 16  # 0.4 s budget, 0.5 s service
