@@ -325,3 +325,48 @@ def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text 
     console.print(f"LLM-only turn / engine turn (templates): {ratios['llm_only_to_template_p50']:g}x; "
                   f"/ engine with cached rephrasing: {ratios['llm_only_to_rephrase_cached_p50']:g}x; "
                   f"model load {load_s} s", highlight=False)
+
+
+def services(turns: int = typer.Option(2000, min=100, help="Turns of each kind in process (a)."),
+             sessions: int = typer.Option(64, min=1, max=1024, help="Concurrent sessions over gRPC (b)."),
+             seconds: float = typer.Option(10.0, min=1, help="Measured seconds of each gRPC run (after 1 s)."),
+             workers: int = typer.Option(4, min=1, max=256, help="The server's --workers."),
+             as_json: bool = JsonOption) -> None:
+    """A turn's cost of one call to a loopback service (a), and turns/s over gRPC with calls that take 50 ms
+    against the same server's turns without calls (b)."""
+    import tempfile
+
+    from dialogue.bench import services as bench
+
+    with Progress(console=errors, transient=True) as progress, \
+            tempfile.TemporaryDirectory(prefix="dialogue-bench-services-") as folder:
+        task = progress.add_task("in process, then over gRPC", total=turns // 100 + 3)
+        try:
+            result = bench.run(Path(folder), turns=turns, sessions=sessions, seconds=seconds, workers=workers,
+                               tick=lambda: progress.advance(task))
+        except (ValueError, RuntimeError) as err:
+            fail(str(err))
+    if as_json:
+        print_json(result)
+        return
+    quick, slow = result["in_process"], result["grpc"]
+    table = Table(title=f"(a) one turn in process, {quick['turns']} of each (ms)")
+    for column in ("kind", "p50", "p99"):
+        table.add_column(column, justify="right")
+    for kind in ("with_call", "without_call", "bare_get"):
+        table.add_row(kind.replace("_", " "), f"{quick[kind]['p50_ms']:.3f}", f"{quick[kind]['p99_ms']:.3f}")
+    console.print(table)
+    console.print(f"call overhead (p50 with - without - bare GET): {quick['call_overhead_p50_ms']:.3f} ms "
+                  f"(target <= {result['targets']['call_overhead_p50_ms']} ms)")
+    table = Table(title=f"(b) {slow['sessions']} sessions over gRPC, the call taking {slow['service_delay_ms']} ms")
+    for column in ("kind", "turns/s", "p50 ms", "p99 ms", "errors", "CPU ms/turn server, service, client"):
+        table.add_column(column, justify="right")
+    for kind in ("without_call", "with_call"):
+        run = slow[kind]
+        table.add_row(kind.replace("_", " "), f"{run['turns_per_s']:.0f}", f"{run['p50_ms']:.1f}",
+                      f"{run['p99_ms']:.1f}", str(run["errors"]),
+                      f"{run['server_cpu_ms_per_turn']:.2f}, {run['service_cpu_ms_per_turn']:.2f}, "
+                      f"{run['client_cpu_ms_per_turn']:.2f}")
+    console.print(table)
+    console.print(f"with / without: {slow['throughput_ratio']:.0%} "
+                  f"(target >= {result['targets']['slow_call_throughput_ratio_at_64']:.0%})")

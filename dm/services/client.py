@@ -1,9 +1,9 @@
 """The HTTP client of a domain's services: one pool of connections, a time limit, retries where safe, a circuit
 breaker per service, and a bound on the size of an answer.
 
-Every call runs on one event loop of the process, on a thread of its own: a turn on any thread (`send`) or on
-another event loop (`send_async`, the server's) hands the call over and waits, so calls in flight hold no
-thread of the server. A call never takes longer than its limit (a server that drips bytes or never answers
+A server's turns await their calls on the server's event loop (`send_async`), so calls in flight hold no
+thread; a turn on another thread (`send`) hands its call to the process's call loop, on a thread of its
+own, and waits. A call never takes longer than its limit (a server that drips bytes or never answers
 included) and never raises: a failure is a `ServiceAnswer` that says why.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-import httpx
+import aiohttp
 
 from dialogue.dm.services.breaker import CircuitBreaker
 from dialogue.dm.services.calls import ServiceAnswer, ServiceRequest
@@ -74,25 +74,29 @@ class ServiceClient:
     def __init__(self, services: dict[str, Service], environ: Mapping[str, str] | None = None):
         environ = os.environ if environ is None else environ
         self.endpoints = {name: _Endpoint.of(name, spec, environ) for name, spec in services.items()}
-        self._http: httpx.AsyncClient | None = None
+        self._pools: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
     def problems(self) -> list[str]:
         """What keeps services from being called (environment variables not set)."""
         return [endpoint.problem for endpoint in self.endpoints.values() if endpoint.problem]
 
     def send(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
-        """Make the call and wait for its answer (from a thread without an event loop of its own). `deadline`
-        is on time.monotonic()'s clock."""
+        """Make the call and wait for its answer, from a thread without an event loop of its own (the call runs
+        on the process's call loop). `deadline` is on time.monotonic()'s clock."""
         return _CALL_LOOP.submit(self._call(request, deadline)).result()
 
     async def send_async(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
-        """`send`, awaited on another event loop."""
-        return await asyncio.wrap_future(_CALL_LOOP.submit(self._call(request, deadline)))
+        """`send` on the running event loop (a server's), with that loop's connections."""
+        return await self._call(request, deadline)
 
     def close(self) -> None:
-        if self._http is not None:
-            _CALL_LOOP.submit(self._http.aclose()).result()
-            self._http = None
+        """Close the connections (each pool on its own loop; those of a loop that no longer runs are dropped)."""
+        pools, self._pools = self._pools, {}
+        for loop, pool in pools.items():
+            if loop.is_running():
+                closing = asyncio.run_coroutine_threadsafe(pool.close(), loop)
+                if not _on(loop):
+                    closing.result()
 
     async def _call(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
         started = time.perf_counter()
@@ -126,16 +130,17 @@ class ServiceClient:
         limit = endpoint.spec.max_response_bytes
         try:
             async with asyncio.timeout(left):
-                async with self._client().stream(
+                async with self._client().request(
                         request.method, f"{endpoint.base_url}{request.path}", params=request.query,
-                        json=request.body, headers={**endpoint.headers, "Idempotency-Key": request.key}) as response:
-                    status = response.status_code
+                        json=request.body, headers={**endpoint.headers, "Idempotency-Key": request.key},
+                        allow_redirects=False) as response:
+                    status = response.status
                     content = await _read(response, limit)
         except TimeoutError:
             return ServiceAnswer("timeout", reason="timeout", error=f"no answer within {left * 1000:.0f} ms")
         except _TooLarge:
             return ServiceAnswer("error", status, reason="too_large", error=f"answer longer than {limit:,} bytes")
-        except httpx.HTTPError as err:
+        except (aiohttp.ClientError, ValueError) as err:
             return ServiceAnswer("error", reason="unreachable", error=f"{type(err).__name__}: {err}"[:300])
         if status >= 400:
             return ServiceAnswer("error", status, reason="status", error=f"HTTP {status}")
@@ -145,11 +150,15 @@ class ServiceClient:
             return ServiceAnswer("error", status, reason="not_json", error="the answer is not JSON")
         return ServiceAnswer("ok", status, body)
 
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=None, follow_redirects=False, trust_env=False,
-                                           limits=httpx.Limits(max_connections=512, max_keepalive_connections=64))
-        return self._http
+    def _client(self) -> aiohttp.ClientSession:
+        """The running loop's connection pool (aiohttp's: httpx's slows down past a few dozen calls in flight,
+        encode/httpx#3215), made at its first call."""
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = self._pools[loop] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512),
+                                                             timeout=aiohttp.ClientTimeout(total=None))
+        return pool
 
     @staticmethod
     def _failure(reason: str, error: str) -> ServiceAnswer:
@@ -160,12 +169,12 @@ class _TooLarge(Exception):
     pass
 
 
-async def _read(response: httpx.Response, limit: int) -> bytes:
+async def _read(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """The body, or _TooLarge as soon as it is longer than `limit` bytes."""
-    if int(response.headers.get("content-length") or 0) > limit:
+    if (response.content_length or 0) > limit:
         raise _TooLarge
     chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_chunked(65536):
         size += len(chunk)
         if size > limit:
             raise _TooLarge
@@ -181,6 +190,14 @@ def _worked(answer: ServiceAnswer) -> bool:
 def _transient(answer: ServiceAnswer) -> bool:
     """A failure that trying again may mend: no connection, or a status that says so."""
     return answer.reason == "unreachable" or (answer.reason == "status" and answer.status in RETRIED_STATUSES)
+
+
+def _on(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether this thread runs `loop` (then it cannot wait for work it gives the loop)."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 class _CallLoop:

@@ -70,3 +70,19 @@ def test_turns_waiting_on_a_slow_service_hold_up_no_other_session(serve, service
     slow, other, took = asyncio.run(meanwhile())
     assert other.messages[0].response == "ask_payee" and took < 0.2
     assert [result.messages[0].response for result in slow] == ["core_slow"] * 16  # 0.4 s budget, 0.5 s service
+
+
+def test_calls_are_a_histogram_per_service_and_status_and_a_step_of_the_turn(serve, service: Behaviour,
+                                                                           tmp_path: Path) -> None:
+    from tests.server.test_operations import metric_samples
+
+    running = serve([Engine(bank(tmp_path))], metrics_port=0)
+    with Client(running.target) as client:
+        client.turn("bank", "s1", "/check_balance")
+        service.status = 503
+        client.turn("bank", "s2", "/check_balance")
+    samples = metric_samples(running.server.metrics_port)
+    for status in ("200", "503"):
+        assert samples[("dialogue_service_call_seconds_count",
+                        (("domain", "bank"), ("service", "core"), ("status", status)))] == 1
+    assert samples[("dialogue_turn_step_seconds_count", (("domain", "bank"), ("step", "services")))] == 2

@@ -4,6 +4,7 @@ and a retried turn never calls again."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -62,7 +63,7 @@ def test_a_body_of_templates_and_rows_kept_as_a_result(engine: Engine, service: 
     service.answer = {"id": "T-77", "status": "done"}
     result = engine.handle("s", TRANSFER, user_id="ana")
     assert result.text == "Sent 20 to ana (reference T-77)."
-    assert service.requests[0]["body"] == '{"amount":20,"to":"ana","memo":["fixed","ana"]}'
+    assert json.loads(service.requests[0]["body"]) == {"amount": 20, "to": "ana", "memo": ["fixed", "ana"]}
 
 
 def test_values_in_the_path_are_one_segment_each(tmp_path: Path, service: Behaviour) -> None:
