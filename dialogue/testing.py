@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogue.dm.services import ServiceAnswer, ServiceClient, ServiceRequest
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains.schema import ConversationTest, Domain, Step
+from dialogue.domains.schema.conversations import StubAnswer
 from dialogue.engine import Engine
 from dialogue.nlu.base import Parser
 from dialogue.turns import InputError, TurnResult, UserInput
@@ -59,6 +62,7 @@ def run_test(domain: Domain, test: ConversationTest, *, nlu: Parser | None = Non
     store = MemoryStore()
     store.remember(domain.name, test.user_id, test.variables)
     engine = Engine(domain, nlu=nlu, store=store)
+    engine.services = Stubbed(test.fixtures, engine.services)
     now = dt.datetime.fromisoformat(test.now) if test.now else None
     session = 1
     outcomes = []
@@ -78,6 +82,31 @@ def run_test(domain: Domain, test: ConversationTest, *, nlu: Parser | None = Non
         outcome.mismatches = _compare(step, result, engine, session_id)
         outcomes.append(outcome)
     return ConversationOutcome(test.name, outcomes)
+
+
+class Stubbed:
+    """The engine's services as a test's `fixtures:` stub them; services without fixtures are called for real."""
+
+    def __init__(self, fixtures: dict[str, dict[str, list[StubAnswer]]], real: ServiceClient):
+        self.fixtures, self.real = fixtures, real
+        self.calls: Counter[tuple[str, str]] = Counter()
+
+    def send(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
+        stubs = self.fixtures.get(request.service)
+        if stubs is None:
+            return self.real.send(request, deadline)
+        call = f"{request.method} {request.path}"
+        answers = stubs.get(call)
+        if answers is None:
+            return ServiceAnswer("error", reason="no_fixture", error=f"the test has no fixture for {request.service} "
+                                 f"{call}; it has: {', '.join(stubs) or 'none'}")
+        stub = answers[min(self.calls[(request.service, call)], len(answers) - 1)]
+        self.calls[(request.service, call)] += 1
+        if stub.timeout:
+            return ServiceAnswer("timeout", reason="timeout", error="no answer (the test's fixture)")
+        if stub.status >= 400:
+            return ServiceAnswer("error", stub.status, stub.answer, reason="status", error=f"HTTP {stub.status}")
+        return ServiceAnswer("ok", stub.status, stub.answer)
 
 
 def step_input(step: Step) -> UserInput:

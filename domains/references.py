@@ -413,6 +413,8 @@ def check_tests(domain: Domain, tests: list[ConversationTest], located: Located,
                                "write an ISO date-time such as 2026-11-25T10:00")
         for name in test.variables:
             checker.known("user variable", name, domain.memory.variables, tpath + ("variables", name))
+        for name in test.fixtures:
+            checker.known("service", name, domain.services, tpath + ("fixtures", name))
         for j, step in enumerate(test.steps):
             spath = tpath + ("steps", j)
             if step.user is not None and step.user.startswith("/"):

@@ -93,7 +93,6 @@ def in_process(domain: Domain, url: str, turns: int, tick: Callable[[], None]) -
                     samples.append((time.perf_counter() - started) * 1000)
             if number % 100 == 0:
                 tick()
-    engine.services.close()
     figures = {kind: summary(samples) for kind, samples in kinds.items()}
     overhead = figures["with_call"]["p50_ms"] - figures["without_call"]["p50_ms"] - figures["bare_get"]["p50_ms"]
     return {"turns": turns, **figures, "call_overhead_p50_ms": round(overhead, 4)}

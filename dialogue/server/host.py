@@ -149,6 +149,8 @@ class Host:
         for queue in self.queues.values():
             queue.close()
         self.executor.shutdown(wait=True)
+        for engine in self.engines.values():
+            engine.services.close()
 
 
 class _SessionQueue:

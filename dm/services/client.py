@@ -10,6 +10,7 @@ included) and never raises: a failure is a `ServiceAnswer` that says why.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import threading
@@ -90,13 +91,12 @@ class ServiceClient:
         return await self._call(request, deadline)
 
     def close(self) -> None:
-        """Close the connections (each pool on its own loop; those of a loop that no longer runs are dropped)."""
+        """Close the connections this client opened on other loops than the call loop (a server's), from a thread
+        that does not run them. (The call loop's are the process's, shared by every client.)"""
         pools, self._pools = self._pools, {}
         for loop, pool in pools.items():
             if loop.is_running():
-                closing = asyncio.run_coroutine_threadsafe(pool.close(), loop)
-                if not _on(loop):
-                    closing.result()
+                asyncio.run_coroutine_threadsafe(pool.close(), loop).result()
 
     async def _call(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
         started = time.perf_counter()
@@ -151,13 +151,14 @@ class ServiceClient:
         return ServiceAnswer("ok", status, body)
 
     def _client(self) -> aiohttp.ClientSession:
-        """The running loop's connection pool (aiohttp's: httpx's slows down past a few dozen calls in flight,
-        encode/httpx#3215), made at its first call."""
+        """The running loop's connections: the call loop's are shared by every client of the process, a server
+        loop's are this client's (`close`)."""
         loop = asyncio.get_running_loop()
+        if _CALL_LOOP.runs(loop):
+            return _CALL_LOOP.pool()
         pool = self._pools.get(loop)
         if pool is None:
-            pool = self._pools[loop] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512),
-                                                             timeout=aiohttp.ClientTimeout(total=None))
+            pool = self._pools[loop] = _pool()
         return pool
 
     @staticmethod
@@ -192,12 +193,10 @@ def _transient(answer: ServiceAnswer) -> bool:
     return answer.reason == "unreachable" or (answer.reason == "status" and answer.status in RETRIED_STATUSES)
 
 
-def _on(loop: asyncio.AbstractEventLoop) -> bool:
-    """Whether this thread runs `loop` (then it cannot wait for work it gives the loop)."""
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
+def _pool() -> aiohttp.ClientSession:
+    """A connection pool of the running loop (aiohttp's: httpx's slows down past a few dozen calls in flight,
+    encode/httpx#3215)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512), timeout=aiohttp.ClientTimeout(total=None))
 
 
 class _CallLoop:
@@ -206,6 +205,16 @@ class _CallLoop:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._pool: aiohttp.ClientSession | None = None
+
+    def runs(self, loop: asyncio.AbstractEventLoop) -> bool:
+        return loop is self._loop
+
+    def pool(self) -> aiohttp.ClientSession:
+        """The process's connections for calls on this loop (only called on it)."""
+        if self._pool is None:
+            self._pool = _pool()
+        return self._pool
 
     def submit(self, work: Coroutine[Any, Any, T]) -> Any:
         """Run `work` on the loop; a concurrent.futures.Future of its result."""
@@ -213,7 +222,13 @@ class _CallLoop:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
                 threading.Thread(target=self._loop.run_forever, name="dialogue-calls", daemon=True).start()
+                atexit.register(self._close)
         return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+    def _close(self) -> None:
+        """At the process's exit: close the shared connections."""
+        if self._pool is not None and self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._pool.close(), self._loop).result(5)
 
 
 _CALL_LOOP = _CallLoop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -48,12 +48,27 @@ class Step(Model):
         return self.model_fields_set - {"user", "event", "dtmf", "new_session"}
 
 
+class StubAnswer(Model):
+    """What a stubbed service answers a call: a status and a JSON answer, or no answer in time."""
+
+    status: int = Field(200, ge=100, le=599)
+    answer: Any = Field(None, description="The JSON answer.")
+    timeout: bool = Field(False, description="No answer within the call's time (its on_timeout runs).")
+
+
+CallKey = Annotated[str, Field(pattern=r"^(GET|POST|PUT|PATCH|DELETE) /\S*$",
+                               description="The method and the path of a call, e.g. `GET /accounts/ana/balance`.")]
+
+
 class ConversationTest(Model):
     name: str = Field(min_length=1)
     user_id: str = "tester"
     channel: Literal["text", "voice"] = "text"
     now: str | None = Field(None, description="The clock for every turn, ISO 8601, in the domain's time zone.")
     variables: dict[Name, Any] = Field({}, description="User variables remembered from earlier visits.")
+    fixtures: dict[Name, dict[CallKey, one_or_many(StubAnswer)]] = Field(  # type: ignore[valid-type]
+        {}, description="Service -> call -> its answer (a list: the answers of its calls in order, the last one "
+                        "repeated). A stubbed service is never called; the others are called for real.")
     steps: list[Step] = Field(min_length=1)
 
 
