@@ -10,13 +10,14 @@ import datetime as dt
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from dialogue.domains.annotations import AnnotationError, parse_example
 from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
-from dialogue.domains.errors import Problem, did_you_mean
+from dialogue.domains.errors import DomainError, Problem, did_you_mean
 from dialogue.domains.expressions import (
     CONTEXT_NAMES,
     ExpressionError,
@@ -26,6 +27,7 @@ from dialogue.domains.expressions import (
     template_usage,
     value_usage,
 )
+from dialogue.domains.openapi import OpenApi
 from dialogue.domains.schema import ConversationTest, Domain, FrameSlot, FrameTask, FsmTask, SubFrame, Table
 from dialogue.domains.schema.actions import (
     Call,
@@ -67,6 +69,7 @@ class ReferenceChecker:
         self.results = {spec.result for action in all_actions(domain) if isinstance(action, Select | Call)
                         if (spec := action.target).result}
         self.slot_values = SlotValues(domain.slots)
+        self._openapi: dict[str, OpenApi | None] = {}
 
     def check(self) -> list[Problem]:
         self._slots_and_memory()
@@ -120,6 +123,20 @@ class ReferenceChecker:
 
     def template(self, source: str | None, path: YamlPath) -> None:
         self._source(source, path, "template")
+
+    def openapi(self, service: str) -> OpenApi | None:
+        """The service's OpenAPI document (a file next to the domain), if it declares one that can be read."""
+        if service not in self._openapi:
+            spec = self.domain.services.get(service)
+            self._openapi[service] = None
+            if spec is not None and spec.openapi is not None:
+                try:
+                    self._openapi[service] = OpenApi.load(Path(self.located.file).parent / spec.openapi)
+                except DomainError as err:
+                    self.problems += err.problems
+                except ValueError as err:
+                    self.error(("services", service, "openapi"), str(err), "point openapi: at an OpenAPI 3 file")
+        return self._openapi[service]
 
     def json_schema(self, schema: dict[str, Any] | None, path: YamlPath) -> None:
         """A JSON Schema the domain declares must be one."""

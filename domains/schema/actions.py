@@ -287,6 +287,9 @@ class Call(DomainAction):
                 refs.known("slot", target, refs.domain.slots, path + ("into", target))
         refs.actions(spec.on_error, path + ("on_error",), scope)
         refs.actions(spec.on_timeout, path + ("on_timeout",), scope)
+        api = refs.openapi(spec.service)
+        for finding in api.check(spec) if api else []:
+            refs.error(path + finding.where, finding.message, finding.hint)
 
     def nested(self) -> list[Action]:
         return [*self.call.on_error, *self.call.on_timeout]
