@@ -190,6 +190,9 @@ class ReferenceChecker:
                         self.error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
                 if isinstance(spec, CategorySlot):
                     self._category_words(spec, base + (name, "values"))
+                if group == "variables" and "lifetime" in spec.model_fields_set:
+                    self.error(base + (name, "lifetime"), "a user variable has no lifetime: it outlives the session",
+                               "remove lifetime:, or make it a slot")
         for table_name, table in self.domain.memory.tables.items():
             path: YamlPath = ("memory", "tables", table_name)
             self._table_name(table_name, path)

@@ -195,15 +195,16 @@ class GoalStack:
         return self.tasks[top.task].goto(top, action.goto) if top is not None else []
 
     def finish(self, tracker: Tracker, finish: Finish) -> list[Step]:
-        """End a task: clear the slots only it uses, give the slots it shares with the tasks below it back
-        the values they had when it started (an interruption neither sees nor changes the interrupted task's
-        values), then pop it."""
+        """End a task: clear the slots only it uses (but those whose `lifetime` is the session), give the slots it
+        shares with the tasks below it back the values they had when it started (an interruption neither sees
+        nor changes the interrupted task's values), then pop it."""
         state = tracker.state
         frame = state.frame(finish.task)
         if frame is None:
             return []
         in_use = self._slots_below(state.stack, leaving=finish.task)
-        reset = self._cleared([slot for slot in self.tasks[finish.task].slots if slot not in in_use]).values
+        reset = self._cleared([slot for slot in self.tasks[finish.task].slots
+                               if slot not in in_use and self.domain.slots[slot].lifetime == "task"]).values
         reset |= {slot: value for slot, value in frame.saved.items()
                   if slot in in_use and state.slots.get(slot) != value}
         if reset:

@@ -233,3 +233,54 @@ def test_an_interrupting_task_gives_shared_slots_back_when_it_ends() -> None:
     assert done.state.active_task == "book_table"
     assert done.state.slots["party_size"] == 4 and "booking_ref" not in done.state.slots
     assert engine.tables.select("bookings", {"reference": "ABC123"})[0]["party_size"] == 6
+
+
+CARRIED = """\
+version: 1
+name: dining
+slots:
+  city: {type: text, lifetime: session}
+  cuisine: {type: text}
+  people: {type: integer}
+intents:
+  search: [find food]
+  book: [book a table]
+  inform: ["[2](people)"]
+tasks:
+  search:
+    policy: frame
+    triggers: [search]
+    slots: [{slot: city}, {slot: cuisine}]
+    on_complete: [respond: found]
+  book:
+    policy: frame
+    triggers: [book]
+    slots: [{slot: city}, {slot: cuisine}, {slot: people}]
+    on_complete: [respond: booked]
+responses:
+  ask_city: Where?
+  ask_cuisine: What food?
+  ask_people: How many?
+  found: Found some.
+  booked: "Booked in {{ slots.city }}."
+"""
+
+
+def test_a_slot_whose_lifetime_is_the_session_carries_into_the_next_task(conversation) -> None:
+    dining = conversation(CARRIED)
+    dining.say("/search")
+    done = dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
+    assert done.responses == ["found"] and done.state.slots == {"city": "Lyon"}  # cuisine's lifetime is the task
+    assert dining.say("/book").responses == ["ask_cuisine"]  # the city is not asked again
+    assert dining.say('/inform{"cuisine": "thai", "people": 2}').text == "Booked in Lyon."
+
+
+def test_a_user_variable_has_no_lifetime(write_domain) -> None:
+    import pytest
+
+    from dialogue.domains import load_domain
+    from dialogue.domains.errors import DomainError
+
+    with pytest.raises(DomainError, match="a user variable has no lifetime"):
+        load_domain(write_domain(CARRIED.replace("slots:\n  city", "memory:\n  variables:\n    home: {type: text, "
+                                                 "lifetime: session}\nslots:\n  city")))
