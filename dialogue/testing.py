@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dialogue.dm.services import ServiceAnswer, ServiceClient, ServiceRequest
+from dialogue.dm.services.python import PythonRequest
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains.schema import ConversationTest, Domain, Step
 from dialogue.domains.schema.conversations import StubAnswer
@@ -91,8 +92,8 @@ class Stubbed:
         self.fixtures, self.real = fixtures, real
         self.calls: Counter[tuple[str, str]] = Counter()
 
-    def send(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
-        stubs = self.fixtures.get(request.service)
+    def send(self, request: ServiceRequest | PythonRequest, deadline: float) -> ServiceAnswer:
+        stubs = self.fixtures.get(request.service) if isinstance(request, ServiceRequest) else None
         if stubs is None:
             return self.real.send(request, deadline)
         call = f"{request.method} {request.path}"

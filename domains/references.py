@@ -32,6 +32,7 @@ from dialogue.domains.schema import ConversationTest, Domain, FrameSlot, FrameTa
 from dialogue.domains.schema.actions import (
     Call,
     Goto,
+    Python,
     Select,
 )
 from dialogue.domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
@@ -68,6 +69,8 @@ class ReferenceChecker:
         self.responses = {*domain.responses, *BUILTIN_RESPONSES}
         self.results = {spec.result for action in all_actions(domain) if isinstance(action, Select | Call)
                         if (spec := action.target).result}
+        self.results |= {name for action in all_actions(domain) if isinstance(action, Python)
+                         for name in action.python.results}
         self.slot_values = SlotValues(domain.slots)
         self._openapi: dict[str, OpenApi | None] = {}
 
@@ -190,9 +193,6 @@ class ReferenceChecker:
                         self.error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
                 if isinstance(spec, CategorySlot):
                     self._category_words(spec, base + (name, "values"))
-                if group == "variables" and "lifetime" in spec.model_fields_set:
-                    self.error(base + (name, "lifetime"), "a user variable has no lifetime: it outlives the session",
-                               "remove lifetime:, or make it a slot")
         for table_name, table in self.domain.memory.tables.items():
             path: YamlPath = ("memory", "tables", table_name)
             self._table_name(table_name, path)
@@ -306,6 +306,8 @@ class ReferenceChecker:
                                 "an intent triggers at most one task")
                 owner.setdefault(trigger, name)
             self.response(task.resume, path + ("resume",))
+            for i, slot in enumerate(task.persisted_slots):
+                self.known("slot", slot, self.domain.slots, path + ("persisted_slots", i))
             scope = Scope(task=name)
             self.actions(task.on_complete, path + ("on_complete",), scope)
             self.actions(task.on_cancel or [], path + ("on_cancel",), scope)

@@ -25,6 +25,7 @@ from dialogue.domains.schema.actions import (
     Goto,
     Handoff,
     Insert,
+    Python,
     Respond,
     Select,
     SetIntent,
@@ -60,6 +61,7 @@ class Executor:
             Update: runner.update,
             Delete: runner.delete,
             Call: calls.call,
+            Python: calls.python,
         }
 
     def run(self, tracker: Tracker, steps: list[Step]) -> None:

@@ -195,7 +195,7 @@ class GoalStack:
         return self.tasks[top.task].goto(top, action.goto) if top is not None else []
 
     def finish(self, tracker: Tracker, finish: Finish) -> list[Step]:
-        """End a task: clear the slots only it uses (but those whose `lifetime` is the session), give the slots it
+        """End a task: clear the slots only it uses (but its `persisted_slots`), give the slots it
         shares with the tasks below it back the values they had when it started (an interruption neither sees
         nor changes the interrupted task's values), then pop it."""
         state = tracker.state
@@ -203,8 +203,9 @@ class GoalStack:
         if frame is None:
             return []
         in_use = self._slots_below(state.stack, leaving=finish.task)
+        kept = set(self.domain.tasks[finish.task].persisted_slots)
         reset = self._cleared([slot for slot in self.tasks[finish.task].slots
-                               if slot not in in_use and self.domain.slots[slot].lifetime == "task"]).values
+                               if slot not in in_use and slot not in kept]).values
         reset |= {slot: value for slot, value in frame.saved.items()
                   if slot in in_use and state.slots.get(slot) != value}
         if reset:

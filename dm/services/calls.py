@@ -68,10 +68,11 @@ class ServiceAnswer:
 
 
 class CallNeeded(Exception):
-    """The turn reached a call that its book does not answer yet: roll back, call, run the turn again."""
+    """The turn reached a call (a `ServiceRequest`, or a Python action's `PythonRequest`) that its book does not
+    answer yet: roll back, call, run the turn again."""
 
-    def __init__(self, request: ServiceRequest):
-        super().__init__(f"call to {request.service} needed")
+    def __init__(self, request: Any):
+        super().__init__(f"call {request.key} needed")
         self.request = request
 
 

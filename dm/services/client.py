@@ -21,8 +21,10 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from dialogue.dm.services import python
 from dialogue.dm.services.breaker import CircuitBreaker
 from dialogue.dm.services.calls import ServiceAnswer, ServiceRequest
+from dialogue.dm.services.python import PythonRequest
 from dialogue.domains.schema.services import IDEMPOTENT_METHODS, Service
 
 T = TypeVar("T")
@@ -81,13 +83,17 @@ class ServiceClient:
         """What keeps services from being called (environment variables not set)."""
         return [endpoint.problem for endpoint in self.endpoints.values() if endpoint.problem]
 
-    def send(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
-        """Make the call and wait for its answer, from a thread without an event loop of its own (the call runs
-        on the process's call loop). `deadline` is on time.monotonic()'s clock."""
+    def send(self, request: ServiceRequest | PythonRequest, deadline: float) -> ServiceAnswer:
+        """Make the call (or run the Python action) and wait for its answer, from a thread without an event loop
+        of its own (a call runs on the process's call loop). `deadline` is on time.monotonic()'s clock."""
+        if isinstance(request, PythonRequest):
+            return python.run(request, deadline)
         return _CALL_LOOP.submit(self._call(request, deadline)).result()
 
-    async def send_async(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
+    async def send_async(self, request: ServiceRequest | PythonRequest, deadline: float) -> ServiceAnswer:
         """`send` on the running event loop (a server's), with that loop's connections."""
+        if isinstance(request, PythonRequest):
+            return await python.run_async(request, deadline)
         return await self._call(request, deadline)
 
     def close(self) -> None:

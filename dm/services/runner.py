@@ -1,21 +1,34 @@
-"""The handler of the `call:` action: the request made from the domain's templates, the answer (from the turn's
-`CallBook`) checked against the call's `expect` and its `into:` types before any of it is used."""
+"""The handlers of the `call:` and `python:` actions: the request made from the domain's templates, the answer
+(from the turn's `CallBook`) checked (a call's against its `expect` and its `into:` types, a function's steps
+against the domain's names and types) before any of it is used."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from typing import Any
 
 import jsonschema
 
 from dialogue.dm.actions import ActionFailed
-from dialogue.dm.events import ResultsStored, ServiceCalled, SlotSet, VariableSet
+from dialogue.dm.events import ActionRan, ResultsStored, ServiceCalled, SlotSet, VariableSet
+from dialogue.dm.services import python as py
 from dialogue.dm.services.calls import CallNeeded, ServiceAnswer, ServiceRequest
+from dialogue.dm.services.python import PythonRequest, TurnView, frozen
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.expressions import compile_path
 from dialogue.domains.schema import Domain
-from dialogue.domains.schema.actions import Call, CallSpec
+from dialogue.domains.schema.actions import (
+    Call,
+    CallSpec,
+    CancelTask,
+    Handoff,
+    HandoffSpec,
+    Python,
+    Respond,
+    StartTask,
+)
 from dialogue.domains.schema.services import read_path
 from dialogue.domains.slot_types import SlotValues
 
@@ -24,7 +37,10 @@ UNUSABLE = (ValueError, TypeError, OverflowError, RecursionError)
 
 
 class CallRunner:
+    """The handlers of the actions that reach outside the engine: `call:` and `python:`."""
+
     def __init__(self, domain: Domain):
+        self.domain = domain
         self.slot_values = SlotValues(domain.slots)
         self.variable_values = SlotValues(domain.memory.variables)
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
@@ -64,6 +80,64 @@ class CallRunner:
             tracker.apply(SlotSet(slot=target, value=value) if variable == target
                           else VariableSet(name=variable, value=value))
         return []
+
+    def python(self, tracker: Tracker, action: Python) -> list[Any]:
+        """Take the steps the function returned if the turn has them (else CallNeeded), checked as a domain's own
+        values are; ActionFailed when there are none to take."""
+        spec, state = action.python, tracker.state
+        args = {name: tracker.evaluate(raw) for name, raw in spec.args.items()}
+        view = TurnView(slots=frozen(state.slots), variables=frozen(state.variables), results=frozen(state.results),
+                        args=frozen(args), session_id=state.session_id, user_id=state.user_id, now=tracker.turn.now,
+                        intent=tracker.turn.intent)
+        request = PythonRequest.of(spec.function, view, turn=f"{state.domain}/{state.session_id}/{state.turn}",
+                                   ordinal=tracker.calls.next_ordinal(),
+                                   timeout_s=spec.timeout_ms / 1000 if spec.timeout_ms else None)
+        answer = tracker.calls.answers.get(request.key)
+        if answer is None:
+            raise CallNeeded(request)
+        label = action.labels()[0]
+        steps = self._steps(answer.body, spec.results) if answer.outcome == "ok" else answer.error
+        if isinstance(steps, str):
+            tracker.warnings.append(f"Python action {spec.function} failed: {steps}")
+            then = (spec.on_timeout if answer.outcome == "timeout" else []) or spec.on_error
+            raise ActionFailed(ActionRan(label=label, detail={"error": steps, "ms": answer.ms}), list(then))
+        tracker.apply(ActionRan(label=label, detail={"ms": answer.ms, "steps": len(steps)}))
+        return steps
+
+    def _steps(self, returned: list[Any], results: list[str]) -> list[Any] | str:
+        """What a Python action returned as the engine's steps, each checked, or why they cannot be taken."""
+        steps: list[Any] = []
+        for step in returned:
+            try:
+                steps.append(self._step(step, results))
+            except (KeyError, *UNUSABLE) as err:
+                return f"{step!r:.200}: {err}"
+        return steps
+
+    def _step(self, step: Any, results: list[str]) -> Any:
+        """One returned step as the engine's: KeyError for a name the domain does not declare, ValueError for a
+        value it cannot take."""
+        domain = self.domain
+        if isinstance(step, py.SetSlot):
+            _declared("slot", step.slot, domain.slots)
+            value = self.defaults[step.slot] if step.value is None else self.slot_values.coerce(step.slot, step.value)
+            return SlotSet(slot=step.slot, value=value)
+        if isinstance(step, py.SetVariable):
+            _declared("user variable", step.name, domain.memory.variables)
+            value = None if step.value is None else self.variable_values.coerce(step.name, step.value)
+            return VariableSet(name=step.name, value=value)
+        if isinstance(step, py.Respond):
+            _declared("response", step.response, domain.responses)
+            return Respond(respond=step.response)
+        if isinstance(step, py.StartTask):
+            _declared("task", step.task, domain.tasks)
+            return StartTask(start_task=step.task)
+        if isinstance(step, py.CancelTask):
+            return CancelTask(cancel_task=True)
+        if isinstance(step, py.Handoff):
+            return Handoff(handoff=HandoffSpec(queue=step.queue, reason=step.reason))
+        _declared("result in this action's `results`", step.name, dict.fromkeys(results))
+        return ResultsStored(name=step.name, rows=json.loads(json.dumps(step.rows)))
 
     def _used(self, spec: CallSpec, answer: ServiceAnswer) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
         """The typed values for `into:` and the rows for `result:`, or why the answer cannot give them."""
@@ -110,6 +184,11 @@ class CallRunner:
     def _fail(tracker: Tracker, spec: CallSpec, ran: ServiceCalled, *, timed_out: bool) -> None:
         tracker.warnings.append(f"call to {spec.service} {spec.method} {ran.path} failed: {ran.error}")
         raise ActionFailed(ran, list((spec.on_timeout if timed_out else []) or spec.on_error))
+
+
+def _declared(kind: str, name: str, declared: dict[str, Any]) -> None:
+    if name not in declared:
+        raise KeyError(f"the domain has no {kind} '{name}'")
 
 
 def _query_text(value: Any) -> str:

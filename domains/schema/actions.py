@@ -295,6 +295,42 @@ class Call(DomainAction):
         return [*self.call.on_error, *self.call.on_timeout]
 
 
+class PythonSpec(Model):
+    """A function of the business's own code (see dialogue.dm.services.python)."""
+
+    function: str = Field(pattern=r"^[a-z][a-z0-9_.]*$", max_length=128,
+                          description="The name it is registered under (entry-point group `dialogue.actions`).")
+    args: Values = Field({}, description="Its arguments -> literal or `{{ expression }}` (its view's `args`).")
+    results: list[Name] = Field([], description="The results it may keep (`Results` steps), as "
+                                                "`results.<name>` for responses.")
+    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="Its own limit, within the turn's budget.")
+    on_error: list[Action] = Field([], description="Instead of `action_failed`, when it raises, returns what is "
+                                   "not steps, or steps the domain cannot take (an unknown slot, a wrong value).")
+    on_timeout: list[Action] = Field([], description="When it ran out of time (default: `on_error`).")
+
+
+class Python(DomainAction):
+    kind: ClassVar[str] = "python"
+    python: PythonSpec
+
+    def labels(self) -> list[str]:
+        return [f"python:{self.python.function}"]
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        from dialogue.domains.python_functions import GROUP, names
+
+        spec = self.python
+        refs.known("Python action", spec.function, names(), path + ("function",),
+                   unknown=f"no Python action is registered as '{spec.function}' (entry-point group {GROUP})")
+        for name, value in spec.args.items():
+            refs.value(value, path + ("args", name))
+        refs.actions(spec.on_error, path + ("on_error",), scope)
+        refs.actions(spec.on_timeout, path + ("on_timeout",), scope)
+
+    def nested(self) -> list[Action]:
+        return [*self.python.on_error, *self.python.on_timeout]
+
+
 def _leaves(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
     """The scalar values of a nested body, with their paths."""
     if isinstance(value, dict):
@@ -307,7 +343,7 @@ def _leaves(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
 ACTION_KINDS: dict[str, type[DomainAction]] = {
     cls.kind: cls  # type: ignore[attr-defined]
     for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, CancelTask, Goto, Handoff, End,
-                SetIntent, Insert, Select, Update, Delete, Call)
+                SetIntent, Insert, Select, Update, Delete, Call, Python)
 }
 
 
@@ -323,3 +359,4 @@ Action = Annotated[
 ]
 SelectSpec.model_rebuild()
 CallSpec.model_rebuild()
+PythonSpec.model_rebuild()

@@ -23,10 +23,6 @@ class _Slot(Model):
     default: Any = Field(None, description="Initial value; a slot with a default is never asked for.")
     pii: bool = Field(False, description="Personal data: replaced by a placeholder before any LLM call, and "
                                          "redacted in logs and the event log.")
-    lifetime: Literal["task", "session"] = Field(
-        "task", description="How long a value lasts: until the tasks using the slot end (`task`), or the whole "
-                            "session (`session`), so the next task that uses the slot has it (the city of a "
-                            "search, the restaurant chosen). Slots only; user variables outlive sessions.")
 
 
 class TextSlot(_Slot):

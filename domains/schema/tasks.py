@@ -70,6 +70,10 @@ class _Task(Model):
     resume: Name | None = Field(None, description="Response said when the task resumes after an interruption.")
     on_complete: list[Action] = []
     on_cancel: list[Action] | None = Field(None, description="Default: respond `cancelled`.")
+    persisted_slots: list[Name] = Field([], description="Slots whose values outlive the task: they stay for the "
+                                        "rest of the session, so the next task using them has them (the city of a "
+                                        "search, the restaurant chosen); the task's other slots are cleared when "
+                                        "it ends.")
 
 
 class FrameTask(_Task):

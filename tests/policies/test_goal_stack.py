@@ -239,7 +239,7 @@ CARRIED = """\
 version: 1
 name: dining
 slots:
-  city: {type: text, lifetime: session}
+  city: {type: text}
   cuisine: {type: text}
   people: {type: integer}
 intents:
@@ -251,6 +251,7 @@ tasks:
     policy: frame
     triggers: [search]
     slots: [{slot: city}, {slot: cuisine}]
+    persisted_slots: [city]
     on_complete: [respond: found]
   book:
     policy: frame
@@ -266,21 +267,21 @@ responses:
 """
 
 
-def test_a_slot_whose_lifetime_is_the_session_carries_into_the_next_task(conversation) -> None:
+def test_persisted_slots_outlive_their_task_and_the_next_task_has_them(conversation) -> None:
     dining = conversation(CARRIED)
     dining.say("/search")
     done = dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
-    assert done.responses == ["found"] and done.state.slots == {"city": "Lyon"}  # cuisine's lifetime is the task
+    assert done.responses == ["found"] and done.state.slots == {"city": "Lyon"}  # cuisine is not persisted
     assert dining.say("/book").responses == ["ask_cuisine"]  # the city is not asked again
-    assert dining.say('/inform{"cuisine": "thai", "people": 2}').text == "Booked in Lyon."
+    booked = dining.say('/inform{"cuisine": "thai", "people": 2}')
+    assert booked.text == "Booked in Lyon." and booked.state.slots == {}  # book persists nothing
 
 
-def test_a_user_variable_has_no_lifetime(write_domain) -> None:
+def test_persisted_slots_are_slots_of_the_domain(write_domain) -> None:
     import pytest
 
     from dialogue.domains import load_domain
     from dialogue.domains.errors import DomainError
 
-    with pytest.raises(DomainError, match="a user variable has no lifetime"):
-        load_domain(write_domain(CARRIED.replace("slots:\n  city", "memory:\n  variables:\n    home: {type: text, "
-                                                 "lifetime: session}\nslots:\n  city")))
+    with pytest.raises(DomainError, match="unknown slot 'town'"):
+        load_domain(write_domain(CARRIED.replace("persisted_slots: [city]", "persisted_slots: [town]")))

@@ -7,8 +7,7 @@ from dialogue.domains.schema.keys import keys_at
 def test_keys_follow_fields_items_values_and_tagged_unions() -> None:
     assert keys_at(Domain, ("settings",)) == ["actions", "language", "max_attempts", "max_input_chars", "nlu",
                                               "routing", "timezone"]
-    assert keys_at(Domain, ("slots", "city", "integer")) == ["default", "description", "lifetime", "max", "min", "pii",
-                                                          "type"]
+    assert keys_at(Domain, ("slots", "city", "integer")) == ["default", "description", "max", "min", "pii", "type"]
     frame = ("tasks", "order", "frame")
     assert "confirm" in keys_at(Domain, frame) and "states" not in keys_at(Domain, frame)
     assert "validate" in keys_at(Domain, (*frame, "slots", 0, "slot"))
