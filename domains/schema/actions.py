@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Discriminator, Field, Tag
 
+from dialogue.domains.python_functions import GROUP, names
 from dialogue.domains.schema.base import Model, Name, one_or_many
 from dialogue.domains.schema.services import JsonPath, Method
 
@@ -241,7 +242,28 @@ Target = Annotated[str, Field(pattern=r"^(user\.)?[a-z][a-z0-9_]*$", max_length=
                               description="A slot, or a user variable as `user.<name>`.")]
 
 
-class CallSpec(Model):
+class _ReachingSpec(Model):
+    """What an action that reaches outside the engine has: its own time limit, and what to do when it fails."""
+
+    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="Its own limit, within the turn's budget.")
+    on_error: list[Action] = Field([], description="Instead of the built-in `action_failed`, when it fails (see "
+                                   "docs/domain-format.md: an error status, no answer, an answer of the wrong "
+                                   "shape, an open circuit; an exception, steps the domain cannot take).")
+    on_timeout: list[Action] = Field([], description="When it ran out of time (default: `on_error`).")
+
+
+class _ReachingAction(DomainAction):
+    """A `call:` or a `python:`: its failure paths are checked and nested like a select's on_empty."""
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        refs.actions(self.target.on_error, path + ("on_error",), scope)
+        refs.actions(self.target.on_timeout, path + ("on_timeout",), scope)
+
+    def nested(self) -> list[Action]:
+        return [*self.target.on_error, *self.target.on_timeout]
+
+
+class CallSpec(_ReachingSpec):
     """A request to one of the domain's services; its answer is checked against `expect` before it is used."""
 
     service: Name
@@ -257,13 +279,9 @@ class CallSpec(Model):
                                          "the value is type-checked as the slot's (a wrong type is an error).")
     result: Name | None = Field(None, description="Keep the answer's rows (at `rows`) as `results.<name>`.")
     rows: JsonPath = Field("", description="Where the rows are in the answer (default: the answer itself).")
-    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="This call's own limit, within the turn's.")
-    on_error: list[Action] = Field([], description="Instead of the built-in `action_failed`, when the call fails: "
-                                   "an error status, no answer, an answer of the wrong shape, an open circuit.")
-    on_timeout: list[Action] = Field([], description="When the call ran out of time (default: `on_error`).")
 
 
-class Call(DomainAction):
+class Call(_ReachingAction):
     kind: ClassVar[str] = "call"
     call: CallSpec
 
@@ -285,17 +303,13 @@ class Call(DomainAction):
                 refs.known("user variable", variable, refs.domain.memory.variables, path + ("into", target))
             else:
                 refs.known("slot", target, refs.domain.slots, path + ("into", target))
-        refs.actions(spec.on_error, path + ("on_error",), scope)
-        refs.actions(spec.on_timeout, path + ("on_timeout",), scope)
+        super().check(refs, path, scope)
         api = refs.openapi(spec.service)
         for finding in api.check(spec) if api else []:
             refs.error(path + finding.where, finding.message, finding.hint)
 
-    def nested(self) -> list[Action]:
-        return [*self.call.on_error, *self.call.on_timeout]
 
-
-class PythonSpec(Model):
+class PythonSpec(_ReachingSpec):
     """A function of the business's own code (see dialogue.dm.services.python)."""
 
     function: str = Field(pattern=r"^[a-z][a-z0-9_.]*$", max_length=128,
@@ -303,13 +317,9 @@ class PythonSpec(Model):
     args: Values = Field({}, description="Its arguments -> literal or `{{ expression }}` (its view's `args`).")
     results: list[Name] = Field([], description="The results it may keep (`Results` steps), as "
                                                 "`results.<name>` for responses.")
-    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="Its own limit, within the turn's budget.")
-    on_error: list[Action] = Field([], description="Instead of `action_failed`, when it raises, returns what is "
-                                   "not steps, or steps the domain cannot take (an unknown slot, a wrong value).")
-    on_timeout: list[Action] = Field([], description="When it ran out of time (default: `on_error`).")
 
 
-class Python(DomainAction):
+class Python(_ReachingAction):
     kind: ClassVar[str] = "python"
     python: PythonSpec
 
@@ -317,18 +327,12 @@ class Python(DomainAction):
         return [f"python:{self.python.function}"]
 
     def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
-        from dialogue.domains.python_functions import GROUP, names
-
         spec = self.python
         refs.known("Python action", spec.function, names(), path + ("function",),
                    unknown=f"no Python action is registered as '{spec.function}' (entry-point group {GROUP})")
         for name, value in spec.args.items():
             refs.value(value, path + ("args", name))
-        refs.actions(spec.on_error, path + ("on_error",), scope)
-        refs.actions(spec.on_timeout, path + ("on_timeout",), scope)
-
-    def nested(self) -> list[Action]:
-        return [*self.python.on_error, *self.python.on_timeout]
+        super().check(refs, path, scope)
 
 
 def _leaves(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
@@ -358,5 +362,6 @@ Action = Annotated[
     Discriminator(action_kind),
 ]
 SelectSpec.model_rebuild()
+_ReachingSpec.model_rebuild()
 CallSpec.model_rebuild()
 PythonSpec.model_rebuild()
