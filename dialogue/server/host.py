@@ -73,7 +73,12 @@ class Host:
                 log.warning("no NLU model", extra={"fields": {
                     "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.argument}` "
                                                   f"writes a model under {models}"}})
-            engines.append(Engine(domain, nlu=nlu, store=store, llm=(llms or {}).get(domain.name)))
+            engine = Engine(domain, nlu=nlu, store=store, llm=(llms or {}).get(domain.name))
+            for problem in engine.services.problems():
+                log.warning("a service cannot be called", extra={"fields": {
+                    "domain": domain.name, "problem": problem, "hint": "its calls take their on_error path until "
+                                                                       "the server starts with the variable set"}})
+            engines.append(engine)
         return cls(engines, workers=workers, batch=batch)
 
     def engine(self, domain: str) -> Engine:

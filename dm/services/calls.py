@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -93,10 +92,3 @@ class CallBook:
     def rewind(self) -> None:
         """The turn runs again from its start: its calls count from one again."""
         self.made = 0
-
-    def left_s(self) -> float:
-        return max(0.0, self.deadline - time.monotonic())
-
-    @property
-    def spent_ms(self) -> float:
-        return sum(answer.ms for answer in self.answers.values())

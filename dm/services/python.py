@@ -107,7 +107,11 @@ def run(request: PythonRequest, deadline: float) -> ServiceAnswer:
     """Run the function within the deadline (on time.monotonic()'s clock): its steps as the answer's body, or
     why there are none."""
     started = time.monotonic()
-    target = function(request.function)
+    try:
+        target = function(request.function)
+    except Exception as err:  # noqa: BLE001 - a package whose entry point does not load must not break a turn
+        return ServiceAnswer("error", reason="not_loaded", error=f"Python action '{request.function}' does not "
+                             f"load: {type(err).__name__}: {err}"[:300], attempts=0)
     if target is None:
         return ServiceAnswer("error", reason="not_registered", error=f"no Python action is registered as "
                              f"'{request.function}' (group {GROUP})", attempts=0)
