@@ -175,6 +175,30 @@ class TaskEnded(BaseEvent):
         return [f"{verb[self.outcome]}:{self.task}"]
 
 
+class TaskProposed(BaseEvent):
+    """A finished task offered the next one ("Shall I book a table there?"): the user's yes starts it."""
+
+    type: Literal["task_proposed"] = "task_proposed"
+    task: str
+
+    def apply(self, state: DialogueState) -> None:
+        state.proposed = self.task
+
+    def labels(self) -> list[str]:
+        return [f"propose_task:{self.task}"]
+
+
+class ProposalAnswered(BaseEvent):
+    """The turn after a proposal: accepted (yes), declined (no), or passed over (anything else)."""
+
+    type: Literal["proposal_answered"] = "proposal_answered"
+    task: str
+    accepted: bool | None
+
+    def apply(self, state: DialogueState) -> None:
+        state.proposed = None
+
+
 class TaskResumed(BaseEvent):
     type: Literal["task_resumed"] = "task_resumed"
     task: str
@@ -410,10 +434,10 @@ class ConversationRestarted(BaseEvent):
 
 Event = Annotated[
     SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotDefaulted | SlotsCleared
-    | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskResumed | SlotRequested | ConfirmationRequested
-    | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed | SubFrameCompleted | SubFramesReopened
-    | StateEntered | EscalationStepped | EscalationReset | ResultsStored | ActionRan | ServiceCalled
-    | GuardFired | BotUttered | HandedOff | ConversationEnded | ConversationRestarted,
+    | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskProposed | ProposalAnswered | TaskResumed
+    | SlotRequested | ConfirmationRequested | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed
+    | SubFrameCompleted | SubFramesReopened | StateEntered | EscalationStepped | EscalationReset | ResultsStored
+    | ActionRan | ServiceCalled | GuardFired | BotUttered | HandedOff | ConversationEnded | ConversationRestarted,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(list[Event])

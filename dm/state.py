@@ -45,6 +45,7 @@ class DialogueState(BaseModel):
     no_input: int = Field(0, description="Consecutive turns with no input.")
     no_match: int = Field(0, description="Consecutive turns that were not understood.")
     last_understood: dict[str, Any] | None = None
+    proposed: str | None = Field(None, description="The task a finished one proposed; the next turn answers it.")
     ended: bool = False
     handoff: bool = False
 

@@ -66,6 +66,7 @@ BUILTIN_RESPONSES: dict[str, str] = {
     "confirm_denied": "What would you like to change?",
     "corrected": "Got it, I've updated that.",
     "clarify": "Sorry, did you want to {{ options | join(' or ') }}?",
+    "proposal_declined": "Okay. Is there anything else I can help with?",
     "action_failed": "Sorry, something went wrong on my side and I couldn't finish that. Please try again.",
 }
 """Default texts; a domain overrides one by declaring a response of the same name."""

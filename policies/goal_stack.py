@@ -20,9 +20,11 @@ from dialogue.dm.events import (
     EscalationReset,
     EscalationStepped,
     HandedOff,
+    ProposalAnswered,
     SessionStarted,
     SlotsCleared,
     TaskEnded,
+    TaskProposed,
     TaskRaised,
     TaskResumed,
     TaskStarted,
@@ -32,7 +34,7 @@ from dialogue.dm.tracker import Tracker
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameTask, FsmTask
-from dialogue.domains.schema.actions import CancelTask, Goto, Respond, StartTask
+from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
 from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
 from dialogue.policies.steps import Decision, Finish, Say, Step
@@ -92,6 +94,11 @@ class GoalStack:
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             intent = ENTITY_ONLY_INTENT
         reset: list[Step] = [EscalationReset()] if state.no_input or state.no_match else []
+        if state.proposed is not None:
+            answered = self._proposal(tracker, state.proposed)
+            if answered is not None:
+                return Decision(reset + answered)
+            reset.append(ProposalAnswered(task=state.proposed, accepted=None))  # passed over: the turn goes on
         if top is not None and intent in ("cancel", "help"):
             own = self.tasks[top.task].control(tracker, top, intent)  # a task may give them a meaning
             if own is not None:
@@ -129,7 +136,9 @@ class GoalStack:
         }.get(intent or "")
         if builtin is not None:
             return Decision(reset + builtin)
-        return self._escalate(tracker, "no_match")
+        escalated = self._escalate(tracker, "no_match")
+        passed_over = [step for step in reset if isinstance(step, ProposalAnswered)]
+        return Decision(passed_over + escalated.steps, listen=escalated.listen)
 
     def _gives_task_values(self, tracker: Tracker) -> bool:
         """An unsure intent still answers when its entities are slots of a task on the stack
@@ -186,6 +195,19 @@ class GoalStack:
 
     def start_task(self, tracker: Tracker, action: StartTask) -> list[Step]:
         return self._start(tracker, action.start_task, {})
+
+    def propose_task(self, tracker: Tracker, action: ProposeTask) -> list[Step]:
+        return [TaskProposed(task=action.propose_task.task), Say(action.propose_task.ask)]
+
+    def _proposal(self, tracker: Tracker, task: str) -> list[Step] | None:
+        """The answer to a proposed task: yes starts it (with the turn's values), no (or cancel) declines it;
+        None for anything else, which passes it over."""
+        meaning = "deny" if tracker.turn.intent == "cancel" else self.domain.yes_or_no(tracker.turn.intent or "")
+        if meaning == "affirm":
+            return [ProposalAnswered(task=task, accepted=True), *self._start(tracker, task, tracker.turn.entities)]
+        if meaning == "deny":
+            return [ProposalAnswered(task=task, accepted=False), Say("proposal_declined")]
+        return None
 
     def cancel_task(self, tracker: Tracker, action: CancelTask) -> list[Step]:
         return self._cancel(tracker)

@@ -115,6 +115,24 @@ class StartTask(DomainAction):
         refs.known("task", self.start_task, refs.domain.tasks, path)
 
 
+class ProposeSpec(Model):
+    task: Name = Field(description="The task a yes starts (with the values persisted by the tasks before it).")
+    ask: Name = Field(description="The response that proposes it (a yes/no question).")
+
+
+class ProposeTask(DomainAction):
+    kind: ClassVar[str] = "propose_task"
+    propose_task: ProposeSpec = Field(description="Propose the next task; the user's next turn answers: yes "
+                                                  "starts it, no says `proposal_declined`, anything else goes on.")
+
+    def labels(self) -> list[str]:
+        return [f"propose_task:{self.propose_task.task}"]
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        refs.known("task", self.propose_task.task, refs.domain.tasks, path + ("task",))
+        refs.response(self.propose_task.ask, path + ("ask",))
+
+
 class CancelTask(DomainAction):
     kind: ClassVar[str] = "cancel_task"
     cancel_task: Literal[True] = Field(description="Cancel the active task (runs its on_cancel).")
@@ -346,7 +364,7 @@ def _leaves(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
 
 ACTION_KINDS: dict[str, type[DomainAction]] = {
     cls.kind: cls  # type: ignore[attr-defined]
-    for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, CancelTask, Goto, Handoff, End,
+    for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, ProposeTask, CancelTask, Goto, Handoff, End,
                 SetIntent, Insert, Select, Update, Delete, Call, Python)
 }
 

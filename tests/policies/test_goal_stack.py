@@ -246,13 +246,16 @@ intents:
   search: [find food]
   book: [book a table]
   inform: ["[2](people)"]
+  sounds_good: [sounds good]
 tasks:
   search:
     policy: frame
     triggers: [search]
     slots: [{slot: city}, {slot: cuisine}]
     persisted_slots: [city]
-    on_complete: [respond: found]
+    on_complete:
+      - respond: found
+      - propose_task: {task: book, ask: offer_booking}
   book:
     policy: frame
     triggers: [book]
@@ -263,6 +266,7 @@ responses:
   ask_cuisine: What food?
   ask_people: How many?
   found: Found some.
+  offer_booking: Shall I book a table there?
   booked: "Booked in {{ slots.city }}."
 """
 
@@ -271,15 +275,33 @@ def test_persisted_slots_outlive_their_task_and_the_next_task_has_them(conversat
     dining = conversation(CARRIED)
     dining.say("/search")
     done = dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
-    assert done.responses == ["found"] and done.state.slots == {"city": "Lyon"}  # cuisine is not persisted
+    assert done.responses == ["found", "offer_booking"] and done.state.slots == {"city": "Lyon"}  # not cuisine
     assert dining.say("/book").responses == ["ask_cuisine"]  # the city is not asked again
     booked = dining.say('/inform{"cuisine": "thai", "people": 2}')
     assert booked.text == "Booked in Lyon." and booked.state.slots == {}  # book persists nothing
 
 
-def test_persisted_slots_are_slots_of_the_domain(write_domain) -> None:
-    import pytest
+@pytest.mark.parametrize("answer, responses, task", [
+    ("/affirm", ["ask_cuisine"], "book"),
+    ('/affirm{"cuisine": "thai"}', ["ask_people"], "book"),
+    ("/sounds_good", ["ask_cuisine"], "book"),
+    ("/deny", ["proposal_declined"], None),
+    ("/cancel", ["proposal_declined"], None),
+    ("/search", ["ask_cuisine"], "search"),
+])
+def test_a_proposed_task_starts_on_yes_and_is_passed_over_otherwise(conversation, answer: str,
+                                                                    responses: list[str], task: str | None) -> None:
+    dining = conversation(CARRIED.replace("  sounds_good: [sounds good]", "  sounds_good:\n    examples: [sounds good]"
+                                                                        "\n    means: affirm"))
+    dining.say("/search")
+    dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
+    answered = dining.say(answer)
+    assert answered.responses == responses and answered.state.active_task == task
+    if task == "search":  # passed over: a later yes no longer starts the booking
+        assert dining.say("/affirm").state.stack == ["search"]
 
+
+def test_persisted_slots_are_slots_of_the_domain(write_domain) -> None:
     from dialogue.domains import load_domain
     from dialogue.domains.errors import DomainError
 
