@@ -47,7 +47,7 @@ class CallRunner:
         self._validators: dict[int, Any] = {}
 
     def call(self, tracker: Tracker, action: Call) -> list[Any]:
-        """Use the call's answer if the turn has it (else CallNeeded); CallFailed when there is none to use."""
+        """Use the call's answer if the turn has it (else CallNeeded); ActionFailed when there is none to use."""
         spec, state = action.call, tracker.state
         book = tracker.calls
         try:
