@@ -70,7 +70,7 @@ class FramePolicy:
         entities = {slot: value for slot, value in turn.entities.items()
                     if slot in entries and tracker.holds(entries[slot].when)}
         items: list[Step] = []
-        if frame.confirming or frame.changing:
+        if frame.confirming or frame.changing or (frame.confirmed and entities):  # confirmed: its completion failed
             if not entities:
                 answered = frame.confirming and answer is not None
                 return [ConfirmationAnswered(task=name, confirmed=answer == "affirm")] if answered else None
