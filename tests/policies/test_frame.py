@@ -354,3 +354,39 @@ def test_a_default_belongs_to_an_optional_slot_and_a_slot_never_asked_needs_no_p
         domain_from(OPTIONAL.replace("{slot: seating, optional: true}", "{slot: seating, default: inside}"))
     with pytest.raises(DomainError, match="no response 'ask_seating'"):
         domain_from(OPTIONAL.replace("{slot: seating, optional: true}", "{slot: seating}"))
+
+
+FAILING = """\
+version: 1
+name: orders
+slots:
+  qty: {type: integer}
+memory:
+  tables:
+    orders:
+      columns: {qty: {type: integer, nullable: false}}
+intents:
+  order: ["order [2](qty)"]
+tasks:
+  order:
+    policy: frame
+    triggers: [order]
+    slots: [{slot: qty}]
+    confirm: confirm_order
+    on_complete:
+      - insert: {table: orders, values: {qty: "{{ slots.qty if slots.qty < 100 else none }}"}}
+      - respond: ordered
+responses:
+  ask_qty: How many?
+  confirm_order: "{{ slots.qty }}, right?"
+  ordered: Ordered.
+"""
+
+
+def test_a_value_changed_after_a_failed_completion_is_confirmed_again(conversation) -> None:
+    orders = conversation(FAILING)
+    orders.say('/order{"qty": 500}')
+    assert orders.say("/affirm").responses == ["action_failed"]  # the store refuses the row: the task waits
+    changed = orders.say('/order{"qty": 5}')
+    assert changed.responses == ["corrected", "confirm_order"] and changed.text.endswith("5, right?")
+    assert orders.say("/affirm").responses == ["ordered"]
