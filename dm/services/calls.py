@@ -20,6 +20,11 @@ from typing import Any, Literal
 Outcome = Literal["ok", "error", "timeout"]
 
 
+def call_key(*identity: Any) -> str:
+    """The idempotency key of a call: a hash of what names it (the turn, its place in the turn, the request)."""
+    return hashlib.sha256(json.dumps(identity, default=str, sort_keys=True).encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class ServiceRequest:
     """One call, as the domain's templates made it (no secrets: the client adds the service's credentials)."""
@@ -39,9 +44,8 @@ class ServiceRequest:
            ordinal: int, timeout_s: float | None = None) -> ServiceRequest:
         """A request with its key: `turn` names the turn (domain, session, number), `ordinal` the call's place
         among the turn's calls."""
-        identity = json.dumps([turn, ordinal, service, method, path, sorted(query.items()), body], default=str)
-        return cls(service, method, path, query, body, hashlib.sha256(identity.encode()).hexdigest()[:32],
-                   timeout_s)
+        return cls(service, method, path, query, body,
+                   call_key(turn, ordinal, service, method, path, sorted(query.items()), body), timeout_s)
 
 
 @dataclass(frozen=True)

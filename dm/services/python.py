@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from dialogue.dm.services.calls import ServiceAnswer
+from dialogue.dm.services.calls import ServiceAnswer, call_key
 from dialogue.domains.python_functions import GROUP, function
 
 _THREADS = ThreadPoolExecutor(32, thread_name_prefix="dialogue-python-action")
@@ -99,8 +97,7 @@ class PythonRequest:
     @classmethod
     def of(cls, function: str, view: TurnView, *, turn: str, ordinal: int,
            timeout_s: float | None = None) -> PythonRequest:
-        identity = json.dumps([turn, ordinal, function, dict(view.args)], default=str, sort_keys=True)
-        return cls(function, view, hashlib.sha256(identity.encode()).hexdigest()[:32], timeout_s)
+        return cls(function, view, call_key(turn, ordinal, function, dict(view.args)), timeout_s)
 
 
 def run(request: PythonRequest, deadline: float) -> ServiceAnswer:

@@ -203,7 +203,12 @@ def _body(tracker: Tracker, body: Any) -> Any:
         return {key: _body(tracker, value) for key, value in body.items()}
     if isinstance(body, list):
         return [_body(tracker, value) for value in body]
-    value = tracker.evaluate(body)
+    return _json_value(tracker.evaluate(body))
+
+
+def _json_value(value: Any) -> Any:
+    """A template's value as JSON can carry it: dates and times as ISO text, no infinities, other objects as
+    text."""
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
