@@ -91,7 +91,7 @@ class Engine:
         self.tables = tables if tables is not None else self.store.tables(domain)
         self._tables_join_turns = tables is None
         self.policy = GoalStack(domain)
-        self.services = ServiceClient(domain.services)
+        self.services = ServiceClient(domain.services, domain.mcp_servers, domain.folder)
         self.executor = Executor(self.policy, ActionRunner(domain, self.tables), CallRunner(domain))
         self.guards = Guards(domain)
         self.renderer = TemplateRenderer(domain)

@@ -7,7 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogue.dm.services import ServiceAnswer, ServiceClient, ServiceRequest
+from dialogue.dm.services import ServiceAnswer, ServiceClient
+from dialogue.dm.services.client import Request
+from dialogue.dm.services.mcp import ToolRequest
 from dialogue.dm.services.python import PythonRequest
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains.schema import ConversationTest, Domain, Step
@@ -92,11 +94,11 @@ class Stubbed:
         self.fixtures, self.real = fixtures, real
         self.calls: Counter[tuple[str, str]] = Counter()
 
-    def send(self, request: ServiceRequest | PythonRequest, deadline: float) -> ServiceAnswer:
-        stubs = self.fixtures.get(request.service) if isinstance(request, ServiceRequest) else None
+    def send(self, request: Request, deadline: float) -> ServiceAnswer:
+        stubs = None if isinstance(request, PythonRequest) else self.fixtures.get(request.service)
         if stubs is None:
             return self.real.send(request, deadline)
-        call = f"{request.method} {request.path}"
+        call = f"tool {request.tool}" if isinstance(request, ToolRequest) else f"{request.method} {request.path}"
         answers = stubs.get(call)
         if answers is None:
             return ServiceAnswer("error", reason="no_fixture", error=f"the test has no fixture for {request.service} "
@@ -105,6 +107,8 @@ class Stubbed:
         self.calls[(request.service, call)] += 1
         if stub.timeout:
             return ServiceAnswer("timeout", reason="timeout", error="no answer (the test's fixture)")
+        if stub.status >= 400 and isinstance(request, ToolRequest):
+            return ServiceAnswer("error", reason="tool_error", error=f"the tool failed: {stub.answer}")
         if stub.status >= 400:
             return ServiceAnswer("error", stub.status, stub.answer, reason="status", error=f"HTTP {stub.status}")
         return ServiceAnswer("ok", stub.status, stub.answer)

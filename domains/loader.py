@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES
 from dialogue.domains.errors import DomainError, Problem, did_you_mean
-from dialogue.domains.references import ReferenceChecker, check_tests
+from dialogue.domains.references import ReferenceChecker, ToolLister, check_tests
 from dialogue.domains.schema import ConversationFile, Domain, Intent, Variation
 from dialogue.domains.schema.actions import ACTION_KINDS
 from dialogue.domains.schema.keys import keys_at
@@ -38,10 +38,11 @@ def load_domain(source: str | Path) -> Domain:
     return domain
 
 
-def check_domain(source: str | Path) -> list[Problem]:
-    """Every problem in a domain file and its tests, warnings included."""
+def check_domain(source: str | Path, list_tools: ToolLister | None = None) -> list[Problem]:
+    """Every problem in a domain file and its tests, warnings included; with `list_tools`, its tool calls are
+    checked against what its MCP servers offer."""
     try:
-        problems = _load(resolve_domain_path(source))[1]
+        problems = _load(resolve_domain_path(source), list_tools)[1]
     except DomainError as err:
         problems = err.problems
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
@@ -69,12 +70,13 @@ def tests_path(domain_path: Path) -> Path:
     return domain_path.with_name(domain_path.name.removesuffix(".yaml").removesuffix(".yml") + TESTS_SUFFIX)
 
 
-def _load(path: Path) -> tuple[Domain | None, list[Problem]]:
+def _load(path: Path, list_tools: ToolLister | None = None) -> tuple[Domain | None, list[Problem]]:
     located = read_yaml(path)
     domain, problems = _validate(Domain, located, "a domain file is a mapping with `version: 1`, `name`, and more")
     if domain is None:
         return None, problems
-    problems = ReferenceChecker(domain, located).check()
+    domain._folder = path.resolve().parent
+    problems = ReferenceChecker(domain, located, list_tools).check()
     test_names: dict[str, tuple[str, int]] = {}
     problems += check_tests(domain, domain.tests, located, ("tests",), test_names)
     sibling = tests_path(path)

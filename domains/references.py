@@ -7,8 +7,9 @@ location of the offending value, so `dialogue validate` can show them all at onc
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ from dialogue.domains.schema.actions import (
     Goto,
     Python,
     Select,
+    Tool,
+    ToolSpec,
+    leaves,
 )
 from dialogue.domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
 from dialogue.domains.schema.slots import CategorySlot
@@ -60,19 +64,26 @@ class Scope:
     input_guard: bool = False
 
 
+ToolLister = Callable[[Domain, str], dict[str, dict[str, Any]]]
+"""What `dialogue validate --online` asks an MCP server: its tools' input schemas by name (raises when it cannot
+be reached)."""
+
+
 class ReferenceChecker:
-    def __init__(self, domain: Domain, located: Located):
+    def __init__(self, domain: Domain, located: Located, list_tools: ToolLister | None = None):
         self.domain = domain
         self.located = located
         self.problems: list[Problem] = []
         self.intents = {*domain.intents, *BUILTIN_INTENTS}
         self.responses = {*domain.responses, *BUILTIN_RESPONSES}
-        self.results = {spec.result for action in all_actions(domain) if isinstance(action, Select | Call)
+        self.results = {spec.result for action in all_actions(domain) if isinstance(action, Select | Call | Tool)
                         if (spec := action.target).result}
         self.results |= {name for action in all_actions(domain) if isinstance(action, Python)
                          for name in action.python.results}
         self.slot_values = SlotValues(domain.slots)
         self._openapi: dict[str, OpenApi | None] = {}
+        self._list_tools = list_tools
+        self._tools: dict[str, dict[str, dict[str, Any]] | None] = {}
 
     def check(self) -> list[Problem]:
         self._slots_and_memory()
@@ -140,6 +151,41 @@ class ReferenceChecker:
                 except ValueError as err:
                     self.error(("services", service, "openapi"), str(err), "point openapi: at an OpenAPI 3 file")
         return self._openapi[service]
+
+    def tool(self, spec: ToolSpec, path: YamlPath) -> None:
+        """Online only: the tool must be one its server lists, and the call's arguments must fit the tool's input
+        schema (literal values are checked against it, templates only by name)."""
+        if self._list_tools is None:
+            return
+        if spec.server not in self._tools:
+            try:
+                self._tools[spec.server] = self._list_tools(self.domain, spec.server)
+            except Exception as err:  # noqa: BLE001 - whatever keeps the server from answering is the problem
+                self._tools[spec.server] = None
+                self.error(("mcp_servers", spec.server), f"cannot list the tools of MCP server '{spec.server}': "
+                           f"{type(err).__name__}: {str(err)[:300]}", "start the server, or check without --online")
+        tools = self._tools[spec.server]
+        if tools is None or not self.known(f"tool of MCP server '{spec.server}'", spec.name, tools, path + ("name",)):
+            return
+        schema = tools[spec.name]
+        properties = schema.get("properties", {})
+        missing = [name for name in schema.get("required", []) if name not in spec.arguments]
+        if missing:
+            self.error(path + ("arguments",) if spec.arguments else path,
+                       f"tool '{spec.name}' needs argument(s) {', '.join(missing)}",
+                       f"its arguments: {', '.join(properties) or 'none'}")
+        for name, value in spec.arguments.items():
+            where = path + ("arguments", name)
+            if name not in properties:
+                self.error(where, f"tool '{spec.name}' takes no argument '{name}'",
+                           did_you_mean(name, properties) or f"its arguments: {', '.join(properties) or 'none'}",
+                           key=True)
+            elif all(is_literal(leaf) for _, leaf in leaves(value)):
+                error = jsonschema.exceptions.best_match(
+                    jsonschema.validators.validator_for(schema)(properties[name]).iter_errors(value))
+                if error is not None:
+                    self.error(where, f"tool '{spec.name}' cannot take this {name}: {error.message[:200]}",
+                               f"its input schema: {json.dumps(properties[name])[:200]}")
 
     def json_schema(self, schema: dict[str, Any] | None, path: YamlPath) -> None:
         """A JSON Schema the domain declares must be one."""
@@ -436,7 +482,8 @@ def check_tests(domain: Domain, tests: list[ConversationTest], located: Located,
         for name in test.variables:
             checker.known("user variable", name, domain.memory.variables, tpath + ("variables", name))
         for name in test.fixtures:
-            checker.known("service", name, domain.services, tpath + ("fixtures", name))
+            checker.known("service or MCP server", name, [*domain.services, *domain.mcp_servers],
+                          tpath + ("fixtures", name))
         for j, step in enumerate(test.steps):
             spath = tpath + ("steps", j)
             if step.user is not None and step.user.startswith("/"):

@@ -33,6 +33,7 @@ from dialogue.domains.schema.actions import (
     SetSlot,
     SetVariable,
     StartTask,
+    Tool,
     Update,
 )
 from dialogue.policies.goal_stack import GoalStack
@@ -63,6 +64,7 @@ class Executor:
             Update: runner.update,
             Delete: runner.delete,
             Call: calls.call,
+            Tool: calls.tool,
             Python: calls.python,
         }
 

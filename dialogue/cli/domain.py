@@ -29,10 +29,15 @@ from dialogue.domains.loader import domain_of
 
 
 def validate(paths: list[Path] = typer.Argument(..., help="Domain files to check (a tests file checks its domain)."),
+             online: bool = typer.Option(False, "--online", help="Also ask each MCP server for its tools and check "
+                                                                 "the domain's tool calls against them."),
              as_json: bool = JsonOption) -> None:
     """Check domain files and print every problem, with file:line:column and a hint."""
     domains = list(dict.fromkeys(domain_of(path) for path in paths))
-    problems = [problem for path in domains for problem in check_domain(path)]
+    lister = _ToolLister() if online else None
+    problems = [problem for path in domains for problem in check_domain(path, lister)]
+    if lister is not None:
+        lister.close()
     failed = any(p.severity == "error" for p in problems)
     if as_json:
         print(json.dumps({"valid": not failed, "problems": [vars(p) for p in problems]}, indent=2))
@@ -43,6 +48,25 @@ def validate(paths: list[Path] = typer.Argument(..., help="Domain files to check
         count = sum(p.severity == "error" for p in problems)
         console.print(f"{len(domains)} domain(s) checked: {count} error(s), {len(problems) - count} warning(s)")
     raise typer.Exit(1 if failed else 0)
+
+
+class _ToolLister:
+    """Lists the tools of a domain's MCP servers, over one client per domain."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, Any] = {}
+
+    def __call__(self, domain: Any, server: str) -> dict[str, dict[str, Any]]:
+        from dialogue.dm.services import ServiceClient
+
+        client = self.clients.get(domain.name)
+        if client is None:
+            client = self.clients[domain.name] = ServiceClient({}, domain.mcp_servers, domain.folder)
+        return {tool.name: tool.input_schema for tool in client.tools(server)}
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
 
 
 def schema(output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")) -> None:

@@ -78,6 +78,7 @@ class Host:
                 log.warning("a service cannot be called", extra={"fields": {
                     "domain": domain.name, "problem": problem, "hint": "its calls take their on_error path until "
                                                                        "the server starts with the variable set"}})
+            engine.services.warm_up()
             engines.append(engine)
         return cls(engines, workers=workers, batch=batch)
 

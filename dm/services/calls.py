@@ -58,7 +58,7 @@ class ServiceAnswer:
     body: Any = None
     reason: str = ""
     """A fixed word for a failure: `status`, `timeout`, `unreachable`, `too_large`, `not_json`, `circuit_open`,
-    `not_configured`."""
+    `not_configured`, `tool_error`."""
     error: str = ""
     """The failure in words, for the turn's warnings."""
     ms: float = 0.0
@@ -66,8 +66,10 @@ class ServiceAnswer:
 
     @property
     def status_label(self) -> str:
-        """How logs and metrics name the outcome: the HTTP status, else the failure's reason."""
-        return str(self.status) if self.outcome == "ok" or self.reason == "status" else self.reason
+        """How logs and metrics name the outcome: the HTTP status (`ok` for a tool), else the failure's reason."""
+        if self.outcome == "ok":
+            return "ok" if self.status is None else str(self.status)
+        return str(self.status) if self.reason == "status" else self.reason
 
 
 class CallNeeded(Exception):

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
@@ -24,8 +25,11 @@ import aiohttp
 from dialogue.dm.services import python
 from dialogue.dm.services.breaker import CircuitBreaker
 from dialogue.dm.services.calls import ServiceAnswer, ServiceRequest
+from dialogue.dm.services.mcp import McpClient, ToolRequest
 from dialogue.dm.services.python import PythonRequest
-from dialogue.domains.schema.services import IDEMPOTENT_METHODS, Service
+from dialogue.domains.schema.services import IDEMPOTENT_METHODS, McpServer, Service
+
+Request = ServiceRequest | ToolRequest | PythonRequest
 
 T = TypeVar("T")
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -72,37 +76,56 @@ class _Endpoint:
 
 
 class ServiceClient:
-    """Calls the services of one domain."""
+    """Calls the services and MCP tools of one domain (and runs its Python actions)."""
 
-    def __init__(self, services: dict[str, Service], environ: Mapping[str, str] | None = None):
+    def __init__(self, services: dict[str, Service], mcp_servers: dict[str, McpServer] | None = None,
+                 folder: Path | None = None, environ: Mapping[str, str] | None = None):
         environ = os.environ if environ is None else environ
         self.endpoints = {name: _Endpoint.of(name, spec, environ) for name, spec in services.items()}
+        self.mcp = McpClient(mcp_servers or {}, folder or Path.cwd(), environ)
         self._pools: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
     def problems(self) -> list[str]:
         """What keeps services from being called (environment variables not set)."""
-        return [endpoint.problem for endpoint in self.endpoints.values() if endpoint.problem]
+        return [endpoint.problem for endpoint in self.endpoints.values() if endpoint.problem] + self.mcp.problems()
 
-    def send(self, request: ServiceRequest | PythonRequest, deadline: float) -> ServiceAnswer:
+    def warm_up(self) -> None:
+        """Start opening the MCP servers' sessions (without waiting), so that no turn waits for a server to start."""
+        if self.mcp.servers:
+            _CALL_LOOP.submit(self.mcp.warm_up())
+
+    def send(self, request: Request, deadline: float) -> ServiceAnswer:
         """Make the call (or run the Python action) and wait for its answer, from a thread without an event loop
         of its own (a call runs on the process's call loop). `deadline` is on time.monotonic()'s clock."""
         if isinstance(request, PythonRequest):
             return python.run(request, deadline)
+        if isinstance(request, ToolRequest):
+            return _CALL_LOOP.submit(self.mcp.call(request, deadline)).result()
         return _CALL_LOOP.submit(self._call(request, deadline)).result()
 
-    async def send_async(self, request: ServiceRequest | PythonRequest, deadline: float) -> ServiceAnswer:
-        """`send` on the running event loop (a server's), with that loop's connections."""
+    async def send_async(self, request: Request, deadline: float) -> ServiceAnswer:
+        """`send` on the running event loop (a server's), with that loop's connections (MCP sessions are the call
+        loop's)."""
         if isinstance(request, PythonRequest):
             return await python.run_async(request, deadline)
+        if isinstance(request, ToolRequest):
+            return await asyncio.wrap_future(_CALL_LOOP.submit(self.mcp.call(request, deadline)))
         return await self._call(request, deadline)
+
+    def tools(self, server: str) -> list[Any]:
+        """The tools an MCP server offers (`dialogue validate --online`); raises when it cannot be reached."""
+        return _CALL_LOOP.submit(self.mcp.tools(server)).result()
 
     def close(self) -> None:
         """Close the connections this client opened on other loops than the call loop (a server's), from a thread
-        that does not run them. (The call loop's are the process's, shared by every client.)"""
+        that does not run them (the call loop's HTTP connections are the process's, shared by every client), and
+        its MCP sessions."""
         pools, self._pools = self._pools, {}
         for loop, pool in pools.items():
             if loop.is_running():
                 asyncio.run_coroutine_threadsafe(pool.close(), loop).result()
+        if any(server.connection for server in self.mcp.servers.values()):
+            _CALL_LOOP.submit(self.mcp.close()).result()
 
     async def _call(self, request: ServiceRequest, deadline: float) -> ServiceAnswer:
         started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The handlers of the `call:` and `python:` actions: the request made from the domain's templates, the answer
+"""The handlers of the `call:`, `tool:` and `python:` actions: the request made from the domain's templates, the answer
 (from the turn's `CallBook`) checked (a call's against its `expect` and its `into:` types, a function's steps
 against the domain's names and types) before any of it is used."""
 
@@ -15,6 +15,7 @@ from dialogue.dm.actions import ActionFailed
 from dialogue.dm.events import ActionRan, ResultsStored, ServiceCalled, SlotSet, VariableSet
 from dialogue.dm.services import python as py
 from dialogue.dm.services.calls import CallNeeded, ServiceAnswer, ServiceRequest
+from dialogue.dm.services.mcp import ToolRequest
 from dialogue.dm.services.python import PythonRequest, TurnView, frozen
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.expressions import compile_path
@@ -28,6 +29,8 @@ from dialogue.domains.schema.actions import (
     Python,
     Respond,
     StartTask,
+    Tool,
+    ToolSpec,
 )
 from dialogue.domains.schema.services import read_path
 from dialogue.domains.slot_types import SlotValues
@@ -37,7 +40,7 @@ UNUSABLE = (ValueError, TypeError, OverflowError, RecursionError)
 
 
 class CallRunner:
-    """The handlers of the actions that reach outside the engine: `call:` and `python:`."""
+    """The handlers of the actions that reach outside the engine: `call:`, `tool:` and `python:`."""
 
     def __init__(self, domain: Domain):
         self.domain = domain
@@ -48,8 +51,7 @@ class CallRunner:
 
     def call(self, tracker: Tracker, action: Call) -> list[Any]:
         """Use the call's answer if the turn has it (else CallNeeded); ActionFailed when there is none to use."""
-        spec, state = action.call, tracker.state
-        book = tracker.calls
+        spec = action.call
         try:
             path = compile_path(spec.path)(tracker.context())
         except Exception as err:  # noqa: BLE001 - a domain's template must never break a turn
@@ -59,14 +61,26 @@ class CallRunner:
                        timed_out=False)
         query = {name: _query_text(value) for name, raw in spec.query.items()
                  if (value := tracker.evaluate(raw)) is not None and value != ""}
-        request = ServiceRequest.of(
-            spec.service, spec.method, path, query, _body(tracker, spec.body),
-            turn=f"{state.domain}/{state.session_id}/{state.turn}", ordinal=book.next_ordinal(),
-            timeout_s=spec.timeout_ms / 1000 if spec.timeout_ms else None)
-        answer = book.answers.get(request.key)
+        request = ServiceRequest.of(spec.service, spec.method, path, query, _body(tracker, spec.body),
+                                    turn=_turn(tracker), ordinal=tracker.calls.next_ordinal(),
+                                    timeout_s=spec.timeout_ms / 1000 if spec.timeout_ms else None)
+        return self._answered(tracker, spec, request, spec.method, path)
+
+    def tool(self, tracker: Tracker, action: Tool) -> list[Any]:
+        """Use the tool's answer if the turn has it (else CallNeeded); ActionFailed when there is none to use."""
+        spec = action.tool
+        request = ToolRequest.of(spec.server, spec.name, _body(tracker, spec.arguments), turn=_turn(tracker),
+                                 ordinal=tracker.calls.next_ordinal(),
+                                 timeout_s=spec.timeout_ms / 1000 if spec.timeout_ms else None)
+        return self._answered(tracker, spec, request, "tool", spec.name)
+
+    def _answered(self, tracker: Tracker, spec: CallSpec | ToolSpec, request: ServiceRequest | ToolRequest,
+                  method: str, path: str) -> list[Any]:
+        """Apply the answer the turn holds for the request: its rows and its `into:` values, each checked."""
+        answer = tracker.calls.answers.get(request.key)
         if answer is None:
             raise CallNeeded(request)
-        ran = ServiceCalled(service=spec.service, method=spec.method, path=path, status=answer.status_label,
+        ran = ServiceCalled(service=request.service, method=method, path=path, status=answer.status_label,
                             ms=answer.ms, attempts=answer.attempts, error=answer.error)
         used = self._used(spec, answer) if answer.outcome == "ok" else answer.error
         if isinstance(used, str):
@@ -89,7 +103,7 @@ class CallRunner:
         view = TurnView(slots=frozen(state.slots), variables=frozen(state.variables), results=frozen(state.results),
                         args=frozen(args), session_id=state.session_id, user_id=state.user_id, now=tracker.turn.now,
                         intent=tracker.turn.intent)
-        request = PythonRequest.of(spec.function, view, turn=f"{state.domain}/{state.session_id}/{state.turn}",
+        request = PythonRequest.of(spec.function, view, turn=_turn(tracker),
                                    ordinal=tracker.calls.next_ordinal(),
                                    timeout_s=spec.timeout_ms / 1000 if spec.timeout_ms else None)
         answer = tracker.calls.answers.get(request.key)
@@ -139,7 +153,8 @@ class CallRunner:
         _declared("result in this action's `results`", step.name, dict.fromkeys(results))
         return ResultsStored(name=step.name, rows=json.loads(json.dumps(step.rows)))
 
-    def _used(self, spec: CallSpec, answer: ServiceAnswer) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
+    def _used(self, spec: CallSpec | ToolSpec,
+              answer: ServiceAnswer) -> tuple[dict[str, Any], list[dict[str, Any]]] | str:
         """The typed values for `into:` and the rows for `result:`, or why the answer cannot give them."""
         body = answer.body
         if spec.expect is not None:
@@ -173,7 +188,7 @@ class CallRunner:
                 return f"`{spec.rows or '(answer)'}` of the answer is not an object or a list of objects"
         return values, rows
 
-    def _validator(self, spec: CallSpec) -> Any:
+    def _validator(self, spec: CallSpec | ToolSpec) -> Any:
         validator = self._validators.get(id(spec))
         if validator is None:
             assert spec.expect is not None
@@ -181,9 +196,15 @@ class CallRunner:
         return validator
 
     @staticmethod
-    def _fail(tracker: Tracker, spec: CallSpec, ran: ServiceCalled, *, timed_out: bool) -> None:
-        tracker.warnings.append(f"call to {spec.service} {spec.method} {ran.path} failed: {ran.error}")
+    def _fail(tracker: Tracker, spec: CallSpec | ToolSpec, ran: ServiceCalled, *, timed_out: bool) -> None:
+        tracker.warnings.append(f"call to {ran.service} {ran.method} {ran.path} failed: {ran.error}")
         raise ActionFailed(ran, list((spec.on_timeout if timed_out else []) or spec.on_error))
+
+
+def _turn(tracker: Tracker) -> str:
+    """What names the turn in its calls' idempotency keys."""
+    state = tracker.state
+    return f"{state.domain}/{state.session_id}/{state.turn}"
 
 
 def _declared(kind: str, name: str, declared: dict[str, Any]) -> None:

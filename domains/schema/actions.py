@@ -281,7 +281,33 @@ class _ReachingAction(DomainAction):
         return [*self.target.on_error, *self.target.on_timeout]
 
 
-class CallSpec(_ReachingSpec):
+class _AnswerSpec(_ReachingSpec):
+    """What an action with a JSON answer (a `call:`, a `tool:`) does with it, once it is checked."""
+
+    expect: dict[str, Any] | None = Field(None, description="The JSON Schema the answer must match before any of "
+                                          "it is used (else the action failed, `on_error`).")
+    into: dict[Target, JsonPath] = Field({}, description="Slot or `user.<variable>` <- a path into the answer; "
+                                         "the value is type-checked as the slot's (a wrong type is an error).")
+    result: Name | None = Field(None, description="Keep the answer's rows (at `rows`) as `results.<name>`.")
+    rows: JsonPath = Field("", description="Where the rows are in the answer (default: the answer itself).")
+
+
+class _AnswerAction(_ReachingAction):
+    """A `call:` or a `tool:`: its `expect` and `into:` are checked as well."""
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        spec = self.target
+        refs.json_schema(spec.expect, path + ("expect",))
+        for target in spec.into:
+            variable = target.removeprefix("user.")
+            if variable != target:
+                refs.known("user variable", variable, refs.domain.memory.variables, path + ("into", target))
+            else:
+                refs.known("slot", target, refs.domain.slots, path + ("into", target))
+        super().check(refs, path, scope)
+
+
+class CallSpec(_AnswerSpec):
     """A request to one of the domain's services; its answer is checked against `expect` before it is used."""
 
     service: Name
@@ -291,15 +317,9 @@ class CallSpec(_ReachingSpec):
     query: Values = Field({}, description="Query parameters -> literal or `{{ expression }}` (empty ones are left "
                                           "out).")
     body: Any = Field(None, description="The JSON body: literals and `{{ expression }}`s, nested as the body is.")
-    expect: dict[str, Any] | None = Field(None, description="The JSON Schema the answer must match before any of "
-                                          "it is used (else the call failed, `on_error`).")
-    into: dict[Target, JsonPath] = Field({}, description="Slot or `user.<variable>` <- a path into the answer; "
-                                         "the value is type-checked as the slot's (a wrong type is an error).")
-    result: Name | None = Field(None, description="Keep the answer's rows (at `rows`) as `results.<name>`.")
-    rows: JsonPath = Field("", description="Where the rows are in the answer (default: the answer itself).")
 
 
-class Call(_ReachingAction):
+class Call(_AnswerAction):
     kind: ClassVar[str] = "call"
     call: CallSpec
 
@@ -312,19 +332,38 @@ class Call(_ReachingAction):
         refs.template(spec.path, path + ("path",))
         for name, value in spec.query.items():
             refs.value(value, path + ("query", name))
-        for where, value in _leaves(spec.body, path + ("body",)):
+        for where, value in leaves(spec.body, path + ("body",)):
             refs.value(value, where)
-        refs.json_schema(spec.expect, path + ("expect",))
-        for target in spec.into:
-            variable = target.removeprefix("user.")
-            if variable != target:
-                refs.known("user variable", variable, refs.domain.memory.variables, path + ("into", target))
-            else:
-                refs.known("slot", target, refs.domain.slots, path + ("into", target))
         super().check(refs, path, scope)
         api = refs.openapi(spec.service)
         for finding in api.check(spec) if api else []:
             refs.error(path + finding.where, finding.message, finding.hint)
+
+
+class ToolSpec(_AnswerSpec):
+    """A tool of one of the domain's MCP servers; its answer (the tool's structured content, else its text read
+    as JSON, else the text) is checked against `expect` before it is used."""
+
+    server: Name
+    name: str = Field(pattern=r"^[A-Za-z0-9_./-]+$", max_length=128, description="The tool's name on the server.")
+    arguments: dict[str, Any] = Field({}, description="The tool's arguments: literals and `{{ expression }}`s, "
+                                      "nested as its input schema wants them.")
+
+
+class Tool(_AnswerAction):
+    kind: ClassVar[str] = "tool"
+    tool: ToolSpec
+
+    def labels(self) -> list[str]:
+        return [f"tool:{self.tool.server}.{self.tool.name}"]
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        spec = self.tool
+        if refs.known("MCP server", spec.server, refs.domain.mcp_servers, path + ("server",)):
+            refs.tool(spec, path)
+        for where, value in leaves(spec.arguments, path + ("arguments",)):
+            refs.value(value, where)
+        super().check(refs, path, scope)
 
 
 class PythonSpec(_ReachingSpec):
@@ -353,19 +392,19 @@ class Python(_ReachingAction):
         super().check(refs, path, scope)
 
 
-def _leaves(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
+def leaves(value: Any, path: YamlPath = ()) -> list[tuple[YamlPath, Any]]:
     """The scalar values of a nested body, with their paths."""
     if isinstance(value, dict):
-        return [leaf for key, item in value.items() for leaf in _leaves(item, path + (key,))]
+        return [leaf for key, item in value.items() for leaf in leaves(item, path + (key,))]
     if isinstance(value, list):
-        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, path + (i,))]
+        return [leaf for i, item in enumerate(value) for leaf in leaves(item, path + (i,))]
     return [(path, value)]
 
 
 ACTION_KINDS: dict[str, type[DomainAction]] = {
     cls.kind: cls  # type: ignore[attr-defined]
     for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, ProposeTask, CancelTask, Goto, Handoff, End,
-                SetIntent, Insert, Select, Update, Delete, Call, Python)
+                SetIntent, Insert, Select, Update, Delete, Call, Tool, Python)
 }
 
 
@@ -381,5 +420,7 @@ Action = Annotated[
 ]
 SelectSpec.model_rebuild()
 _ReachingSpec.model_rebuild()
+_AnswerSpec.model_rebuild()
 CallSpec.model_rebuild()
+ToolSpec.model_rebuild()
 PythonSpec.model_rebuild()

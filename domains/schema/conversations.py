@@ -49,15 +49,17 @@ class Step(Model):
 
 
 class StubAnswer(Model):
-    """What a stubbed service answers a call: a status and a JSON answer, or no answer in time."""
+    """What a stubbed service or MCP tool answers a call: a status and a JSON answer, or no answer in time (a
+    tool's status of 400 or more is a tool error)."""
 
     status: int = Field(200, ge=100, le=599)
     answer: Any = Field(None, description="The JSON answer.")
     timeout: bool = Field(False, description="No answer within the call's time (its on_timeout runs).")
 
 
-CallKey = Annotated[str, Field(pattern=r"^(GET|POST|PUT|PATCH|DELETE) /\S*$",
-                               description="The method and the path of a call, e.g. `GET /accounts/ana/balance`.")]
+CallKey = Annotated[str, Field(pattern=r"^((GET|POST|PUT|PATCH|DELETE) /\S*|tool [A-Za-z0-9_./-]+)$",
+                               description="The method and the path of a call, e.g. `GET /accounts/ana/balance`, "
+                                           "or `tool <name>` for a tool of an MCP server.")]
 
 
 class ConversationTest(Model):
@@ -67,8 +69,8 @@ class ConversationTest(Model):
     now: str | None = Field(None, description="The clock for every turn, ISO 8601, in the domain's time zone.")
     variables: dict[Name, Any] = Field({}, description="User variables remembered from earlier visits.")
     fixtures: dict[Name, dict[CallKey, one_or_many(StubAnswer)]] = Field(  # type: ignore[valid-type]
-        {}, description="Service -> call -> its answer (a list: the answers of its calls in order, the last one "
-                        "repeated). A stubbed service is never called; the others are called for real.")
+        {}, description="Service or MCP server -> call -> its answer (a list: the answers of its calls in order, the "
+                        "last one repeated). A stubbed service is never called; the others are called for real.")
     steps: list[Step] = Field(min_length=1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,7 +15,7 @@ from dialogue.domains.schema.guards import Guard
 from dialogue.domains.schema.ivr import Ivr
 from dialogue.domains.schema.nlg import NlgSettings
 from dialogue.domains.schema.responses import Response
-from dialogue.domains.schema.services import ActionSettings, Service
+from dialogue.domains.schema.services import ActionSettings, McpServer, Service
 from dialogue.domains.schema.slots import SlotSpec
 from dialogue.domains.schema.tasks import FrameSlot, Task
 
@@ -114,6 +115,8 @@ class Domain(Model):
     intents: dict[Name, Intent] = {}
     memory: Memory = Memory()
     services: dict[Name, Service] = Field({}, description="The business's HTTP services, for `call:` actions.")
+    mcp_servers: dict[Name, McpServer] = Field({}, description="Model Context Protocol servers, for `tool:` "
+                                                "actions.")
     tasks: dict[Name, Task] = {}
     guards: list[Guard] = []
     responses: dict[Name, Response] = {}
@@ -122,12 +125,19 @@ class Domain(Model):
     on_start: list[Action] = Field([], description="Actions when a session starts.")
     tests: list[ConversationTest] = []
     _argument: str | None = PrivateAttr(None)
+    _folder: Path | None = PrivateAttr(None)
 
     @property
     def argument(self) -> str:
         """How commands name this domain: a bundled one by its name, another by its file (`dialogue train
         shop.yaml`), as it was loaded."""
         return self._argument or self.name
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the domain's file, where its relative paths point (the working directory for a domain
+        made in code)."""
+        return self._folder or Path.cwd()
 
     def asks(self, entry: FrameSlot) -> bool:
         """Whether a frame asks the user for this slot: not when it is optional or the slot has a default."""

@@ -57,6 +57,38 @@ class Service(Model):
         return self
 
 
+class McpServer(Model):
+    """A Model Context Protocol server whose tools `tool:` actions call: a command the engine starts and talks to
+    over its stdin and stdout, or a streamable HTTP endpoint."""
+
+    description: str = ""
+    command: list[Annotated[str, Field(min_length=1, max_length=4096)]] | None = Field(
+        None, min_length=1, max_length=100, description="The program and its arguments, run in the domain file's "
+        "folder, e.g. `[python, tools/tables.py]` (`python` is the engine's own interpreter).")
+    env: list[EnvName] = Field([], description="Environment variables passed on to the command (besides the few "
+                               "a process needs, such as PATH and HOME).")
+    url: str | None = Field(None, pattern=r"^https?://", description="A streamable HTTP endpoint, e.g. "
+                            "`http://tools.internal:8000/mcp`.")
+    url_env: EnvName | None = Field(None, description="The environment variable that holds the URL (it wins over "
+                                    "`url` when set).")
+    token_env: EnvName | None = Field(None, description="For HTTP: the environment variable holding a bearer token.")
+    headers_env: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")], EnvName] = Field(
+        {}, description="For HTTP: header -> the environment variable holding its value.")
+    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="The longest a tool call may take (default: "
+                                   "the turn's `settings.actions.timeout_ms`).")
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
+
+    @model_validator(mode="after")
+    def _one_way_to_reach_it(self) -> McpServer:
+        http = self.url is not None or self.url_env is not None
+        if (self.command is None) == (not http):
+            raise ValueError("an MCP server needs either `command` (stdio) or `url`/`url_env` (streamable HTTP)")
+        if self.command is not None and (self.token_env or self.headers_env):
+            raise ValueError("token_env and headers_env are for an HTTP server; give a command its secrets "
+                             "through `env`")
+        return self
+
+
 class ActionSettings(Model):
     timeout_ms: int = Field(5000, ge=1, le=30_000, description="The budget of a turn's calls to services, together: "
                             "a slow service makes a turn slower by at most this, then its `on_timeout` runs.")

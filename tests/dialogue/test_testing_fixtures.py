@@ -66,5 +66,5 @@ def test_fixtures_answer_calls_and_other_services_are_called_for_real(tmp_path: 
 
 def test_fixtures_name_services_of_the_domain(tmp_path: Path) -> None:
     broken = BANK + TESTS.replace("      core:\n        GET /accounts/ana", "      cor:\n        GET /accounts/ana")
-    with pytest.raises(DomainError, match="unknown service 'cor'"):
+    with pytest.raises(DomainError, match="unknown service or MCP server 'cor'"):
         bank(tmp_path, broken)
