@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from dialogue.dm.state import DialogueState, TaskFrame
+from dialogue.dm.state import DialogueState, Offering, TaskFrame
 
 
 class BaseEvent(BaseModel):
@@ -197,6 +197,31 @@ class ProposalAnswered(BaseEvent):
 
     def apply(self, state: DialogueState) -> None:
         state.proposed = None
+
+
+class OfferMade(BaseEvent):
+    """Rows of a result were offered (from `start`): the user's next turn may take one."""
+
+    type: Literal["offer_made"] = "offer_made"
+    result: str
+    start: int
+
+    def apply(self, state: DialogueState) -> None:
+        state.offering = Offering(result=self.result, start=self.start)
+
+    def labels(self) -> list[str]:
+        return [f"offer:{self.result}"]
+
+
+class OfferAnswered(BaseEvent):
+    """The turn after an offer: a row taken (its place in the result), or none (turned down, passed over)."""
+
+    type: Literal["offer_answered"] = "offer_answered"
+    result: str
+    chosen: int | None
+
+    def apply(self, state: DialogueState) -> None:
+        state.offering = None
 
 
 class TaskResumed(BaseEvent):
@@ -428,13 +453,15 @@ class ConversationRestarted(BaseEvent):
     def apply(self, state: DialogueState) -> None:
         state.slots = dict(self.slots)
         state.stack, state.results = [], {}
+        state.proposed, state.offering = None, None
         state.started = state.ended = state.handoff = False
         state.no_input = state.no_match = 0
 
 
 Event = Annotated[
     SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotDefaulted | SlotsCleared
-    | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskProposed | ProposalAnswered | TaskResumed
+    | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskProposed | ProposalAnswered | OfferMade
+    | OfferAnswered | TaskResumed
     | SlotRequested | ConfirmationRequested | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed
     | SubFrameCompleted | SubFramesReopened | StateEntered | EscalationStepped | EscalationReset | ResultsStored
     | ActionRan | ServiceCalled | GuardFired | BotUttered | HandedOff | ConversationEnded | ConversationRestarted,

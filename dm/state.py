@@ -32,6 +32,13 @@ class TaskFrame(BaseModel):
                                                                     "to these values when it ends.")
 
 
+class Offering(BaseModel):
+    """Rows offered to the user (an `offer:` action): which result, and where the rows offered now start."""
+
+    result: str
+    start: int = 0
+
+
 class DialogueState(BaseModel):
     session_id: str
     user_id: str
@@ -46,6 +53,7 @@ class DialogueState(BaseModel):
     no_match: int = Field(0, description="Consecutive turns that were not understood.")
     last_understood: dict[str, Any] | None = None
     proposed: str | None = Field(None, description="The task a finished one proposed; the next turn answers it.")
+    offering: Offering | None = Field(None, description="Rows offered; the next turn may take one.")
     ended: bool = False
     handoff: bool = False
 

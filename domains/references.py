@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ from dialogue.domains.schema import ConversationTest, Domain, FrameSlot, FrameTa
 from dialogue.domains.schema.actions import (
     Call,
     Goto,
+    Offer,
     Python,
     Select,
     Tool,
@@ -80,6 +81,7 @@ class ReferenceChecker:
                         if (spec := action.target).result}
         self.results |= {name for action in all_actions(domain) if isinstance(action, Python)
                          for name in action.python.results}
+        self.offers = Counter(action.offer.result for action in all_actions(domain) if isinstance(action, Offer))
         self.slot_values = SlotValues(domain.slots)
         self._openapi: dict[str, OpenApi | None] = {}
         self._list_tools = list_tools

@@ -37,6 +37,7 @@ from dialogue.domains.schema import Domain, FrameTask, FsmTask
 from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
 from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
+from dialogue.policies.offers import Offers
 from dialogue.policies.steps import Decision, Finish, Say, Step
 from dialogue.policies.task import ENTITY_ONLY_INTENT, TaskPolicy, keyed
 
@@ -54,6 +55,7 @@ class GoalStack:
         self.triggers = {intent: name for name, task in domain.tasks.items() for intent in task.triggers}
         self.routing = domain.settings.routing
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
+        self.offers = Offers(domain)
 
     # -- a turn's input ----------------------------------------------------------------------
 
@@ -88,12 +90,17 @@ class GoalStack:
     def _understood(self, tracker: Tracker) -> Decision:
         state, turn = tracker.state, tracker.turn
         intent, top = turn.intent, state.active
+        reset: list[Step] = [EscalationReset()] if state.no_input or state.no_match else []
+        if state.offering is not None:  # before all else: "the second one" is no intent the NLU knows
+            offer_steps, goes_on = self.offers.reply(tracker)
+            if not goes_on:
+                return Decision(reset + offer_steps)
+            reset += offer_steps
         if intent == NLU_FALLBACK:
             if not self._gives_task_values(tracker):
-                return self._escalate(tracker, "no_match")
+                return self._not_understood(tracker, reset)
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             intent = ENTITY_ONLY_INTENT
-        reset: list[Step] = [EscalationReset()] if state.no_input or state.no_match else []
         if state.proposed is not None:
             answered = self._proposal(tracker, state.proposed)
             if answered is not None:
@@ -136,8 +143,12 @@ class GoalStack:
         }.get(intent or "")
         if builtin is not None:
             return Decision(reset + builtin)
+        return self._not_understood(tracker, reset)
+
+    def _not_understood(self, tracker: Tracker, reset: list[Step]) -> Decision:
+        """The next no-match level, after the offer or proposal the turn passed over (the escalation counts on)."""
         escalated = self._escalate(tracker, "no_match")
-        passed_over = [step for step in reset if isinstance(step, ProposalAnswered)]
+        passed_over = [step for step in reset if not isinstance(step, EscalationReset)]
         return Decision(passed_over + escalated.steps, listen=escalated.listen)
 
     def _gives_task_values(self, tracker: Tracker) -> bool:

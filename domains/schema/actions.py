@@ -133,6 +133,57 @@ class ProposeTask(DomainAction):
         refs.response(self.propose_task.ask, path + ("ask",))
 
 
+class OfferSpec(Model):
+    """Offer the rows of a result a few at a time; the user's next turn takes one, asks for others, or goes on.
+
+    The user takes a row by saying yes (when one is offered), by its place ("the second one") or by naming
+    one of its `match` values ("Golden Dragon", "the Italian one"): for that turn the offered rows' values are
+    entities the NLU never had to learn. "No" or "anything else?" offers the next rows.
+    """
+
+    result: Name = Field(description="The rows (kept by a `select`, `call:`, `tool:` or Python action).")
+    ask: Name = Field(description="The response that offers them; it reads `offered.rows` (the rows offered now), "
+                                  "`offered.number` (the first one's place, from 1), `offered.count` and "
+                                  "`offered.more`.")
+    size: int = Field(1, ge=1, le=5, description="Rows offered at a time.")
+    fill: dict[Name, Name] = Field(min_length=1, description="Slot <- column of the row the user takes.")
+    match: list[Name] = Field([], description="Columns the user may name a row by (default: the `fill` "
+                                              "columns).")
+    on_select: list[Action] = Field([], description="After the user took a row (its values are in the slots).")
+    on_empty: list[Action] = Field([], description="When there are no rows (default: the built-in `no_options`).")
+    on_exhausted: list[Action] = Field([], description="When the user turned every row down (default: the "
+                                                       "built-in `no_more_options`).")
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns a row is named by."""
+        return self.match or list(dict.fromkeys(self.fill.values()))
+
+
+class Offer(DomainAction):
+    kind: ClassVar[str] = "offer"
+    offer: OfferSpec
+
+    def labels(self) -> list[str]:
+        return [f"offer:{self.offer.result}"]
+
+    def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
+        spec = self.offer
+        refs.known("result", spec.result, refs.results, path + ("result",),
+                   unknown=f"no action keeps a result named '{spec.result}'")
+        if refs.offers[spec.result] > 1:
+            refs.error(path + ("result",), f"{refs.offers[spec.result]} offers of result '{spec.result}'",
+                       "a result is offered by one `offer:` (keep the rows under another name for another)")
+        refs.response(spec.ask, path + ("ask",))
+        for slot in spec.fill:
+            refs.known("slot", slot, refs.domain.slots, path + ("fill", slot))
+        for name in ("on_select", "on_empty", "on_exhausted"):
+            refs.actions(getattr(spec, name), path + (name,), scope)
+
+    def nested(self) -> list[Action]:
+        return [*self.offer.on_select, *self.offer.on_empty, *self.offer.on_exhausted]
+
+
 class CancelTask(DomainAction):
     kind: ClassVar[str] = "cancel_task"
     cancel_task: Literal[True] = Field(description="Cancel the active task (runs its on_cancel).")
@@ -403,8 +454,8 @@ def leaves(value: Any, path: YamlPath = ()) -> list[tuple[YamlPath, Any]]:
 
 ACTION_KINDS: dict[str, type[DomainAction]] = {
     cls.kind: cls  # type: ignore[attr-defined]
-    for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, ProposeTask, CancelTask, Goto, Handoff, End,
-                SetIntent, Insert, Select, Update, Delete, Call, Tool, Python)
+    for cls in (Respond, SetSlot, ClearSlot, SetVariable, StartTask, ProposeTask, Offer, CancelTask, Goto, Handoff,
+                End, SetIntent, Insert, Select, Update, Delete, Call, Tool, Python)
 }
 
 
@@ -419,6 +470,7 @@ Action = Annotated[
     Discriminator(action_kind),
 ]
 SelectSpec.model_rebuild()
+OfferSpec.model_rebuild()
 _ReachingSpec.model_rebuild()
 _AnswerSpec.model_rebuild()
 CallSpec.model_rebuild()

@@ -1,0 +1,173 @@
+"""Reading the user's answer to rows offered by an `offer:` action: the row they took, or that they want others.
+
+A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
+Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or by a yes when
+one row is offered. A no or a request for others ("anything else?") asks for the next rows. Anything else is
+no answer: the offer is passed over and the turn goes on (input not understood at all leaves it open).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rapidfuzz import fuzz
+
+from dialogue.dm.events import OfferAnswered, OfferMade, SlotSet
+from dialogue.dm.tracker import Tracker
+from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.references import all_actions
+from dialogue.domains.schema import Domain
+from dialogue.domains.schema.actions import Offer, OfferSpec
+from dialogue.domains.slot_types import SlotValues
+from dialogue.policies.steps import Say, Step
+
+PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
+          "5th": 4}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_PLACE = re.compile(r"\b(?:(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b"
+                    r"|(?:number|option|no\.?|#)\s*([1-9]|one|two|three|four|five)\b)", re.IGNORECASE)
+_OTHERS = re.compile(r"\b(another|other|others|else|next|different|more|alternatives?)\b", re.IGNORECASE)
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+NAME_SCORE = 85.0
+"""How close (rapidfuzz's ratio, 0-100) the user's words must be to a row's value to name it."""
+
+
+class Offers:
+    """The `offer:` action's handler, and the next turn's answer to it (asked by the goal stack first)."""
+
+    def __init__(self, domain: Domain):
+        self.domain = domain
+        self.specs = {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
+        self.slot_values = SlotValues(domain.slots)
+
+    def offer(self, tracker: Tracker, action: Offer) -> list[Step]:
+        spec = action.offer
+        rows = tracker.state.results.get(spec.result, [])
+        if not rows:
+            return list(spec.on_empty) or [Say("no_options")]
+        return self._offered(spec, rows, 0)
+
+    def reply(self, tracker: Tracker) -> tuple[list[Step], bool]:
+        """The steps of the turn's answer to the rows on offer, and whether the turn goes on after them (it does
+        when it took no row and asked for no other, or when it took one and triggers a task)."""
+        offering = tracker.state.offering
+        assert offering is not None
+        spec = self.specs[offering.result]
+        rows = tracker.state.results.get(offering.result, [])
+        turn = tracker.turn
+        meaning = None if turn.intent == "cancel" else self.domain.yes_or_no(turn.intent or "")
+        reply = read_reply(turn.text or "", meaning, rows, offering.start, spec) if turn.intent != "cancel" else None
+        if reply is None:  # passed over; input not understood at all leaves it open
+            return ([] if turn.intent == NLU_FALLBACK else [OfferAnswered(result=spec.result, chosen=None)]), True
+        if reply.kind == "which":
+            return [Say("which_option", {"offered": _window(spec, rows, offering.start)})], False
+        if reply.kind == "others":
+            start = offering.start + spec.size
+            if start < len(rows):
+                return self._offered(spec, rows, start), False
+            return [OfferAnswered(result=spec.result, chosen=None),
+                    *(spec.on_exhausted or [Say("no_more_options")])], False
+        assert reply.row is not None
+        values = self._values(tracker, spec, rows[reply.row])
+        interpretation = turn.interpretation
+        if interpretation is not None:  # the row's values are what the user named, for the rest of the turn
+            tracker.reinterpret(interpretation.model_copy(update={"entities": {**interpretation.entities,
+                                                                               **values}}))
+        taken: list[Step] = [OfferAnswered(result=spec.result, chosen=reply.row),
+                             *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
+        if any(turn.intent in task.triggers for task in self.domain.tasks.values()):
+            return taken, True  # "book Jade Garden": the turn goes on to its task instead of on_select
+        return [*taken, *spec.on_select], False
+
+    def _values(self, tracker: Tracker, spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
+        """The row's values for the `fill` slots, each a valid value of its slot (one that is not is left out,
+        with a warning)."""
+        values = {}
+        for slot, column in spec.fill.items():
+            if row.get(column) is None:
+                continue
+            try:
+                values[slot] = self.slot_values.coerce(slot, row[column])
+            except (ValueError, TypeError) as err:
+                tracker.warnings.append(f"offer of {spec.result}: {column} = {row[column]!r:.100} is no value "
+                                        f"for slot {slot}: {err}")
+        return values
+
+    @staticmethod
+    def _offered(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> list[Step]:
+        return [OfferMade(result=spec.result, start=start), Say(spec.ask, {"offered": _window(spec, rows, start)})]
+
+
+def _window(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:
+    """What an offer's response reads as `offered`."""
+    return {"rows": rows[start:start + spec.size], "number": start + 1, "count": len(rows),
+            "more": start + spec.size < len(rows)}
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: Literal["take", "others", "which"]
+    row: int | None = None
+    """The taken row's place in the result."""
+
+
+def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], start: int,
+               spec: OfferSpec) -> Reply | None:
+    """What the user's turn says to the rows offered from `start` (None: it is no answer to the offer).
+    `meaning` is what the turn's intent answers to a yes/no question (`affirm`, `deny` or None)."""
+    end = min(start + spec.size, len(rows))
+    place = _place(text, first=0 if spec.size == 1 else start, last=end - 1)
+    if place is not None and place < end:
+        return Reply("take", place)
+    named = named_row(text, rows[:end], spec.columns)
+    if named is not None:
+        return Reply("take", named)
+    if meaning == "deny" or _OTHERS.search(text):
+        return Reply("others")
+    if meaning == "affirm":
+        return Reply("take", start) if end - start == 1 else Reply("which")
+    return None
+
+
+def _place(text: str, first: int, last: int) -> int | None:
+    """The row a place in the text names, counting from `first` ("the last" is `last`)."""
+    found = _PLACE.search(text)
+    if found is None:
+        return None
+    word, number = found.groups()
+    if word is not None and word.lower() == "last":
+        return last
+    if word is not None:
+        return first + PLACES[word.lower()]
+    return first + (int(number) if number.isdigit() else NUMBERS[number.lower()]) - 1
+
+
+def named_row(text: str, rows: Sequence[dict[str, Any]], columns: list[str]) -> int | None:
+    """The one row whose value in `columns` the text names (None if none does, or several equally well)."""
+    words = [word.lower() for word in _WORD.findall(text)]
+    scores = [max((_named(words, value) for column in columns if isinstance(value := row.get(column), str)),
+                  default=0.0) for row in rows]
+    best = max(scores, default=0.0)
+    if best < NAME_SCORE or scores.count(best) > 1:
+        return None
+    return scores.index(best)
+
+
+def _named(words: list[str], value: str) -> float:
+    """How well some run of the user's words spells `value` (0-100); values of three letters or fewer must be
+    said exactly."""
+    wanted = [word.lower() for word in _WORD.findall(value)]
+    if not wanted or not words:
+        return 0.0
+    target = " ".join(wanted)
+    exact = len(target) <= 3
+    best = 0.0
+    for size in {max(1, len(wanted) - 1), len(wanted), len(wanted) + 1}:
+        for i in range(max(1, len(words) - size + 1)):
+            said = " ".join(words[i:i + size])
+            score = 100.0 if said == target else 0.0 if exact else fuzz.ratio(said, target)
+            best = max(best, score)
+    return best

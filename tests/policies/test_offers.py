@@ -1,0 +1,190 @@
+"""Search, offer, select: rows offered a few at a time; the user takes one by yes, by its place or by naming it
+(names the NLU never learnt), asks for others, or goes on to something else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from dialogue.domains import load_domain
+from dialogue.domains.errors import DomainError
+from dialogue.domains.interpretation import Interpretation
+from dialogue.engine import Engine
+from dialogue.policies.offers import named_row, read_reply
+from dialogue.turns import UserInput
+
+DOMAIN = """\
+version: 1
+name: dining
+slots:
+  cuisine: {type: text}
+  restaurant: {type: text}
+  area: {type: text}
+  party: {type: integer}
+intents:
+  find: ["find me a [chinese](cuisine) place"]
+  book: ["book [Roma](restaurant)"]
+  weather: [what's the weather]
+memory:
+  tables:
+    places:
+      columns: {name: text, cuisine: text, area: text}
+      seed:
+        - {name: Golden Dragon, cuisine: chinese, area: centre}
+        - {name: Trattoria Roma, cuisine: italian, area: harbour}
+        - {name: Jade Garden, cuisine: chinese, area: north}
+tasks:
+  find:
+    policy: frame
+    triggers: [find]
+    slots: [{slot: cuisine, optional: true}]
+    persisted_slots: [cuisine]
+    on_complete:
+      - select: {table: places, result: places, order_by: name}
+      - offer:
+          result: places
+          size: SIZE
+          ask: offer_places
+          fill: {restaurant: name, area: area}
+          match: [name, cuisine]
+          on_select: [{propose_task: {task: book, ask: shall_i_book}}]
+  book:
+    policy: frame
+    triggers: [book]
+    slots: [{slot: restaurant}, {slot: party}]
+    on_complete: [respond: booked]
+  weather:
+    policy: frame
+    triggers: [weather]
+    on_complete: [respond: sunny]
+responses:
+  offer_places: "{% for row in offered.rows %}{{ offered.number + loop.index0 }}. {{ row.name }} ({{ row.cuisine }}) \
+{% endfor %}{% if offered.more %}(more){% endif %}"
+  shall_i_book: Shall I book {{ slots.restaurant }}?
+  ask_restaurant: Which restaurant?
+  ask_party: For how many?
+  booked: Booked {{ slots.restaurant }} in the {{ slots.area }} for {{ slots.party }}.
+  sunny: Sunny.
+"""
+
+INTENTS = {"find": "find", "yes": "affirm", "no": "deny", "weather": "weather", "book": "book", "four": "inform"}
+
+
+class KeywordNlu:
+    """Reads the intent from a keyword (isolating the offer from a trained model); other text is not understood."""
+
+    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+        intent = next((name for word, name in INTENTS.items() if word in text.lower()), "nlu_fallback")
+        entities = {"party": 4} if "four" in text else {}
+        return Interpretation(intent=intent, confidence=0.9 if intent != "nlu_fallback" else 0.2, text=text,
+                              entities=entities)
+
+
+def dining(tmp_path: Path, size: int = 1, text: str = DOMAIN) -> Engine:
+    path = tmp_path / "dining.yaml"
+    path.write_text(text.replace("SIZE", str(size)), encoding="utf-8")
+    return Engine(load_domain(path), nlu=KeywordNlu())
+
+
+def state(engine: Engine):
+    return engine.store.load("dining", "s")
+
+
+def say(engine: Engine, text: str) -> str:
+    return engine.handle("s", UserInput(text=text)).text
+
+
+def test_yes_takes_the_offered_row_and_its_values_carry_into_the_next_task(tmp_path: Path) -> None:
+    engine = dining(tmp_path)
+    assert say(engine, "find a place") == "1. Golden Dragon (chinese) (more)"
+    assert say(engine, "yes, suits me") == "Shall I book Golden Dragon?"
+    state = engine.handle("s", UserInput(text="yes")).state
+    assert state.active_task == "book" and state.slots["restaurant"] == "Golden Dragon"
+    assert say(engine, "four of us") == "Booked Golden Dragon in the centre for 4."
+
+
+def test_no_and_anything_else_offer_the_next_rows_until_there_are_none(tmp_path: Path) -> None:
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "anything else?") == "2. Jade Garden (chinese) (more)"
+    assert say(engine, "no") == "3. Trattoria Roma (italian)"
+    assert say(engine, "no") == "Sorry, that's all I have."
+    assert state(engine).offering is None
+
+
+@pytest.mark.parametrize("reply, taken", [
+    ("the second one", "Jade Garden"),
+    ("number 3 please", "Trattoria Roma"),
+    ("the last", "Trattoria Roma"),
+    ("golden dragn", "Golden Dragon"),  # a typo of a name no example ever had
+    ("the italian one", "Trattoria Roma"),
+])
+def test_a_row_is_taken_by_its_place_or_by_naming_it(tmp_path: Path, reply: str, taken: str) -> None:
+    engine = dining(tmp_path, size=3)
+    assert say(engine, "find a place").startswith("1. Golden Dragon (chinese) 2. Jade Garden")
+    assert say(engine, reply) == f"Shall I book {taken}?"
+
+
+def test_a_yes_to_several_rows_asks_which_and_a_name_shared_by_two_takes_neither(tmp_path: Path) -> None:
+    engine = dining(tmp_path, size=3)
+    say(engine, "find a place")
+    assert say(engine, "yes") == "Which one would you like: the first, the second, or another?"
+    assert say(engine, "a chinese one") == "Sorry, I didn't understand that."  # two chinese rows: no pick
+    assert state(engine).offering is not None  # still open
+    assert say(engine, "number two") == "Shall I book Jade Garden?"
+
+
+def test_another_request_passes_the_offer_over(tmp_path: Path) -> None:
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "what's the weather") == "Sunny."
+    assert state(engine).offering is None and state(engine).slots["restaurant"] is None
+
+
+def test_naming_a_row_with_a_task_trigger_takes_it_and_starts_the_task(tmp_path: Path) -> None:
+    engine = dining(tmp_path, size=3)
+    say(engine, "find a place")
+    result = engine.handle("s", UserInput(text="book jade garden"))
+    assert result.understood.entities["restaurant"] == "Jade Garden"  # the offered rows as a gazetteer
+    assert result.state.active_task == "book" and result.text == "For how many?"
+
+
+def test_no_rows_say_no_options(tmp_path: Path) -> None:
+    engine = dining(tmp_path, text=DOMAIN.replace("result: places, order_by", "where: {cuisine: thai}, result: "
+                                                                              "places, order_by"))
+    assert say(engine, "find a place") == "Sorry, I found nothing that fits."
+
+
+def test_validate_checks_offers(tmp_path: Path) -> None:
+    with pytest.raises(DomainError, match="no action keeps a result named 'place'"):
+        dining(tmp_path, text=DOMAIN.replace("result: places\n", "result: place\n"))
+    twice = DOMAIN.replace("  book:\n    policy: frame\n    triggers: [book]\n",
+                           "  book:\n    policy: frame\n    triggers: [book]\n"
+                           "    on_cancel: [{offer: {result: places, ask: sunny, fill: {restaurant: name}}}]\n")
+    with pytest.raises(DomainError, match="2 offers of result 'places'"):
+        dining(tmp_path, text=twice)
+
+
+ROWS = [{"name": "Golden Dragon", "cuisine": "chinese"}, {"name": "Bar Roma", "cuisine": "italian"},
+        {"name": "Barbecue Joe", "cuisine": "american"}]
+
+
+def test_names_are_matched_on_whole_words() -> None:
+    assert named_row("I'll go for bar roma", ROWS, ["name"]) == 1
+    assert named_row("barbecue please", ROWS, ["name"]) is None  # one word of two is no name
+    assert named_row("barbecue joe", ROWS, ["name"]) == 2
+    assert named_row("something golden", ROWS, ["name"]) is None
+
+
+def test_places_count_within_the_rows_offered_now_when_several_are() -> None:
+    from dialogue.domains.schema.actions import OfferSpec
+
+    spec = OfferSpec(result="r", ask="a", size=2, fill={"x": "name"})
+    rows = ROWS + [{"name": "Four"}, {"name": "Five"}]
+    assert read_reply("the first one", None, rows, 2, spec).row == 2
+    assert read_reply("the last", None, rows, 2, spec).row == 3
+    assert read_reply("the third one", None, rows, 2, spec) is None  # not offered
+    single = spec.model_copy(update={"size": 1})
+    assert read_reply("the first one", None, rows, 2, single).row == 0  # one at a time: all offered so far
