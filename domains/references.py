@@ -395,6 +395,9 @@ class ReferenceChecker:
         self.value(entry.offer, path + ("offer",))
         self.value(entry.default, path + ("default",))
         self.actions(entry.on_exhausted or [], path + ("on_exhausted",), scope)
+        self.actions(entry.check, path + ("check",), scope)
+        self._condition(entry.accept, path + ("accept",))
+        self.actions(entry.on_refused, path + ("on_refused",), scope)
         if entry.default is not None and is_literal(entry.default):
             try:
                 self.slot_values.coerce(entry.slot, entry.default)
@@ -557,5 +560,5 @@ def _frame_action_lists(entries: list[Any]) -> list[list[Any]]:
             lists.append(entry.on_complete)
             lists += _frame_action_lists(entry.slots)
         else:
-            lists.append(entry.on_exhausted or [])
+            lists += [entry.on_exhausted or [], entry.check, entry.on_refused]
     return lists

@@ -38,7 +38,7 @@ from dialogue.domains.schema.actions import (
     Update,
 )
 from dialogue.policies.goal_stack import GoalStack
-from dialogue.policies.steps import Finish, Say, Step
+from dialogue.policies.steps import CheckAnswer, Finish, Say, Step
 
 Handler = Callable[[Tracker, Any], list[Step]]
 
@@ -49,6 +49,7 @@ class Executor:
             **dict.fromkeys(EVENT_TYPES, _apply),
             Say: _say,
             Finish: stack.finish,
+            CheckAnswer: stack.check_answer,
             StartTask: stack.start_task,
             ProposeTask: stack.propose_task,
             CancelTask: stack.cancel_task,

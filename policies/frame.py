@@ -29,7 +29,7 @@ from dialogue.domains.schema.ivr import Escalation
 from dialogue.domains.schema.slots import BooleanSlot
 from dialogue.domains.slot_types import SlotValues
 from dialogue.domains.values import InvalidValue
-from dialogue.policies.steps import Decision, Finish, Say, Step
+from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
 from dialogue.policies.task import ENTITY_ONLY_INTENT, keyed
 
 DEFAULT_EXHAUSTED = [Respond(respond="exhausted"), Handoff(handoff=True)]
@@ -126,16 +126,32 @@ class FramePolicy:
             defaulted = slot in frame.defaulted or previous == self.domain.slots[slot].default
             if slot != frame.requested and not defaulted:
                 items.append(Say("corrected", {"slot": slot, "value": value}))
+        if entry.check:
+            return [items[0], *entry.check, CheckAnswer(frame.task, slot, previous, items[1:])]
         return items
+
+    def checked(self, tracker: Tracker, step: CheckAnswer) -> list[Step]:
+        """The answer the `check` actions asked about: taken if `accept` holds, else taken back and refused."""
+        frame, entry = tracker.state.frame(step.task), self.entries[step.slot]
+        value = tracker.state.slots.get(step.slot)
+        if frame is None or tracker.holds(entry.accept, value=value, slot=step.slot):
+            return step.then
+        items: list[Step] = [SlotSet(slot=step.slot, value=step.previous), AttemptFailed(task=frame.task,
+                                                                                         slot=step.slot)]
+        items += entry.on_refused or [Say(entry.invalid or "invalid_value", {"slot": step.slot, "value": value})]
+        return items + self._exhausted(frame, entry)
 
     def _reject(self, frame: TaskFrame, entry: FrameSlot, raw: Any, response: str) -> list[Step]:
         """A failed answer: say why, count it, and escalate when the slot's attempts run out."""
-        items: list[Step] = [AttemptFailed(task=frame.task, slot=entry.slot),
-                             Say(response, {"slot": entry.slot, "value": raw})]
+        return [AttemptFailed(task=frame.task, slot=entry.slot), Say(response, {"slot": entry.slot, "value": raw}),
+                *self._exhausted(frame, entry)]
+
+    def _exhausted(self, frame: TaskFrame, entry: FrameSlot) -> list[Step]:
+        """The slot's way out when this failed answer was its last attempt."""
         limit = entry.max_attempts or self.domain.settings.max_attempts
         if frame.attempts.get(entry.slot, 0) + 1 >= limit:
-            items += entry.on_exhausted or self.task.on_exhausted or DEFAULT_EXHAUSTED
-        return items
+            return list(entry.on_exhausted or self.task.on_exhausted or DEFAULT_EXHAUSTED)
+        return []
 
     # -- moving the task on ---------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respo
 from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
 from dialogue.policies.offers import Offers
-from dialogue.policies.steps import Decision, Finish, Say, Step
+from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
 from dialogue.policies.task import ENTITY_ONLY_INTENT, TaskPolicy, keyed
 
 POLICIES: dict[type, type[TaskPolicy]] = {FrameTask: FramePolicy, FsmTask: FsmPolicy}
@@ -220,6 +220,11 @@ class GoalStack:
             return [ProposalAnswered(task=task, accepted=False), Say("proposal_declined")]
         return None
 
+    def check_answer(self, tracker: Tracker, step: CheckAnswer) -> list[Step]:
+        policy = self.tasks[step.task]
+        assert isinstance(policy, FramePolicy)  # only frame slots have checks
+        return policy.checked(tracker, step)
+
     def cancel_task(self, tracker: Tracker, action: CancelTask) -> list[Step]:
         return self._cancel(tracker)
 
@@ -282,7 +287,7 @@ class GoalStack:
         """What the active task does next: resume, ask, confirm or complete."""
         state = tracker.state
         top = state.active
-        if state.ended or state.handoff or top is None:
+        if state.ended or state.handoff or top is None or state.offering is not None:  # an offer asks the user
             return Decision(listen=True)
         if top.interrupted:
             task = self.domain.tasks[top.task]

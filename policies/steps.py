@@ -40,9 +40,23 @@ class Finish:
         return [f"{verb[self.outcome]}:{self.task}"]
 
 
-Directive = Say | Finish
+@dataclass
+class CheckAnswer:
+    """After a frame slot's `check` actions ran: take the answer if its `accept` holds, else take it back."""
+
+    task: str
+    slot: str
+    previous: Any
+    then: list[Any] = field(default_factory=list)
+    """What follows a taken answer (a `corrected`, sub-frames reopened)."""
+
+    def labels(self) -> list[str]:
+        return [f"check:{self.slot}"]
+
+
+Directive = Say | Finish | CheckAnswer
 Step = BaseEvent | DomainAction | Directive
-DIRECTIVES: tuple[type[Directive], ...] = (Say, Finish)
+DIRECTIVES: tuple[type[Directive], ...] = (Say, Finish, CheckAnswer)
 
 
 @dataclass

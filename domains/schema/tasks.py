@@ -28,6 +28,14 @@ class FrameSlot(Model):
     dtmf: ValueDigits | Literal["digits"] | None = Field(
         None, description="Digit -> slot value, or `digits` to take the keyed digits as the value.")
     help: Name | None = None
+    check: list[Action] = Field([], description="Actions that check an answer with the business before it is "
+                                "taken (a `call:`, `tool:` or `python:` asking: is 19:30 free?); they run with the "
+                                "answer in the slot, after `validate`.")
+    accept: Condition | None = Field(None, description="After `check`: whether the answer is taken, e.g. "
+                                     "`results.availability[0].free` (needed with `check`).")
+    on_refused: list[Action] = Field([], description="When `accept` does not hold: the answer is taken back and "
+                                     "these run (the service's reason in a response, an `offer:` of the "
+                                     "alternatives it returned); default: the `invalid` response.")
     optional: bool = Field(False, description="Never asked for; taken when the user gives it.")
     default: Any = Field(None, description="For an optional slot: a value or `{{ template }}` (e.g. "
                          "`{{ today }}`) it takes when the task reaches it unfilled; a value the user gives "
@@ -38,6 +46,11 @@ class FrameSlot(Model):
         if self.default is not None and not self.optional:
             raise ValueError("a default here is for an optional slot (a required one is asked): add "
                              "`optional: true`, or give the slot itself a `default:`")
+        if bool(self.check) != (self.accept is not None):
+            raise ValueError("`check` and `accept` go together: the actions that ask the business, and the "
+                             "condition on their results that takes the answer")
+        if self.on_refused and not self.check:
+            raise ValueError("on_refused runs when `check` refuses an answer: add check and accept")
         return self
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dialogue.domains.errors import DomainError
+from dialogue.domains.python_functions import register
+
 SHOP = """\
 version: 1
 name: shop
@@ -390,3 +393,74 @@ def test_a_value_changed_after_a_failed_completion_is_confirmed_again(conversati
     changed = orders.say('/order{"qty": 5}')
     assert changed.responses == ["corrected", "confirm_order"] and changed.text.endswith("5, right?")
     assert orders.say("/affirm").responses == ["ordered"]
+
+
+TABLES_TAKEN = {"19:30"}
+
+
+@register("tests.availability")
+def availability(view):
+    """The business's answer: is a table free at the asked time; if not, why, and times that are."""
+    from dialogue.dm.services.python import Results
+
+    time = view.args["time"]
+    free = time not in TABLES_TAKEN
+    return [Results("availability", [{"free": free, "reason": f"{view.slots['restaurant']} is full at {time}"}]),
+            Results("alternatives", [] if free else [{"time": "19:00"}, {"time": "20:15"}])]
+
+
+CHECKED = """\
+version: 1
+name: booking
+slots:
+  restaurant: {type: text}
+  time: {type: text}
+intents:
+  book: [book]
+  inform: ["[19:00](time)"]
+tasks:
+  book:
+    policy: frame
+    triggers: [book]
+    slots:
+      - slot: restaurant
+      - slot: time
+        check:
+          - python: {function: tests.availability, args: {time: "{{ slots.time }}"},
+                     results: [availability, alternatives]}
+        accept: results.availability[0].free
+        on_refused:
+          - respond: taken
+          - offer: {result: alternatives, ask: offer_times, size: 2, fill: {time: time}}
+    confirm: confirm_booking
+    on_complete: [respond: booked]
+responses:
+  ask_restaurant: Where?
+  ask_time: When?
+  taken: "Sorry, {{ results.availability[0].reason }}."
+  offer_times: "I can do {{ offered.rows | map(attribute='time') | join(' or ') }}."
+  confirm_booking: "{{ slots.restaurant }} at {{ slots.time }}?"
+  booked: Booked.
+"""
+
+
+def test_a_checked_answer_the_business_refuses_is_taken_back_and_its_alternatives_offered(conversation) -> None:
+    booking = conversation(CHECKED)
+    refused = booking.say('/book{"restaurant": "Roma", "time": "19:30"}')
+    assert refused.responses == ["taken", "offer_times"]  # and no "When?" on top
+    assert refused.text == "Sorry, Roma is full at 19:30.\nI can do 19:00 or 20:15."
+    assert "time" not in refused.state.slots
+    assert booking.say('/inform{"time": "20:15"}').text == "Roma at 20:15?"  # a new request replaces it
+
+
+def test_an_alternative_is_taken_from_the_offer_and_an_accepted_answer_goes_on(conversation) -> None:
+    booking = conversation(CHECKED)
+    booking.say('/book{"restaurant": "Roma", "time": "19:30"}')
+    assert booking.say("/affirm").text == "Which one would you like: the first, the second?"
+    assert booking.say('/inform{"time": "19:00"}').text == "Roma at 19:00?"
+    assert conversation(CHECKED).say('/book{"restaurant": "Roma", "time": "18:00"}').text == "Roma at 18:00?"
+
+
+def test_check_and_accept_go_together(domain_from) -> None:
+    with pytest.raises(DomainError, match="`check` and `accept` go together"):
+        domain_from(CHECKED.replace("        accept: results.availability[0].free\n", ""))
