@@ -122,19 +122,30 @@ class TurnInput:
         return dataclasses.replace(self, parsed=interpretation, began=began)
 
 
+class Offered(BaseModel):
+    """Rows an `offer:` action offers now."""
+
+    result: str
+    rows: list[dict[str, Any]]
+
+
 class StateSummary(BaseModel):
     active_task: str | None
     stack: list[str]
     fsm_state: str | None = None
     requested_slot: str | None = None
     slots: dict[str, Any] = Field(description="Slots that hold a value.")
+    offered: Offered | None = Field(None, description="The rows on offer (an `offer:` action), for a client to "
+                                                      "show as choices.")
 
     @classmethod
     def of(cls, state: DialogueState) -> StateSummary:
-        top = state.active
+        top, offering = state.active, state.offering
         return cls(active_task=top.task if top else None, stack=[frame.task for frame in state.stack],
                    fsm_state=top.state if top else None, requested_slot=top.requested if top else None,
-                   slots={name: value for name, value in state.slots.items() if value is not None})
+                   slots={name: value for name, value in state.slots.items() if value is not None},
+                   offered=Offered(result=offering.result, rows=offering.rows(state)) if offering else None)
+
 
 
 class TurnResult(BaseModel):

@@ -205,9 +205,10 @@ class OfferMade(BaseEvent):
     type: Literal["offer_made"] = "offer_made"
     result: str
     start: int
+    size: int = 1
 
     def apply(self, state: DialogueState) -> None:
-        state.offering = Offering(result=self.result, start=self.start)
+        state.offering = Offering(result=self.result, start=self.start, size=self.size)
 
     def labels(self) -> list[str]:
         return [f"offer:{self.result}"]

@@ -37,6 +37,11 @@ class Offering(BaseModel):
 
     result: str
     start: int = 0
+    size: int = 1
+
+    def rows(self, state: DialogueState) -> list[dict[str, Any]]:
+        """The rows offered now."""
+        return state.results.get(self.result, [])[self.start:self.start + self.size]
 
 
 class DialogueState(BaseModel):

@@ -146,8 +146,13 @@ class ReferenceChecker:
             spec = self.domain.services.get(service)
             self._openapi[service] = None
             if spec is not None and spec.openapi is not None:
+                document = Path(self.located.file).parent / spec.openapi
+                if not document.is_file():
+                    self.error(("services", service, "openapi"), f"no OpenAPI document at {document}",
+                               "the path is relative to the domain file")
+                    return None
                 try:
-                    self._openapi[service] = OpenApi.load(Path(self.located.file).parent / spec.openapi)
+                    self._openapi[service] = OpenApi.load(document)
                 except DomainError as err:
                     self.problems += err.problems
                 except ValueError as err:

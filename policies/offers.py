@@ -98,7 +98,8 @@ class Offers:
 
     @staticmethod
     def _offered(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> list[Step]:
-        return [OfferMade(result=spec.result, start=start), Say(spec.ask, {"offered": _window(spec, rows, start)})]
+        return [OfferMade(result=spec.result, start=start, size=spec.size),
+                Say(spec.ask, {"offered": _window(spec, rows, start)})]
 
 
 def _window(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:

@@ -52,6 +52,26 @@ def _move_the_clock(days: float) -> None:
         module.time = real_time
 
 
+@pytest.fixture(scope="session", autouse=True)
+def example_services():
+    """The example services the bundled domains call (the restaurant's reservations), real HTTP apps on loopback
+    for the whole run, their URLs in the environment (servers started by the tests inherit it). Each test
+    starts with no bookings."""
+    from dialogue.example_services import lotus, running
+
+    with running() as urls:
+        yield urls
+    lotus.bookings.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_bookings_yet():
+    from dialogue.example_services import lotus
+
+    lotus.bookings.clear()
+    lotus.by_key.clear()
+
+
 @pytest.fixture
 def write_domain(tmp_path: Path):
     """Write YAML (dedented) to a file and return its path."""

@@ -34,7 +34,8 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_the_scripted_chat_of_the_main_command_runs_cleanly(bundled_models) -> None:
     script = (ROOT / "examples" / "restaurant.chat").read_text(encoding="utf-8")
-    result = CliRunner().invoke(app, ["chat", "restaurant", "--models", str(bundled_models)], input=script)
+    result = CliRunner().invoke(app, ["chat", "restaurant", "--models", str(bundled_models), "--with-examples"],
+                                input=script)
     assert result.exit_code == 0
     assert "error:" not in result.output and "warning:" not in result.output
     assert "Your table is booked" in result.output and "is updated" in result.output

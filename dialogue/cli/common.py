@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,6 +23,8 @@ DomainArg = typer.Argument(..., help="A domain file, or the name of a bundled do
 JsonOption = typer.Option(False, "--json", help="Print the figures as JSON.")
 ModelsOption = typer.Option(None, "--models", help="Folder of trained models (default: models/ in the data "
                                                      "folder, which DIALOGUE_HOME can set).")
+WithExamplesOption = typer.Option(False, "--with-examples", help="Start the example services the bundled domains "
+                                  "call (the restaurant's reservations) on loopback ports while the command runs.")
 DbOption = typer.Option(None, "--db", envvar="DIALOGUE_DB", help="Database URL: sqlite:///path/to/file.db or "
                                                                   "postgresql+psycopg://user@host/db (default: "
                                                                   "dialogue.db in the data folder).")
@@ -104,3 +108,19 @@ def understander(domain: Domain, models: Path | None) -> Any:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@contextmanager
+def examples_running(wanted: bool) -> Iterator[None]:
+    """With `--with-examples`: the example services run (dialogue.example_services) until the context ends."""
+    with ExitStack() as stack:
+        if wanted:
+            from dialogue.example_services import ExamplesMissing, running
+
+            try:
+                urls = stack.enter_context(running())
+            except ExamplesMissing as err:
+                fail(str(err))
+            errors.print("example services: " + ", ".join(f"{name}={url}" for name, url in urls.items()),
+                         highlight=False)
+        yield

@@ -16,7 +16,9 @@ from dialogue.cli.common import (
     DomainArg,
     JsonOption,
     ModelsOption,
+    WithExamplesOption,
     console,
+    examples_running,
     fail,
     load,
     understander,
@@ -81,12 +83,14 @@ def schema(output: Path | None = typer.Option(None, "--output", "-o", help="Writ
 
 
 def test(domain: str = DomainArg, name: str | None = typer.Option(None, help="Only tests whose name contains this."),
-         models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+         models: Path | None = ModelsOption, with_examples: bool = WithExamplesOption,
+         as_json: bool = JsonOption) -> None:
     """Run a domain's conversation tests; on failure show expected vs actual, turn by turn."""
     from dialogue.testing import run_tests
 
     loaded = load(domain)
-    outcomes = run_tests(loaded, nlu=understander(loaded, models), name=name)
+    with examples_running(with_examples):
+        outcomes = run_tests(loaded, nlu=understander(loaded, models), name=name)
     failed = [o for o in outcomes if not o.passed]
     if as_json:
         print(json.dumps({"domain": loaded.name, "passed": len(outcomes) - len(failed), "failed": len(failed),
@@ -138,6 +142,7 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
          ca: Path | None = typer.Option(None, exists=True, dir_okay=False,
                                         help="Trust this PEM certificate for TLS (implies --tls)."),
          wait: float = typer.Option(30.0, min=0, help="Seconds to wait for the server to come up."),
+         with_examples: bool = WithExamplesOption,
          llm: str | None = llm_options.BackendOption, llm_model: str | None = llm_options.ModelOption,
          llm_url: str | None = llm_options.UrlOption, llm_timeout_ms: int | None = llm_options.TimeoutOption) -> None:
     """Chat with a domain in this terminal; shows the active task, stack and slots after each turn, and which
@@ -160,7 +165,8 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
         store = SqlStore(db)
     engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm))
     _greeting(f"'{engine.domain.name}'")
-    local_chat(engine, user_id=user, channel=channel, console=console)
+    with examples_running(with_examples):
+        local_chat(engine, user_id=user, channel=channel, console=console)
 
 
 def _remote(server: str, domain: str | None, *, user: str, channel: str, token: str | None, tls: bool,

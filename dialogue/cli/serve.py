@@ -7,7 +7,17 @@ from pathlib import Path
 import typer
 
 from dialogue.cli import llm as llm_options
-from dialogue.cli.common import DbOption, ModelsOption, db_url, fail, load, models_root, usage_error
+from dialogue.cli.common import (
+    DbOption,
+    ModelsOption,
+    WithExamplesOption,
+    db_url,
+    examples_running,
+    fail,
+    load,
+    models_root,
+    usage_error,
+)
 
 
 def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files or bundled names (restaurant, "
@@ -44,6 +54,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           metrics_port: int | None = typer.Option(None, min=0, max=65535, help="Serve Prometheus metrics on this "
                                                                                "HTTP port (/metrics)."),
           debug: bool = typer.Option(False, "--debug", help="Log what users say and the bot's replies."),
+          with_examples: bool = WithExamplesOption,
           llm: str | None = llm_options.BackendOption, llm_model: str | None = llm_options.ModelOption,
           llm_url: str | None = llm_options.UrlOption, llm_timeout_ms: int | None = llm_options.TimeoutOption) -> None:
     """Serve domains over gRPC until SIGTERM or Ctrl-C: turns, streams, NLU, sessions; health and reflection."""
@@ -69,16 +80,17 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
         usage_error(f"domain {', '.join(twice)} is given more than once (domains are told apart by name)")
     root = models_root(models, must_exist=True)
     setup()
-    llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
-    hosted = Host.open(loaded, SqlStore(db_url(db)), root, workers=workers,
-                       nlu_threads=nlu_threads, batch=nlu_batch, llms=llms)
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
                           keepalive_s=keepalive or None, keepalive_timeout_s=keepalive_timeout,
                           client_ping_s=client_ping,
                           metrics_port=metrics_port, debug=debug)
     try:
-        asyncio.run(app.serve(hosted, options))
+        with examples_running(with_examples):
+            llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
+            hosted = Host.open(loaded, SqlStore(db_url(db)), root, workers=workers,
+                               nlu_threads=nlu_threads, batch=nlu_batch, llms=llms)
+            asyncio.run(app.serve(hosted, options))
     except RuntimeError as err:  # gRPC's port
         if "bind" not in str(err).lower():
             raise

@@ -14,8 +14,10 @@ from dialogue.cli.common import (
     DomainArg,
     JsonOption,
     ModelsOption,
+    WithExamplesOption,
     console,
     errors,
+    examples_running,
     fail,
     iso_time,
     load,
@@ -62,6 +64,7 @@ def simulate(
                                                                   "page to this folder."),
         save_failures: Path | None = typer.Option(None, "--save-failures",
                                                   help="Write failed conversations as conversation tests here."),
+        with_examples: bool = WithExamplesOption,
         models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Simulated users with goals drawn from the domain talk to it; task success judged from the database."""
     from dialogue.nlg.llm import LlmUnavailable
@@ -106,7 +109,8 @@ def simulate(
     not_drawn: dict[str, int] = {}
     started = time.perf_counter()
     columns = [TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=errors, transient=True, disable=as_json) as progress:
+    with examples_running(with_examples), \
+            Progress(*columns, console=errors, transient=True, disable=as_json) as progress:
         bar = progress.add_task("simulating", total=conversations)
 
         def advance(count: int) -> None:

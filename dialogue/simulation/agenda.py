@@ -15,13 +15,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from dialogue.domains.references import all_actions
 from dialogue.domains.schema import Domain, FrameTask, SubFrame
-from dialogue.domains.schema.actions import Handoff, Respond, StartTask
+from dialogue.domains.schema.actions import Handoff, Offer, Respond, StartTask
 from dialogue.domains.schema.slots import BooleanSlot
 from dialogue.simulation.behaviour import Behaviour
 from dialogue.simulation.goals import FsmMap, Goal, GoalSampler, Scenario
 from dialogue.simulation.judge import same
-from dialogue.simulation.utterances import Realiser, Utterance
+from dialogue.simulation.utterances import ANSWER_INTENT, Realiser, Utterance
 from dialogue.turns import TurnResult
 
 MAX_REPEATS = 4
@@ -67,6 +68,7 @@ class AgendaUser:
         self.last: Act | None = None
         self.repeats = 0
         self.background = {a.start_task for a in domain.on_start if isinstance(a, StartTask)}
+        self.offers = {a.offer.result: a.offer for a in all_actions(domain) if isinstance(a, Offer)}
 
     # -- the conversation ---------------------------------------------------------------------
 
@@ -172,6 +174,8 @@ class AgendaUser:
         state = result.state
         task = self.domain.tasks[goal.task]
         assert isinstance(task, FrameTask)
+        if state.offered is not None and state.offered.rows:
+            return self._take_offered(goal, state.offered.result, state.offered.rows)
         if self.correcting is not None:
             slot, self.correcting = self.correcting, None
             if slot in goal.values:  # (not when another task came between)
@@ -196,6 +200,18 @@ class AgendaUser:
                 return self._say("deny", {}, "deny")
             return self._say("affirm", {}, "affirm")
         return self.last if self.last is not None and self.last.kind != "start" else self._request(goal)
+
+    def _take_offered(self, goal: Goal, result: str, rows: list[dict[str, Any]]) -> Act:
+        """Rows on offer while the task runs (times the business has instead of a refused one): the user takes
+        the first, and from then on wants its values, as a person who hears "I can do 19:30 or 20:30" does."""
+        spec = self.offers[result]
+        for slot, column in spec.fill.items():
+            if slot in goal.values and rows[0].get(column) is not None:
+                goal.values[slot] = self.goals.values.coerce(slot, rows[0][column])
+        if len(rows) == 1:
+            return self._say("affirm", {}, "take the one offered")
+        text = self.rng.choice(["the first one", "the first one please", "I'll take the first", "first one"])
+        return Act("text", "take the first offered", Utterance(text=text, intent=ANSWER_INTENT))
 
     def _answer(self, goal: Goal, task: FrameTask, slot: str, stored: dict[str, Any]) -> Act:
         self.answers += 1

@@ -7,6 +7,7 @@ Random text, random YAML, and the bundled domains mutated structurally and textu
 from __future__ import annotations
 
 import copy
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from dialogue.domains.source import read_yaml
 
 FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WORKDIR = Path(tempfile.mkdtemp(prefix="domain-fuzz-"))
+for _document in BUNDLED.glob("*.openapi.json"):  # the services' documents the domains name
+    shutil.copy(_document, WORKDIR)
 SOURCES = {path.stem: path.read_text(encoding="utf-8") for path in sorted(BUNDLED.glob("*.yaml"))
            if not path.name.endswith(".tests.yaml")}
 DATA = {name: read_yaml(text).data for name, text in SOURCES.items()}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from dialogue.dm.sql import MemoryStore
-from dialogue.domains import load_domain
+from dialogue.domains import Domain, load_domain
+from dialogue.domains.loader import BUNDLED
 from dialogue.engine import Engine
 from dialogue.simulation.goals import Goal, Scenario
 from dialogue.simulation.judge import Judge, snapshot
@@ -61,11 +65,10 @@ def test_a_row_with_other_values_than_the_slots_fails() -> None:
     assert any("no row inserted in 'bookings'" in reason for reason in verdict.reasons)
 
 
-def test_a_cancelled_task_that_still_wrote_its_row_fails(domain_from) -> None:
-    source = _restaurant_yaml().replace(
-        "on_cancel: [respond: booking_abandoned]",
+def test_a_cancelled_task_that_still_wrote_its_row_fails(tmp_path) -> None:
+    domain = _edited_restaurant(
+        tmp_path, "on_cancel: [respond: booking_abandoned]",
         "on_cancel: [respond: booking_abandoned, insert: {table: bookings, values: {name: '{{ slots.name }}'}}]")
-    domain = domain_from(source)
     goal = Goal("book_table", "frame", dict(BOOKING), cancel=True)
     turns = booking_turns({k: v for k, v in BOOKING.items() if k != "phone"})[:1] + ["/cancel"]
     verdict = run(domain, turns, goal)
@@ -75,10 +78,9 @@ def test_a_cancelled_task_that_still_wrote_its_row_fails(domain_from) -> None:
     assert clean.success, clean.reasons
 
 
-def test_a_value_the_task_must_reject_that_was_taken_fails(domain_from) -> None:
-    source = _restaurant_yaml().replace("validate: value <= 12\n        invalid: too_many_people\n      - slot: date",
-                                        "invalid: too_many_people\n      - slot: date", 1)
-    domain = domain_from(source)
+def test_a_value_the_task_must_reject_that_was_taken_fails(tmp_path) -> None:
+    domain = _edited_restaurant(tmp_path, "validate: value <= 12\n        invalid: too_many_people\n      - slot: date",
+                                "invalid: too_many_people\n      - slot: date")
     goal = Goal("book_table", "frame", dict(BOOKING), invalid={"party_size": 20})
     turns = ['/book_table{"party_size": 20}', *booking_turns(BOOKING)]
     verdict = run(domain, turns, goal)
@@ -103,7 +105,10 @@ def test_fsm_and_digression_goals(domain_from) -> None:
     assert not run(restaurant, ["/greet"], Goal("opening_hours", "digression")).success
 
 
-def _restaurant_yaml() -> str:
-    from dialogue.domains import resolve_domain_path
-
-    return resolve_domain_path("restaurant").read_text(encoding="utf-8")
+def _edited_restaurant(folder: Path, old: str, new: str) -> Domain:
+    """The bundled restaurant domain with one edit, in `folder` beside the OpenAPI document it names."""
+    source = (BUNDLED / "restaurant.yaml").read_text(encoding="utf-8")
+    assert old in source
+    (folder / "restaurant.yaml").write_text(source.replace(old, new, 1), encoding="utf-8")
+    shutil.copy(BUNDLED / "lotus.openapi.json", folder)
+    return load_domain(folder / "restaurant.yaml")

@@ -1,0 +1,71 @@
+"""Small real HTTP services for the bundled domains and the examples (installed as dialogue.example_services):
+`lotus` (the restaurant domain's reservations) and `bank` (examples/services/bank.yaml's core banking).
+
+`running()` serves each on a free loopback port, in a thread of this process, and points the environment
+variable its domain reads (`LOTUS_URL`, `BANK_URL`) at it: `dialogue serve --with-examples` and the other
+commands' `--with-examples` use it, and so do the tests. The apps are FastAPI's (the `examples` extra).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Iterator, MutableMapping
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+SERVICES = {"lotus": "LOTUS_URL", "bank": "BANK_URL"}
+"""Each example service's module, and the environment variable its domain reads its URL from."""
+
+
+class ExamplesMissing(RuntimeError):
+    """The example services need FastAPI and uvicorn (`pip install 'dialogue-engine[examples]'`)."""
+
+
+def app(name: str) -> Any:
+    """The ASGI app of an example service."""
+    try:
+        return importlib.import_module(f"dialogue.example_services.{name}").app
+    except ModuleNotFoundError as err:
+        raise ExamplesMissing(f"the example services need {err.name}: install the `examples` extra "
+                              "(pip install -e '.[examples]')") from None
+
+
+@contextmanager
+def running(environ: MutableMapping[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """Serve every example service while the context lasts; yields their base URLs by environment variable,
+    which are also set in `environ` (os.environ by default) and put back as they were afterwards."""
+    environ = os.environ if environ is None else environ
+    with ExitStack() as stack:
+        urls = {variable: stack.enter_context(_serving(app(name))) for name, variable in SERVICES.items()}
+        before = {variable: environ.get(variable) for variable in urls}
+        environ.update(urls)
+        try:
+            yield urls
+        finally:
+            for variable, value in before.items():
+                if value is None:
+                    environ.pop(variable, None)
+                else:
+                    environ[variable] = value
+
+
+@contextmanager
+def _serving(asgi: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="dialogue-example-service", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("an example service did not start")
+        threading.Event().wait(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
