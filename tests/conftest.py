@@ -54,22 +54,22 @@ def _move_the_clock(days: float) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def example_services():
-    """The example services the bundled domains call (the restaurant's reservations), real HTTP apps on loopback
-    for the whole run, their URLs in the environment (servers started by the tests inherit it). Each test
-    starts with no bookings."""
-    from dialogue.example_services import lotus, running
+    """The example services the bundled domains call (the restaurant's reservations, the bank's accounts), real
+    HTTP apps on loopback for the whole run, their URLs in the environment (servers started by the tests inherit
+    it)."""
+    from dialogue.example_services import running
 
     with running() as urls:
         yield urls
-    lotus.bookings.clear()
 
 
 @pytest.fixture(autouse=True)
-def _no_bookings_yet():
-    from dialogue.example_services import lotus
+def _fresh_example_services():
+    """Each test starts with no bookings and every bank account as it opened."""
+    from dialogue.example_services import bank, lotus
 
-    lotus.bookings.clear()
-    lotus.by_key.clear()
+    bank.reset()
+    lotus.reset()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Small real HTTP services for the bundled domains and the examples (installed as dialogue.example_services):
-`lotus` (the restaurant domain's reservations) and `bank` (examples/services/bank.yaml's core banking).
+`lotus` (the restaurant domain's reservations) and `bank` (the banking domain's accounts and transfers).
 
 `running()` serves each on a free loopback port, in a thread of this process, and points the environment
 variable its domain reads (`LOTUS_URL`, `BANK_URL`) at it: `dialogue serve --with-examples` and the other
@@ -8,6 +8,7 @@ commands' `--with-examples` use it, and so do the tests. The apps are FastAPI's 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import threading
@@ -17,6 +18,16 @@ from typing import Any
 
 SERVICES = {"lotus": "LOTUS_URL", "bank": "BANK_URL"}
 """Each example service's module, and the environment variable its domain reads its URL from."""
+
+
+def reference(prefix: str, key: str | None, number: int) -> str:
+    """A six-character reference: from the idempotency key when there is one (the same request, however many
+    others came first, gets the same reference), else the request's number."""
+    if key is None:
+        return f"{prefix}{number:05d}"
+    digest = int(hashlib.sha256(key.encode()).hexdigest(), 16)
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return prefix + "".join(alphabet[(digest >> (5 * i)) % 32] for i in range(5))
 
 
 class ExamplesMissing(RuntimeError):

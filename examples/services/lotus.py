@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
+from dialogue.example_services import reference
+
 app = FastAPI(title="Lotus Group reservations", version="1")
 SEATS = 20
 OPEN, LAST = dt.time(12), dt.time(22)
@@ -82,6 +84,12 @@ by_key: dict[str, Booking] = {}
 received: Counter[str] = Counter()
 
 
+def reset() -> None:
+    """No bookings (for tests)."""
+    bookings.clear()
+    by_key.clear()
+
+
 @app.middleware("http")
 async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     received[f"{request.method} {request.url.path}"] += 1
@@ -117,7 +125,8 @@ def book(order: BookingIn, idempotency_key: str | None = Header(None)) -> Bookin
     reason = _refusal(restaurant, order.date, order.time, order.party_size)
     if reason:
         raise HTTPException(409, reason)
-    booking = Booking(**order.model_dump(), reference=f"L{len(bookings) + 1:05d}", restaurant=restaurant.name)
+    booking = Booking(**order.model_dump(), reference=reference("L", idempotency_key, len(bookings) + 1),
+                      restaurant=restaurant.name)
     bookings.append(booking)
     if idempotency_key is not None:
         by_key[idempotency_key] = booking

@@ -41,7 +41,7 @@ def test_goals_meet_the_tasks_validation_and_repeat_with_the_seed(name: str) -> 
 
 
 def test_lookups_get_a_row_to_find() -> None:
-    """Changing a booking needs one: a row is made for the conversation; a balance uses a seeded account."""
+    """Changing a booking needs one: a row is made for the conversation; a lost card is a seeded card."""
     restaurant = GoalSampler(load_domain("restaurant"), Behaviour(), NOW)
     changes = [s for i in range(40) if (s := restaurant.sample(random.Random(i), "sim-1", "text", 0.0))
                .goal.task == "change_booking"]
@@ -51,18 +51,19 @@ def test_lookups_get_a_row_to_find() -> None:
         assert table == "bookings" and row["reference"] == scenario.goal.values["booking_ref"].upper()
         assert row["user_id"] == scenario.user_id and row["status"] == "confirmed"
     banking = GoalSampler(load_domain("banking"), Behaviour(), NOW)
-    balances = [s for i in range(40) if (s := banking.sample(random.Random(i), "sim-1", "text", 0.0))
-                .goal.task == "check_balance"]
-    seeded = {(r["user_id"], r["account"]) for r in load_domain("banking").memory.tables["accounts"].seed}
-    assert balances and all((s.user_id, s.goal.values["account"]) in seeded for s in balances)
+    lost = [s for i in range(40) if (s := banking.sample(random.Random(i), "sim-1", "text", 0.0))
+            .goal.task == "report_lost_card"]
+    seeded = {(r["user_id"], r["card"]) for r in load_domain("banking").memory.tables["cards"].seed
+              if r["status"] == "active"}
+    assert lost and all((s.user_id, s.goal.values["card"]) in seeded for s in lost)
 
 
 def test_with_rows_of_their_own_goals_get_a_new_user_and_copies_of_the_seeded_users_rows() -> None:
     """Against a server, every conversation of a run shares its database: a goal bound to a seeded user gets a user
     of its own, whose rows are copies of that user's seeded rows, so nothing an earlier conversation did to them
-    (a card blocked, a balance spent) changes what this one finds."""
+    (a card blocked) changes what this one finds."""
     banking = load_domain("banking")
-    assert user_columns(banking) == {"accounts": {"user_id"}, "cards": {"user_id"}, "transfers": {"user_id"}}
+    assert user_columns(banking) == {"cards": {"user_id"}, "transfers": {"user_id"}}
     shared, own = GoalSampler(banking, Behaviour(), NOW), GoalSampler(banking, Behaviour(), NOW, own_rows=True)
     seeds = banking.memory.tables
     bound = 0
@@ -74,10 +75,10 @@ def test_with_rows_of_their_own_goals_get_a_new_user_and_copies_of_the_seeded_us
             continue
         bound += 1
         assert before.fixtures == [] and after.user_id == f"sim-{i}"
-        expected = [(table, {**row, "user_id": f"sim-{i}"}) for table in ("accounts", "cards")
+        expected = [(table, {**row, "user_id": f"sim-{i}"}) for table in ("cards",)
                     for row in seeds[table].seed if row["user_id"] == before.user_id]
         assert after.fixtures == expected
-    assert bound >= 20
+    assert bound >= 5
 
 
 def test_fsm_goals_are_states_reached_by_a_path() -> None:
