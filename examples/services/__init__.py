@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import os
 import threading
+from collections import Counter
 from collections.abc import Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -49,7 +50,7 @@ def running(environ: MutableMapping[str, str] | None = None) -> Iterator[dict[st
     which are also set in `environ` (os.environ by default) and put back as they were afterwards."""
     environ = os.environ if environ is None else environ
     with ExitStack() as stack:
-        urls = {variable: stack.enter_context(_serving(app(name))) for name, variable in SERVICES.items()}
+        urls = {variable: stack.enter_context(serving(app(name))) for name, variable in SERVICES.items()}
         before = {variable: environ.get(variable) for variable in urls}
         environ.update(urls)
         try:
@@ -62,8 +63,19 @@ def running(environ: MutableMapping[str, str] | None = None) -> Iterator[dict[st
                     environ[variable] = value
 
 
+def counting(asgi: Any) -> Counter[str]:
+    """What a FastAPI app receives, counted by method and path (for its `GET /stats`)."""
+    received: Counter[str] = Counter()
+
+    @asgi.middleware("http")
+    async def count(request: Any, call_next: Any) -> Any:
+        received[f"{request.method} {request.url.path}"] += 1
+        return await call_next(request)
+    return received
+
+
 @contextmanager
-def _serving(asgi: Any) -> Iterator[str]:
+def serving(asgi: Any) -> Iterator[str]:
     """Serve an ASGI app with uvicorn on a free loopback port, in a thread; yields its base URL."""
     import uvicorn
 

@@ -10,14 +10,12 @@ moves no money twice. `GET /stats` counts what it received.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from fastapi import FastAPI, Header, HTTPException, Request, Response
+from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel, Field
 
-from dialogue.example_services import reference
+from dialogue.example_services import counting, reference
 
 app = FastAPI(title="Example core banking", version="2")
 AccountKind = Literal["current", "savings", "credit_card"]
@@ -71,7 +69,7 @@ def _opening(user: str) -> dict[str, Account]:
 accounts: dict[str, dict[str, Account]] = {}
 by_key: dict[str, Transfer] = {}
 made: list[Transfer] = []
-received: Counter[str] = Counter()
+received = counting(app)
 
 
 def reset() -> None:
@@ -79,12 +77,6 @@ def reset() -> None:
     accounts.clear()
     by_key.clear()
     made.clear()
-
-
-@app.middleware("http")
-async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    received[f"{request.method} {request.url.path}"] += 1
-    return await call_next(request)
 
 
 @app.get("/accounts/{user}/balance")

@@ -11,13 +11,11 @@ twice. `GET /stats` counts what it received and lists the bookings.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Header, HTTPException, Request, Response
+from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel, Field
 
-from dialogue.example_services import reference
+from dialogue.example_services import counting, reference
 
 app = FastAPI(title="Lotus Group reservations", version="1")
 SEATS = 20
@@ -81,19 +79,13 @@ class Stats(BaseModel):
 
 bookings: list[Booking] = []
 by_key: dict[str, Booking] = {}
-received: Counter[str] = Counter()
+received = counting(app)
 
 
 def reset() -> None:
     """No bookings (for tests)."""
     bookings.clear()
     by_key.clear()
-
-
-@app.middleware("http")
-async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    received[f"{request.method} {request.url.path}"] += 1
-    return await call_next(request)
 
 
 @app.get("/restaurants")
