@@ -147,7 +147,6 @@ class StateSummary(BaseModel):
                    offered=Offered(result=offering.result, rows=offering.rows(state)) if offering else None)
 
 
-
 class TurnResult(BaseModel):
     session_id: str
     turn: int

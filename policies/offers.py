@@ -27,7 +27,7 @@ from dialogue.policies.steps import Say, Step
 PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
           "5th": 4}
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-_PLACE = re.compile(r"\b(?:(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b"
+_PLACE = re.compile(r"\b(?:(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?!\s+of\b)"
                     r"|(?:number|option|no\.?|#)\s*([1-9]|one|two|three|four|five)\b)", re.IGNORECASE)
 _OTHERS = re.compile(r"\b(another|other|others|else|next|different|more|alternatives?)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -58,8 +58,10 @@ class Offers:
         spec = self.specs[offering.result]
         rows = tracker.state.results.get(offering.result, [])
         turn = tracker.turn
-        meaning = None if turn.intent == "cancel" else self.domain.yes_or_no(turn.intent or "")
-        reply = read_reply(turn.text or "", meaning, rows, offering.start, spec) if turn.intent != "cancel" else None
+        triggers = any(turn.intent in task.triggers for task in self.domain.tasks.values())
+        reply = None if turn.intent == "cancel" else read_reply(
+            turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
+            named_only=triggers)
         if reply is None:  # passed over; input not understood at all leaves it open
             return ([] if turn.intent == NLU_FALLBACK else [OfferAnswered(result=spec.result, chosen=None)]), True
         if reply.kind == "which":
@@ -78,7 +80,7 @@ class Offers:
                                                                                **values}}))
         taken: list[Step] = [OfferAnswered(result=spec.result, chosen=reply.row),
                              *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
-        if any(turn.intent in task.triggers for task in self.domain.tasks.values()):
+        if triggers:
             return taken, True  # "book Jade Garden": the turn goes on to its task instead of on_select
         return [*taken, *spec.on_select], False
 
@@ -116,16 +118,18 @@ class Reply:
 
 
 def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], start: int,
-               spec: OfferSpec) -> Reply | None:
+               spec: OfferSpec, *, named_only: bool = False) -> Reply | None:
     """What the user's turn says to the rows offered from `start` (None: it is no answer to the offer).
-    `meaning` is what the turn's intent answers to a yes/no question (`affirm`, `deny` or None)."""
+    `meaning` is what the turn's intent answers to a yes/no question (`affirm`, `deny` or None); with
+    `named_only` (the turn asks for a task: "book Jade Garden", "a table for two more"), only a row named by its
+    value counts."""
     end = min(start + spec.size, len(rows))
-    place = _place(text, first=0 if spec.size == 1 else start, last=end - 1)
+    place = None if named_only else _place(text, first=0 if spec.size == 1 else start, last=end - 1)
     if place is not None and place < end:
         return Reply("take", place)
     named = named_row(text, rows[:end], spec.columns)
-    if named is not None:
-        return Reply("take", named)
+    if named is not None or named_only:
+        return None if named is None else Reply("take", named)
     if meaning == "deny" or _OTHERS.search(text):
         return Reply("others")
     if meaning == "affirm":

@@ -188,3 +188,12 @@ def test_places_count_within_the_rows_offered_now_when_several_are() -> None:
     assert read_reply("the third one", None, rows, 2, spec) is None  # not offered
     single = spec.model_copy(update={"size": 1})
     assert read_reply("the first one", None, rows, 2, single).row == 0  # one at a time: all offered so far
+
+
+def test_a_date_or_a_new_request_is_no_place_in_the_offer() -> None:
+    from dialogue.domains.schema.actions import OfferSpec
+
+    spec = OfferSpec(result="r", ask="a", size=3, fill={"x": "name"})
+    assert read_reply("the first of december please", None, ROWS, 0, spec) is None
+    assert read_reply("a table for two more", None, ROWS, 0, spec, named_only=True) is None
+    assert read_reply("book bar roma for the first", None, ROWS, 0, spec, named_only=True).row == 1
