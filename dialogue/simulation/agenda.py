@@ -25,6 +25,7 @@ from dialogue.simulation.judge import same
 from dialogue.simulation.utterances import ANSWER_INTENT, Realiser, Utterance
 from dialogue.turns import TurnResult
 
+PLACES = ["first", "second", "third", "fourth", "fifth"]
 MAX_REPEATS = 4
 """Times the user says the same thing to the same question before giving up."""
 MAX_DENIALS = 3
@@ -51,6 +52,8 @@ class AgendaUser:
         self.voice = scenario.channel == "voice"
         self.stack: list[Goal] = [scenario.goal]
         self.pending_interrupt = scenario.interrupt
+        self.following: Goal | None = None
+        """The task the rows of a finished search lead to, once they are offered."""
         main_slots = len(scenario.goal.values)
         self.interrupt_after = rng.randint(1, max(1, main_slots - 1))
         self.cancel_after = rng.randint(1, max(1, main_slots - 1))
@@ -83,7 +86,12 @@ class AgendaUser:
             return None
         self.started |= set(result.state.stack)
         while self.stack and self._done(self.stack[-1], result):
-            self.stack.pop()
+            self.following = self.stack.pop().then or self.following
+        offered = result.state.offered
+        if self.following is not None and offered is not None and offered.rows:  # a search's results
+            self.stack.append(self.following)
+            self.following = None
+            return self._remember(self._take_offered(self.stack[-1], offered.result, offered.rows))
         if not self.stack and self.pending_interrupt is not None:  # the first task ended before the moment came
             self.stack.append(self.pending_interrupt)
             self.pending_interrupt = None
@@ -134,6 +142,8 @@ class AgendaUser:
         if goal.kind == "digression":
             return self._request(goal)
         if goal.task not in state.stack:
+            if f"propose_task:{goal.task}" in result.actions:
+                return self._say("affirm", {}, "accept the task proposed")
             if state.active_task is not None and state.active_task not in self._goal_tasks():
                 return self._say("cancel", {}, "cancel a task not asked for")
             if goal.task in self.started:  # it ended without completing
@@ -202,16 +212,23 @@ class AgendaUser:
         return self.last if self.last is not None and self.last.kind != "start" else self._request(goal)
 
     def _take_offered(self, goal: Goal, result: str, rows: list[dict[str, Any]]) -> Act:
-        """Rows on offer while the task runs (times the business has instead of a refused one): the user takes
-        the first, and from then on wants its values, as a person who hears "I can do 19:30 or 20:30" does."""
+        """Rows on offer (a search's results, the times a business has instead of a refused one): the user takes
+        one, by its place or by naming it, and from then on wants its values for `goal`, as a person who hears
+        "I can do 19:30 or 20:30" does."""
         spec = self.offers[result]
+        place = self.rng.randrange(min(len(rows), len(PLACES)))
+        task = self.domain.tasks[goal.task]
         for slot, column in spec.fill.items():
-            if slot in goal.values and rows[0].get(column) is not None:
-                goal.values[slot] = self.goals.values.coerce(slot, rows[0][column])
+            if rows[place].get(column) is not None and isinstance(task, FrameTask) and _entry(task.slots, slot):
+                goal.values[slot] = self.goals.values.coerce(slot, rows[place][column])
         if len(rows) == 1:
             return self._say("affirm", {}, "take the one offered")
-        text = self.rng.choice(["the first one", "the first one please", "I'll take the first", "first one"])
-        return Act("text", "take the first offered", Utterance(text=text, intent=ANSWER_INTENT))
+        name = rows[place].get(spec.columns[0])
+        if isinstance(name, str) and self.rng.random() < 0.5:
+            text = self.rng.choice(["{}", "{} please", "I'll go for {}", "{} sounds good"]).format(name)
+            return Act("text", "take an offered one by name", Utterance(text=text, intent=ANSWER_INTENT))
+        text = self.rng.choice(["the {} one", "the {} one please", "I'll take the {}"]).format(PLACES[place])
+        return Act("text", "take an offered one by place", Utterance(text=text, intent=ANSWER_INTENT))
 
     def _answer(self, goal: Goal, task: FrameTask, slot: str, stored: dict[str, Any]) -> Act:
         self.answers += 1

@@ -28,7 +28,19 @@ from typing import Any
 from dialogue.domains.expressions import compile_condition, evaluation_context
 from dialogue.domains.references import all_actions
 from dialogue.domains.schema import Domain, FrameTask, FsmTask, SubFrame
-from dialogue.domains.schema.actions import Delete, End, Goto, Handoff, Insert, Select, Update
+from dialogue.domains.schema.actions import (
+    Delete,
+    End,
+    Goto,
+    Handoff,
+    Insert,
+    Offer,
+    OfferSpec,
+    ProposeTask,
+    Select,
+    StartTask,
+    Update,
+)
 from dialogue.domains.slot_types import SlotValues
 from dialogue.domains.structured import StructuredInputError, parse_structured
 from dialogue.domains.values import InvalidValue
@@ -54,6 +66,7 @@ class Goal:
     invalid: dict[str, Any] = field(default_factory=dict)  # slot -> a value said first, which must be rejected
     cancel: bool = False  # the user gives up part way: nothing may be written
     fixed: list[str] = field(default_factory=list)  # slots that name an existing row: said right, never changed
+    then: Goal | None = None  # after the rows the task offers: the task the user goes on to with the row it takes
 
     def describe(self) -> str:
         if self.kind == "fsm":
@@ -161,7 +174,8 @@ class GoalSampler:
     # -- frame tasks -------------------------------------------------------------------------
 
     def _frame_goal(self, task: str, rng: random.Random, user: list[str] | str,
-                    fixtures: list[tuple[str, dict[str, Any]]]) -> Goal:
+                    fixtures: list[tuple[str, dict[str, Any]]], *, then: bool = True) -> Goal:
+        """A goal for a frame task; with `then`, also the task the rows it offers lead to."""
         users = user if isinstance(user, list) else [user]
         spec = self.domain.tasks[task]
         assert isinstance(spec, FrameTask)
@@ -171,7 +185,25 @@ class GoalSampler:
         self._fill(spec.slots, goal, bound, rng)
         if (len(goal.values) > 1 or spec.confirm) and rng.random() < self.behaviour.cancel:
             goal.cancel = True
+        offer, next_task = self._offers_then(spec)
+        if then and offer is not None and next_task is not None and not goal.cancel:
+            goal.then = self._frame_goal(next_task, rng, user, fixtures, then=False)
+            goal.then.cancel = False
+            for slot in offer.fill:  # what the row the user takes gives
+                goal.then.values.pop(slot, None)
         return goal
+
+    def _offers_then(self, spec: FrameTask) -> tuple[OfferSpec | None, str | None]:
+        """The rows a task offers when it completes, and the frame task taking one leads to (proposed or
+        started by the offer's `on_select`)."""
+        for action in spec.on_complete:
+            if isinstance(action, Offer):
+                for step in action.offer.on_select:
+                    task = step.propose_task.task if isinstance(step, ProposeTask) else \
+                        step.start_task if isinstance(step, StartTask) else None
+                    if task is not None and isinstance(self.domain.tasks[task], FrameTask):
+                        return action.offer, task
+        return None, None
 
     def _fill(self, entries: list[Any], goal: Goal, bound: dict[str, Any], rng: random.Random) -> None:
         for entry in entries:

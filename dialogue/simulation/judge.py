@@ -62,14 +62,14 @@ class Judge:
         self.domain = domain
 
     def judge(self, scenario: Scenario, events: list[Any], before: Rows, after: Rows) -> Verdict:
-        goals = [scenario.goal] + ([scenario.interrupt] if scenario.interrupt else [])
+        goals = _goals(scenario)
         verdicts = [self.goal(g, events, before, after, scenario.user_id, shared=len(goals) > 1) for g in goals]
         return Verdict(all(v.success for v in verdicts), verdicts)
 
     def judge_turns(self, scenario: Scenario, turns: list[Any]) -> Verdict:
         """Judged from the turns alone (against a server, whose log and tables are out of reach): the task's
         completion (or cancel) among the turns' actions, and the slots it held the turn before."""
-        goals = [scenario.goal] + ([scenario.interrupt] if scenario.interrupt else [])
+        goals = _goals(scenario)
         verdicts = []
         for goal in goals:
             verdict = GoalVerdict(goal.task, True)
@@ -177,6 +177,11 @@ class Judge:
 
 
 _UNKNOWN = object()
+
+
+def _goals(scenario: Scenario) -> list[Goal]:
+    """The goals a conversation is judged on: its task, the task the rows it offered led to, an interruption."""
+    return [goal for goal in (scenario.goal, scenario.goal.then, scenario.interrupt) if goal is not None]
 
 
 def _expected(template: Any, values: dict[str, Any], user_id: str) -> Any:

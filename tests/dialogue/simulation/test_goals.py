@@ -81,6 +81,17 @@ def test_with_rows_of_their_own_goals_get_a_new_user_and_copies_of_the_seeded_us
     assert bound >= 5
 
 
+def test_a_search_goal_goes_on_to_the_task_its_offer_leads_to() -> None:
+    """Finding a restaurant offers the results and proposes a booking there: the goal books, with the cuisine of
+    the row the user will take (so not drawn now)."""
+    goals = GoalSampler(load_domain("restaurant"), Behaviour(), NOW)
+    searches = [s.goal for i in range(60) if (s := goals.sample(random.Random(i), "sim-1", "text", 0.0))
+                .goal.task == "find_restaurant"]
+    assert searches and all(goal.then is not None and goal.then.task == "book_table" for goal in searches)
+    assert all("cuisine" not in goal.then.values and {"party_size", "date", "time"} <= set(goal.then.values)
+               for goal in searches)
+
+
 def test_fsm_goals_are_states_reached_by_a_path() -> None:
     goals = GoalSampler(load_domain("telco_ivr"), Behaviour(), NOW)
     fsm = goals.fsm["main_menu"]

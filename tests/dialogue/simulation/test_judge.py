@@ -34,6 +34,20 @@ def booking_turns(values: dict) -> list[str]:
     return ["/book_table{" + slots + "}", "/affirm"]
 
 
+def test_a_search_is_judged_with_the_booking_the_row_taken_led_to() -> None:
+    """A search's goal holds when the user's pick was booked: here the user took Jade Garden (Cantonese)."""
+    restaurant = load_domain("restaurant")
+    rest = {k: v for k, v in BOOKING.items() if k != "cuisine"}
+    turns = ['/find_restaurant{"area": "riverside", "cuisine": "cantonese"}', "/affirm", "/affirm",
+             *booking_turns(rest)]
+    for cuisine, success in (("cantonese", True), ("italian", False)):
+        goal = Goal("find_restaurant", "frame", {"area": "riverside", "cuisine": "cantonese"},
+                    then=Goal("book_table", "frame", {**rest, "cuisine": cuisine}))
+        verdict = run(restaurant, turns, goal)
+        assert verdict.success is success and [v.task for v in verdict.goals] == ["find_restaurant", "book_table"]
+    assert verdict.reasons == ["book_table: slot 'cuisine' held 'cantonese', the user wanted 'italian'"]
+
+
 def test_a_booking_with_the_goals_values_succeeds() -> None:
     verdict = run(load_domain("restaurant"), booking_turns(BOOKING), Goal("book_table", "frame", dict(BOOKING)))
     assert verdict.success, verdict.reasons
