@@ -193,7 +193,8 @@ class AgendaUser:
         requested = state.requested_slot
         if requested is not None:
             return self._answer(goal, task, requested, state.slots)
-        if "confirm_denied" in result.responses or self.fixing:
+        self.fixing = [slot for slot in self.fixing if slot in goal.values]  # (not another goal's, after a switch)
+        if ("confirm_denied" in result.responses and goal.values) or self.fixing:
             slot = self.fixing.pop(0) if self.fixing else self.rng.choice(sorted(goal.values))
             return self._inform({slot: goal.values[slot]}, "change after denying")
         if task.confirm and task.confirm in result.responses:

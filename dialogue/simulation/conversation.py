@@ -105,12 +105,14 @@ class Simulator:
     """Runs conversations of one domain; conversation i depends only on (seed, i)."""
 
     own_rows = False
-    """Whether goals bound to a seeded user get a user of their own (goals.py)."""
+    """Whether goals bound to a seeded user get a user of their own (goals.py): so they do for a domain that calls
+    services, whose state every conversation of a run shares, as a server's database."""
 
     def __init__(self, domain: Domain, nlu: Parser | None, settings: SimulationSettings):
         self.domain, self.nlu, self.settings = domain, nlu, settings
         self.now = dt.datetime.fromisoformat(settings.now)
-        self.goals = GoalSampler(domain, settings.behaviour, self.now, own_rows=self.own_rows)
+        own_rows = self.own_rows or bool(domain.services or domain.mcp_servers)
+        self.goals = GoalSampler(domain, settings.behaviour, self.now, own_rows=own_rows)
         self.goals.check()
         self.realiser = Realiser(domain, self.goals.sampler, self.now.date())
         self.judge = Judge(domain)

@@ -13,7 +13,8 @@ With `own_rows`, a goal bound to a seeded user gets a user of its own instead: t
 conversation starts with copies of that user's seeded rows made for it, so that what
 earlier conversations did to the seeded rows (a card blocked, a daily limit used up) cannot
 change its outcome. A server's database is shared by every conversation of a run (and by
-the runs before), so the runs against a server draw goals this way.
+the runs before), and so is a service's state, so runs against a server, and runs of a domain
+that calls services, draw goals this way.
 """
 
 from __future__ import annotations
@@ -143,10 +144,10 @@ class GoalSampler:
         bound_user = [user_id]
         goal = self._goal(task, target, rng, bound_user, fixtures)
         interrupt = None
-        others = [name for name in self.interrupters if name != task]
+        others = [name for name in self.interrupters if name not in (task, goal.then and goal.then.task)]
         if goal.kind == "frame" and goal.values and others and rng.random() < self.behaviour.interrupt:
             interrupt = self._goal(rng.choice(others), None, rng, bound_user, fixtures)
-            interrupt.cancel = False
+            interrupt.cancel, interrupt.then = False, None  # an interruption is one task
         if self.own_rows and bound_user[0] != user_id:
             fixtures[:0] = self._copies(bound_user[0], user_id)
             bound_user[0] = user_id
