@@ -26,6 +26,7 @@ from dialogue.simulation.utterances import ANSWER_INTENT, Realiser, Utterance
 from dialogue.turns import TurnResult
 
 PLACES = ["first", "second", "third", "fourth", "fifth"]
+"""How the simulated user names an offered row by its place (its own words, not the engine's parser's)."""
 MAX_REPEATS = 4
 """Times the user says the same thing to the same question before giving up."""
 MAX_DENIALS = 3
