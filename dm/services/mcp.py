@@ -187,7 +187,7 @@ class McpClient:
         except Exception as err:  # noqa: BLE001 - the SDK's and its transports' errors are many
             await server.drop()
             return ServiceAnswer("error", reason="unreachable", error=f"{type(err).__name__}: {err}"[:300])
-        return _answer(result)
+        return _answer(result, server.spec.max_response_bytes)
 
     async def tools(self, name: str) -> list[mcp_types.Tool]:
         """The tools a server offers (for `dialogue validate --online`); raises when it cannot be reached."""
@@ -202,9 +202,12 @@ class McpClient:
         await asyncio.gather(*(server.drop() for server in self.servers.values()))
 
 
-def _answer(result: mcp_types.CallToolResult) -> ServiceAnswer:
+def _answer(result: mcp_types.CallToolResult, limit: int) -> ServiceAnswer:
     """A tool's result as an answer: its structured content, else its text read as JSON, else the text."""
     text = "\n".join(part.text for part in result.content if isinstance(part, mcp_types.TextContent))
+    size = len(text.encode()) + len(json.dumps(result.structured_content, default=str).encode())
+    if size > limit:
+        return ServiceAnswer("error", reason="too_large", error=f"answer longer than {limit:,} bytes")
     if result.is_error:
         return ServiceAnswer("error", reason="tool_error", error=f"the tool failed: {text[:300]}")
     if result.structured_content is not None:

@@ -76,6 +76,8 @@ class McpServer(Model):
         {}, description="For HTTP: header -> the environment variable holding its value.")
     timeout_ms: int | None = Field(None, ge=1, le=30_000, description="The longest a tool call may take (default: "
                                    "the turn's `settings.actions.timeout_ms`).")
+    max_response_bytes: int = Field(1_000_000, ge=1, le=100_000_000, description="A longer answer (its text and "
+                                    "structured content) is an error.")
     circuit_breaker: CircuitBreaker = CircuitBreaker()
 
     @model_validator(mode="after")

@@ -42,6 +42,11 @@ async def slow(seconds: float) -> str:
 
 
 @server.tool()
+def huge() -> dict:
+    return {"free": True, "table": 1, "menu": "x" * 2_000_000}
+
+
+@server.tool()
 def wrong_shape() -> dict:
     return {"free": "perhaps", "table": "by the window"}
 

@@ -112,6 +112,7 @@ def _request(tool: str, **arguments: object):
     ("broken", "the tool failed"),
     ("wrong_shape", "does not match `expect`"),
     ("no_such_tool", "Unknown tool"),
+    ("huge", "answer longer than 1,000,000 bytes"),
 ])
 def test_a_tool_that_fails_takes_the_error_path(tmp_path: Path, tool: str, warning: str) -> None:
     engine = opened(domain_file(tmp_path, tool=tool))
