@@ -27,26 +27,32 @@ class CircuitBreaker(Model):
                                                             "opens the circuit again.")
 
 
-class Service(Model):
-    """An HTTP service: where it is, how to authenticate, and how long and how often to try."""
+class _Reached(Model):
+    """What a service and an MCP server have alike: how to authenticate over HTTP, how long to wait, how much to
+    read, when to stop trying."""
 
     description: str = ""
+    token_env: EnvName | None = Field(None, description="The environment variable holding a bearer token, sent as "
+                                      "`Authorization: Bearer ...` (over HTTP).")
+    headers_env: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")], EnvName] = Field(
+        {}, description="Header -> the environment variable holding its value (over HTTP).")
+    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="The longest a call may take, retries "
+                                   "included (default: the turn's `settings.actions.timeout_ms`).")
+    max_response_bytes: int = Field(1_000_000, ge=1, le=100_000_000, description="A longer answer is an error.")
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
+
+
+class Service(_Reached):
+    """An HTTP service: where it is, how to authenticate, and how long and how often to try."""
+
     base_url: str | None = Field(None, pattern=r"^https?://", description="Where the service is, e.g. "
                                  "`http://bookings.internal:8080/v1`.")
     base_url_env: EnvName | None = Field(None, description="The environment variable that holds the base URL "
                                          "(it wins over `base_url` when set).")
-    token_env: EnvName | None = Field(None, description="The environment variable holding a bearer token, sent as "
-                                      "`Authorization: Bearer ...`.")
-    headers_env: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")], EnvName] = Field(
-        {}, description="Header -> the environment variable holding its value.")
-    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="The longest a call may take, retries "
-                                   "included (default: the turn's `settings.actions.timeout_ms`).")
     retries: int = Field(1, ge=0, le=5, description="Tries after a failed one (a refused connection, a timeout, "
                          "429 or a 5xx), only for GET, PUT and DELETE, or any method with `idempotency_keys`.")
     idempotency_keys: bool = Field(False, description="The service de-duplicates requests by their "
                                    "`Idempotency-Key` header, so a POST or PATCH may be retried too.")
-    max_response_bytes: int = Field(1_000_000, ge=1, le=100_000_000, description="A longer answer is an error.")
-    circuit_breaker: CircuitBreaker = CircuitBreaker()
     openapi: str | None = Field(None, description="An OpenAPI 3 document (a file next to the domain) that "
                                 "`dialogue validate` checks the calls against.")
 
@@ -57,11 +63,10 @@ class Service(Model):
         return self
 
 
-class McpServer(Model):
+class McpServer(_Reached):
     """A Model Context Protocol server whose tools `tool:` actions call: a command the engine starts and talks to
-    over its stdin and stdout, or a streamable HTTP endpoint."""
+    over its stdin and stdout, or a streamable HTTP endpoint. Its tools are never retried."""
 
-    description: str = ""
     command: list[Annotated[str, Field(min_length=1, max_length=4096)]] | None = Field(
         None, min_length=1, max_length=100, description="The program and its arguments, run in the domain file's "
         "folder, e.g. `[python, tools/tables.py]` (`python` is the engine's own interpreter).")
@@ -71,14 +76,6 @@ class McpServer(Model):
                             "`http://tools.internal:8000/mcp`.")
     url_env: EnvName | None = Field(None, description="The environment variable that holds the URL (it wins over "
                                     "`url` when set).")
-    token_env: EnvName | None = Field(None, description="For HTTP: the environment variable holding a bearer token.")
-    headers_env: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")], EnvName] = Field(
-        {}, description="For HTTP: header -> the environment variable holding its value.")
-    timeout_ms: int | None = Field(None, ge=1, le=30_000, description="The longest a tool call may take (default: "
-                                   "the turn's `settings.actions.timeout_ms`).")
-    max_response_bytes: int = Field(1_000_000, ge=1, le=100_000_000, description="A longer answer (its text and "
-                                    "structured content) is an error.")
-    circuit_breaker: CircuitBreaker = CircuitBreaker()
 
     @model_validator(mode="after")
     def _one_way_to_reach_it(self) -> McpServer:
