@@ -32,7 +32,8 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert commands()[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def test_the_scripted_chat_of_the_main_command_runs_cleanly(bundled_models) -> None:
+def test_the_scripted_chat_of_the_main_command_runs_cleanly(bundled_models, monkeypatch) -> None:
+    monkeypatch.delenv("LOTUS_URL")  # the command's --with-examples starts the reservation service
     script = (ROOT / "examples" / "restaurant.chat").read_text(encoding="utf-8")
     result = CliRunner().invoke(app, ["chat", "restaurant", "--models", str(bundled_models), "--with-examples"],
                                 input=script)

@@ -163,9 +163,9 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
         from dialogue.dm.sql import SqlStore
 
         store = SqlStore(db)
-    engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm))
-    _greeting(f"'{engine.domain.name}'")
-    with examples_running(with_examples):
+    with examples_running(with_examples):  # before the engine, which reads the services' URLs
+        engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm))
+        _greeting(f"'{engine.domain.name}'")
         local_chat(engine, user_id=user, channel=channel, console=console)
 
 
