@@ -125,11 +125,12 @@ class Simulator:
         return self.goals.sample(rng, user, self.channel, self.settings.noise_for(index)), rng
 
     def run(self, index: int) -> ConversationLog:
-        """Conversation `index` on an engine of its own, judged from its event log and tables."""
+        """Conversation `index` on an engine of its own, judged from its event log, tables and service exchanges."""
         started = time.perf_counter()
         scenario, rng = self.scenario(index)
         store = MemoryStore()
         engine = Engine(self.domain, nlu=self.nlu, store=store)
+        engine.services.exchanges = exchanges = []
         for table, row in scenario.fixtures:
             engine.tables.insert(table, row)
         before = snapshot(engine.tables)
@@ -137,7 +138,7 @@ class Simulator:
         turns, handoff = self.talk(lambda given: engine.handle(session, given, user_id=scenario.user_id,
                                                                channel=scenario.channel, now=self.now), scenario, rng)
         events = store.events.get((self.domain.name, session), [])
-        verdict = self.judge.judge(scenario, events, before, snapshot(engine.tables))
+        verdict = self.judge.judge(scenario, events, before, snapshot(engine.tables), exchanges)
         return _conversation(index, session, scenario, turns, verdict, handoff, started)
 
     def talk(self, send: Callable[[UserInput], TurnResult], scenario: Scenario,

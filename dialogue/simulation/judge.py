@@ -2,14 +2,19 @@
 
 A frame goal succeeds when its task completed with exactly the goal's values: the slots
 held when it completed (every slot of the goal that applies or was stored), no value the task had to
-reject ever taken, and the rows its `insert` and `update` actions were to write found in
-the domain's tables. A goal to cancel succeeds when the task was cancelled and wrote
-nothing. An FSM goal succeeds when its state was entered; a digression when its answer
-was given. Everything is read from the event log and the SQL tables.
+reject ever taken, the rows its `insert` and `update` actions were to write found in
+the domain's tables, and each write its `call:` actions were to make (a POST, PUT, PATCH or
+DELETE) acknowledged by the service with the goal's values in its body. A goal to cancel
+succeeds when the task was cancelled and wrote nothing, to a table or a service. An FSM goal
+succeeds when its state was entered; a digression when its answer was given. Everything is
+read from the event log, the SQL tables and the exchanges with the services (each request
+as sent and the service's answer).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,14 +28,17 @@ from dialogue.dm.events import (
     TaskEnded,
     TaskStarted,
 )
+from dialogue.dm.services.calls import ServiceAnswer, ServiceRequest
 from dialogue.dm.store import Tables
 from dialogue.domains.expressions import compile_condition, evaluation_context
 from dialogue.domains.schema import Domain, FrameTask, SubFrame
-from dialogue.domains.schema.actions import Delete, Handoff, Insert, Respond, Update
+from dialogue.domains.schema.actions import Call, CallSpec, Delete, Handoff, Insert, Respond, Update
 from dialogue.simulation.goals import SLOT_REFERENCE, USER_REFERENCE, Goal, Scenario
 
 Rows = dict[str, dict[int, dict[str, Any]]]
 """Table -> row id -> row."""
+Exchange = tuple[ServiceRequest, ServiceAnswer]
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
@@ -61,9 +69,11 @@ class Judge:
     def __init__(self, domain: Domain):
         self.domain = domain
 
-    def judge(self, scenario: Scenario, events: list[Any], before: Rows, after: Rows) -> Verdict:
+    def judge(self, scenario: Scenario, events: list[Any], before: Rows, after: Rows,
+              exchanges: Sequence[Exchange] = ()) -> Verdict:
         goals = _goals(scenario)
-        verdicts = [self.goal(g, events, before, after, scenario.user_id, shared=len(goals) > 1) for g in goals]
+        verdicts = [self.goal(g, events, before, after, scenario.user_id, shared=len(goals) > 1, exchanges=exchanges)
+                    for g in goals]
         return Verdict(all(v.success for v in verdicts), verdicts)
 
     def judge_turns(self, scenario: Scenario, turns: list[Any]) -> Verdict:
@@ -94,8 +104,8 @@ class Judge:
         return Verdict(all(v.success for v in verdicts), verdicts)
 
     def goal(self, goal: Goal, events: list[Any], before: Rows, after: Rows, user_id: str,
-             shared: bool = False) -> GoalVerdict:
-        """One goal's verdict; `shared`: another goal of the conversation may write the same tables."""
+             shared: bool = False, exchanges: Sequence[Exchange] = ()) -> GoalVerdict:
+        """One goal's verdict; `shared`: another goal of the conversation may write the same tables and services."""
         verdict = GoalVerdict(goal.task, True)
         if goal.kind == "fsm":
             if not any(isinstance(e, StateEntered) and e.task == goal.task and e.state == goal.target
@@ -104,9 +114,9 @@ class Judge:
         elif goal.kind == "digression":
             self._digression(goal, events, verdict)
         elif goal.cancel:
-            self._cancelled(goal, events, before, after, verdict, shared)
+            self._cancelled(goal, events, before, after, verdict, shared, exchanges)
         else:
-            self._completed(goal, events, before, after, user_id, verdict)
+            self._completed(goal, events, before, after, user_id, verdict, exchanges)
         verdict.success = not verdict.reasons
         return verdict
 
@@ -119,7 +129,7 @@ class Judge:
                 verdict.reasons.append("never handed off")
 
     def _cancelled(self, goal: Goal, events: list[Any], before: Rows, after: Rows, verdict: GoalVerdict,
-                   shared: bool) -> None:
+                   shared: bool, exchanges: Sequence[Exchange]) -> None:
         outcomes = [e.outcome for e in events if isinstance(e, TaskEnded) and e.task == goal.task]
         if "cancelled" not in outcomes:
             verdict.reasons.append(f"the task was not cancelled (ended: {outcomes or 'never'})")
@@ -132,9 +142,13 @@ class Judge:
             for table in sorted(written):
                 if before.get(table) != after.get(table):
                     verdict.reasons.append(f"table '{table}' changed although the task was cancelled")
+            for call in _write_calls(self.domain.tasks[goal.task].on_complete):
+                if any(_acknowledged(call, exchange, {}) for exchange in exchanges):
+                    verdict.reasons.append(f"service '{call.service}' acknowledged {call.method} {call.path} "
+                                           "although the task was cancelled")
 
     def _completed(self, goal: Goal, events: list[Any], before: Rows, after: Rows, user_id: str,
-                   verdict: GoalVerdict) -> None:
+                   verdict: GoalVerdict, exchanges: Sequence[Exchange]) -> None:
         stored = _slots_at_completion(events, goal.task)
         if stored is None:
             ended = [e.outcome for e in events if isinstance(e, TaskEnded) and e.task == goal.task]
@@ -156,6 +170,11 @@ class Judge:
         for action in task.on_complete:
             if isinstance(action, Insert | Update):
                 self._row(action, values, before, after, user_id, verdict)
+        for call in _write_calls(task.on_complete):
+            body = _expected_body(call.body, values, user_id)
+            if not any(_acknowledged(call, exchange, body) for exchange in exchanges):
+                verdict.reasons.append(f"service '{call.service}' acknowledged no {call.method} {call.path} "
+                                       f"with {body}")
 
     def _row(self, action: Insert | Update, values: dict[str, Any], before: Rows, after: Rows, user_id: str,
              verdict: GoalVerdict) -> None:
@@ -202,6 +221,29 @@ def _expected(template: Any, values: dict[str, Any], user_id: str) -> Any:
     if USER_REFERENCE.match(template):
         return user_id
     return _UNKNOWN if "{{" in template or "{%" in template else template
+
+
+def _expected_body(template: Any, values: dict[str, Any], user_id: str) -> dict[str, Any]:
+    """The fields of a call's JSON body whose values are known from the goal (the top level of an object)."""
+    if not isinstance(template, dict):
+        return {}
+    expected = {field: _expected(value, values, user_id) for field, value in template.items()}
+    return {field: value for field, value in expected.items() if value is not _UNKNOWN}
+
+
+def _write_calls(actions: list[Any]) -> list[CallSpec]:
+    """The specs of the `call:` actions among `actions` that write (any method but GET, HEAD and OPTIONS)."""
+    return [action.call for action in actions if isinstance(action, Call) and action.call.method not in READ_METHODS]
+
+
+def _acknowledged(call: CallSpec, exchange: Exchange, body: dict[str, Any]) -> bool:
+    """Whether the exchange is the call, answered with success, its body holding `body`'s fields."""
+    request, answer = exchange
+    path = "[^/]+".join(re.escape(part) for part in re.split(r"\{\{.*?\}\}", call.path))  # a template: any value
+    sent = request.body if isinstance(request.body, dict) else {}
+    return (request.service == call.service and request.method == call.method and answer.outcome == "ok"
+            and re.fullmatch(path, request.path) is not None
+            and all(same(sent.get(field), value) for field, value in body.items()))
 
 
 def _writes_of(events: list[Any], task: str, tables: set[str]) -> list[str]:

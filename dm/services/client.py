@@ -84,6 +84,9 @@ class ServiceClient:
         self.endpoints = {name: _Endpoint.of(name, spec, environ) for name, spec in services.items()}
         self.mcp = McpClient(mcp_servers or {}, folder or Path.cwd(), environ)
         self._pools: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        self.exchanges: list[tuple[ServiceRequest, ServiceAnswer]] | None = None
+        """When a list, every HTTP call's request and final answer is appended to it (the simulator's judge reads
+        what each service acknowledged)."""
 
     def problems(self) -> list[str]:
         """What keeps services from being called (environment variables not set)."""
@@ -149,7 +152,10 @@ class ServiceClient:
                     or not _transient(answer) or time.monotonic() + pause >= deadline:
                 break
             await asyncio.sleep(pause)
-        return replace(answer, ms=round((time.perf_counter() - started) * 1000, 3), attempts=attempts)
+        answer = replace(answer, ms=round((time.perf_counter() - started) * 1000, 3), attempts=attempts)
+        if self.exchanges is not None:
+            self.exchanges.append((request, answer))
+        return answer
 
     async def _try(self, endpoint: _Endpoint, request: ServiceRequest, deadline: float) -> ServiceAnswer:
         """One try within the deadline: the answer's JSON, or why there is none."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from dialogue.dm.services.calls import ServiceAnswer
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains import Domain, load_domain
 from dialogue.domains.loader import BUNDLED
@@ -20,13 +21,15 @@ BOOKING = {"cuisine": "italian", "party_size": 4, "date": "2026-11-27", "time": 
 def run(domain, turns: list[str], goal: Goal, tamper=None):
     store = MemoryStore()
     engine = Engine(domain, store=store)
+    engine.services.exchanges = exchanges = []
     before = snapshot(engine.tables)
     for turn in turns:
         engine.handle("s1", turn, user_id="u1", now=NOW)
     if tamper is not None:
-        tamper(engine.tables)
+        tamper(engine.tables, exchanges)
     scenario = Scenario(goal=goal, user_id="u1", channel="text", noise=0.0)
-    return Judge(domain).judge(scenario, store.events[(domain.name, "s1")], before, snapshot(engine.tables))
+    return Judge(domain).judge(scenario, store.events[(domain.name, "s1")], before, snapshot(engine.tables),
+                               exchanges)
 
 
 def booking_turns(values: dict) -> list[str]:
@@ -70,7 +73,7 @@ def test_a_task_never_completed_fails() -> None:
 
 def test_a_row_with_other_values_than_the_slots_fails() -> None:
     """The slots were right, but the row in the table is not what the user asked for."""
-    def wrong_row(tables) -> None:
+    def wrong_row(tables, exchanges) -> None:
         assert tables.update("bookings", {"name": "Ana Lopez"}, {"party_size": 5}) == 1
 
     verdict = run(load_domain("restaurant"), booking_turns(BOOKING), Goal("book_table", "frame", dict(BOOKING)),
@@ -90,6 +93,33 @@ def test_a_cancelled_task_that_still_wrote_its_row_fails(tmp_path) -> None:
     assert any("cancelled task wrote to the database" in reason for reason in verdict.reasons)
     clean = run(load_domain("restaurant"), turns, goal)  # the bundled domain writes nothing on cancel
     assert clean.success, clean.reasons
+
+
+def test_a_booking_the_service_did_not_acknowledge_fails() -> None:
+    """The engine's log says the task completed and the domain's own row is right, but the judge also reads what
+    the service answered: here (as an engine that completed without the booking would leave it) the service's
+    answer to the POST was a refusal."""
+    def refused(tables, exchanges) -> None:
+        at = next(i for i, (request, _) in enumerate(exchanges) if request.method == "POST")
+        exchanges[at] = (exchanges[at][0], ServiceAnswer("error", 409, reason="status", error="HTTP 409"))
+
+    verdict = run(load_domain("restaurant"), booking_turns(BOOKING), Goal("book_table", "frame", dict(BOOKING)),
+                  tamper=refused)
+    assert verdict.reasons == ["book_table: service 'lotus' acknowledged no POST /bookings with "
+                               "{'cuisine': 'italian', 'party_size': 4, 'date': '2026-11-27', 'time': '19:30', "
+                               "'name': 'Ana Lopez', 'phone': '07700900123', 'user': 'u1'}"]
+
+
+def test_a_cancelled_task_the_service_still_booked_fails(tmp_path) -> None:
+    slots = ("cuisine", "party_size", "date", "time", "name")
+    fields = ", ".join([*(f"{slot}: '{{{{ slots.{slot} }}}}'" for slot in slots), "phone: '07700900123', user: u1"])
+    booking = f"call: {{service: lotus, method: POST, path: /bookings, body: {{{fields}}}}}"
+    domain = _edited_restaurant(tmp_path, "on_cancel: [respond: booking_abandoned]",
+                                f"on_cancel: [respond: booking_abandoned, {booking}]")
+    turns = booking_turns({k: v for k, v in BOOKING.items() if k != "phone"})[:1] + ["/cancel"]
+    verdict = run(domain, turns, Goal("book_table", "frame", dict(BOOKING), cancel=True))
+    assert verdict.reasons == ["book_table: service 'lotus' acknowledged POST /bookings although the task was "
+                               "cancelled"]
 
 
 def test_a_value_the_task_must_reject_that_was_taken_fails(tmp_path) -> None:
