@@ -8,6 +8,7 @@ optional leading `+`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Any
 
@@ -27,6 +28,30 @@ def match_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.split())
+
+
+NEAR_SPELLING = 90
+"""The least rapidfuzz ratio (0-100) at which text is a misspelling of a known value."""
+
+
+def known_value(values: dict[str, list[str]], text: str) -> str:
+    """The known value (canonical -> aliases) that `text` names: one whose name or alias it is (folded), else the
+    one whose longest name or alias stands in it as whole words ("Paris, France"), else one it is a near spelling
+    of; else `text` as it is (the set is open)."""
+    from rapidfuzz import fuzz, process
+
+    said = " ".join(re.findall(r"\w+", match_key(text)))
+    forms = [(" ".join(re.findall(r"\w+", match_key(form))), canonical)
+             for canonical, aliases in values.items() for form in (canonical, *aliases)]
+    exact = next((canonical for form, canonical in forms if form == said), None)
+    if exact is not None:
+        return exact
+    inside = [(len(form), canonical) for form, canonical in forms
+              if form and re.search(rf"\b{re.escape(form)}\b", said)]
+    if inside:
+        return max(inside)[1]
+    near = process.extractOne(said, [form for form, _ in forms], scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
+    return forms[near[2]][1] if near is not None else text
 
 
 _COLUMN_PARSERS = {

@@ -2,9 +2,10 @@
 
 A blank spaCy pipeline (no downloaded model) holds the words the model saw (so CJK
 characters stand alone, as they do for the model), and a PhraseMatcher on case-, width-
-and accent-folded words finds the canonical values and synonyms of category slots in any
-language. How a span reads as a value is its slot type's (dialogue.domains.slot_types):
-numbers ("four", "4", "a dozen") through text2num; dates ("tomorrow", "next friday",
+and accent-folded words finds the canonical values and synonyms of category slots, and the
+known values and aliases of text slots, in any language. How a span reads as a value is its
+slot type's (dialogue.domains.slot_types): a text slot's known value it names ("NYC",
+"Paris, France"); numbers ("four", "4", "a dozen") through text2num; dates ("tomorrow", "next friday",
 "3rd of May") and times ("7pm", "half past seven", "19:30") relative to the turn's time in
 the domain's time zone; phone, e-mail and regex slots by the domain's own value rules.
 
@@ -70,7 +71,7 @@ class EntityNormaliser:
         self.strict = [name for name, kind in self.types.items() if kind.strict]
         self.matcher = PhraseMatcher(self.vocab, attr="NORM")
         for slot, spec in domain.slots.items():
-            if self.types[slot].closed:
+            if self.types[slot].closed or getattr(spec, "values", None):  # a category's values, a text slot's known
                 for canonical, synonyms in spec.values.items():
                     forms = [self._doc(split_words(clean(form))) for form in (canonical, *synonyms)]
                     self.matcher.add(f"{slot}\t{canonical}", [form for form in forms if len(form)])

@@ -211,10 +211,13 @@ class GoalStack:
         return [TaskProposed(task=action.propose_task.task), Say(action.propose_task.ask)]
 
     def _proposal(self, tracker: Tracker, task: str) -> list[Step] | None:
-        """The answer to a proposed task: yes starts it (with the turn's values), no (or cancel) declines it;
-        None for anything else, which passes it over."""
-        meaning = "deny" if tracker.turn.intent == "cancel" else self.domain.yes_or_no(tracker.turn.intent or "")
-        if meaning == "affirm":
+        """The answer to a proposed task: yes starts it (with the turn's values), and so do values of its slots when
+        the turn asks for no task ("until the 9th" after "shall I book it?"); no (or cancel) declines it; None for
+        anything else, which passes it over."""
+        intent = tracker.turn.intent or ""
+        meaning = "deny" if intent == "cancel" else self.domain.yes_or_no(intent)
+        gives_values = intent not in self.triggers and bool(set(tracker.turn.entities) & set(self.tasks[task].slots))
+        if meaning == "affirm" or (meaning is None and gives_values):
             return [ProposalAnswered(task=task, accepted=True), *self._start(tracker, task, tracker.turn.entities)]
         if meaning == "deny":
             return [ProposalAnswered(task=task, accepted=False), Say("proposal_declined")]

@@ -3,7 +3,8 @@
 A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
 Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or by a yes when
 one row is offered. A no or a request for others ("anything else?") asks for the next rows. Anything else is
-no answer: the offer is passed over and the turn goes on (input not understood at all leaves it open).
+no answer: the offer is passed over and the turn goes on (input not understood at all, and a question a
+digression answers, leave it open).
 """
 
 from __future__ import annotations
@@ -58,12 +59,14 @@ class Offers:
         spec = self.specs[offering.result]
         rows = tracker.state.results.get(offering.result, [])
         turn = tracker.turn
-        triggers = any(turn.intent in task.triggers for task in self.domain.tasks.values())
+        triggered = [task for task in self.domain.tasks.values() if turn.intent in task.triggers]
+        triggers = bool(triggered)
         reply = None if turn.intent == "cancel" else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
             named_only=triggers)
-        if reply is None:  # passed over; input not understood at all leaves it open
-            return ([] if turn.intent == NLU_FALLBACK else [OfferAnswered(result=spec.result, chosen=None)]), True
+        if reply is None:  # passed over; input not understood, or a question a digression answers, leaves it open
+            aside = turn.intent == NLU_FALLBACK or (triggers and all(task.digression for task in triggered))
+            return ([] if aside else [OfferAnswered(result=spec.result, chosen=None)]), True
         if reply.kind == "which":
             return [Say("which_option", {"offered": _window(spec, rows, offering.start)})], False
         if reply.kind == "others":

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dialogue.cli import bench, domain, nlu, serve, sessions, simulate
+from dialogue.cli import bench, corpus, domain, nlu, serve, sessions, simulate
 from dialogue.cli.common import errors
 from dialogue.dm.errors import StoreError
 from dialogue.domains import DomainError
@@ -17,6 +17,7 @@ app = typer.Typer(help="A task-oriented dialogue engine: domains in YAML, fast N
 for command in (domain.validate, domain.schema, domain.test, domain.chat, nlu.train, nlu.parse):
     app.command()(command)
 app.command("nlu-eval")(nlu.evaluate)
+app.command("eval-conversations")(corpus.eval_conversations)
 app.command()(serve.serve)
 app.command()(simulate.simulate)
 bench_app = typer.Typer(help="Benchmarks (figures go to BENCHMARKS.md).", no_args_is_help=True)

@@ -25,9 +25,25 @@ class _Slot(Model):
                                          "redacted in logs and the event log.")
 
 
+def _listed_values(value: Any) -> Any:
+    """Values given as a plain list have no synonyms; one synonym may be given alone."""
+    if isinstance(value, list):
+        return {str(item): [] for item in value}
+    if isinstance(value, dict):
+        return {k: ([] if v is None else [v] if isinstance(v, str) else v) for k, v in value.items()}
+    return value
+
+
 class TextSlot(_Slot):
     type: Literal["text"]
     max_length: int = Field(500, ge=1, le=100_000)
+    values: Annotated[dict[str, list[str]], WithJsonSchema(_CATEGORY_VALUES_SCHEMA)] = Field(
+        {}, description="Known values -> their aliases (`New York: [NYC, new york city]`); the set stays open: "
+                        "other text is kept as said. Text that is an alias, that holds a known value with words "
+                        "around it (`Paris, France`), or that is a near spelling of one reads as the value, and "
+                        "the NLU finds known values the model did not tag.")
+
+    _listed = field_validator("values", mode="before")(_listed_values)
 
 
 class CategorySlot(_Slot):
@@ -38,14 +54,7 @@ class CategorySlot(_Slot):
         description="Canonical value -> synonyms. A plain list of values means no synonyms."
     )
 
-    @field_validator("values", mode="before")
-    @classmethod
-    def _listed_values(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return {str(item): [] for item in value}
-        if isinstance(value, dict):
-            return {k: ([] if v is None else [v] if isinstance(v, str) else v) for k, v in value.items()}
-        return value
+    _listed = field_validator("values", mode="before")(_listed_values)
 
     @field_validator("values")
     @classmethod

@@ -30,7 +30,51 @@ _TIME = re.compile(
     r"(?:minutes )?(?:past|after|to)) )?(?P<hour>\d{1,2}|[a-z]+)(?:[:.h](?P<minute>\d{2}))?"
     r"(?: (?!am\b|pm\b|a\.m|p\.m|in |at |tonight|o'?clock)(?P<word_minute>[a-z]+(?: (?!am\b|pm\b)[a-z]+)?))?"
     r"\s*(?P<meridiem>am|pm|a\.m\.|p\.m\.|in the morning|in the "
-    r"afternoon|in the evening|at night|tonight|o'clock|oclock)?$")
+    r"afternoon|in the evening|in the night|at night|tonight|o'clock|oclock)?$")
+
+
+_TODAY = frozenset({"tonight", "this evening", "today", "this afternoon", "this morning", "now", "later today",
+                    "later on today", "today later", "later tonight"})
+_DAY_OF_MONTH = re.compile(rf"^(?:(?P<weekday>{'|'.join(WEEKDAYS)}) )?(?:the )?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
+                           r"(?: of (?:this|the) month)?$")
+_WEEK = re.compile(rf"^(?P<weekday>{'|'.join(WEEKDAYS)}) (?P<week>this|next) week$|"
+                   rf"^(?P<week2>this|next) week (?:on )?(?P<weekday2>{'|'.join(WEEKDAYS)})$")
+_PART_OF_DAY = re.compile(r"^(?P<part>morning|afternoon|evening|night|tonight),? (?P<time>.+)$")
+_OCLOCK = re.compile(r"\bo ?['\"’]? ?clock\b")
+
+
+def _day_of_month(phrase: str, today: dt.date) -> dt.date | None:
+    """ "the 9th", "9th of this month", "Monday the 7th": that day of this month, or of the first month after with
+    such a day (on that weekday, when one is said) once it has passed; not September, as a date parser reads a bare
+    9th."""
+    match = _DAY_OF_MONTH.match(phrase)
+    if match is None:
+        return None
+    day = int(match["day"])
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            found = dt.date(year, month, day)
+        except ValueError:  # no such day in that month (the 31st in April)
+            found = None
+        if found is not None and found >= today and (
+                match["weekday"] is None or WEEKDAYS[found.weekday()] == match["weekday"]):
+            return found
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+def _day_in_week(phrase: str, today: dt.date) -> dt.date | None:
+    """ "Tuesday next week", "next week on Tuesday": that day of the next Monday-to-Sunday week; "Saturday this
+    week": of this one (today, if that day has passed)."""
+    match = _WEEK.match(phrase)
+    if match is None:
+        return None
+    weekday = WEEKDAYS.index(match["weekday"] or match["weekday2"])
+    monday = today - dt.timedelta(days=today.weekday())
+    if (match["week"] or match["week2"]) == "next":
+        monday += dt.timedelta(weeks=1)
+    return max(monday + dt.timedelta(days=weekday), today)
 
 
 class _Calendar(SlotType):
@@ -53,9 +97,13 @@ class Date(_Calendar):
             raise InvalidValue(f"{show(raw)} is not a date (YYYY-MM-DD)") from None
 
     def read(self, spec: DateSlot, text: str, now: dt.datetime, language: str) -> str:
-        phrase = match_key(text).removeprefix("on ").removeprefix("for ").strip()
-        if phrase in ("tonight", "this evening", "today", "this afternoon", "this morning", "now"):
+        phrase = match_key(text).removeprefix("on ").removeprefix("for ").strip(" .,!?")
+        if phrase in _TODAY:
             return now.date().isoformat()
+        plain = phrase.replace(",", "")
+        day = _day_of_month(plain, now.date()) or _day_in_week(plain, now.date())
+        if day is not None:
+            return day.isoformat()
         found = parse_date(phrase, now, language)
         if found is None:
             raise ValueError(f"not a date: {text!r}")
@@ -89,7 +137,12 @@ class Time(_Calendar):
             raise InvalidValue(f"{show(raw)} is not a time (HH:MM)") from None
 
     def read(self, spec: TimeSlot, text: str, now: dt.datetime, language: str) -> str:
-        phrase = " ".join(match_key(text).split())
+        phrase = " ".join(_OCLOCK.sub(" o'clock", match_key(text).strip(" .,!?")).split())
+        part = _PART_OF_DAY.match(phrase)
+        if part is not None:  # "evening 7:15", "afternoon 12": the part of the day said first
+            said = "at night" if part["part"] in ("night", "tonight") else f"in the {part['part']}"
+            phrase = f"{part['time']} {said}"
+        phrase = re.sub(r" o'clock (?=in |at )", " ", phrase)
         if phrase in _NAMED_TIMES:
             return _NAMED_TIMES[phrase]
         match = _TIME.match(phrase)
@@ -110,8 +163,9 @@ class Time(_Calendar):
             minute = offset % 60
             hour = hour - 1 if offset < 0 else hour
         meridiem = match["meridiem"] or ""
-        if meridiem.startswith(("pm", "p.m", "in the afternoon", "in the evening", "at night", "tonight")):
-            hour = hour % 12 + 12
+        if meridiem.startswith(("pm", "p.m", "in the afternoon", "in the evening", "in the night", "at night",
+                                "tonight")):
+            hour = hour % 12 + 12 if hour != 12 or meridiem.startswith(("pm", "p.m", "in the afternoon")) else 0
         elif meridiem.startswith(("am", "a.m", "in the morning")):
             hour %= 12
         elif 1 <= hour <= 6 and not match["hour"].startswith("0"):

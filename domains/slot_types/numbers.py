@@ -54,7 +54,7 @@ def read_number(text: str, language: str) -> float | int:
     """A number as users write or say it: 4, 1,156, £50, four, a dozen, twenty five people."""
     from text_to_num import text2num
 
-    plain = " ".join(_CURRENCY.sub(" ", text.lower()).replace("-", " ").split())
+    plain = " ".join(_CURRENCY.sub(" ", text.lower()).replace("-", " ").split()).rstrip(" ,.;:!?")  # "$85,"
     if _NUMBER.match(plain):
         return float(plain.replace(",", ""))
     if plain in _WORD_NUMBERS:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from dialogue.domains.patterns import PatternError, matching_string
 from dialogue.domains.schema.slots import CategorySlot, EmailSlot, PhoneSlot, RegexSlot, TextSlot
 from dialogue.domains.slot_types.base import SlotType, english
-from dialogue.domains.values import InvalidValue, match_key, show
+from dialogue.domains.values import InvalidValue, known_value, match_key, show
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_NOISE = re.compile(r"[\s\-().]")
@@ -33,6 +33,9 @@ class Text(SlotType):
         if len(text) > spec.max_length:
             raise InvalidValue(f"longer than {spec.max_length} characters")
         return text
+
+    def read(self, spec: TextSlot, text: str, now: dt.datetime, language: str) -> str:
+        return known_value(spec.values, text) if spec.values else text
 
     def sample(self, slot: str, spec: TextSlot, rng: random.Random, today: dt.date, annotated: list[str]) -> str:
         if not annotated:

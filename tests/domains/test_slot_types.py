@@ -9,7 +9,7 @@ import typing
 import pytest
 
 from dialogue.domains import load_domain
-from dialogue.domains.schema.slots import SlotSpec
+from dialogue.domains.schema.slots import SlotSpec, TextSlot
 from dialogue.domains.slot_types import SLOT_TYPES, SlotValues, slot_type
 
 TODAY = dt.date(2026, 11, 25)
@@ -51,4 +51,48 @@ def test_reading_text_is_relative_to_the_turn() -> None:
     assert SLOT_TYPES["date"].read(None, "tomorrow", now, "en") == "2026-11-26"
     assert SLOT_TYPES["time"].read(None, "half past seven in the evening", now, "en") == "19:30"
     assert SLOT_TYPES["integer"].read(None, "a dozen", now, "en") == 12
-    assert SLOT_TYPES["text"].read(None, "as written", now, "en") == "as written"
+    assert SLOT_TYPES["text"].read(TextSlot(type="text"), "as written", now, "en") == "as written"
+    cities = TextSlot(type="text", values={"New York": ["NYC"]})
+    assert SLOT_TYPES["text"].read(cities, "nyc", now, "en") == "New York"
+
+
+# Kinds of dates and times real users gave that were misread (issue 19); phrasings of our own, on a Wednesday.
+WEDNESDAY = dt.datetime(2026, 11, 25, 10, 0)
+
+
+@pytest.mark.parametrize(("said", "meant"), [
+    ("the 28th", "2026-11-28"),  # a bare day of the month is this month's, not a month
+    ("on the 2nd", "2026-12-02"),  # once it has passed, next month's
+    ("the 9th of this month", "2026-12-09"),
+    ("31st", "2026-12-31"),  # the first month after with such a day
+    ("Thursday the 3rd", "2026-12-03"),  # the first such day on that weekday
+    ("Monday next week", "2026-11-30"),
+    ("next week on friday", "2026-12-04"),
+    ("Friday, next week", "2026-12-04"),
+    ("Sunday this week", "2026-11-29"),
+    ("later today", "2026-11-25"),
+    ("the 4th of January", "2027-01-04"),  # still the date parser's
+])
+def test_dates_as_people_say_them(said: str, meant: str) -> None:
+    assert SLOT_TYPES["date"].read(None, said, WEDNESDAY, "en") == meant
+
+
+@pytest.mark.parametrize(("said", "meant"), [
+    ("evening 7:15", "19:15"),  # the part of the day said first
+    ("afternoon 12", "12:00"),
+    ("afternoon 2", "14:00"),
+    ("morning 9", "09:00"),
+    ("night 10:30", "22:30"),
+    ("eleven in the night", "23:00"),
+    ('4 o"clock in the afternoon', "16:00"),  # o'clock typed with a double quote, and a part of the day after it
+    ("12 at night", "00:00"),
+    ("quarter past 6 in the evening", "18:15"),
+    ("7pm.", "19:00"),
+])
+def test_times_as_people_say_them(said: str, meant: str) -> None:
+    assert SLOT_TYPES["time"].read(None, said, WEDNESDAY, "en") == meant
+
+
+@pytest.mark.parametrize(("said", "meant"), [("$85,", 85), ("120 dollars.", 120), ("£1,250.50,", 1250.5)])
+def test_an_amount_followed_by_punctuation_is_read(said: str, meant: float) -> None:
+    assert SLOT_TYPES["number"].read(None, said, WEDNESDAY, "en") == meant

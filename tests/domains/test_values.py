@@ -6,7 +6,7 @@ import pytest
 
 from dialogue.domains.schema import Domain
 from dialogue.domains.slot_types import SlotValues
-from dialogue.domains.values import InvalidValue, match_key
+from dialogue.domains.values import InvalidValue, known_value, match_key
 
 SLOTS = {
     "text": {"type": "text", "max_length": 10},
@@ -86,3 +86,16 @@ def test_messages_do_not_echo_huge_input(values: SlotValues) -> None:
 def test_match_key_ignores_case_width_and_accents() -> None:
     assert match_key("Café  Crème") == match_key("cafe creme")
     assert match_key("ＡＢＣ") == "abc"
+
+
+KNOWN = {"New York": ["NYC", "new york city"], "Los Angeles": ["LA", "L.A."], "Long Beach": [], "Sacramento": []}
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("NYC", "New York"), ("new york city", "New York"), ("l.a.", "Los Angeles"),  # an alias, folded
+    ("Long Beach, CA", "Long Beach"),  # a known value with words around it
+    ("Sacremento", "Sacramento"),  # a near spelling
+    ("Lagos", "Lagos"), ("new", "new"), ("beach", "beach"),  # not a known value: kept as said (an open set)
+])
+def test_a_text_slots_known_values(said: str, value: str) -> None:
+    assert known_value(KNOWN, said) == value

@@ -109,3 +109,27 @@ def test_a_number_span_cut_at_its_separator_is_widened_to_the_number() -> None:
     text = "send 20 to mum"
     assert next((f.slot, f.value) for f in banking.merge([("amount", 5, 7)], text, split_words(text), NOW)) == \
         ("amount", 20)
+
+
+def test_a_text_slots_known_values_read_its_spans_and_fill_what_the_model_missed(domain_from) -> None:
+    domain = domain_from("""
+version: 1
+name: trips
+slots:
+  city: {type: text, values: {New York: [NYC], Paris: []}}
+intents:
+  travel: ["I'm going to [Rome](city)"]
+tasks:
+  trip: {policy: frame, triggers: [travel], slots: [{slot: city}], on_complete: [respond: ok]}
+responses:
+  ask_city: [Where to?]
+  ok: [Ok.]
+""")
+    cities = EntityNormaliser(domain)
+    text = "from NYC to Paris, France or Lagos"
+
+    def span(said: str) -> tuple[str, int, int]:
+        return "city", text.index(said), text.index(said) + len(said)
+    assert merged(cities, [span("Lagos")], text) == [("city", "Lagos", "model")]  # unknown: kept as said
+    assert merged(cities, [span("Paris, France")], text) == [("city", "Paris", "model")]
+    assert merged(cities, [], "off to nyc tomorrow") == [("city", "New York", "gazetteer")]

@@ -288,6 +288,8 @@ def test_persisted_slots_outlive_their_task_and_the_next_task_has_them(conversat
     ("/deny", ["proposal_declined"], None),
     ("/cancel", ["proposal_declined"], None),
     ("/search", ["ask_cuisine"], "search"),
+    ('/inform{"people": 2}', ["ask_cuisine"], "book"),  # values of the proposed task: taken as a yes
+    ('/deny{"people": 2}', ["proposal_declined"], None),
 ])
 def test_a_proposed_task_starts_on_yes_and_is_passed_over_otherwise(conversation, answer: str,
                                                                     responses: list[str], task: str | None) -> None:

@@ -27,6 +27,7 @@ intents:
   find: ["find me a [chinese](cuisine) place"]
   book: ["book [Roma](restaurant)"]
   weather: [what's the weather]
+  hours: [when do you open]
 memory:
   tables:
     places:
@@ -59,6 +60,11 @@ tasks:
     policy: frame
     triggers: [weather]
     on_complete: [respond: sunny]
+  hours:
+    policy: frame
+    triggers: [hours]
+    digression: true
+    on_complete: [respond: opening_hours]
 responses:
   offer_places: "{% for row in offered.rows %}{{ offered.number + loop.index0 }}. {{ row.name }} ({{ row.cuisine }}) \
 {% endfor %}{% if offered.more %}(more){% endif %}"
@@ -67,9 +73,11 @@ responses:
   ask_party: For how many?
   booked: Booked {{ slots.restaurant }} in the {{ slots.area }} for {{ slots.party }}.
   sunny: Sunny.
+  opening_hours: From noon.
 """
 
-INTENTS = {"find": "find", "yes": "affirm", "no": "deny", "weather": "weather", "book": "book", "four": "inform"}
+INTENTS = {"find": "find", "yes": "affirm", "no": "deny", "weather": "weather", "book": "book", "four": "inform",
+           "open": "hours"}
 
 
 class KeywordNlu:
@@ -141,6 +149,14 @@ def test_another_request_passes_the_offer_over(tmp_path: Path) -> None:
     say(engine, "find a place")
     assert say(engine, "what's the weather") == "Sunny."
     assert state(engine).offering is None and state(engine).slots["restaurant"] is None
+
+
+def test_a_question_a_digression_answers_leaves_the_offer_open(tmp_path: Path) -> None:
+    engine = dining(tmp_path, size=3)
+    say(engine, "find a place")
+    assert say(engine, "when do you open?") == "From noon."
+    assert state(engine).offering is not None
+    assert say(engine, "the second one") == "Shall I book Jade Garden?"
 
 
 def test_naming_a_row_with_a_task_trigger_takes_it_and_starts_the_task(tmp_path: Path) -> None:
