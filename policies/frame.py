@@ -7,6 +7,7 @@ One FramePolicy runs one frame task (the TaskPolicy interface of `dialogue.polic
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dialogue.dm.events import (
@@ -27,7 +28,7 @@ from dialogue.domains.schema import Domain, FrameSlot, FrameTask, SubFrame
 from dialogue.domains.schema.actions import Handoff, Respond
 from dialogue.domains.schema.ivr import Escalation
 from dialogue.domains.schema.slots import BooleanSlot
-from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.slot_types import SlotValues, slot_type
 from dialogue.domains.values import InvalidValue
 from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
 from dialogue.policies.task import ENTITY_ONLY_INTENT, keyed
@@ -35,12 +36,16 @@ from dialogue.policies.task import ENTITY_ONLY_INTENT, keyed
 DEFAULT_EXHAUSTED = [Respond(respond="exhausted"), Handoff(handoff=True)]
 WORDLESS_INTENTS = frozenset({"cancel", "help", "human_agent", "goodbye", "greet", "out_of_scope"})
 """Intents whose text is never taken as a slot value by `fill_from_text`."""
+_FILLER = re.compile(r"\b(?:at|about|around|for|on|in|maybe|say|just|only|um|uh|erm|please|thanks|make it)\b|\W",
+                     re.IGNORECASE)
+"""Words a bare answer may have around its value ("at 8 please")."""
 
 
 class FramePolicy:
     def __init__(self, domain: Domain, name: str, task: FrameTask):
         self.domain, self.name, self.task = domain, name, task
         self.values = SlotValues(domain.slots)
+        self.language = domain.settings.language.split("-")[0]
         self.entries: dict[str, FrameSlot] = {}
         self.enclosing: dict[str, list[str]] = {}
         """Slot -> the sub-frames around it, innermost last."""
@@ -76,15 +81,42 @@ class FramePolicy:
                 return [ConfirmationAnswered(task=name, confirmed=answer == "affirm")] if answered else None
             items.append(ConfirmationWithdrawn(task=name))
         elif frame.requested and frame.requested not in entities:
-            implied = self._implied_answer(frame, entries[frame.requested], turn)
+            short = self._short_answer(tracker, entries[frame.requested])
+            implied = short if short is not None else self._implied_answer(frame, entries[frame.requested], turn)
             if isinstance(implied, list):
                 return implied
-            entities.update(implied)
+            entities = implied if short is not None else {**entities, **implied}
         for slot, raw in entities.items():
             items += self._fill(tracker, frame, entries[slot], raw)
         return items or None
 
     def control(self, tracker: Tracker, frame: TaskFrame, intent: str) -> list[Step] | None:
+        return None
+
+    def _short_answer(self, tracker: Tracker, entry: FrameSlot) -> dict[str, Any] | None:
+        """A bare value the model gave another slot, read as the answer to the slot asked when it reads as a valid
+        value of it: "8" tagged as the party size when the time was asked is 20:00 at a restaurant open 12 to 22,
+        a date tagged as the check-out when the check-in was asked is the check-in. The turn is understood so."""
+        interpretation = tracker.turn.interpretation
+        if interpretation is None or len(interpretation.spans) != 1 or not interpretation.text:
+            return None
+        span, text = interpretation.spans[0], interpretation.text
+        if span.slot == entry.slot or _FILLER.sub("", text[:span.start] + text[span.end:]).strip():
+            return None  # not a bare value: other words around it may say which slot it is ("two people")
+        slot, spec = entry.slot, self.domain.slots[entry.slot]
+        try:
+            readings = slot_type(spec).readings(spec, span.text, tracker.turn.now, self.language)
+        except ValueError:
+            return None
+        for raw in readings:
+            try:
+                value = self.values.coerce(slot, raw)
+            except InvalidValue:
+                continue
+            if tracker.holds(entry.validate_, value=value, slot=slot):
+                entities = {**{k: v for k, v in interpretation.entities.items() if k != span.slot}, slot: value}
+                tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
+                return {slot: value}
         return None
 
     def _implied_answer(self, frame: TaskFrame, entry: FrameSlot, turn: Turn) -> dict[str, Any] | list[Step]:

@@ -66,7 +66,11 @@ def read_sgd(dialogues: Path, schema: Path, mapping: CorpusMapping) -> list[Real
     mapping; the task from the last transactional intent the user's state was in, and its final values."""
     data, services = _json(dialogues), _json(schema)
     services = services if isinstance(services, list) else [services]
-    required = {intent["name"]: intent["required_slots"] for service in services for intent in service["intents"]}
+    try:
+        required = {intent["name"]: intent["required_slots"] for service in services for intent in service["intents"]}
+    except (KeyError, TypeError) as err:
+        raise CorpusError(f"{schema}: not a Schema-Guided Dialogue schema (its intents with their required_slots; "
+                          f"{type(err).__name__}: {err})") from None
     conversations = []
     for dialogue in _listed(data, dialogues):
         try:

@@ -35,6 +35,11 @@ class SlotType:
         relative values (tomorrow, 7pm) are read at the turn's time `now`."""
         return text
 
+    def readings(self, spec: Any, text: str, now: dt.datetime, language: str) -> list[Any]:
+        """What a bare answer to a question about this slot may mean, most likely first ("8" for a time: 08:00,
+        then 20:00); the asker takes the first its rules accept. ValueError if it means nothing of the type."""
+        return [self.read(spec, text, now, language)]
+
     def warm_up(self, language: str) -> None:
         """Load what the first `read` would load, so that the first turn costs what the others do."""
 

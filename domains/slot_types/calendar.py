@@ -40,6 +40,7 @@ _DAY_OF_MONTH = re.compile(rf"^(?:(?P<weekday>{'|'.join(WEEKDAYS)}) )?(?:the )?(
 _WEEK = re.compile(rf"^(?P<weekday>{'|'.join(WEEKDAYS)}) (?P<week>this|next) week$|"
                    rf"^(?P<week2>this|next) week (?:on )?(?P<weekday2>{'|'.join(WEEKDAYS)})$")
 _PART_OF_DAY = re.compile(r"^(?P<part>morning|afternoon|evening|night|tonight),? (?P<time>.+)$")
+_MERIDIEM_SAID = re.compile(r"\b(?:am|pm|a\.m|p\.m|morning|afternoon|evening|night|tonight|noon|midday|midnight)\b")
 _OCLOCK = re.compile(r"\bo ?['\"’]? ?clock\b")
 
 
@@ -173,6 +174,13 @@ class Time(_Calendar):
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError(f"not a time: {text!r}")
         return f"{hour:02d}:{minute:02d}"
+
+    def readings(self, spec: TimeSlot, text: str, now: dt.datetime, language: str) -> list[str]:
+        """A bare hour is the morning's or the afternoon's: "8" is 08:00, then 20:00."""
+        first = self.read(spec, text, now, language)
+        hour = int(first[:2])
+        said_which = _MERIDIEM_SAID.search(match_key(text)) or text.strip().startswith("0")  # 08:00 is 24-hour
+        return [first] if said_which or hour >= 12 or hour == 0 else [first, f"{hour + 12:02d}{first[2:]}"]
 
     def forms(self, spec: TimeSlot, language: str, rng: random.Random) -> list[str]:
         return TIME_FORMS if english(language) else []

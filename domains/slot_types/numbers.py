@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 
 from dialogue.domains.schema.slots import BooleanSlot, IntegerSlot, NumberSlot
 from dialogue.domains.slot_types.base import SlotType, english
-from dialogue.domains.values import InvalidValue, show
+from dialogue.domains.values import InvalidValue, match_key, show
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
+_NEGATION = re.compile(r"\b(?:no|not|non|without|never|don't|doesn't|isn't|aren't|dont|doesnt|isnt|arent)\b")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)\b", re.I)
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
@@ -138,6 +139,14 @@ class Number(_Amount):
 
 class Boolean(SlotType):
     name: ClassVar[str] = "boolean"
+
+    def read(self, spec: BooleanSlot, text: str, now: dt.datetime, language: str) -> Any:
+        """Yes or no; else the span names the feature the slot asks about ("with laundry service", "pet
+        friendly"): true, or false when it holds a negation ("no pets", "not furnished", "without laundry")."""
+        key = " ".join(re.findall(r"[\w']+", match_key(text)))
+        if key in _TRUE or key in _FALSE:
+            return key
+        return _NEGATION.search(key) is None
 
     def coerce(self, spec: BooleanSlot, raw: Any) -> bool:
         if isinstance(raw, bool):

@@ -9,7 +9,7 @@ import typing
 import pytest
 
 from dialogue.domains import load_domain
-from dialogue.domains.schema.slots import SlotSpec, TextSlot
+from dialogue.domains.schema.slots import BooleanSlot, SlotSpec, TextSlot
 from dialogue.domains.slot_types import SLOT_TYPES, SlotValues, slot_type
 
 TODAY = dt.date(2026, 11, 25)
@@ -96,3 +96,21 @@ def test_times_as_people_say_them(said: str, meant: str) -> None:
 @pytest.mark.parametrize(("said", "meant"), [("$85,", 85), ("120 dollars.", 120), ("£1,250.50,", 1250.5)])
 def test_an_amount_followed_by_punctuation_is_read(said: str, meant: float) -> None:
     assert SLOT_TYPES["number"].read(None, said, WEDNESDAY, "en") == meant
+
+
+@pytest.mark.parametrize(("said", "meant"), [
+    ("yes", "yes"), ("with laundry service", True), ("pet friendly", True), ("unisex", True),  # names the feature
+    ("no pets", False), ("not furnished", False), ("without a washing machine", False), ("doesn't allow pets", False),
+])
+def test_a_boolean_span_names_a_feature_or_its_absence(said: str, meant) -> None:
+    assert SLOT_TYPES["boolean"].read(None, said, WEDNESDAY, "en") == meant
+    flag = BooleanSlot(type="boolean")
+    assert SlotValues({"flag": flag}).coerce("flag", meant) is (meant in (True, "yes"))
+
+
+@pytest.mark.parametrize(("said", "readings"), [
+    ("8", ["08:00", "20:00"]), ("eight", ["08:00", "20:00"]), ("7:30", ["07:30", "19:30"]),
+    ("8pm", ["20:00"]), ("evening 7", ["19:00"]), ("08:00", ["08:00"]), ("15:00", ["15:00"]), ("3", ["15:00"]),
+])
+def test_a_bare_time_may_be_the_mornings_or_the_afternoons(said: str, readings: list[str]) -> None:
+    assert SLOT_TYPES["time"].readings(None, said, WEDNESDAY, "en") == readings

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 
+from dialogue.domains import load_domain
 from dialogue.domains.errors import DomainError
+from dialogue.domains.interpretation import EntitySpan, Interpretation
 from dialogue.domains.python_functions import register
+from dialogue.engine import Engine
+from dialogue.turns import UserInput
 
 SHOP = """\
 version: 1
@@ -464,3 +471,58 @@ def test_an_alternative_is_taken_from_the_offer_and_an_accepted_answer_goes_on(c
 def test_check_and_accept_go_together(domain_from) -> None:
     with pytest.raises(DomainError, match="`check` and `accept` go together"):
         domain_from(CHECKED.replace("        accept: results.availability[0].free\n", ""))
+
+
+TABLE = """
+version: 1
+name: tables
+slots:
+  party_size: {type: integer, min: 1, max: 20}
+  time: {type: time}
+intents:
+  book: [book a table]
+  inform: ["[4](party_size)", "at [8pm](time)"]
+tasks:
+  book:
+    policy: frame
+    triggers: [book]
+    slots:
+      - slot: party_size
+      - {slot: time, validate: "'12:00' <= value <= '22:00'", invalid: closed}
+    on_complete: [respond: booked]
+responses:
+  ask_party_size: How many?
+  ask_time: What time?
+  closed: We are open from noon to ten.
+  booked: "{{ slots.party_size }} at {{ slots.time }}."
+"""
+
+
+class NumbersAsPartySize:
+    """A model that tags every number as the party size (as a model that reads a message alone would)."""
+
+    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+        number = re.search(r"\d+|two|eight", text)
+        if number is None:
+            return Interpretation(intent="book", confidence=0.9, text=text)
+        value = {"two": 2, "eight": 8}.get(number.group()) or int(number.group())
+        span = EntitySpan(slot="party_size", text=number.group(), value=value, start=number.start(), end=number.end(),
+                          normalised=True, source="model")
+        return Interpretation(intent="inform", confidence=0.9, text=text, entities={"party_size": value}, spans=[span])
+
+
+@pytest.mark.parametrize(("said", "understood", "reply"), [
+    ("8", {"time": "20:00"}, "4 at 20:00."),  # a bare number, asked the time: 08:00 is closed
+    ("at eight please", {"time": "20:00"}, "4 at 20:00."),
+    ("two", {"time": "14:00"}, "4 at 14:00."),
+    ("8 people", {"party_size": 8}, "Got it, I've updated that.\nWhat time?"),  # words around it say which slot
+    ("30", {"party_size": 30}, "Sorry, that isn't a valid answer.\nWhat time?"),  # no time: the model's slot
+])
+def test_a_bare_answer_is_read_as_the_slot_asked(tmp_path, said: str, understood: dict, reply: str) -> None:
+    path = tmp_path / "tables.yaml"
+    path.write_text(TABLE, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=NumbersAsPartySize())
+    engine.handle("s", UserInput(text="book a table"))
+    assert engine.handle("s", UserInput(text="4")).text == "What time?"  # asked the party size: it is one
+    result = engine.handle("s", UserInput(text=said))
+    assert (result.understood.entities, result.text) == (understood, reply)

@@ -126,6 +126,10 @@ def test_bad_sgd_files_are_named(sgd) -> None:
     (sgd / "test.json").write_text('{"dialogues": []}')
     with pytest.raises(CorpusError, match="not Schema-Guided Dialogue dialogues"):
         read_conversations(sgd, mapping)
+    (sgd / "schema.json").write_text('{"intents": [{"name": "BookHouse"}]}')
+    with pytest.raises(CorpusError, match=r"schema\.json: not a Schema-Guided Dialogue schema"):
+        read_conversations(sgd, mapping)
+    (sgd / "schema.json").write_text(json.dumps(SCHEMA))
     (sgd / "test.json").write_text(json.dumps([{"dialogue_id": "9_1", "turns": [{"speaker": "USER"}]}]))
     with pytest.raises(CorpusError, match="dialogue 9_1: not in the Schema-Guided Dialogue format"):
         read_conversations(sgd, mapping)
