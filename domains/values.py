@@ -8,6 +8,7 @@ optional leading `+`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -40,18 +41,31 @@ def known_value(values: dict[str, list[str]], text: str) -> str:
     of; else `text` as it is (the set is open)."""
     from rapidfuzz import fuzz, process
 
-    said = " ".join(re.findall(r"\w+", match_key(text)))
-    forms = [(" ".join(re.findall(r"\w+", match_key(form))), canonical)
-             for canonical, aliases in values.items() for form in (canonical, *aliases)]
-    exact = next((canonical for form, canonical in forms if form == said), None)
-    if exact is not None:
-        return exact
-    inside = [(len(form), canonical) for form, canonical in forms
-              if form and re.search(rf"\b{re.escape(form)}\b", said)]
-    if inside:
-        return max(inside)[1]
-    near = process.extractOne(said, [form for form, _ in forms], scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
-    return forms[near[2]][1] if near is not None else text
+    forms, inside = _known_forms(tuple((canonical, tuple(aliases)) for canonical, aliases in values.items()))
+    said = _folded(text)
+    if said in forms:
+        return forms[said]
+    found = [match.group() for match in inside.finditer(said)] if inside else []
+    if found:
+        return forms[max(found, key=len)]
+    near = process.extractOne(said, list(forms), scorer=fuzz.ratio, score_cutoff=NEAR_SPELLING)
+    return forms[near[0]] if near is not None else text
+
+
+@functools.lru_cache(maxsize=256)
+def _known_forms(values: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[dict[str, str], re.Pattern[str] | None]:
+    """Each folded name and alias -> its value, and a pattern finding any of them as whole words."""
+    forms: dict[str, str] = {}
+    for canonical, aliases in values:
+        for form in (canonical, *aliases):
+            if _folded(form):
+                forms.setdefault(_folded(form), canonical)
+    longest_first = sorted(forms, key=len, reverse=True)
+    return forms, re.compile(rf"\b(?:{'|'.join(map(re.escape, longest_first))})\b") if forms else None
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.findall(r"\w+", match_key(text)))
 
 
 _COLUMN_PARSERS = {

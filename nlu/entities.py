@@ -71,7 +71,7 @@ class EntityNormaliser:
         self.strict = [name for name, kind in self.types.items() if kind.strict]
         self.matcher = PhraseMatcher(self.vocab, attr="NORM")
         for slot, spec in domain.slots.items():
-            if self.types[slot].closed or getattr(spec, "values", None):  # a category's values, a text slot's known
+            if self.types[slot].closed or getattr(spec, "values", None):  # a category, or a text slot with known values
                 for canonical, synonyms in spec.values.items():
                     forms = [self._doc(split_words(clean(form))) for form in (canonical, *synonyms)]
                     self.matcher.add(f"{slot}\t{canonical}", [form for form in forms if len(form)])
