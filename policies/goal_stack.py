@@ -135,6 +135,9 @@ class GoalStack:
             corrections = self._corrections(tracker, top)
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections)
+        if top is None and turn.interpretation is not None and self.domain.yes_or_no(intent or "") == "deny":
+            intent = "goodbye"  # "no, thanks" with nothing asked and no task going: the user is done
+            tracker.reinterpret(turn.interpretation.model_copy(update={"intent": intent}))
         builtin: list[Step] | None = {
             "human_agent": [Say("handoff"), HandedOff(reason="asked for a person")],
             "goodbye": [Say("goodbye"), ConversationEnded()],

@@ -309,3 +309,12 @@ def test_persisted_slots_are_slots_of_the_domain(write_domain) -> None:
 
     with pytest.raises(DomainError, match="unknown slot 'town'"):
         load_domain(write_domain(CARRIED.replace("persisted_slots: [city]", "persisted_slots: [town]")))
+
+
+def test_a_no_with_nothing_asked_and_no_task_going_is_a_goodbye(conversation) -> None:
+    dining = conversation(CARRIED)
+    dining.say("/book")
+    assert dining.say("/deny").responses == ["fallback", "ask_city"]  # a task is going: a no is no goodbye
+    dining.say('/inform{"city": "Lyon", "cuisine": "thai", "people": 2}')
+    done = dining.say("/deny")  # "no, thanks" after the booking
+    assert done.responses == ["goodbye"] and done.ended and done.understood.intent == "goodbye"
