@@ -19,12 +19,17 @@ BUILTIN_INTENTS: dict[str, list[str]] = {
     "affirm": [
         "yes", "yeah", "yep", "sure", "correct", "that's right", "right", "ok", "okay", "absolutely",
         "yes please", "sounds good", "of course", "definitely", "exactly", "confirm", "yes, that's correct",
-        "go ahead", "perfect", "that works",
+        "go ahead", "perfect", "that works", "yup", "do it", "please do", "sounds great", "works for me",
+        "all good", "that's fine", "fine", "great, book it", "lovely", "yes, that's the one", "spot on", "agreed",
+        "you got it", "alright", "that would be great", "certainly", "uh huh", "happy with that", "looks good",
+        "yes, go for it", "that's it exactly",
     ],
     "deny": [
         "no", "nope", "no thanks", "not really", "that's wrong", "incorrect", "no, that's not right",
         "negative", "not at all", "no way", "don't", "wrong", "that's not what I said", "no it isn't",
-        "not quite", "nah",
+        "not quite", "nah", "no, that's not it", "not that one", "I don't think so", "that's not right",
+        "nope, not that", "I'd rather not", "not for me", "doesn't work for me", "that won't work",
+        "definitely not", "hmm, no", "no, that's a mistake",
     ],
     "cancel": [
         "cancel", "stop", "never mind", "forget it", "forget about it", "cancel that", "abort",
@@ -47,6 +52,10 @@ BUILTIN_INTENTS: dict[str, list[str]] = {
         "can you sing", "how old are you", "what's the capital of France", "do you like pizza",
         "play some music", "what's your favourite colour", "write me a poem", "how tall is mount everest",
         "are you a robot", "what's 2 plus 2", "recommend a movie", "where do babies come from",
+        "what's the score in the match", "any news today", "what is the square root of 81",
+        "who is the president", "is it going to snow", "what time is it in Tokyo", "tell me about black holes",
+        "which team won the league", "how do you make pancakes", "what's on TV tonight",
+        "what's the stock price of apple", "can you do my homework",
     ],
 }
 

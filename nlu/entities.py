@@ -14,7 +14,9 @@ Merging the model's spans with the gazetteer's matches follows one rule, in this
    normalise keeps its text, so the dialogue asks again with the slot's invalid message); a
    span of a text slot inside a value annotated for that slot in the examples is widened to
    it (a lookup table), and a span that fits no value of its slot but exactly one slot of a
-   strict form (regex, phone, e-mail) goes to that slot;
+   strict form (regex, phone, e-mail) goes to that slot; a span cut from a run of digit groups
+   ("07700" of "07700 900123") that is not a value of its slot is widened to the run when the
+   run is a value of that slot or of exactly one strict slot;
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
@@ -44,6 +46,8 @@ from dialogue.domains.values import InvalidValue, match_key
 from dialogue.nlu.text import Word, clean, split_words
 
 _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_DIGIT_RUN = re.compile(r"\+?\(?\d(?:[\d().-]*[\d)])?(?: \(?\d(?:[\d().-]*[\d)])?)*")
+"""Digits in groups, as phone numbers are said and written: "07700 900123", "+44 (20) 7946-0000"."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ class EntityNormaliser:
                 if cover is not None:
                     value, ok = cover.value, True
             if not ok:
-                slot, value, ok = self._retype(slot, text[start:end], value)
+                slot, value, ok, start, end = self._repair(slot, value, start, end, text, now)
             found.append(Found(slot, value, start, end, ok, "model"))
         for match in matches:
             free = all(match.end <= f.start or f.end <= match.start for f in found if f.source == "model")
@@ -156,6 +160,21 @@ class EntityNormaliser:
             if self.vocab.strings[match] == slot and words[first].start <= start and end <= words[last - 1].end:
                 start, end = words[first].start, words[last - 1].end
         return start, end
+
+    def _repair(self, slot: str, value: Any, start: int, end: int, text: str,
+                now: dt.datetime) -> tuple[str, Any, bool, int, int]:
+        """A span that is not a value of its slot: the whole run of digit groups it was cut from ("07700" of
+        "07700 900123") when that run is a value of the slot or of exactly one strict slot; else the span itself
+        when it fits exactly one strict slot (see _retype); else the span as it was, not normalised."""
+        run = next((m for m in _DIGIT_RUN.finditer(text) if m.start() <= start and end <= m.end()), None)
+        if run is not None and (run.start(), run.end()) != (start, end):
+            widened, ok = self.normalise(slot, run.group(), now)
+            if ok:
+                return slot, widened, True, run.start(), run.end()
+            other, widened, ok = self._retype(slot, run.group(), widened)
+            if ok:
+                return other, widened, True, run.start(), run.end()
+        return (*self._retype(slot, text[start:end], value), start, end)
 
     def _retype(self, slot: str, text: str, value: Any) -> tuple[str, Any, bool]:
         """A span whose text is not a value of the slot the model gave it, but fits exactly one slot of a

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 
 from dialogue.nlu.data import OUTSIDE, TaggedUtterance
@@ -49,6 +50,38 @@ def score(utterances: list[TaggedUtterance], predictions: list[Prediction], inte
                      for slot, v in slots.items() if not slot.endswith(" avg")},
         "confusion": {"labels": labels, "counts": [[confusion[(g, p)] for p in labels] for g in labels]},
     }
+
+
+NOVELTY_SHARES = (0.01, 0.02, 0.05, 0.1, 0.2)
+"""The `nlu.novelty` settings `out_of_scope_scores` measures."""
+
+
+def out_of_scope_scores(in_scope: list[TaggedUtterance], in_predictions: list[Prediction],
+                        out_predictions: list[Prediction], intents: tuple[str, ...]) -> dict[str, Any]:
+    """How well out-of-scope input is told apart: AUROC of the confidence and (with novelty.npz) of the distance
+    to the intents as out-of-scope scores; for each `nlu.novelty` share, in-scope accuracy (an utterance turned
+    away counts as wrong) and out-of-scope recall; the expected calibration error of the in-scope confidence."""
+    from sklearn.metrics import roc_auc_score
+
+    from dialogue.nlu.calibration import expected_calibration_error
+
+    right = np.array([u.intent == intents[int(p.intent_scores.argmax())] for u, p in zip(in_scope, in_predictions)])
+    confidence = np.array([p.intent_scores.max() for p in in_predictions + out_predictions])
+    is_out = np.array([False] * len(in_predictions) + [True] * len(out_predictions))
+    figures: dict[str, Any] = {
+        "in_scope": len(in_predictions), "out_of_scope": len(out_predictions),
+        "in_scope_accuracy": _pct(right.mean()),
+        "ece": round(100 * expected_calibration_error(confidence[~is_out], right), 2),
+        "auroc": {"confidence": _pct(roc_auc_score(is_out, -confidence))},
+    }
+    if in_predictions and in_predictions[0].rarity is not None:
+        rarity = np.array([p.rarity for p in in_predictions + out_predictions])
+        figures["auroc"]["distance"] = _pct(roc_auc_score(is_out, -rarity))
+        figures["novelty"] = [{"share": share,
+                               "in_scope_accuracy": _pct((right & (rarity[~is_out] >= share)).mean()),
+                               "out_of_scope_recall": _pct((rarity[is_out] < share).mean())}
+                              for share in NOVELTY_SHARES]
+    return figures
 
 
 def _intent_scores(label: str, confusion: Counter) -> dict[str, Any]:

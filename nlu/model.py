@@ -32,7 +32,8 @@ def encoder_folder(encoder: str | None) -> Path:
 
 
 class JointModel(nn.Module):
-    """One encoder; a mean-pooled intent head and a per-token slot-tagging head."""
+    """One encoder; a mean-pooled intent head and a per-token slot-tagging head. The mean-pooled vector is an
+    output too (the sentence's place among the training examples, for out-of-scope detection)."""
 
     def __init__(self, encoder: nn.Module, intents: int, tags: int, dropout: float = 0.1):
         super().__init__()
@@ -54,8 +55,10 @@ class JointModel(nn.Module):
             encoder.config.num_hidden_layers = layers
         return cls(encoder, intents, tags)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, input_ids: torch.Tensor,
+                attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Intent logits, tag logits (per word piece) and the mean-pooled sentence vector."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return self.intent_head(self.dropout(pooled)), self.tag_head(self.dropout(hidden))
+        return self.intent_head(self.dropout(pooled)), self.tag_head(self.dropout(hidden)), pooled

@@ -16,9 +16,11 @@ import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
 from dialogue.nlu.artifacts import FP32, INT8, LABELS, TOKENIZER
+from dialogue.nlu.calibration import Calibration
 from dialogue.nlu.data import Labels
 from dialogue.nlu.decoding import bio_constraints, log_softmax, viterbi
 from dialogue.nlu.encoding import first_pieces, load_tokenizer
+from dialogue.nlu.novelty import Novelty
 
 MAX_TOKENS = 128
 
@@ -29,6 +31,15 @@ class Prediction:
     tags: list[str]
     cut_words: int = 0
     """Words that did not fit in MAX_TOKENS word pieces (they get no tag)."""
+    sentence: np.ndarray | None = None
+    """The mean-pooled sentence vector, unit length (models exported before it was an output have none)."""
+    rarity: float | None = None
+    """The share of held-out in-scope utterances at least as far from every intent (see novelty.py); None for a
+    model without novelty.npz."""
+
+
+Outputs = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+"""One utterance's (or a batch's) intent logits, tag logits (word pieces x tags) and sentence vector."""
 
 
 CALL_TOKENS = 7
@@ -73,14 +84,17 @@ def gpu_present() -> bool:
 class JointModelBase:
     """What every way of running the joint model shares: tokenizer, labels, and decoding."""
 
-    def __init__(self, labels: Labels, tokenizer: Tokenizer):
+    def __init__(self, labels: Labels, tokenizer: Tokenizer, calibration: Calibration | None = None,
+                 novelty: Novelty | None = None):
         self.labels = labels
+        self.calibration = calibration or Calibration()
+        self.novelty = novelty
         self.max_tokens = MAX_TOKENS
         self.tokenizer = tokenizer
         self.transitions, self.start = bio_constraints(self.labels.tags)
 
-    def infer(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Intent logits (batch x intents) and tag logits (batch x pieces x tags)."""
+    def infer(self, ids: np.ndarray, mask: np.ndarray) -> Outputs:
+        """Intent logits (batch x intents), tag logits (batch x pieces x tags), sentence vectors (batch x hidden)."""
         raise NotImplementedError
 
     def predict(self, batch: list[list[str]]) -> list[Prediction]:
@@ -102,30 +116,45 @@ class JointModelBase:
             groups.append((rows, ids, mask))
         return Encoded(batch, encodings, groups)
 
-    def run(self, encoded: Encoded) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The model on every group: each row's intent logits and tag logits (pieces x tags), in the batch's order."""
-        found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    def run(self, encoded: Encoded) -> list[Outputs]:
+        """The model on every group: each row's outputs, in the batch's order."""
+        found: dict[int, Outputs] = {}
         for rows, ids, mask in encoded.groups:
-            intents, tags = self.infer(ids, mask)
-            found.update({row: (intents[line], tags[line]) for line, row in enumerate(rows)})
+            intents, tags, sentences = self.infer(ids, mask)
+            found.update({row: (intents[line], tags[line], None if sentences is None else sentences[line])
+                          for line, row in enumerate(rows)})
         return [found[row] for row in range(len(encoded.batch))]
 
-    def decode(self, encoded: Encoded, logits: list[tuple[np.ndarray, np.ndarray]]) -> list[Prediction]:
-        """The model's logits as intent scores and the best BIO tags of each utterance's words."""
-        intents = np.exp(log_softmax(np.stack([intent for intent, _ in logits])))
+    def decode(self, encoded: Encoded, outputs: list[Outputs]) -> list[Prediction]:
+        """The model's outputs as intent scores (calibrated), the best BIO tags of each utterance's words, and the
+        unit-length sentence vector with its rarity."""
+        intents = np.exp(log_softmax(np.stack([intent for intent, _, _ in outputs]) / self.calibration.temperature))
+        units = unit_rows([sentence for _, _, sentence in outputs])
+        rarities = self.novelty.rarity(units) if self.novelty is not None and units is not None else None
         predictions = []
-        for row, (words, encoding, (_, tag_logits)) in enumerate(zip(encoded.batch, encoded.encodings, logits)):
+        for row, (words, encoding, (_, tag_logits, _)) in enumerate(zip(encoded.batch, encoded.encodings, outputs)):
             first = first_pieces(encoding, len(words))
             kept = [p for p in first if p >= 0]
             path = viterbi(log_softmax(tag_logits[kept]), self.transitions, self.start)
             tags = [self.labels.tags[i] for i in path] + ["O"] * (len(words) - len(kept))
-            predictions.append(Prediction(intents[row], tags, len(words) - len(kept)))
+            predictions.append(Prediction(intents[row], tags, len(words) - len(kept),
+                                          None if units is None else units[row],
+                                          None if rarities is None else float(rarities[row])))
         return predictions
+
+
+def unit_rows(sentences: list[np.ndarray | None]) -> np.ndarray | None:
+    """The sentence vectors (rows) scaled to unit length; None when the model gives none."""
+    if not sentences or sentences[0] is None:
+        return None
+    stacked = np.stack(sentences)
+    return stacked / np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
 
 
 class OnnxJointModel(JointModelBase):
     def __init__(self, folder: Path, *, quantized: bool | None = None, threads: int | None = None):
-        super().__init__(Labels.load(folder / LABELS), load_tokenizer(folder / TOKENIZER, MAX_TOKENS))
+        super().__init__(Labels.load(folder / LABELS), load_tokenizer(folder / TOKENIZER, MAX_TOKENS),
+                         Calibration.load(folder), Novelty.load(folder))
         providers = ["CPUExecutionProvider"]
         if "CUDAExecutionProvider" in ort.get_available_providers() and gpu_present():
             providers.insert(0, "CUDAExecutionProvider")
@@ -140,6 +169,6 @@ class OnnxJointModel(JointModelBase):
         self.session = ort.InferenceSession(str(path), options, providers=providers)
         self.provider = self.session.get_providers()[0]
 
-    def infer(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        intent_logits, tag_logits = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return intent_logits, tag_logits
+    def infer(self, ids: np.ndarray, mask: np.ndarray) -> Outputs:
+        outputs = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return outputs[0], outputs[1], outputs[2] if len(outputs) > 2 else None

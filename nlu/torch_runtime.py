@@ -13,7 +13,7 @@ from dialogue.nlu.artifacts import LABELS, TOKENIZER, read_manifest
 from dialogue.nlu.data import Labels
 from dialogue.nlu.encoding import load_tokenizer
 from dialogue.nlu.model import JointModel, encoder_folder
-from dialogue.nlu.runtime import MAX_TOKENS, JointModelBase
+from dialogue.nlu.runtime import MAX_TOKENS, JointModelBase, Outputs
 
 TORCH_WEIGHTS = "model.pt"
 
@@ -35,7 +35,7 @@ class TorchJointModel(JointModelBase):
         model.eval()
         return cls(model, labels, load_tokenizer(folder / TOKENIZER, MAX_TOKENS))
 
-    def infer(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def infer(self, ids: np.ndarray, mask: np.ndarray) -> Outputs:
         with torch.inference_mode():
-            intents, tags = self.model(torch.from_numpy(ids), torch.from_numpy(mask))
-        return intents.numpy(), tags.numpy()
+            intents, tags, sentences = self.model(torch.from_numpy(ids), torch.from_numpy(mask))
+        return intents.numpy(), tags.numpy(), sentences.numpy()

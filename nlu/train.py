@@ -84,7 +84,7 @@ def fit(utterances: list[TaggedUtterance], labels: Labels, config: TrainConfig,
     while step < total:
         for batch in _batches(features, config.batch_size, rng):
             ids, mask, tags, intents = _tensors(batch)
-            intent_logits, tag_logits = model(ids, mask)
+            intent_logits, tag_logits, _ = model(ids, mask)
             loss = functional.cross_entropy(intent_logits, intents) + functional.cross_entropy(
                 tag_logits.reshape(-1, tag_logits.shape[-1]), tags.reshape(-1), ignore_index=IGNORE)
             if config.teacher is not None:
@@ -156,7 +156,7 @@ def _teach(features: list[_Feature], folder: Path, labels: Labels) -> None:
     for begin in range(0, len(order), 64):
         batch = [features[i] for i in order[begin:begin + 64]]
         ids, mask, _, _ = _tensors(batch)
-        intent_logits, tag_logits = teacher.infer(ids.numpy(), mask.numpy())
+        intent_logits, tag_logits, _ = teacher.infer(ids.numpy(), mask.numpy())
         for row, feature in enumerate(batch):
             feature.teacher = (intent_logits[row], tag_logits[row, :len(feature.ids)])
 

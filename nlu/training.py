@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -9,8 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dialogue.domains.schema import Domain
 from dialogue.nlu.artifacts import MANIFEST, model_folder, read_manifest, write_manifest
+from dialogue.nlu.calibration import expected_calibration_error, fit_temperature
 from dialogue.nlu.data import (
     Labels,
     TaggedUtterance,
@@ -22,8 +26,10 @@ from dialogue.nlu.data import (
     swap_values,
     tag_example,
 )
+from dialogue.nlu.decoding import log_softmax
 from dialogue.nlu.evaluate import predict_all, score
-from dialogue.nlu.runtime import OnnxJointModel
+from dialogue.nlu.novelty import fit_novelty
+from dialogue.nlu.runtime import OnnxJointModel, unit_rows
 
 Progress = Callable[[int, int, float], None]
 
@@ -62,16 +68,34 @@ def held_out(domain: Domain, folder: Path) -> list[TaggedUtterance]:
     return [tag_example(intent, example) for intent, example in held]
 
 
-def train_dataset(dataset: Path, folder: Path, config: Any, progress: Progress | None = None) -> TrainingReport:
+def train_dataset(dataset: Path, folder: Path, config: Any, progress: Progress | None = None, *,
+                  out_of_scope: str | None = None, per_intent: int | None = None) -> TrainingReport:
     """Train on a JointBERT-format dataset's train split and measure on its dev split.
 
+    `out_of_scope`: the label of utterances no intent covers; they are left out of training and measuring (the
+    model learns no class for them; `nlu-eval --out-of-scope` measures how it tells them apart). `per_intent`:
+    train on that many utterances of each intent only (drawn with the seed), as a real domain would have.
     The PyTorch weights are kept too (model.pt), for the eager baseline of `dialogue bench nlu`.
     """
-    original, dev = read_jointbert(dataset, "train"), read_jointbert(dataset, "dev")
+    original = [u for u in read_jointbert(dataset, "train") if u.intent != out_of_scope]
+    dev = [u for u in read_jointbert(dataset, "dev") if u.intent != out_of_scope]
+    if per_intent is not None:
+        original = per_intent_sample(original, per_intent, config.seed)
     train = swap_values(original, config.seed, config.copies)
     counts = {"train_split": len(original), "training_utterances": len(train), "dev": len(dev)}
+    settings = {**config.as_dict(), "out_of_scope": out_of_scope, "per_intent": per_intent}
     return _build(train, dev, Labels.for_utterances(original), config, folder, progress, counts, keep_torch=True,
-                  judge_on=dev, name=dataset.name, data_hash="", settings=config.as_dict())
+                  judge_on=dev, name=dataset.name, data_hash="", settings=settings)
+
+
+def per_intent_sample(utterances: list[TaggedUtterance], count: int, seed: int) -> list[TaggedUtterance]:
+    """At most `count` utterances of each intent, drawn with `seed`, in their original order."""
+    by_intent: dict[str, list[int]] = {}
+    for index, utterance in enumerate(utterances):
+        by_intent.setdefault(utterance.intent, []).append(index)
+    rng = random.Random(seed)
+    kept = sorted(i for indices in by_intent.values() for i in rng.sample(indices, min(count, len(indices))))
+    return [utterances[i] for i in kept]
 
 
 def _build(train: list[TaggedUtterance], evaluation: list[TaggedUtterance], labels: Labels, config: Any,
@@ -100,8 +124,9 @@ def _build(train: list[TaggedUtterance], evaluation: list[TaggedUtterance], labe
         export(model, encoder_folder(config.encoder) / "tokenizer.json", labels, scratch)
         if keep_torch:
             torch.save(model.state_dict(), scratch / TORCH_WEIGHTS)
-        metrics = {}
+        metrics: dict[str, Any] = {}
         if evaluation:
+            metrics["calibration"] = fit_confidence(scratch, train, evaluation, config.seed)
             for variant, quantized in (("fp32", False), ("int8", True)):
                 runtime = OnnxJointModel(scratch, quantized=quantized)
                 measured = score(evaluation, predict_all(runtime, evaluation), runtime.labels.intents)
@@ -113,3 +138,40 @@ def _build(train: list[TaggedUtterance], evaluation: list[TaggedUtterance], labe
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return TrainingReport(folder, False, metrics, counts)
+
+
+NOVELTY_PER_INTENT = 200
+"""Training utterances of each intent whose sentence vectors make the intent's mean (and the shared covariance)."""
+
+
+def fit_confidence(folder: Path, train: list[TaggedUtterance], held: list[TaggedUtterance],
+                   seed: int) -> dict[str, float]:
+    """Fit, on the model in `folder` (int8, as served on a CPU), the temperature of its intent scores and the
+    intents' places among sentence vectors with the held-out distances to them (novelty.npz), and keep both there;
+    the expected calibration error before and after."""
+    runtime = OnnxJointModel(folder, quantized=True)
+    index = {intent: i for i, intent in enumerate(runtime.labels.intents)}
+    held = [u for u in held if u.intent in index]
+    sample = per_intent_sample(train, NOVELTY_PER_INTENT, seed)
+    held_logits, held_vectors = _outputs(runtime, held)
+    gold = np.array([index[u.intent] for u in held], dtype=np.int64)
+    calibration = fit_temperature(held_logits, gold)
+    calibration.save(folder)
+    novelty = fit_novelty(_outputs(runtime, sample)[1], np.array([index[u.intent] for u in sample]), held_vectors)
+    if novelty is not None:
+        novelty.save(folder)
+    right = held_logits.argmax(1) == gold
+
+    def error(temperature: float) -> float:
+        return round(100 * expected_calibration_error(np.exp(log_softmax(held_logits / temperature)).max(1), right), 2)
+
+    return {"temperature": calibration.temperature, "ece_raw": error(1.0), "ece": error(calibration.temperature)}
+
+
+def _outputs(runtime: OnnxJointModel, utterances: list[TaggedUtterance]) -> tuple[np.ndarray, np.ndarray]:
+    """Intent logits and unit sentence vectors (rows) of utterances, in batches."""
+    outputs = [row for begin in range(0, len(utterances), 64)
+               for row in runtime.run(runtime.encode([list(u.words) for u in utterances[begin:begin + 64]]))]
+    if not outputs:
+        return np.empty((0, len(runtime.labels.intents))), np.empty((0, 0))
+    return np.stack([intent for intent, _, _ in outputs]), unit_rows([sentence for _, _, sentence in outputs])

@@ -6,15 +6,14 @@ import datetime as dt
 from functools import cache
 from pathlib import Path
 
-import numpy as np
-
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.interpretation import EntitySpan, IntentScore, Interpretation
 from dialogue.domains.schema import Domain
 from dialogue.nlu.artifacts import latest_model
 from dialogue.nlu.data import OUTSIDE, nlu_data_hash
 from dialogue.nlu.entities import EntityNormaliser
-from dialogue.nlu.runtime import OnnxJointModel, Prediction
+from dialogue.nlu.questions import asked_about
+from dialogue.nlu.runtime import OnnxJointModel, Outputs, Prediction
 from dialogue.nlu.text import Word, clean, split_words
 
 RANKED = 5
@@ -29,6 +28,7 @@ class Understander:
         self.entities = EntityNormaliser(domain)
         self.threshold = domain.settings.nlu.threshold
         self.margin = domain.settings.nlu.ambiguity_margin
+        self.novelty = domain.settings.nlu.novelty
         self.entities.warm_up()
         self.model.predict([["hello"]])  # the first real parse then costs what every other one does
 
@@ -70,7 +70,15 @@ class Understander:
         best = ranking[0]
         ambiguous = len(ranking) > 1 and best.confidence - ranking[1].confidence < self.margin
         intent = best.name if best.confidence >= self.threshold else NLU_FALLBACK
+        if prediction.rarity is not None and prediction.rarity < self.novelty:
+            intent = NLU_FALLBACK
+            warnings.append(f"unlike every intent's examples: fewer than {self.novelty:.0%} of the held-out "
+                            f"examples were as far from them ({prediction.rarity:.1%})")
         found = self.entities.merge(_spans(words, prediction.tags, self.domain), text, words, now)
+        for asked in [f for f in found if self.entities.types[f.slot].name == "boolean"
+                      and asked_about(text, f.start, f.end, self.entities.language)]:
+            found.remove(asked)
+            warnings.append(f"'{text[asked.start:asked.end]}' is asked about, not given: {asked.slot} stays as it was")
         return Interpretation(
             intent=intent, confidence=best.confidence, ranking=ranking, ambiguous=ambiguous and intent != NLU_FALLBACK,
             entities={f.slot: f.value for f in found}, text=text, source="nlu", warnings=warnings,
@@ -89,7 +97,7 @@ class ParseJob:
         self.words = [split_words(text) for text in self.texts]
         words = [[w.text for w in ws] or ["."] for ws in self.words]
         self.encoded = understander.model.encode(words) if any(self.words) else None
-        self.logits: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self.logits: list[Outputs] | None = None
 
     def infer(self) -> None:
         if self.encoded is not None:

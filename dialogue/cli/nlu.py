@@ -29,6 +29,9 @@ from dialogue.cli.common import (
 
 DatasetOption = typer.Option(None, "--dataset", help="A JointBERT-format dataset folder (train/dev/test with "
                                                      "seq.in, seq.out, label) instead of a domain.")
+OutOfScopeOption = typer.Option(None, "--out-of-scope", help="With --dataset: the label of utterances no intent "
+                                                             "covers (CLINC150's oos): not trained on; measured as "
+                                                             "input the model should not claim.")
 
 
 def train(domain: str | None = typer.Argument(None, help="A domain file or bundled domain's name."),
@@ -44,6 +47,9 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
           batch_size: int = typer.Option(32, min=1), seed: int = 0,
           holdout: float = typer.Option(0.2, min=0, max=0.9, help="Share of a domain's examples held out."),
           max_steps: int | None = typer.Option(None, min=1, help="Stop after this many steps (quick checks)."),
+          out_of_scope: str | None = OutOfScopeOption,
+          per_intent: int | None = typer.Option(None, min=1, help="With --dataset: train on this many utterances "
+                                                                  "of each intent only."),
           as_json: bool = JsonOption) -> None:
     """Train the joint intent + slot model and export it to ONNX (fp32 and int8).
 
@@ -55,6 +61,8 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
 
     if (domain is None) == (dataset is None):
         usage_error("give a domain, or --dataset with --output")
+    if dataset is None and (out_of_scope is not None or per_intent is not None):
+        usage_error("--out-of-scope and --per-intent go with --dataset (a domain's examples are all used)")
     writable(output, "--output", folder=True)
     if output is not None and output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).exists():
         usage_error(f"--output: {output} holds files but no model; training would replace them")
@@ -73,7 +81,8 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
             if dataset is not None:
                 if output is None:
                     usage_error("--dataset needs --output (the model folder to write)")
-                report = train_dataset(dataset, output, config, tick)
+                report = train_dataset(dataset, output, config, tick, out_of_scope=out_of_scope,
+                                       per_intent=per_intent)
             else:
                 report = train_domain(load(domain), models_root(models), config, holdout=holdout, progress=tick)
         except (ValueError, OSError) as err:  # a bad encoder, teacher or dataset folder
@@ -103,9 +112,15 @@ def _figures(metrics: dict[str, Any], what: str) -> None:
     for column in ("model", "intent accuracy", "slot F1", "sentence accuracy", "utterances"):
         table.add_column(column, justify="right")
     for variant, m in metrics.items():
+        if variant == "calibration":
+            continue
         table.add_row(variant, f"{m['intent_accuracy']:.2f}", f"{m['slot_f1']:.2f}", f"{m['sentence_accuracy']:.2f}",
                       str(m["utterances"]))
     console.print(table)
+    if "calibration" in metrics:
+        c = metrics["calibration"]
+        console.print(f"confidence calibrated: temperature {c['temperature']}, expected calibration error "
+                      f"{c['ece_raw']}% -> {c['ece']}%", highlight=False)
 
 
 def parse(domain: str = typer.Argument(..., help="A domain file or bundled domain's name."),
@@ -140,16 +155,20 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
              split: str = typer.Option("test", help="Dataset split to measure."),
              fp32: bool = typer.Option(False, "--fp32", help="Measure the fp32 model (default: int8)."),
              confusion: Path | None = typer.Option(None, help="Write the intent confusion matrix as a PNG."),
+             out_of_scope: str | None = OutOfScopeOption,
              models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
-    """Intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot."""
+    """Intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot; with --out-of-scope, how
+    well input no intent covers is told apart."""
     from dialogue.nlu.artifacts import latest_model
     from dialogue.nlu.data import nlu_data_hash
-    from dialogue.nlu.evaluate import confusion_png, predict_all, score
+    from dialogue.nlu.evaluate import confusion_png, out_of_scope_scores, predict_all, score
     from dialogue.nlu.runtime import OnnxJointModel
     from dialogue.nlu.training import held_out
 
     if (domain is None) == (dataset is None):
         usage_error("give a domain, or --dataset with --model")
+    if out_of_scope is not None and dataset is None:
+        usage_error("--out-of-scope goes with --dataset (a domain's held-out examples are all in scope)")
     writable(confusion, "--confusion")
     if model is not None:
         _model_folder(model, fp32, manifest=dataset is None)
@@ -169,7 +188,17 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task(f"parsing {name}", total=len(utterances))
         predictions = predict_all(runtime, utterances, progress=lambda n: progress.advance(task, n))
+    if out_of_scope is not None:
+        inside = [u.intent != out_of_scope for u in utterances]
+        outside = [p for p, kept in zip(predictions, inside) if not kept]
+        if not outside or not any(inside):
+            fail(f"--out-of-scope: {name} needs utterances labelled '{out_of_scope}' and others; "
+                 f"it has {len(outside)} of {len(utterances)}")
+        utterances = [u for u, kept in zip(utterances, inside) if kept]
+        predictions = [p for p, kept in zip(predictions, inside) if kept]
     metrics = score(utterances, predictions, runtime.labels.intents)
+    if out_of_scope is not None:
+        metrics["out_of_scope"] = out_of_scope_scores(utterances, predictions, outside, runtime.labels.intents)
     metrics.update(model=str(model), variant="fp32" if fp32 else "int8", evaluated=name)
     if confusion is not None:
         confusion_png(metrics, confusion, f"{name} ({metrics['variant']})")
@@ -177,6 +206,8 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
         print_json(metrics)
         return
     _figures({metrics["variant"]: metrics}, name)
+    if out_of_scope is not None:
+        _out_of_scope_figures(metrics["out_of_scope"])
     for title, rows in (("per intent", metrics["per_intent"]), ("per slot", metrics["per_slot"])):
         table = Table(title=title)
         for column in ("name", "precision", "recall", "F1", "support"):
@@ -187,6 +218,23 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
         console.print(table)
     if confusion is not None:
         console.print(f"confusion matrix: {confusion}")
+
+
+def _out_of_scope_figures(figures: dict[str, Any]) -> None:
+    auroc = ", ".join(f"{score} {value:.2f}" for score, value in figures["auroc"].items())
+    console.print(f"out of scope: {figures['out_of_scope']} utterances; AUROC {auroc}; in-scope expected "
+                  f"calibration error {figures['ece']}%", highlight=False)
+    if "novelty" not in figures:
+        console.print("the model has no novelty.npz (trained before it existed): no nlu.novelty figures",
+                      style="yellow")
+        return
+    table = Table(title="nlu.novelty (input farther than all but this share of held-out examples is turned away)")
+    for column in ("nlu.novelty", "in-scope accuracy", "out-of-scope recall"):
+        table.add_column(column, justify="right")
+    table.add_row("0 (off)", f"{figures['in_scope_accuracy']:.2f}", "0.00")
+    for row in figures["novelty"]:
+        table.add_row(f"{row['share']}", f"{row['in_scope_accuracy']:.2f}", f"{row['out_of_scope_recall']:.2f}")
+    console.print(table)
 
 
 def _model_folder(model: Path, fp32: bool, manifest: bool) -> None:

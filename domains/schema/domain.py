@@ -80,6 +80,10 @@ class NluSettings(Model):
     threshold: float = Field(0.5, ge=0, le=1, description="Below this confidence, the intent is nlu_fallback.")
     ambiguity_margin: float = Field(0.1, ge=0, le=1, description="Top two intents closer than this are "
                                                                  "ambiguous; the assistant asks which was meant.")
+    novelty: float = Field(0.0, ge=0, le=0.5, description=(
+        "Input farther from every intent's examples than all but this share of the held-out examples is "
+        "nlu_fallback, however confident the model (0: off). 0.05 turns away about 5% of in-scope input and most "
+        "out-of-scope input; needs a model trained with held-out examples."))
 
 
 class Settings(Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_train_parse_and_evaluate_a_domain(tiny_encoder, tmp_path) -> None:
     common = ["--models", models]
     trained = json.loads(invoke("train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "3",
                                 "--json", *common).output)
-    assert not trained["reused"] and set(trained["metrics"]) == {"fp32", "int8"}
+    assert not trained["reused"] and set(trained["metrics"]) == {"calibration", "fp32", "int8"}
     again = json.loads(invoke("train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "3",
                               "--json", *common).output)
     assert again["reused"] and again["model"] == trained["model"]
@@ -76,6 +77,36 @@ def test_train_and_evaluate_a_dataset(tiny_encoder, dataset, tmp_path) -> None:
     assert {"genre", "city", "artist", "timeRange"} >= set(metrics["per_slot"])
 
 
+def test_out_of_scope_utterances_are_measured_apart(tiny_encoder, dataset, tmp_path) -> None:
+    with_oos = tmp_path / "with-oos"
+    shutil.copytree(dataset, with_oos)
+    for split in ("train", "test"):
+        for name, line in (("seq.in", "how tall is mount everest"), ("seq.out", "O O O O O"), ("label", "oos")):
+            with (with_oos / split / name).open("a") as file:
+                file.write(line + "\n")
+    model = tmp_path / "model"
+    trained = json.loads(invoke("train", "--dataset", str(with_oos), "--output", str(model), "--encoder",
+                                str(tiny_encoder), "--max-steps", "2", "--out-of-scope", "oos", "--json").output)
+    assert trained["counts"]["train_split"] == 20, "the oos utterance is not trained on"
+    assert "oos" not in json.loads((model / "labels.json").read_text())["intents"]
+    metrics = json.loads(invoke("nlu-eval", "--dataset", str(with_oos), "--model", str(model), "--out-of-scope",
+                                "oos", "--json").output)
+    assert metrics["utterances"] == 4, "in scope only"
+    figures = metrics["out_of_scope"]
+    assert (figures["in_scope"], figures["out_of_scope"]) == (4, 1)
+    assert set(figures["auroc"]) == {"confidence", "distance"}
+    assert [row["share"] for row in figures["novelty"]] == [0.01, 0.02, 0.05, 0.1, 0.2]
+    assert all(0 <= row["out_of_scope_recall"] <= 100 for row in figures["novelty"])
+    accuracies = [figures["in_scope_accuracy"]] + [row["in_scope_accuracy"] for row in figures["novelty"]]
+    assert accuracies == sorted(accuracies, reverse=True), "turning more away never makes more in-scope right"
+    table = invoke("nlu-eval", "--dataset", str(with_oos), "--model", str(model), "--out-of-scope", "oos").output
+    assert "out-of-scope recall" in table and "AUROC confidence" in table
+    none = runner.invoke(app, ["nlu-eval", "--dataset", str(dataset), "--model", str(model), "--out-of-scope", "oos"])
+    assert none.exit_code == 1 and "needs utterances labelled 'oos'" in none.output
+    domain = runner.invoke(app, ["nlu-eval", "restaurant", "--out-of-scope", "oos"])
+    assert domain.exit_code == 2 and "--out-of-scope goes with --dataset" in domain.output
+
+
 def test_helpful_errors(tmp_path) -> None:
     missing = runner.invoke(app, ["parse", "restaurant", "hi", "--models", str(tmp_path)])
     assert missing.exit_code == 1 and "dialogue train restaurant" in missing.output
@@ -83,6 +114,9 @@ def test_helpful_errors(tmp_path) -> None:
     assert both.exit_code == 2 and "give a domain" in both.output
     no_output = runner.invoke(app, ["train", "--dataset", str(tmp_path)])
     assert no_output.exit_code == 2 and "--output" in no_output.output
+    for option in ("--out-of-scope", "--per-intent"):
+        with_domain = runner.invoke(app, ["train", "restaurant", option, "5"])
+        assert with_domain.exit_code == 2 and "go with --dataset" in with_domain.output
 
 
 @pytest.mark.slow

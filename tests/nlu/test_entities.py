@@ -84,6 +84,20 @@ def test_a_span_given_the_wrong_slot_goes_to_the_one_strict_slot_it_fits(entitie
     assert [(f.slot, f.normalised) for f in found] == [("party_size", False)]  # fits nothing: kept as it was
 
 
+def test_a_span_cut_from_a_phone_number_is_widened_to_the_number(entities: EntityNormaliser) -> None:
+    """The model tags the first group of a phone number as a booking reference (too short for one): the whole
+    run of digit groups is a phone number."""
+    text = "my number is 07700 900123."
+    found = entities.merge([("booking_ref", 13, 18)], text, split_words(text), NOW)
+    assert [(f.slot, f.value, text[f.start:f.end]) for f in found] == [("phone", "07700900123", "07700 900123")]
+    text = "call +44 (20) 7946-0000 please"
+    found = entities.merge([("phone", 5, 8)], text, split_words(text), NOW)
+    assert [(f.slot, text[f.start:f.end], f.normalised) for f in found] == [("phone", "+44 (20) 7946-0000", True)]
+    text = "a table for 4 at 7"
+    found = entities.merge([("party_size", 12, 13)], text, split_words(text), NOW)
+    assert [(f.slot, f.value, f.end - f.start) for f in found] == [("party_size", 4, 1)], "a value is never widened"
+
+
 def test_hours_with_a_leading_zero_are_24_hour_and_today_is_not_next_year(entities: EntityNormaliser) -> None:
     assert entities.normalise("time", "06:30", NOW) == ("06:30", True)
     assert entities.normalise("time", "6:30", NOW) == ("18:30", True)

@@ -13,11 +13,12 @@ def test_model_folder_holds_everything(tiny_model, restaurant) -> None:
     _, report = tiny_model
     assert not report.reused
     names = {p.name for p in report.folder.iterdir()}
-    assert {"model.onnx", "model.int8.onnx", "tokenizer.json", "labels.json", "manifest.json"} <= names
+    assert {"model.onnx", "model.int8.onnx", "tokenizer.json", "labels.json", "manifest.json",
+            "calibration.json", "novelty.npz"} <= names
     manifest = read_manifest(report.folder)
     assert manifest["data_hash"] == nlu_data_hash(restaurant)
     assert manifest["settings"]["holdout"] == 0.2
-    assert set(manifest["metrics"]) == {"fp32", "int8"}
+    assert set(manifest["metrics"]) == {"calibration", "fp32", "int8"}
     assert 0 <= manifest["metrics"]["int8"]["intent_accuracy"] <= 100
     assert manifest["counts"]["held_out"] == len(held_out(restaurant, report.folder))
     assert (report.folder / "model.int8.onnx").stat().st_size < (report.folder / "model.onnx").stat().st_size
@@ -53,3 +54,15 @@ def test_a_small_domain_trains_for_at_least_the_minimum_steps(restaurant, tiny_c
     config = replace(tiny_config, max_steps=None, epochs=1, batch_size=32, min_steps=6)
     fit(utterances, Labels.for_domain(restaurant), config, lambda step, total, loss: steps.append(total))
     assert len(steps) == 6 and set(steps) == {6}, "2 batches an epoch, raised to the 6-step minimum"
+
+
+def test_a_per_intent_sample_keeps_that_many_of_each_intent_in_order() -> None:
+    from dialogue.nlu.data import TaggedUtterance
+    from dialogue.nlu.training import per_intent_sample
+
+    utterances = [TaggedUtterance((f"word{i}",), ("O",), f"intent{i % 3}") for i in range(30)]
+    sample = per_intent_sample(utterances, 4, seed=1)
+    assert sorted(u.intent for u in sample) == sorted(["intent0", "intent1", "intent2"] * 4)
+    assert [utterances.index(u) for u in sample] == sorted(utterances.index(u) for u in sample)
+    assert sample == per_intent_sample(utterances, 4, seed=1) != per_intent_sample(utterances, 4, seed=2)
+    assert per_intent_sample(utterances, 50, seed=1) == utterances, "fewer than asked: all of them"

@@ -51,6 +51,83 @@ def test_threshold_and_ambiguity(understander: Understander, restaurant) -> None
     assert strict.parse("book a table", now=NOW).ambiguous
 
 
+def test_novelty_turns_away_input_farther_than_the_held_out_examples(understander: Understander,
+                                                                     restaurant) -> None:
+    rarity = understander.model.predict([["book", "a", "table"]])[0].rarity
+    assert rarity is not None and 0 <= rarity <= 1
+    strict = Understander(restaurant.model_copy(deep=True), understander.model)
+    strict.threshold = 0.0
+    assert strict.novelty == 0, "off by default"
+    assert strict.parse("book a table", now=NOW).intent != NLU_FALLBACK
+    strict.novelty = rarity + 1e-6
+    result = strict.parse("book a table", now=NOW)
+    assert result.intent == NLU_FALLBACK and any("unlike every intent's examples" in w for w in result.warnings)
+    strict.novelty = max(rarity - 1e-6, 0.0)
+    assert strict.parse("book a table", now=NOW).intent != NLU_FALLBACK
+
+
+def test_novelty_on_the_real_model(bundled_models) -> None:
+    """The restaurant's model trained as `dialogue train` does: at nlu.novelty 0.05, questions no restaurant
+    assistant handles are turned away (nlu_fallback, or the built-in out_of_scope intent) more often than without
+    it, and its held-out examples mostly are not."""
+    from dialogue.domains import load_domain
+    from dialogue.nlu.artifacts import latest_model
+    from dialogue.nlu.data import nlu_data_hash
+    from dialogue.nlu.training import held_out
+
+    domain = load_domain("restaurant")
+    plain = Understander.for_domain(domain, bundled_models)
+    strict_domain = domain.model_copy(deep=True)
+    strict_domain.settings.nlu.novelty = 0.05
+    strict = Understander.for_domain(strict_domain, bundled_models)
+    assert plain is not None and strict is not None
+    unrelated = ["how many moons does jupiter have", "translate good morning into german",
+                 "what is the boiling point of mercury", "set an alarm for six tomorrow morning",
+                 "who wrote war and peace", "my car makes a rattling noise when i brake",
+                 "convert fifty euros to yen", "tell me the lyrics of bohemian rhapsody"]
+
+    def turned_away(nlu: Understander, texts: list[str]) -> list[bool]:
+        return [r.intent in (NLU_FALLBACK, "out_of_scope") for r in nlu.parse_batch(texts, now=NOW)]
+
+    without, with_novelty = turned_away(plain, unrelated), turned_away(strict, unrelated)
+    assert sum(with_novelty) >= 6 and sum(with_novelty) > sum(without), list(zip(unrelated, with_novelty))
+    folder = latest_model(bundled_models, domain.name, nlu_data_hash(domain))
+    held = [" ".join(u.words) for u in held_out(domain, folder)]
+    assert sum(turned_away(strict, held)) <= 0.2 * len(held)
+
+
+@pytest.mark.parametrize(("text", "given"), [("is a table free then?", False), ("a table free then please", True)])
+def test_a_yes_no_feature_asked_about_is_not_given(understander: Understander, text: str, given: bool) -> None:
+    """The model's tags are set here (the tiny model does not tag `time_free`); the rest is the real parse."""
+    import numpy as np
+
+    from dialogue.nlu.runtime import Prediction
+    from dialogue.nlu.text import split_words
+
+    words = split_words(text)
+    tags = ["B-time_free" if w.text == "free" else "O" for w in words]
+    scores = np.full(len(understander.model.labels.intents), 1 / len(understander.model.labels.intents))
+    result = understander._interpret(text, words, Prediction(scores, tags), NOW)
+    assert ("time_free" in result.entities) is given
+    assert any("is asked about, not given: time_free" in w for w in result.warnings) is not given
+
+
+def test_confirmations_in_the_users_words_on_the_real_model(bundled_models) -> None:
+    """Yes and no said in ways the built-in examples do not hold, on the restaurant's model."""
+    from dialogue.domains import load_domain
+
+    nlu = Understander.for_domain(load_domain("restaurant"), bundled_models)
+    assert nlu is not None
+    said = {"affirm": ["yes, that all looks right", "sure, sounds perfect", "ok, go ahead and do it",
+                       "yep, that's fine with me", "great, that works for me", "yes please do that",
+                       "absolutely, book it", "alright, that's good"],
+            "deny": ["no, that isn't right", "nope, that's wrong", "no, not like that", "no, that won't do",
+                     "nah, not that", "that's not correct"]}
+    for intent, texts in said.items():
+        read = [r.intent for r in nlu.parse_batch(texts, now=NOW)]
+        assert sum(r == intent for r in read) >= len(texts) - 1, list(zip(texts, read))
+
+
 def test_batch_equals_one_at_a_time(tiny_model, restaurant) -> None:
     """On the fp32 model: int8 quantises each call's activations with one scale for the whole batch, so its batched
     scores differ from single ones by rounding (seen up to 0.0025 on the tiny model), which is not what this checks."""
