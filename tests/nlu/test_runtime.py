@@ -41,3 +41,34 @@ def test_similar_lengths_share_a_call_and_far_ones_do_not() -> None:
     assert length_groups([8, 9, 8, 10]) == [[0, 2, 1, 3]]
     assert length_groups([6, 60, 7, 64]) == [[0, 2], [1, 3]]
     assert length_groups([]) == []
+
+
+def test_a_model_exported_before_the_sentence_output_still_parses(tiny_model, tmp_path) -> None:
+    """Its two outputs, no calibration.json and no novelty.npz: raw scores, no sentence vector, no rarity."""
+    import shutil
+
+    import onnx
+    import pytest
+
+    from dialogue.nlu.artifacts import FP32, INT8
+    from dialogue.nlu.runtime import OnnxJointModel
+
+    _, report = tiny_model
+    old = tmp_path / "old"
+    shutil.copytree(report.folder, old)
+    (old / "calibration.json").unlink()
+    (old / "novelty.npz").unlink()
+    for name in (FP32, INT8):
+        graph = onnx.load(str(old / name))
+        graph.graph.output.pop()  # "sentence", the last output
+        onnx.save(graph, str(old / name))
+    before = OnnxJointModel(old, quantized=False).predict([["book", "a", "table"]])[0]
+    now = OnnxJointModel(report.folder, quantized=False).predict([["book", "a", "table"]])[0]
+    assert before.sentence is None and before.rarity is None
+    assert now.sentence is not None and now.rarity is not None
+    assert before.tags == now.tags
+    temperature = OnnxJointModel(report.folder).calibration.temperature
+    if temperature == 1.0:
+        assert before.intent_scores == pytest.approx(now.intent_scores, abs=1e-5)
+    else:
+        assert before.intent_scores.argmax() == now.intent_scores.argmax()
