@@ -38,16 +38,21 @@ def dataset_domain(labels: Labels) -> Domain:
     return Domain.model_construct(version=1, name="bench", slots=slots, settings=Settings())
 
 
-def latency(parse: Callable[[str], Any], texts: list[str]) -> dict[str, float]:
+def latencies(parsers: dict[str, Callable[[str], Any]], texts: list[str]) -> dict[str, dict[str, float]]:
+    """Each parser's latency per text, interleaved: every text is parsed by each parser in turn (the order
+    rotating from text to text), so that the machine's load changes reach every variant alike."""
+    names = list(parsers)
     for text in texts[:50]:
-        parse(text)
-    samples = []
-    for text in texts:
-        started = time.perf_counter()
-        parse(text)
-        samples.append((time.perf_counter() - started) * 1000)
-    return {"p50_ms": round(statistics.median(samples), 3), "p99_ms": round(percentile(samples, 0.99), 3),
-            "mean_ms": round(statistics.fmean(samples), 3)}
+        for name in names:
+            parsers[name](text)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for index, text in enumerate(texts):
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            started = time.perf_counter()
+            parsers[name](text)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: {"p50_ms": round(statistics.median(taken), 3), "p99_ms": round(percentile(taken, 0.99), 3),
+                   "mean_ms": round(statistics.fmean(taken), 3)} for name, taken in samples.items()}
 
 
 def throughput(understander: Understander, texts: list[str], batch: int) -> float:

@@ -73,17 +73,19 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
         "onnx fp32, 3 layers": lambda: OnnxJointModel(model3, quantized=False),
         "onnx int8, 3 layers": lambda: OnnxJointModel(model3, quantized=True),
     }
-    rows = []
     with Progress(console=errors, transient=True) as progress:
-        task = progress.add_task("measuring", total=len(variants) + 2)
+        task = progress.add_task("measuring", total=len(variants) + 3)
         load_seconds = bench.load_to_first_parse(model6, stand_in, texts[0])
         progress.advance(task)
-        for name, build in variants.items():
-            understander = Understander(stand_in, build())
-            row = {"model": name, **bench.latency(lambda t, u=understander: u.parse(t, now=bench.NOW), texts),
-                   "per_second_batch_1": bench.throughput(understander, texts, 1),
-                   "per_second_batch_32": bench.throughput(understander, texts, 32)}
-            rows.append(row)
+        understanders = {name: Understander(stand_in, build()) for name, build in variants.items()}
+        measured = bench.latencies({name: lambda t, u=u: u.parse(t, now=bench.NOW)
+                                    for name, u in understanders.items()}, texts)
+        progress.advance(task)
+        rows = []
+        for name, understander in understanders.items():
+            rows.append({"model": name, **measured[name],
+                         "per_second_batch_1": bench.throughput(understander, texts, 1),
+                         "per_second_batch_32": bench.throughput(understander, texts, 32)})
             progress.advance(task)
         cold = bench.cli_cold_start(domain, models_root(models), "book a table for two tomorrow at 7pm")
         progress.advance(task)
