@@ -38,19 +38,30 @@ def dataset_domain(labels: Labels) -> Domain:
     return Domain.model_construct(version=1, name="bench", slots=slots, settings=Settings())
 
 
+BLOCK = 50
+"""Texts a variant parses in one go before the next variant takes its turn."""
+SETTLE = 5
+"""Parses, not timed, with which a variant starts each turn: the thread pool of the variant before it may still
+be spinning."""
+
+
 def latencies(parsers: dict[str, Callable[[str], Any]], texts: list[str]) -> dict[str, dict[str, float]]:
-    """Each parser's latency per text, interleaved: every text is parsed by each parser in turn (the order
-    rotating from text to text), so that the machine's load changes reach every variant alike."""
+    """Each parser's latency per text, the variants taking turns on blocks of texts (the order rotating from block
+    to block), so that the machine's load changes reach every variant alike."""
     names = list(parsers)
-    for text in texts[:50]:
-        for name in names:
+    for name in names:
+        for text in texts[:50]:
             parsers[name](text)
     samples: dict[str, list[float]] = {name: [] for name in names}
-    for index, text in enumerate(texts):
+    for index, begin in enumerate(range(0, len(texts), BLOCK)):
+        block = texts[begin:begin + BLOCK]
         for name in names[index % len(names):] + names[:index % len(names)]:
-            started = time.perf_counter()
-            parsers[name](text)
-            samples[name].append((time.perf_counter() - started) * 1000)
+            for text in block[:SETTLE]:
+                parsers[name](text)
+            for text in block:
+                started = time.perf_counter()
+                parsers[name](text)
+                samples[name].append((time.perf_counter() - started) * 1000)
     return {name: {"p50_ms": round(statistics.median(taken), 3), "p99_ms": round(percentile(taken, 0.99), 3),
                    "mean_ms": round(statistics.fmean(taken), 3)} for name, taken in samples.items()}
 
