@@ -322,26 +322,8 @@ class ReferenceChecker:
                 self._example(example, base + (i,))
 
     def _example(self, example: str, path: YamlPath) -> None:
-        try:
-            parsed = parse_example(example)
-        except AnnotationError as err:
-            self.error(path, str(err))
-            return
-        for span in parsed.spans:
-            if not self.known("slot", span.slot, self.domain.slots, path):
-                continue
-            spec = self.domain.slots[span.slot]
-            if not isinstance(spec, CategorySlot):
-                if span.value is not None:
-                    self.error(path, f"'{span.slot}' is not a category slot, so '[{span.text}]({span.slot}:"
-                                      f"{span.value})' cannot name a canonical value", "drop the ':value' part")
-                continue
-            if span.value is not None and span.value not in spec.values:
-                self.error(path, f"'{span.value}' is not a value of category '{span.slot}'",
-                            did_you_mean(span.value, spec.values))
-            elif match_key(span.text) not in _category_keys(spec):
-                self.error(path, f"'{span.text}' is neither a value nor a synonym of category '{span.slot}'",
-                            f"add it as a synonym, or write [{span.text}]({span.slot}:<value>)")
+        for message, hint in example_problems(self.domain, example):
+            self.error(path, message, hint)
 
     def _tasks(self) -> None:
         owner: dict[str, str] = {}
@@ -567,3 +549,28 @@ def _frame_action_lists(entries: list[Any]) -> list[list[Any]]:
         else:
             lists += [entry.on_exhausted or [], entry.check, entry.on_refused]
     return lists
+
+
+def example_problems(domain: Domain, example: str) -> list[tuple[str, str]]:
+    """What is wrong with an intent's example in the domain, as (message, hint) pairs: its markup, and each value
+    marked for a slot the domain lacks or that the slot cannot take as written."""
+    try:
+        parsed = parse_example(example)
+    except AnnotationError as err:
+        return [(str(err), "")]
+    problems = []
+    for span in parsed.spans:
+        spec = domain.slots.get(span.slot)
+        if spec is None:
+            problems.append((f"unknown slot '{span.slot}'", did_you_mean(span.slot, list(domain.slots))))
+        elif not isinstance(spec, CategorySlot):
+            if span.value is not None:
+                problems.append((f"'{span.slot}' is not a category slot, so '[{span.text}]({span.slot}:{span.value})' "
+                                 "cannot name a canonical value", "drop the ':value' part"))
+        elif span.value is not None and span.value not in spec.values:
+            problems.append((f"'{span.value}' is not a value of category '{span.slot}'",
+                             did_you_mean(span.value, spec.values)))
+        elif match_key(span.text) not in _category_keys(spec):
+            problems.append((f"'{span.text}' is neither a value nor a synonym of category '{span.slot}'",
+                             f"add it as a synonym, or write [{span.text}]({span.slot}:<value>)"))
+    return problems

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dialogue.cli import bench, corpus, domain, nlu, serve, sessions, simulate
+from dialogue.cli import bench, corpus, domain, nlu, review, serve, sessions, simulate
 from dialogue.cli.common import errors
 from dialogue.dm.errors import StoreError
 from dialogue.domains import DomainError
@@ -33,6 +33,9 @@ sessions_app = typer.Typer(help="Stored sessions: export the log, prune old sess
 sessions_app.command("export")(sessions.export)
 sessions_app.command("prune")(sessions.prune)
 app.add_typer(sessions_app, name="sessions")
+nlu_app = typer.Typer(help="The NLU's examples: learn from stored conversations.", no_args_is_help=True)
+nlu_app.command("review")(review.review)
+app.add_typer(nlu_app, name="nlu")
 
 
 def main() -> None:

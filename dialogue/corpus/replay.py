@@ -56,6 +56,8 @@ class ConversationScore:
     """Whether it counts for task success (a task, every value it needs given)."""
     success: bool = False
     reasons: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """The session's event log, as stored (what `dialogue nlu review` reads)."""
 
 
 class Replayer:
@@ -95,14 +97,16 @@ class Replayer:
                                    [slot for slot, value in expected.items() if same_value(value, got.get(slot))],
                                    result.text, {slot: same_value(expected[slot], self._read(slot, said, conversation))
                                                  for slot, said in turn.said.items() if slot in expected}))
+        logged = store.events.get((self.domain.name, session), [])
         score = ConversationScore(conversation.id, turns, conversation.task,
-                                  counted=conversation.task is not None and conversation.complete)
+                                  counted=conversation.task is not None and conversation.complete,
+                                  events=[event.model_dump(mode="json") for event in logged])
         if score.counted:
             assert conversation.task is not None
             goal = Goal(conversation.task, "frame",
                         {slot: self._typed(slot, value) for slot, value in conversation.final.items()})
             verdict = self.judge.judge(Scenario(goal=goal, user_id=user, channel="text", noise=0.0),
-                                       store.events.get((self.domain.name, session), []), before,
+                                       logged, before,
                                        snapshot(engine.tables), exchanges)
             score.success, score.reasons = verdict.success, verdict.reasons
         return score

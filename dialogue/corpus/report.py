@@ -55,8 +55,12 @@ def write_report(folder: Path, results: list[ConversationScore], figures: dict[s
     page = Environment(autoescape=True).from_string(PAGE).render(m=figures, figures=FIGURES, misread=misread,
                                                                  failed=failed)
     written = {"index.html": page, "metrics.json": json.dumps(figures, indent=2),
-               "turns.jsonl": "".join(json.dumps(asdict(c), ensure_ascii=False, default=str) + "\n" for c in results)}
+               "turns.jsonl": "".join(json.dumps(_without_events(c), ensure_ascii=False, default=str) + "\n"
+                                      for c in results)}
     for name, text in written.items():
         (folder / name).write_text(text, encoding="utf-8")
     return [folder / name for name in written]
 
+
+def _without_events(conversation: ConversationScore) -> dict[str, Any]:
+    return {key: value for key, value in asdict(conversation).items() if key != "events"}

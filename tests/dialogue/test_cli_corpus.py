@@ -4,6 +4,7 @@ named in a line."""
 from __future__ import annotations
 
 import json
+import shutil
 
 from typer.testing import CliRunner
 
@@ -44,3 +45,25 @@ def test_bad_input_is_named_without_a_traceback(tmp_path) -> None:
     wrong = runner.invoke(app, ["eval-conversations", "restaurant", str(log), "--mapping", str(mapping)])
     assert wrong.exit_code == 1 and "acts: domain 'restaurant' has no intent 'yes_please'" in wrong.output
     assert "Traceback" not in broken.output + wrong.output + missing.output
+
+
+def test_a_review_round_trains_the_reviewed_copy_and_measures_both_models(bundled_models, tmp_path, monkeypatch,
+                                                                          tiny_config) -> None:
+    monkeypatch.setattr("dialogue.nlu.train.TrainConfig", lambda: tiny_config)  # a quick training, still a real one
+    log = tmp_path / "logs.jsonl"
+    conversations = [[{"text": "could you get me a table for 4 tonight?", "intent": "book_table",
+                       "slots": {"party_size": 4}}],
+                     [{"text": "a table for 2 please", "intent": "book_table", "slots": {"party_size": 2}}]]
+    log.write_text("".join(json.dumps({"id": f"c{n}", "now": NOW.isoformat(), "turns": turns}) + "\n"
+                           for n, turns in enumerate(conversations)))
+    models = tmp_path / "models"
+    shutil.copytree(bundled_models, models)
+    trained = len(list((models / "restaurant").iterdir()))
+    result = runner.invoke(app, ["eval-conversations", "restaurant", str(log), "--models", str(models),
+                                 "--review-round", "5", "--below", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert (figures["deployment_conversations"], figures["unseen_conversations"], figures["reviewed"]) == (1, 1, 1)
+    assert figures["decisions"] == {"accept": 1} and figures["examples_added"] == 1
+    assert figures["before"]["user_turns"] == figures["after"]["user_turns"] == 1
+    assert len(list((models / "restaurant").iterdir())) == trained + 1  # the reviewed copy's, beside the domain's
