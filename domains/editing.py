@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import io
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ def add_examples(path: Path, examples: dict[str, list[str]]) -> int:
                                    "fix the YAML first (`dialogue validate` says where)")]) from None
     if not isinstance(data, CommentedMap):
         raise DomainError([Problem(str(path), 1, 1, "a domain file is a mapping", "start it with `version: 1`")])
-    original = copy.deepcopy(data)
+    layout = max(_LAYOUTS, key=lambda candidate: _kept(text, _dumped(data, candidate)))
     intents = data.setdefault("intents", CommentedMap())
     written = 0
     for intent, new in examples.items():
@@ -37,7 +36,6 @@ def add_examples(path: Path, examples: dict[str, list[str]]) -> int:
             if example not in listed:
                 listed.append(example)
                 written += 1
-    layout = max(_LAYOUTS, key=lambda candidate: _kept(text, _dumped(original, candidate)))
     path.write_text(_dumped(data, layout), encoding="utf-8")
     return written
 

@@ -139,7 +139,7 @@ def _corrected(proposal: Proposal, turn: _Turn, later: list[_Turn]) -> bool:
     given = turn.reading.get("entities", {})
     for after in later:
         for slot, value in after.corrections():
-            at = _find(proposal.text, str(value))
+            at = find_words(proposal.text, str(value))
             if slot in given and given[slot] != value and at is not None:
                 proposal.spans = [span for span in proposal.spans if span[2] != slot and not _overlap(span, at)]
                 proposal.spans = sorted([*proposal.spans, (*at, slot)])
@@ -148,8 +148,9 @@ def _corrected(proposal: Proposal, turn: _Turn, later: list[_Turn]) -> bool:
     return False
 
 
-def _find(text: str, value: str) -> tuple[int, int] | None:
-    match = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE) if value.strip() else None
+def find_words(text: str, words: str) -> tuple[int, int] | None:
+    """Where `words` stand in `text` as whole words, case aside: (start, end), or None."""
+    match = re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text, re.IGNORECASE) if words.strip() else None
     return (match.start(), match.end()) if match else None
 
 

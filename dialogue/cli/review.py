@@ -50,12 +50,12 @@ def review(domain: str = DomainArg, db: str | None = DbOption,
     accepted: dict[str, list[str]] = {}
     decided = Counter[str]()
     for number, proposal in enumerate(found, 1):
-        decision = _decide(loaded, proposal, number, len(found))
+        decision, intent, example = _decide(loaded, proposal, number, len(found))
         if decision == "quit":
             break
-        decided[decision[0] if isinstance(decision, tuple) else decision] += 1
-        if isinstance(decision, tuple):
-            accepted.setdefault(decision[1], []).append(decision[2])
+        decided[decision] += 1
+        if intent is not None and example is not None:
+            accepted.setdefault(intent, []).append(example)
     path = resolve_domain_path(domain)
     try:
         written = add_examples(path, accepted) if accepted else 0
@@ -67,22 +67,22 @@ def review(domain: str = DomainArg, db: str | None = DbOption,
         console.print(f"train with them: dialogue train {domain}", style="dim", highlight=False)
 
 
-def _decide(domain: Domain, proposal: Proposal, number: int, total: int) -> str | tuple[str, str, str]:
-    """The author's decision on one proposal: ("accept" or "fix", intent, example), "reject", "skip" or "quit"."""
+def _decide(domain: Domain, proposal: Proposal, number: int, total: int) -> tuple[str, str | None, str | None]:
+    """The author's decision on one proposal: ("accept" | "fix", intent, example), or ("reject" | "skip" | "quit",
+    None, None)."""
     console.rule(f"{number}/{total} · {proposal.reason} · session {escape(proposal.session_id)} turn {proposal.turn}")
     console.print(f"said:       {escape(proposal.text)}", highlight=False)
     console.print(f"understood: {proposal.understood}" + (f" ({escape(proposal.note)})" if proposal.note else ""),
                   highlight=False)
     console.print(f"proposed:   {proposal.intent or '(no intent: fix it or reject it)'}: {escape(proposal.example)}",
                   highlight=False)
-    while True:
-        key = Prompt.ask(escape("[a]ccept, [f]ix, [r]eject, [s]kip, [q]uit"), choices=list(CHOICES),
-                         default="a" if proposal.intent else "f", console=console, show_choices=False)
-        if key == "a" and proposal.intent:
-            return "accept", proposal.intent, proposal.example
-        if key == "f" or key == "a":
-            return "fix", *_fixed(domain, proposal)
-        return CHOICES[key]
+    key = Prompt.ask(escape("[a]ccept, [f]ix, [r]eject, [s]kip, [q]uit"), choices=list(CHOICES),
+                     default="a" if proposal.intent else "f", console=console, show_choices=False)
+    if key == "a" and proposal.intent:
+        return "accept", proposal.intent, proposal.example
+    if key in ("a", "f"):
+        return "fix", *_fixed(domain, proposal)
+    return CHOICES[key], None, None
 
 
 def _fixed(domain: Domain, proposal: Proposal) -> tuple[str, str]:

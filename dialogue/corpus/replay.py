@@ -56,8 +56,8 @@ class ConversationScore:
     """Whether it counts for task success (a task, every value it needs given)."""
     success: bool = False
     reasons: list[str] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    """The session's event log, as stored (what `dialogue nlu review` reads)."""
+    events: list[Any] = field(default_factory=list)
+    """The session's event log (what `dialogue nlu review` reads)."""
 
 
 class Replayer:
@@ -100,7 +100,7 @@ class Replayer:
         logged = store.events.get((self.domain.name, session), [])
         score = ConversationScore(conversation.id, turns, conversation.task,
                                   counted=conversation.task is not None and conversation.complete,
-                                  events=[event.model_dump(mode="json") for event in logged])
+                                  events=logged)
         if score.counted:
             assert conversation.task is not None
             goal = Goal(conversation.task, "frame",

@@ -4,7 +4,7 @@ misread), the figures as JSON and every conversation's turns as JSON lines."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,4 +63,6 @@ def write_report(folder: Path, results: list[ConversationScore], figures: dict[s
 
 
 def _without_events(conversation: ConversationScore) -> dict[str, Any]:
-    return {key: value for key, value in asdict(conversation).items() if key != "events"}
+    row = asdict(replace(conversation, events=[]))
+    del row["events"]
+    return row

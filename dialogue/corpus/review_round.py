@@ -10,7 +10,6 @@ half, which neither saw.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -24,7 +23,7 @@ from dialogue.domains import Domain, load_domain
 from dialogue.domains.editing import add_examples
 from dialogue.domains.references import example_problems
 from dialogue.nlu.base import Parser
-from dialogue.nlu.review import Proposal, annotate, proposals
+from dialogue.nlu.review import Proposal, annotate, find_words, proposals
 
 Progress = Callable[[str, int, int], None]
 """(stage, done, total)."""
@@ -38,7 +37,8 @@ def review_round(domain: Domain, path: Path, conversations: list[RealConversatio
     deployed, unseen = conversations[:half], conversations[half:]
     replayer = Replayer(domain, nlu)
     results = replay_all(replayer, deployed, lambda n: progress("deployment", n, len(deployed)))
-    sessions = [{"session_id": result.id, "events": result.events} for result in results]
+    sessions = [{"session_id": result.id, "events": [event.model_dump(mode="json") for event in result.events]}
+                for result in results]
     every = proposals(sessions, below=below)
     found = every[:reviewed]
     said = {conversation.id: conversation.turns for conversation in deployed}
@@ -86,11 +86,10 @@ def _spans(domain: Domain, proposal: Proposal, meant: UserTurn) -> list[tuple[in
         if slot not in domain.slots:
             continue
         for words in (meant.said.get(slot), str(value)):
-            match = re.search(rf"(?<!\w){re.escape(words)}(?!\w)", proposal.text, re.IGNORECASE) if words else None
-            if match and _readable(domain, slot, match.group()):
-                spans = [span for span in spans
-                         if span[2] != slot and not (span[0] < match.end() and match.start() < span[1])]
-                spans.append((match.start(), match.end(), slot))
+            at = find_words(proposal.text, words) if words else None
+            if at and _readable(domain, slot, proposal.text[at[0]:at[1]]):
+                spans = [span for span in spans if span[2] != slot and not (span[0] < at[1] and at[0] < span[1])]
+                spans.append((*at, slot))
                 break
     return sorted(span for span in spans if _readable(domain, span[2], proposal.text[span[0]:span[1]]))
 
