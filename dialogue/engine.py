@@ -33,7 +33,7 @@ from dialogue.dm.services.runner import CallRunner
 from dialogue.dm.sql import MemoryStore, SqlStore
 from dialogue.dm.state import DialogueState
 from dialogue.dm.store import SessionStore, StoredAnswer, Tables, TurnRecord, TurnUnit
-from dialogue.dm.tracker import Tracker, Turn
+from dialogue.dm.tracker import PendingResponse, Tracker, Turn
 from dialogue.domains import Domain, load_domain
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.interpretation import Interpretation
@@ -227,17 +227,35 @@ class Engine:
         if turn.interpretation is not None:
             tracker.apply(UserUnderstood(interpretation=turn.interpretation.model_dump()))
             tracker.warnings += turn.interpretation.warnings
-        went_on = tracker.state.started or self._execute(tracker, self.policy.begin())
-        if went_on:
-            steps, vetoed = self.guards.review_input(tracker)
-            went_on = self._execute(tracker, steps)
-        clock.lap("guards")
-        if went_on:
-            self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
-        clock.lap("policy")
+        if tracker.state.started or self._execute(tracker, self.policy.begin()):
+            self._react(tracker, clock)
         messages = self._render(tracker, stream, llm_deadline)
         clock.lap("nlg")
         return tracker, self._result(tracker, messages, clock.result())
+
+    def _react(self, tracker: Tracker, clock: _Stopwatch) -> None:
+        """The input reviewed by the input guards and reacted to, then each further thing the message asked for
+        (`Interpretation.also`, "yes please, and what time do you open?") the same way, while the conversation
+        goes on. A response an earlier thing gave that a later one gives again is given once, after the later
+        one's (the question the task asks, asked again after the answer to the other thing)."""
+        understood = reported = tracker.turn.interpretation
+        for number, thing in enumerate([understood, *(understood.also if understood else [])]):
+            if number:
+                if tracker.state.ended or tracker.state.handoff:
+                    break
+                tracker.take_next(thing)
+            steps, vetoed = self.guards.review_input(tracker)
+            went_on = self._execute(tracker, steps)
+            clock.lap("guards")
+            if went_on:
+                self._run(tracker, Decision(listen=False) if vetoed else self.policy.react(tracker))
+            clock.lap("policy")
+            if not number:
+                reported = tracker.turn.interpretation  # as the input guards left it
+            if not went_on:
+                break
+        tracker.reinterpret(reported)
+        tracker.responses[:] = _given_once(tracker.responses, tracker.taken_from)
 
     def check(self, session_id: str, request: UserInput, *, user_id: str, channel: str) -> TurnInput:
         """The turn's input, checked: InputError, naming the field, for one this engine cannot take as given
@@ -431,7 +449,8 @@ class Engine:
         secrets = [tracker.state.slots.get(name) for name in self.pii]
         secrets += [event.value for event in tracker.events if isinstance(event, SlotSet) and event.slot in self.pii]
         secrets += [value for event in tracker.events if isinstance(event, UserUnderstood)
-                    for slot, value in event.interpretation.get("entities", {}).items() if slot in self.pii]
+                    for thing in [event.interpretation, *event.interpretation.get("also", [])]
+                    for slot, value in thing.get("entities", {}).items() if slot in self.pii]
         return [type(event).model_validate(mask(event.model_dump(), secrets)) for event in tracker.events]
 
     def _result(self, tracker: Tracker, messages: list[Message], latency: dict[str, float]) -> TurnResult:
@@ -440,6 +459,16 @@ class Engine:
                           handoff=state.handoff, understood=tracker.turn.interpretation, state=StateSummary.of(state),
                           actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings,
                           calls=[event for event in tracker.events if isinstance(event, ServiceCalled)])
+
+
+def _given_once(responses: list[PendingResponse], starts: list[int]) -> list[PendingResponse]:
+    """The responses but those that the things of the message starting at `starts` give again later."""
+    kept = []
+    for index, pending in enumerate(responses):
+        later = next((start for start in starts if start > index), len(responses))
+        if all(again.name != pending.name for again in responses[later:]):
+            kept.append(pending)
+    return kept
 
 
 @dataclasses.dataclass(frozen=True)

@@ -122,7 +122,8 @@ def understanding(understood: Interpretation) -> pb.Understanding:
         ambiguous=understood.ambiguous, text=understood.text or "", source=understood.source,
         warnings=understood.warnings,
         spans=[pb.EntitySpan(slot=s.slot, text=s.text, value=_value(s.value), start=s.start, end=s.end,
-                             normalised=s.normalised, source=s.source) for s in understood.spans])
+                             normalised=s.normalised, source=s.source) for s in understood.spans],
+        also=[understanding(thing) for thing in understood.also])
 
 
 def interpretation(understood: pb.Understanding) -> Interpretation:
@@ -132,7 +133,8 @@ def interpretation(understood: pb.Understanding) -> Interpretation:
         ambiguous=understood.ambiguous, text=understood.text or None, source=understood.source or "structured",
         warnings=list(understood.warnings),
         spans=[EntitySpan(slot=s.slot, text=s.text, value=_plain(s.value), start=s.start, end=s.end,
-                          normalised=s.normalised, source=s.source) for s in understood.spans])
+                          normalised=s.normalised, source=s.source) for s in understood.spans],
+        also=[interpretation(thing) for thing in understood.also])
 
 
 def summary(state: StateSummary) -> pb.StateSummary:

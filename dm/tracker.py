@@ -63,6 +63,8 @@ class Tracker:
     """A fresh copy of the state as the turn began (for `undo`)."""
     calls: CallBook = field(default_factory=lambda: CallBook(deadline=math.inf), repr=False)
     """The answers of the turn's service calls made so far."""
+    taken_from: list[int] = field(default_factory=list)
+    """Where in `responses` each further thing the message asked for began (`take_next`)."""
 
     def apply(self, event: Any) -> None:
         event.apply(self.state)
@@ -90,6 +92,12 @@ class Tracker:
         self.turn.interpretation = interpretation
         self._names = None
 
+    def take_next(self, interpretation: Interpretation) -> None:
+        """Go on to the next thing the message asked for (`Interpretation.also`): the turn is understood as it,
+        and what was said for the things before it may be said again."""
+        self.taken_from.append(len(self.responses))
+        self.reinterpret(interpretation)
+
     def respond(self, name: str, **extra: Any) -> None:
         state = self.state
         snapshot = dict(slots=dict(state.slots), user=dict(state.variables), results=dict(state.results))
@@ -97,7 +105,9 @@ class Tracker:
         self.executed.append(f"respond:{name}")
 
     def said(self, name: str) -> bool:
-        return any(pending.name == name for pending in self.responses)
+        """Whether the response was given this turn, for the thing the message asked that is being taken."""
+        start = self.taken_from[-1] if self.taken_from else 0
+        return any(pending.name == name for pending in self.responses[start:])
 
     def context(self, **extra: Any) -> dict[str, Any]:
         """The names conditions and templates can read (rebuilt only after the state changed)."""

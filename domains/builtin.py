@@ -4,6 +4,8 @@ from __future__ import annotations
 
 NLU_FALLBACK = "nlu_fallback"
 """The intent given to input that nothing understood with enough confidence."""
+ENTITY_ONLY_INTENT = "inform"
+"""The intent of a turn that only gives slot values (a keyed answer to a slot, say)."""
 
 BUILTIN_INTENTS: dict[str, list[str]] = {
     "greet": [

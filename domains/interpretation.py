@@ -37,3 +37,14 @@ class Interpretation(BaseModel):
         "structured", description="llm: the NLU was unsure and the LLM picked the intent.")
     warnings: list[str] = Field(default_factory=list)
     spans: list[EntitySpan] = Field(default_factory=list)
+    also: list[Interpretation] = Field(default_factory=list, description=(
+        "What else the same message asked for, in the order said (\"yes please, and what time do you open?\"): "
+        "each is taken in turn after this one. Each one's text is then the clauses that say it."))
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The slot values of the whole message: this thing's and those of the things in `also`."""
+        found = dict(self.entities)
+        for thing in self.also:
+            found.update(thing.values)
+        return found

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.builtin import ENTITY_ONLY_INTENT, NLU_FALLBACK
 from dialogue.domains.interpretation import EntitySpan, IntentScore, Interpretation
 from dialogue.domains.schema import Domain
 from dialogue.nlu.artifacts import latest_model
+from dialogue.nlu.clauses import clauses
 from dialogue.nlu.data import OUTSIDE, nlu_data_hash
 from dialogue.nlu.entities import EntityNormaliser
 from dialogue.nlu.questions import asked_about
@@ -17,6 +19,8 @@ from dialogue.nlu.runtime import OnnxJointModel, Outputs, Prediction
 from dialogue.nlu.text import Word, clean, split_words
 
 RANKED = 5
+NO_REQUEST_OF_THEIR_OWN = frozenset({NLU_FALLBACK, ENTITY_ONLY_INTENT, "greet"})
+"""Clauses that ask for nothing of their own: they join the request beside them ("Hi. I'd like a table")."""
 
 
 class Understander:
@@ -88,13 +92,19 @@ class Understander:
 
 class ParseJob:
     """Utterances parsed in one model call, in three steps, so that a server can run the model alone off its
-    event loop: made here (texts cleaned, split into words and word pieces), `infer` (the model: ONNX Runtime,
-    which releases the GIL, and nothing else), `finish` (tags decoded, values normalised)."""
+    event loop: made here (texts cleaned, split into words and word pieces, and a text of several clauses into
+    its clauses too: dialogue.nlu.clauses), `infer` (the model: ONNX Runtime, which releases the GIL, and nothing
+    else), `finish` (tags decoded, values normalised, the clauses' readings told apart)."""
 
     def __init__(self, understander: Understander, texts: list[str], now: dt.datetime, warnings: list[list[str]]):
         self.understander, self.now, self.warnings = understander, now, warnings
         self.texts = [clean(text) for text in texts]
-        self.words = [split_words(text) for text in self.texts]
+        several = understander.domain.settings.nlu.several_requests
+        self.ranges = [clauses(text, understander.entities.language) if several else [(0, len(text))]
+                       for text in self.texts]
+        self.pieces = [text[start:end] for text, ranges in zip(self.texts, self.ranges) if len(ranges) > 1
+                       for start, end in ranges]
+        self.words = [split_words(text) for text in self.texts + self.pieces]
         words = [[w.text for w in ws] or ["."] for ws in self.words]
         self.encoded = understander.model.encode(words) if any(self.words) else None
         self.logits: list[Outputs] | None = None
@@ -110,11 +120,63 @@ class ParseJob:
         else:
             assert self.logits is not None, "finish() before infer()"
             predictions = nlu.model.decode(self.encoded, self.logits)
-            found = [nlu._interpret(text, ws, prediction, self.now) if ws else nlu._nothing(text)
-                     for text, ws, prediction in zip(self.texts, self.words, predictions)]
+            read = [nlu._interpret(text, ws, prediction, self.now) if ws else nlu._nothing(text)
+                    for text, ws, prediction in zip(self.texts + self.pieces, self.words, predictions)]
+            pieces = iter(read[len(self.texts):])
+            found = [told_apart(whole, ranges, [next(pieces) for _ in ranges], nlu.domain) if len(ranges) > 1
+                     else whole for whole, ranges in zip(read, self.ranges)]
         for interpretation, warnings in zip(found, self.warnings):
             interpretation.warnings += warnings
         return found
+
+
+@dataclass
+class _Request:
+    """Clauses of a message that ask for one thing: its intent (None: they ask nothing yet), the clause that
+    says it, and where they are in the message."""
+
+    intent: str | None
+    piece: Interpretation
+    start: int
+    end: int
+
+
+def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: list[Interpretation],
+               domain: Domain) -> Interpretation:
+    """The message's interpretation as the model read it whole, unless its clauses (`pieces`, one per range)
+    ask for different things: then the first thing, the others in its `also`, in the order said. Each thing's
+    intent and text are its clauses'; its values are those the whole message's reading found in them.
+
+    A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
+    when it gives way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?",
+    "No, not that one. Anything else?"), a yes to one that starts a task ("Sounds great. I want to book it")."""
+    starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
+    intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
+               for piece in pieces]
+    for number, intent in enumerate(intents):
+        later = {other for other in intents[number + 1:] if other not in (None, intent)}
+        meaning = domain.yes_or_no(intent or "")
+        if (later and (intent == "goodbye" or meaning == "deny")) or (meaning == "affirm" and later & starting):
+            intents[number] = None
+    requests: list[_Request] = []
+    for (start, end), piece, intent in zip(ranges, pieces, intents):
+        if requests and intent in (None, requests[-1].intent):  # the same request goes on, or a clause joins it
+            requests[-1].end = end
+        elif requests and requests[-1].intent is None:  # the first request, after clauses that ask nothing
+            requests[-1] = _Request(intent, piece, requests[-1].start, end)
+        else:
+            requests.append(_Request(intent, piece, start, end))
+    if len(requests) < 2:
+        return whole
+    text = whole.text or ""
+    things = []
+    for request in requests:
+        spans = [span.model_copy(update={"start": span.start - request.start, "end": span.end - request.start})
+                 for span in whole.spans if request.start <= span.start and span.end <= request.end]
+        things.append(request.piece.model_copy(update={
+            "entities": {span.slot: span.value for span in spans}, "spans": spans,
+            "text": text[request.start:request.end], "warnings": []}))
+    return things[0].model_copy(update={"warnings": whole.warnings, "also": things[1:]})
 
 
 def _spans(words: list[Word], tags: list[str], domain: Domain) -> list[tuple[str, int, int]]:

@@ -23,6 +23,7 @@ from dialogue.dm.events import (
 )
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker, Turn
+from dialogue.domains.builtin import ENTITY_ONLY_INTENT
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameSlot, FrameTask, SubFrame
 from dialogue.domains.schema.actions import Handoff, Respond
@@ -31,7 +32,7 @@ from dialogue.domains.schema.slots import BooleanSlot
 from dialogue.domains.slot_types import SlotValues, slot_type
 from dialogue.domains.values import InvalidValue
 from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
-from dialogue.policies.task import ENTITY_ONLY_INTENT, keyed
+from dialogue.policies.task import keyed
 
 DEFAULT_EXHAUSTED = [Respond(respond="exhausted"), Handoff(handoff=True)]
 WORDLESS_INTENTS = frozenset({"cancel", "help", "human_agent", "goodbye", "greet", "out_of_scope"})

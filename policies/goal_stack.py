@@ -31,7 +31,7 @@ from dialogue.dm.events import (
 )
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker
-from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.builtin import ENTITY_ONLY_INTENT, NLU_FALLBACK
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameTask, FsmTask
 from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
@@ -39,7 +39,7 @@ from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
 from dialogue.policies.offers import Offers
 from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
-from dialogue.policies.task import ENTITY_ONLY_INTENT, TaskPolicy, keyed
+from dialogue.policies.task import TaskPolicy, aside, keyed
 
 POLICIES: dict[type, type[TaskPolicy]] = {FrameTask: FramePolicy, FsmTask: FsmPolicy}
 """The policy that runs each kind of task."""
@@ -105,7 +105,8 @@ class GoalStack:
             answered = self._proposal(tracker, state.proposed)
             if answered is not None:
                 return Decision(reset + answered)
-            reset.append(ProposalAnswered(task=state.proposed, accepted=None))  # passed over: the turn goes on
+            if not aside(self.domain, intent):
+                reset.append(ProposalAnswered(task=state.proposed, accepted=None))  # passed over: the turn goes on
         if top is not None and intent in ("cancel", "help"):
             own = self.tasks[top.task].control(tracker, top, intent)  # a task may give them a meaning
             if own is not None:

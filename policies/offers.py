@@ -24,6 +24,7 @@ from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import Offer, OfferSpec
 from dialogue.domains.slot_types import SlotValues
 from dialogue.policies.steps import Say, Step
+from dialogue.policies.task import aside
 
 PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
           "5th": 4}
@@ -65,8 +66,8 @@ class Offers:
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
             named_only=triggers)
         if reply is None:  # passed over; input not understood, or a question a digression answers, leaves it open
-            aside = turn.intent == NLU_FALLBACK or (triggers and all(task.digression for task in triggered))
-            return ([] if aside else [OfferAnswered(result=spec.result, chosen=None)]), True
+            kept = turn.intent == NLU_FALLBACK or aside(self.domain, turn.intent)
+            return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True
         if reply.kind == "which":
             return [Say("which_option", {"offered": _window(spec, rows, offering.start)})], False
         if reply.kind == "others":

@@ -12,12 +12,10 @@ from typing import Any, Protocol
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.schema import Domain
 from dialogue.domains.schema.ivr import Escalation
 from dialogue.domains.structured import StructuredInputError, parse_structured
 from dialogue.policies.steps import Decision, Step
-
-ENTITY_ONLY_INTENT = "inform"
-"""The intent of a turn that only gives slot values (a keyed answer to a slot, say)."""
 
 
 class TaskPolicy(Protocol):
@@ -55,6 +53,13 @@ class TaskPolicy(Protocol):
 
     def goto(self, frame: TaskFrame, state: str) -> list[Step]:
         """Move the task to a state (an FSM's; `dialogue validate` refuses goto in other tasks)."""
+
+
+def aside(domain: Domain, intent: str | None) -> bool:
+    """Whether the intent starts digressions only: a question answered on the side ("is it unisex?"), which
+    leaves an offer or a proposed task open."""
+    triggered = [task for task in domain.tasks.values() if intent in task.triggers]
+    return bool(triggered) and all(task.digression for task in triggered)
 
 
 def keyed(payload: str) -> Interpretation | None:

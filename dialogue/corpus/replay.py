@@ -92,7 +92,7 @@ class Replayer:
                 continue
             understood = result.understood
             expected = {slot: self._typed(slot, value) for slot, value in turn.slots.items()}
-            got = dict(understood.entities) if understood is not None else {}
+            got = understood.values if understood is not None else {}
             turns.append(TurnScore(turn.text, turn.intent, understood.intent if understood else None, expected, got,
                                    [slot for slot, value in expected.items() if same_value(value, got.get(slot))],
                                    result.text, {slot: same_value(expected[slot], self._read(slot, said, conversation))

@@ -114,7 +114,7 @@ class EntitySpan(_message.Message):
     def __init__(self, slot: _Optional[str] = ..., text: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., normalised: _Optional[bool] = ..., source: _Optional[str] = ...) -> None: ...
 
 class Understanding(_message.Message):
-    __slots__ = ("intent", "confidence", "entities", "ranking", "ambiguous", "text", "source", "warnings", "spans")
+    __slots__ = ("intent", "confidence", "entities", "ranking", "ambiguous", "text", "source", "warnings", "spans", "also")
     INTENT_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
@@ -124,6 +124,7 @@ class Understanding(_message.Message):
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     SPANS_FIELD_NUMBER: _ClassVar[int]
+    ALSO_FIELD_NUMBER: _ClassVar[int]
     intent: str
     confidence: float
     entities: _struct_pb2.Struct
@@ -133,7 +134,8 @@ class Understanding(_message.Message):
     source: str
     warnings: _containers.RepeatedScalarFieldContainer[str]
     spans: _containers.RepeatedCompositeFieldContainer[EntitySpan]
-    def __init__(self, intent: _Optional[str] = ..., confidence: _Optional[float] = ..., entities: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ranking: _Optional[_Iterable[_Union[IntentScore, _Mapping]]] = ..., ambiguous: _Optional[bool] = ..., text: _Optional[str] = ..., source: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., spans: _Optional[_Iterable[_Union[EntitySpan, _Mapping]]] = ...) -> None: ...
+    also: _containers.RepeatedCompositeFieldContainer[Understanding]
+    def __init__(self, intent: _Optional[str] = ..., confidence: _Optional[float] = ..., entities: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ranking: _Optional[_Iterable[_Union[IntentScore, _Mapping]]] = ..., ambiguous: _Optional[bool] = ..., text: _Optional[str] = ..., source: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., spans: _Optional[_Iterable[_Union[EntitySpan, _Mapping]]] = ..., also: _Optional[_Iterable[_Union[Understanding, _Mapping]]] = ...) -> None: ...
 
 class StateSummary(_message.Message):
     __slots__ = ("active_task", "stack", "fsm_state", "requested_slot", "slots")

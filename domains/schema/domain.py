@@ -84,6 +84,9 @@ class NluSettings(Model):
         "Input farther from every intent's examples than all but this share of the held-out examples is "
         "nlu_fallback, however confident the model (0: off). 0.05 turns away about 5% of in-scope input and most "
         "out-of-scope input; needs a model trained with held-out examples."))
+    several_requests: bool = Field(True, description=(
+        "A message whose clauses ask for different things (\"yes please, and what time do you open?\") is "
+        "taken as several requests, one after the other. Each clause is also read by the model (English only)."))
 
 
 class Settings(Model):

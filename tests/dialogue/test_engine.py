@@ -8,6 +8,7 @@ import shutil
 import pytest
 from pydantic import ValidationError
 
+from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.loader import BUNDLED
@@ -162,3 +163,98 @@ def test_naive_and_aware_clocks(engine: Engine) -> None:
     utc_next_day = dt.datetime(2026, 11, 26, 0, 30, tzinfo=dt.UTC)  # 00:30 in London too
     engine.handle("t", '/book_table{"cuisine": "italian", "party_size": 2}', now=utc_next_day)
     assert engine.handle("t", '/inform{"date": "2026-11-25"}', now=utc_next_day).responses[0] == "date_unavailable"
+
+
+SEVERAL = """\
+version: 1
+name: several
+slots:
+  party_size: {type: integer}
+  name: {type: text, pii: true}
+intents:
+  book_table: [book a table]
+  ask_hours: [when are you open]
+tasks:
+  book_table:
+    triggers: [book_table]
+    policy: frame
+    slots: [{slot: party_size}, {slot: name}]
+    on_complete: [respond: booked]
+  hours:
+    triggers: [ask_hours]
+    policy: frame
+    digression: true
+    on_complete: [respond: hours]
+guards:
+  - name: hours_only_on_the_phone
+    stage: input
+    when: "intent.name == 'ask_hours' and slots.party_size == 13"
+    veto: true
+    actions: [respond: call_us]
+responses:
+  ask_party_size: How many of you?
+  ask_name: Your name?
+  booked: Booked.
+  hours: Noon to eleven.
+  call_us: Please call us for that.
+"""
+
+
+class Said:
+    """A stand-in understander that reads each text as the interpretation given for it."""
+
+    def __init__(self, readings: dict[str, Interpretation]) -> None:
+        self.readings = readings
+
+    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+        return self.readings[text]
+
+
+def several_requests(tmp_path, readings: dict[str, Interpretation], **options) -> Engine:
+    path = tmp_path / "several.yaml"
+    path.write_text(SEVERAL, encoding="utf-8")
+    return Engine(load_domain(path), nlu=Said(readings), **options)
+
+
+def _thing(intent: str, text: str, **entities) -> Interpretation:
+    return Interpretation(intent=intent, entities=entities, text=text, source="nlu")
+
+
+def test_each_thing_a_message_asks_is_taken_in_the_order_said_and_the_question_asked_once(tmp_path) -> None:
+    text = "a table for 4, and when are you open?"
+    said = _thing("book_table", text, party_size=4).model_copy(
+        update={"also": [_thing("ask_hours", "when are you open?")]})
+    engine = several_requests(tmp_path, {text: said})
+    result = engine.handle("s", text)
+    assert result.responses == ["hours", "ask_name"], "ask_name was asked before the hours too"
+    assert result.state.active_task == "book_table" and result.state.slots == {"party_size": 4}
+    assert result.understood is not None and result.understood.intent == "book_table"
+    assert [thing.intent for thing in result.understood.also] == ["ask_hours"]
+
+
+def test_a_message_that_ends_the_conversation_ends_it_before_its_other_things(tmp_path) -> None:
+    text = "bye, and when are you open?"
+    said = _thing("goodbye", text).model_copy(update={"also": [_thing("ask_hours", "when are you open?")]})
+    result = several_requests(tmp_path, {text: said}).handle("s", text)
+    assert result.responses == ["goodbye"] and result.ended
+
+
+def test_the_input_guards_review_each_thing_of_a_message(tmp_path) -> None:
+    text = "13 of us, and when are you open?"
+    said = _thing("book_table", text, party_size=13).model_copy(
+        update={"also": [_thing("ask_hours", "when are you open?")]})
+    result = several_requests(tmp_path, {text: said}).handle("s", text)
+    assert "hours" not in result.responses and "call_us" in result.responses
+    assert result.state.slots == {"party_size": 13}
+
+
+def test_values_of_pii_slots_in_any_thing_of_a_message_are_redacted_in_the_log(tmp_path) -> None:
+    text = "book a table, and when are you open, I'm Ana Lopez"
+    said = _thing("book_table", text).model_copy(
+        update={"also": [_thing("ask_hours", "when are you open, I'm Ana Lopez", name="Ana Lopez")]})
+    store = SqlStore(f"sqlite:///{tmp_path / 'log.db'}")
+    several_requests(tmp_path, {text: said}, store=store).handle("s", text)
+    with store.database.transaction(write=False) as connection:
+        logged = "".join(row[0] for row in connection.exec_driver_sql("SELECT data FROM dialogue_events"))
+    store.close()
+    assert "ask_hours" in logged and "Ana Lopez" not in logged

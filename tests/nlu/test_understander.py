@@ -8,11 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dialogue.domains import load_domain
 from dialogue.domains.builtin import NLU_FALLBACK
+from dialogue.domains.interpretation import EntitySpan, Interpretation
+from dialogue.nlu.clauses import clauses
 from dialogue.nlu.runtime import OnnxJointModel
-from dialogue.nlu.understander import Understander
+from dialogue.nlu.understander import Understander, told_apart
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)
+DOMAIN = load_domain("restaurant")
 
 
 @pytest.fixture(scope="module")
@@ -157,5 +161,75 @@ def test_odd_text_gets_a_result(understander: Understander, text: str) -> None:
 @given(st.text(max_size=300))
 def test_parse_never_crashes(understander: Understander, text: str) -> None:
     result = understander.parse(text, now=NOW)
-    assert result.intent in set(understander.model.labels.intents) | {NLU_FALLBACK}
-    assert all(slot in understander.domain.slots for slot in result.entities)
+    known = set(understander.model.labels.intents) | {NLU_FALLBACK}
+    assert result.intent in known and all(thing.intent in known - {NLU_FALLBACK} for thing in result.also)
+    assert all(slot in understander.domain.slots for slot in result.values)
+
+
+def _read(text: str, *pieces: tuple[str, str, bool]) -> tuple[Interpretation, list[tuple[int, int]],
+                                                                list[Interpretation]]:
+    """A message, its clauses and their readings (intent, ambiguous) as the model might give them; the whole
+    message read as `book_table`, with a party size where "4" is."""
+    spans = [EntitySpan(slot="party_size", text="4", value=4, start=text.index("4"), end=text.index("4") + 1,
+                        normalised=True, source="model")] if "4" in text else []
+    whole = Interpretation(intent="book_table", confidence=0.6, text=text, source="nlu", spans=spans,
+                           entities={span.slot: span.value for span in spans}, warnings=["a warning"])
+    ranges = clauses(text)
+    readings = [Interpretation(intent=intent, confidence=0.9, ambiguous=ambiguous, text=text[start:end],
+                               source="nlu") for (intent, _, ambiguous), (start, end) in zip(pieces, ranges)]
+    assert [text[start:end] for start, end in ranges] == [piece for _, piece, _ in pieces]
+    return whole, ranges, readings
+
+
+def test_clauses_that_ask_different_things_are_several_requests_in_the_order_said() -> None:
+    read = told_apart(*_read("Yes. A table for 4, and when do you open?", ("affirm", "Yes.", False),
+                             ("inform", "A table for 4", False), ("ask_opening_hours", "when do you open?", False)),
+                      DOMAIN)
+    assert (read.intent, read.entities, read.text) == ("affirm", {"party_size": 4}, "Yes. A table for 4")
+    assert read.warnings == ["a warning"] and [read.text[s.start:s.end] for s in read.spans] == ["4"]
+    assert [(thing.intent, thing.text, thing.entities, thing.also) for thing in read.also] == [
+        ("ask_opening_hours", "when do you open?", {}, [])]
+
+
+def test_a_goodbye_or_a_no_at_the_end_is_a_request_of_its_own() -> None:
+    read = told_apart(*_read("Okay. No thanks. Bye!", ("affirm", "Okay.", False), ("deny", "No thanks.", False),
+                             ("goodbye", "Bye!", False)), DOMAIN)
+    assert [read.intent, *(thing.intent for thing in read.also)] == ["affirm", "goodbye"]
+
+
+def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None:
+    book = told_apart(*_read("Sounds great. I want to book it.", ("affirm", "Sounds great.", False),
+                             ("book_table", "I want to book it.", False)), DOMAIN)
+    assert book.intent == "book_table" and book.also == []
+    ask = told_apart(*_read("Sounds great. When do you open?", ("affirm", "Sounds great.", False),
+                            ("ask_opening_hours", "When do you open?", False)), DOMAIN)
+    assert [ask.intent, *(thing.intent for thing in ask.also)] == ["affirm", "ask_opening_hours"]
+
+
+@pytest.mark.parametrize("pieces", [
+    [("book_table", "Book a table for 4.", False), ("book_table", "Tomorrow please.", False)],
+    [("greet", "Hi.", False), ("book_table", "Book a table for 4.", False)],
+    [("nlu_fallback", "Hmm.", False), ("book_table", "Book a table for 4.", False)],
+    [("affirm", "Hmm.", True), ("book_table", "Book a table for 4.", False)],
+    [("goodbye", "Thanks.", False), ("ask_opening_hours", "When do you open?", False)],
+    [("deny", "No, not that one.", False), ("another", "Anything else?", False), ("inform", "In Paris.", False)],
+])
+def test_clauses_that_ask_one_thing_leave_the_whole_reading(pieces: list[tuple[str, str, bool]]) -> None:
+    whole, ranges, readings = _read(" ".join(piece for _, piece, _ in pieces), *pieces)
+    assert told_apart(whole, ranges, readings, DOMAIN) is whole
+
+
+def test_several_requests_on_the_real_model(bundled_models) -> None:
+    """A yes and a question in one message, on the restaurant's model; off, the message is read whole."""
+    from dialogue.domains import load_domain
+
+    domain = load_domain("restaurant")
+    nlu = Understander.for_domain(domain, bundled_models)
+    assert nlu is not None
+    for text in ["yes please, and what time do you open?", "Sounds good. When do you close?"]:
+        read = nlu.parse(text, now=NOW)
+        assert (read.intent, [thing.intent for thing in read.also]) == ("affirm", ["ask_opening_hours"]), text
+    single = nlu.parse("book a table for 4 people tomorrow. Italian please", now=NOW)
+    assert single.intent == "book_table" and single.also == []
+    domain.settings.nlu.several_requests = False
+    assert Understander(domain, nlu.model).parse("yes please, and what time do you open?", now=NOW).also == []

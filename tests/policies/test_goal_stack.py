@@ -303,6 +303,17 @@ def test_a_proposed_task_starts_on_yes_and_is_passed_over_otherwise(conversation
         assert dining.say("/affirm").state.stack == ["search"]
 
 
+def test_a_question_answered_on_the_side_leaves_a_proposed_task_open(conversation) -> None:
+    hours = ("  hours:\n    policy: frame\n    triggers: [ask_hours]\n    digression: true\n"
+             "    on_complete: [respond: hours]\nresponses:\n  hours: Noon to eleven.")
+    dining = conversation(CARRIED.replace("  sounds_good: [sounds good]", "  sounds_good: [sounds good]\n"
+                                          "  ask_hours: [when are you open]").replace("responses:", hours))
+    dining.say("/search")
+    dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
+    assert dining.say("/ask_hours").responses == ["hours"]
+    assert dining.say("/affirm").state.active_task == "book"
+
+
 def test_persisted_slots_are_slots_of_the_domain(write_domain) -> None:
     from dialogue.domains import load_domain
     from dialogue.domains.errors import DomainError

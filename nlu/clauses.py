@@ -1,0 +1,44 @@
+"""Where one message says two things: "Yes please, and what time do you open?" answers, then asks.
+
+A message is cut where a sentence ends, and before "and", "but", "also" or "plus" when a question or a
+request follows ("..., and what's their number?", "... and can you book it?"). Each piece is understood on its
+own; the understander keeps the cuts only where the pieces ask for different things. English word lists; a
+message in another language stays whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+_OPENERS = ("what|what's|whats|when|where|which|who|whose|how|why|is|are|was|were|do|does|did|can|could|would|"
+            "will|shall|should|may|might|please|tell|give|let|i'd|i'll|i want|i need|i would")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+_JOINED = re.compile(rf"(?:,\s*|\s+)(?:and|but|also|plus)(?:\s+also)?\s+(?=(?:{_OPENERS})\b\W*\w)", re.IGNORECASE)
+_WORD = re.compile(r"\w")
+_LAST_WORD = re.compile(r"(\w+)\.$")
+_ABBREVIATIONS = {"st", "mr", "mrs", "ms", "dr", "jr", "sr", "mt", "ft", "ave", "rd", "blvd", "vs", "etc",
+                  "approx", "dept", "inc", "ltd", "co"}
+"""Words whose full stop ends no sentence ("St. Louis"); so does a single letter's ("U.S.", "e.g.")."""
+
+
+def clauses(text: str, language: str = "en") -> list[tuple[int, int]]:
+    """The (start, end) character ranges of the message's clauses, in order; one range for the whole text when
+    it says one thing (or is not English). A range holds at least one word; the joining word is in none."""
+    if language != "en":
+        return [(0, len(text))]
+    cuts = sorted([(m.start(), m.end()) for m in _SENTENCE_END.finditer(text) if _ends_sentence(text[:m.start()])]
+                  + [(m.start(), m.end()) for m in _JOINED.finditer(text)])
+    ranges, start = [], 0
+    for cut_start, cut_end in cuts:
+        if cut_start >= start:
+            ranges.append((start, cut_start))
+            start = cut_end
+    ranges.append((start, len(text)))
+    return [(a, b) for a, b in ranges if _WORD.search(text, a, b)] or [(0, len(text))]
+
+
+def _ends_sentence(before: str) -> bool:
+    """Whether the mark that ends `before` ends a sentence: not the full stop of an abbreviation."""
+    found = _LAST_WORD.search(before[-12:])
+    word = found[1] if found else ""
+    return not ((len(word) == 1 and word.isalpha()) or word.lower() in _ABBREVIATIONS)
