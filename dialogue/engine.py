@@ -37,12 +37,14 @@ from dialogue.dm.tracker import PendingResponse, Tracker, Turn
 from dialogue.domains import Domain, load_domain
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.schema.slots import TextSlot
 from dialogue.nlg.assist import LlmAssist
 from dialogue.nlg.chunks import ChunkSink, TextChunk
 from dialogue.nlg.llm.base import Backend
 from dialogue.nlg.redact import mask
 from dialogue.nlg.templates import Message, TemplateRenderer
 from dialogue.nlu.base import BatchParser, Parser, ParseSteps
+from dialogue.nlu.lookups import looked_up
 from dialogue.paths import models_folder
 from dialogue.policies.executor import Executor
 from dialogue.policies.goal_stack import GoalStack
@@ -55,6 +57,8 @@ MAX_STEPS = 16
 MAX_ATTEMPTS = 4
 """Times a turn may run: another process may save the session first (the version check sees it), then the
 turn runs again on the fresh state, holding the session from its read on."""
+LOOKUP_ROWS = 2000
+"""Rows of a table a `lookup` slot reads its names from, at most (docs/nlu.md)."""
 LLM_RESPONSES = frozenset({"out_of_scope", "fallback"})
 """Responses to input the domain does not handle: with `nlg.fallback`, the LLM answers instead."""
 
@@ -101,6 +105,8 @@ class Engine:
                              for name, task in domain.tasks.items() if task.triggers]
         self.assist = self._assist(llm) if llm is not None and domain.nlg.uses_llm else None
         self.pii = {name for name, spec in domain.slots.items() if spec.pii}
+        self.lookups = {name: [source.split(".") for source in spec.lookup] for name, spec in domain.slots.items()
+                        if isinstance(spec, TextSlot) and spec.lookup}
 
     def _assist(self, llm: Backend) -> LlmAssist:
         """The domain's LLM uses, with their response cache in the store."""
@@ -225,6 +231,8 @@ class Engine:
         if turn.event == "dtmf":
             tracker.reinterpret(self.policy.read_keys(tracker))
         if turn.interpretation is not None:
+            if self.lookups and turn.interpretation.text:
+                tracker.reinterpret(looked_up(turn.interpretation, self._names(tracker.state)))
             tracker.apply(UserUnderstood(interpretation=turn.interpretation.model_dump()))
             tracker.warnings += turn.interpretation.warnings
         if tracker.state.started or self._execute(tracker, self.policy.begin()):
@@ -256,6 +264,17 @@ class Engine:
                 break
         tracker.reinterpret(reported)
         tracker.responses[:] = _given_once(tracker.responses, tracker.taken_from)
+
+    def _names(self, state: DialogueState) -> dict[str, list[str]]:
+        """The names each `lookup` slot knows: its columns' values in the first LOOKUP_ROWS rows of each table, as
+        the turn's transaction sees them, and its fields' values in the rows of the session's results."""
+        def rows(source: list[str]) -> list[dict[str, Any]]:
+            if source[0] == "results":
+                return state.results.get(source[1], [])
+            return self.tables.select(source[0], {}, limit=LOOKUP_ROWS)
+        return {slot: sorted({value for source in sources for row in rows(source)
+                              if isinstance(value := row.get(source[-1]), str) and value.strip()})
+                for slot, sources in self.lookups.items()}
 
     def check(self, session_id: str, request: UserInput, *, user_id: str, channel: str) -> TurnInput:
         """The turn's input, checked: InputError, naming the field, for one this engine cannot take as given

@@ -41,7 +41,7 @@ from dialogue.domains.schema.actions import (
     leaves,
 )
 from dialogue.domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
-from dialogue.domains.schema.slots import CategorySlot
+from dialogue.domains.schema.slots import CategorySlot, TextSlot
 from dialogue.domains.slot_types import SlotValues
 from dialogue.domains.source import Located, YamlPath
 from dialogue.domains.structured import StructuredInputError, parse_structured
@@ -246,6 +246,8 @@ class ReferenceChecker:
                         self.error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
                 if isinstance(spec, CategorySlot):
                     self._category_words(spec, base + (name, "values"))
+                for i, source in enumerate(spec.lookup if isinstance(spec, TextSlot) else []):
+                    self._lookup(source, base + (name, "lookup", i))
         for table_name, table in self.domain.memory.tables.items():
             path: YamlPath = ("memory", "tables", table_name)
             self._table_name(table_name, path)
@@ -277,6 +279,19 @@ class ReferenceChecker:
                     message = f"{_word(word, canonical)} is the same word as {_word(earlier, owner)}"
                 self.error(vpath + (j - 1,) if j else vpath, message, f"input matching ignores case, width and "
                             f"accents, so it always means '{owner}'; list it under one value only", key=not j)
+
+    def _lookup(self, source: str, path: YamlPath) -> None:
+        """A `lookup` entry: a text column of one of the domain's tables, or a field of a result's rows."""
+        name, _, column = source.partition(".")
+        if name == "results":
+            self.known("result", column.partition(".")[0], self.results, path)
+            return
+        table = self.domain.memory.tables.get(name)
+        if table is None:
+            self.known("table", name, self.domain.memory.tables, path)
+        elif self.column(name, column, table.columns, path) and table.columns[column].type != "text":
+            self.error(path, f"column '{column}' of table '{name}' holds {table.columns[column].type} values",
+                       "look up a text column")
 
     def _seed_row(self, table_name: str, table: Table, row: dict[str, Any], path: YamlPath) -> None:
         """Seed values must fit their columns' types, and not-nullable columns need one."""

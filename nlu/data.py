@@ -207,6 +207,7 @@ def nlu_data_hash(domain: Domain) -> str:
         "language": domain.settings.language,
         "augmentation": AUGMENTATION,
         "intents": {name: spec.examples for name, spec in sorted(domain.intents.items())},
-        "slots": {name: spec.model_dump(mode="json") for name, spec in sorted(domain.slots.items())},
+        "slots": {name: spec.model_dump(mode="json", exclude={"lookup"})  # read at each turn, not learnt
+                  for name, spec in sorted(domain.slots.items())},
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -43,6 +43,13 @@ class TextSlot(_Slot):
                         "around it (`Paris, France`), or that is a near spelling of one reads as the value, and "
                         "the NLU finds known values the model did not tag.")
 
+    lookup: list[Annotated[str, Field(pattern=r"^(results\.)?[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")]] = \
+        Field([], description=(
+            "Where this slot's known values are listed too, read at each turn: table columns (`table.column`) and "
+            "fields of a stored result's rows (`results.name.field`, what a service call or a select returned). "
+            "Names the NLU never saw in training are found when said, near spellings and shortened names "
+            "included (docs/nlu.md)."))
+
     _listed = field_validator("values", mode="before")(_listed_values)
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import EntitySpan, Interpretation
 from dialogue.domains.loader import BUNDLED
 from dialogue.engine import Engine
 from dialogue.turns import InputError, UserInput
@@ -258,3 +258,60 @@ def test_values_of_pii_slots_in_any_thing_of_a_message_are_redacted_in_the_log(t
         logged = "".join(row[0] for row in connection.exec_driver_sql("SELECT data FROM dialogue_events"))
     store.close()
     assert "ask_hours" in logged and "Ana Lopez" not in logged
+
+
+CINEMA = """\
+version: 1
+name: cinema
+slots:
+  movie: {type: text, lookup: [films.title]}
+  seats: {type: integer}
+intents:
+  buy: [two for a film]
+memory:
+  tables:
+    films:
+      columns: {title: text}
+      seed: [{title: Ad Astra}, {title: After The Wedding}]
+tasks:
+  buy:
+    triggers: [buy]
+    policy: frame
+    slots: [{slot: movie}, {slot: seats}]
+    on_complete: [respond: sold]
+responses:
+  ask_movie: Which film?
+  ask_seats: How many seats?
+  sold: "{{ slots.seats }} for {{ slots.movie }}."
+"""
+
+
+def test_a_name_in_a_lookup_table_is_the_slots_value_though_the_model_cut_it(tmp_path) -> None:
+    text = "two for ad astro please"
+    cut = _thing("buy", text, movie="ad").model_copy(update={"spans": [EntitySpan(
+        slot="movie", text="ad", value="ad", start=8, end=10, normalised=True, source="model")]})
+    path = tmp_path / "cinema.yaml"
+    path.write_text(CINEMA, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=Said({text: cut, "shazam please": _thing("inform", "shazam please")}),
+                    store=SqlStore(f"sqlite:///{tmp_path / 'cinema.db'}"))
+    result = engine.handle("s", text)
+    assert result.state.slots == {"movie": "Ad Astra"} and result.responses == ["ask_seats"]
+    assert result.understood is not None and result.understood.spans[0].text == "ad astro"
+    assert engine.handle("t", "/buy").responses == ["ask_movie"]
+    assert engine.handle("t", "shazam please").state.slots == {}
+    engine.tables.insert("films", {"title": "Shazam!"})  # the names are the table's as each turn reads it
+    assert engine.handle("t", "shazam please").state.slots == {"movie": "Shazam!"}
+    engine.store.close()
+
+
+def test_a_name_in_a_stored_result_is_found_too(tmp_path) -> None:
+    domain = CINEMA.replace("lookup: [films.title]", "lookup: [results.showing.title]").replace(
+        "  buy: [two for a film]", "  buy: [two for a film]\n  search: [what's on]").replace(
+        "tasks:\n", "tasks:\n  search:\n    triggers: [search]\n    policy: frame\n    on_complete:\n"
+                    "      - select: {table: films, where: {}, result: showing}\n      - respond: sold\n")
+    path = tmp_path / "cinema.yaml"
+    path.write_text(domain, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=Said({"ad astro please": _thing("buy", "ad astro please")}))
+    assert engine.handle("s", "ad astro please").state.slots == {}  # nothing searched yet: no names
+    engine.handle("t", "/search")
+    assert engine.handle("t", "ad astro please").state.slots == {"movie": "Ad Astra"}

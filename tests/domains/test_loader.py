@@ -278,3 +278,17 @@ def test_tests_need_unique_names_and_an_iso_clock(write_domain) -> None:
     assert found == [(4, "duplicate test name 'u' (the first is at line 2)"),
                      (5, "now 'yesterday' is not an ISO date-time"),
                      (7, f"duplicate test name 't' (the first is at {path}:22)")]
+
+
+@pytest.mark.parametrize(("lookup", "message", "hint"), [
+    ("[ordres.name]", "unknown table 'ordres'", "did you mean 'orders'?"),
+    ("[orders.nmae]", "'nmae' is not a column of table 'orders'", "did you mean 'name'?"),
+    ("[orders.count]", "column 'count' of table 'orders' holds integer values", "look up a text column"),
+    ("[results.found.name]", "unknown result 'found'", "none are declared"),
+])
+def test_a_lookup_names_a_text_column_of_a_table(problems, lookup: str, message: str, hint: str) -> None:
+    item = f"  item: {{type: text, lookup: {lookup}}}\n  count: {{type: integer"
+    tables = "memory:\n  tables:\n    orders: {columns: {name: text, count: integer}}\n"
+    text = BASE.replace("  count: {type: integer", item) + tables
+    found = only(problems(text))
+    assert (found.line, found.message, found.hint) == (5, message, hint)
