@@ -246,7 +246,10 @@ class ReferenceChecker:
                         self.error(base + (name, "default"), f"default of '{name}' is not valid: {err}")
                 if isinstance(spec, CategorySlot):
                     self._category_words(spec, base + (name, "values"))
-                for i, source in enumerate(spec.lookup if isinstance(spec, TextSlot) else []):
+                if isinstance(spec, TextSlot) and spec.lookup and group == "variables":
+                    self.error(base + (name, "lookup"), "a user variable looks nothing up",
+                               "the NLU fills slots: put `lookup` on a slot")
+                for i, source in enumerate(spec.lookup if isinstance(spec, TextSlot) and group == "slots" else []):
                     self._lookup(source, base + (name, "lookup", i))
         for table_name, table in self.domain.memory.tables.items():
             path: YamlPath = ("memory", "tables", table_name)

@@ -75,7 +75,9 @@ def test_an_unknown_key_is_hinted_with_the_keys_allowed_at_its_place(problems) -
     assert problem.message == "unknown key 'lookup'"
     assert problem.hint == "known: default, description, max, min, pii, type"  # an integer slot's keys, no more
     problem = only(problems(BASE + "memory:\n  variables:\n    fav: {type: text, scope: user}\n"))
-    assert problem.hint == "known: default, description, max_length, pii, type, values"  # a text variable's keys
+    assert problem.hint == "known: default, description, lookup, max_length, pii, type, values"  # a text variable's
+    problem = only(problems(BASE + "memory:\n  variables:\n    fav: {type: text, lookup: [results.x.y]}\n"))
+    assert (problem.line, problem.message) == (23, "a user variable looks nothing up")
 
 
 def test_missing_required_key(problems) -> None:
