@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -68,7 +69,7 @@ def looked_up(understood: Interpretation, names: dict[str, list[str]]) -> Interp
 
 def _said(text: str, words: list[Word], name: str) -> Named | None:
     """Where the text says the name best, if well enough."""
-    wanted = [word.text.lower() for word in split_words(name) if word.text.isalnum()]
+    wanted = list(_words_of(name))
     if not wanted:
         return None
     if len(name) <= 3:
@@ -102,7 +103,13 @@ def _ends_belong(spoken: list[str], wanted: list[str]) -> bool:
 def _content(name: str) -> set[str]:
     """The name's words but the leading articles: a text that says none of them does not say the name (a quick
     test before the fuzzy one)."""
-    return {word.text.lower() for word in split_words(name) if word.text.isalnum()} - _LEADING
+    return set(_words_of(name)) - _LEADING
+
+
+@lru_cache(maxsize=8192)
+def _words_of(name: str) -> tuple[str, ...]:
+    """The name's words, lowercased, without punctuation (kept: the same names come back every turn)."""
+    return tuple(word.text.lower() for word in split_words(name) if word.text.isalnum())
 
 
 def _exact(text: str, name: str) -> int | None:
