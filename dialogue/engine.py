@@ -36,8 +36,9 @@ from dialogue.dm.store import SessionStore, StoredAnswer, Tables, TurnRecord, Tu
 from dialogue.dm.tracker import PendingResponse, Tracker, Turn
 from dialogue.domains import Domain, load_domain
 from dialogue.domains.builtin import NLU_FALLBACK
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 from dialogue.domains.schema.slots import TextSlot
+from dialogue.expectations import Expectations
 from dialogue.nlg.assist import LlmAssist
 from dialogue.nlg.chunks import ChunkSink, TextChunk
 from dialogue.nlg.llm.base import Backend
@@ -107,6 +108,7 @@ class Engine:
         self.pii = {name for name, spec in domain.slots.items() if spec.pii}
         self.lookups = {name: [source.split(".") for source in spec.lookup] for name, spec in domain.slots.items()
                         if isinstance(spec, TextSlot) and spec.lookup}
+        self.expectations = Expectations()
 
     def _assist(self, llm: Backend) -> LlmAssist:
         """The domain's LLM uses, with their response cache in the store."""
@@ -156,7 +158,7 @@ class Engine:
         request = given.request
         now = self._clock(now)
         llm_deadline = time.monotonic() + self.domain.nlg.llm.timeout_ms / 1000
-        turn = self._understand(request, given.channel, now, llm_deadline, given.parsed)
+        turn = self._understand(given, now, llm_deadline)
         clock.lap("nlu")
         return Understood(given.session_id, given.user_id, request, turn,
                           _fingerprint(request) if request.turn_id else None, llm_deadline, clock)
@@ -207,6 +209,7 @@ class Engine:
                         answer=result.model_dump_json() if request.turn_id else None))
             except SessionConflict:
                 continue
+            self.expectations.set(session_id, tracker.state.expectation)
             clock.lap("store")
             result.latency_ms = clock.result()
             return result
@@ -303,9 +306,29 @@ class Engine:
             return dt.datetime.now(self.zone)
         return now.replace(tzinfo=self.zone) if now.tzinfo is None else now.astimezone(self.zone)
 
-    def _understand(self, request: UserInput, channel: str, now: dt.datetime, llm_deadline: float,
-                    parsed: Interpretation | None) -> Turn:
-        turn = Turn(channel=channel, now=now, event=request.event, digits=request.digits)
+    def expectation_at_hand(self, session_id: str) -> bool:
+        """Whether `expecting` answers without reading the store (a server may then call it on its event loop)."""
+        return not self.domain.settings.nlu.in_context or self.expectations.knows(session_id)
+
+    def expecting(self, session_id: str) -> Expectation | None:
+        """What the session's last turn asked of the user, which its next message answers (read from the store
+        when this engine has not run the session lately: dialogue/expectations.py). None when the store cannot be
+        read: the expectation only helps the NLU, and the turn's own transaction then says what failed."""
+        if not self.domain.settings.nlu.in_context:
+            return None
+        if self.expectations.knows(session_id):
+            return self.expectations.get(session_id)
+        try:
+            state = self.store.load(self.domain.name, session_id)
+        except StoreError:
+            return None
+        expectation = state.expectation if state is not None else None
+        self.expectations.set(session_id, expectation)
+        return expectation
+
+    def _understand(self, given: TurnInput, now: dt.datetime, llm_deadline: float) -> Turn:
+        request, parsed = given.request, given.parsed
+        turn = Turn(channel=given.channel, now=now, event=request.event, digits=request.digits)
         if request.event is not None:
             return turn
         if request.intent is not None:
@@ -315,7 +338,7 @@ class Engine:
             turn.event = "no_input"
             return turn
         if parsed is None:
-            parsed = self.parse(request.text or "", now=now)
+            parsed = self.parse(request.text or "", now=now, expecting=self.expecting(given.session_id))
         turn.interpretation = self._rescued(parsed, llm_deadline)
         return turn
 
@@ -330,10 +353,12 @@ class Engine:
             return understood.model_copy(update={"warnings": [*understood.warnings, note]})
         return understood.model_copy(update={"intent": intent, "source": "llm"})
 
-    def parse(self, text: str, *, now: dt.datetime | None = None) -> Interpretation:
-        """What a text means in the domain (the NLU alone; nothing is kept). Raises InputError without a model."""
+    def parse(self, text: str, *, now: dt.datetime | None = None,
+              expecting: Expectation | None = None) -> Interpretation:
+        """What a text means in the domain, read as the answer to `expecting` (the NLU alone; nothing is kept).
+        Raises InputError without a model."""
         text, warnings = self._cut(text)
-        interpretation = self._nlu().parse(text, now=self._clock(now))
+        interpretation = self._nlu().parse(text, now=self._clock(now), expecting=expecting)
         interpretation.warnings += warnings
         return interpretation
 
@@ -342,13 +367,15 @@ class Engine:
         """Whether the NLU parses several texts in one model call, in steps (`parse_job`)."""
         return isinstance(self.nlu, BatchParser)
 
-    def parse_job(self, texts: list[str], *, now: dt.datetime | None = None) -> ParseSteps:
+    def parse_job(self, texts: list[str], *, now: dt.datetime | None = None,
+                  expecting: list[Expectation | None] | None = None) -> ParseSteps:
         """`parse` of several texts in one model call, as a job whose model step may run on another thread
         (`dialogue.nlu.base.ParseSteps`); only when the engine `batches`."""
         nlu = self._nlu()
         assert isinstance(nlu, BatchParser), "this engine's NLU parses one text at a time"
         cut = [self._cut(text) for text in texts]
-        return nlu.job([text for text, _ in cut], now=self._clock(now), warnings=[warnings for _, warnings in cut])
+        return nlu.job([text for text, _ in cut], now=self._clock(now), warnings=[warnings for _, warnings in cut],
+                       expecting=expecting)
 
     def _cut(self, text: str) -> tuple[str, list[str]]:
         """The text to understand, cut to the domain's limit, and the warning if it was."""
@@ -380,6 +407,7 @@ class Engine:
             for event in events:
                 event.apply(state)
             unit.save(state, events, TurnRecord())
+        self.expectations.set(session_id, state.expectation)
         return state
 
     def _variables(self, unit: TurnUnit, user_id: str) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from dialogue.domains.interpretation import Expectation
+
 
 class TaskFrame(BaseModel):
     """One goal on the goal stack and how far it has got."""
@@ -76,6 +78,20 @@ class DialogueState(BaseModel):
     @property
     def active(self) -> TaskFrame | None:
         return self.stack[-1] if self.stack else None
+
+    @property
+    def expectation(self) -> Expectation | None:
+        """What the assistant asked last, which the next message answers (None: nothing in particular)."""
+        if self.ended or self.handoff:
+            return None
+        if self.offering is not None:
+            return Expectation(kind="choice")
+        frame = self.active
+        if self.proposed is not None or (frame is not None and (frame.confirming or frame.offered is not None)):
+            return Expectation(kind="yes_no")
+        if frame is not None and frame.requested is not None and not frame.changing:
+            return Expectation(kind="slot", slot=frame.requested)
+        return None
 
     def frame(self, task: str) -> TaskFrame | None:
         """The frame of `task` on the stack (a task is on the stack at most once)."""

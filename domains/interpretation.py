@@ -48,3 +48,18 @@ class Interpretation(BaseModel):
         for thing in self.also:
             found.update(thing.values)
         return found
+
+
+class Expectation(BaseModel):
+    """What the assistant's last turn asked of the user, which the next message answers: a slot's value, a yes or a
+    no (a confirmation, an offered value, a proposed task), or a choice among offered rows. The NLU reads the
+    message with it (the same "8" is a time after "What time?" and a head count after "How many people?")."""
+
+    kind: Literal["slot", "yes_no", "choice"]
+    slot: str | None = Field(None, description="The slot asked for (kind `slot`).")
+
+    def words(self) -> tuple[str, ...]:
+        """The expectation as the words the model reads after the message."""
+        if self.kind == "slot":
+            return ("asked", *(self.slot or "").replace("_", " ").split())
+        return {"yes_no": ("yes", "or", "no", "question"), "choice": ("choose", "an", "offer")}[self.kind]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol, runtime_checkable
 
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 
 
 class Parser(Protocol):
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
-        """The intent and normalised slot values of one utterance."""
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        """The intent and normalised slot values of one utterance, read as the answer to `expecting` (what the
+        assistant asked last; None: nothing in particular)."""
 
 
 class ParseSteps(Protocol):
@@ -24,5 +25,7 @@ class ParseSteps(Protocol):
 
 @runtime_checkable
 class BatchParser(Parser, Protocol):
-    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None) -> ParseSteps:
-        """A job for several utterances; `warnings` are added to each one's interpretation."""
+    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None,
+            expecting: list[Expectation | None] | None = None) -> ParseSteps:
+        """A job for several utterances (each read as the answer to its `expecting`); `warnings` are added to each
+        one's interpretation."""

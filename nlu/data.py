@@ -20,29 +20,33 @@ from dialogue.domains.slot_types import slot_type
 from dialogue.nlu.text import clean, split_words
 
 OUTSIDE = "O"
-AUGMENTATION = 5
+AUGMENTATION = 6
 """Version of the augmentation below; part of the data hash, so a change retrains the models."""
 
 
 @dataclass(frozen=True)
 class TaggedUtterance:
-    """An utterance as words, the BIO tag of each word, and its intent."""
+    """An utterance as words, the BIO tag of each word, and its intent; and the words of the dialogue state it
+    answers (`Expectation.words()`; empty: none, or a model that reads no state)."""
 
     words: tuple[str, ...]
     tags: tuple[str, ...]
     intent: str
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Labels:
     intents: tuple[str, ...]
     tags: tuple[str, ...]
+    reads_context: bool = False
+    """The model was trained to read the dialogue state after the message (domain models are)."""
 
     @classmethod
     def for_domain(cls, domain: Domain) -> Labels:
         slots = sorted(domain.slots)
         return cls(tuple(sorted(domain.intents)),
-                   (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]))
+                   (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]), reads_context=True)
 
     @classmethod
     def for_utterances(cls, utterances: list[TaggedUtterance]) -> Labels:
@@ -51,12 +55,13 @@ class Labels:
                    (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]))
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"intents": self.intents, "tags": self.tags}, indent=1), encoding="utf-8")
+        path.write_text(json.dumps({"intents": self.intents, "tags": self.tags, "reads_context": self.reads_context},
+                                   indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Labels:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(data["intents"]), tuple(data["tags"]))
+        return cls(tuple(data["intents"]), tuple(data["tags"]), data.get("reads_context", False))
 
 
 def tag_example(intent: str, example: Example) -> TaggedUtterance:
@@ -141,18 +146,18 @@ def swap_values(utterances: list[TaggedUtterance], seed: int, copies: int) -> li
     another value of the same slot seen in the data (for datasets, which come without a domain)."""
     values: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for utterance in utterances:
-        for slot, words in _runs(utterance):
+        for slot, words in runs(utterance):
             values[slot].append(words)
     rng = random.Random(seed)
     out = list(utterances)
     for utterance in utterances:
-        runs = _runs(utterance)
-        if not any(slot for slot, _ in runs):
+        pieces = runs(utterance)
+        if not any(slot for slot, _ in pieces):
             continue
         for _ in range(copies):
             words: list[str] = []
             tags: list[str] = []
-            for slot, run in runs:
+            for slot, run in pieces:
                 chosen = rng.choice(values[slot]) if slot else run
                 words += chosen
                 tags += [OUTSIDE] * len(chosen) if not slot else [f"B-{slot}"] + [f"I-{slot}"] * (len(chosen) - 1)
@@ -160,7 +165,7 @@ def swap_values(utterances: list[TaggedUtterance], seed: int, copies: int) -> li
     return out
 
 
-def _runs(utterance: TaggedUtterance) -> list[tuple[str, tuple[str, ...]]]:
+def runs(utterance: TaggedUtterance) -> list[tuple[str, tuple[str, ...]]]:
     """The utterance as runs of words: (slot, words) for values, ("", words) for the rest."""
     runs: list[tuple[str, list[str]]] = []
     for word, tag in zip(utterance.words, utterance.tags):

@@ -17,11 +17,22 @@ def load_tokenizer(path: Path, max_tokens: int) -> Tokenizer:
     return tokenizer
 
 
+def encode(tokenizer: Tokenizer, batch: list[list[str]], contexts: list[tuple[str, ...]] | None = None) \
+        -> list[Encoding]:
+    """Utterances (as words) in word pieces, each followed by its context's words, when it has any, as a second
+    segment ("[CLS] eight [SEP] asked party size [SEP]")."""
+    if contexts is None:
+        return tokenizer.encode_batch(batch, is_pretokenized=True)
+    return tokenizer.encode_batch([(words, list(context)) if context else words
+                                   for words, context in zip(batch, contexts)], is_pretokenized=True)
+
+
 def first_pieces(encoding: Encoding, words: int) -> list[int]:
-    """For each word, the position of its first word piece (-1 if truncation cut the word off)."""
+    """For each word of the utterance, the position of its first word piece (-1 if truncation cut the word off);
+    the context's words are none of them."""
     first = [-1] * words
-    for position, word in enumerate(encoding.word_ids):
-        if word is not None and first[word] == -1:
+    for position, (word, segment) in enumerate(zip(encoding.word_ids, encoding.sequence_ids)):
+        if word is not None and segment == 0 and first[word] == -1:
             first[word] = position
     return first
 

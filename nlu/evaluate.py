@@ -19,7 +19,7 @@ def predict_all(model: OnnxJointModel, utterances: list[TaggedUtterance], batch_
     predictions: list[Prediction] = []
     for begin in range(0, len(utterances), batch_size):
         batch = utterances[begin:begin + batch_size]
-        predictions += model.predict([list(u.words) for u in batch])
+        predictions += model.predict([list(u.words) for u in batch], [u.context for u in batch])
         if progress is not None:
             progress(len(batch))
     return predictions

@@ -55,10 +55,15 @@ class JointModel(nn.Module):
             encoder.config.num_hidden_layers = layers
         return cls(encoder, intents, tags)
 
-    def forward(self, input_ids: torch.Tensor,
-                attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Intent logits, tag logits (per word piece) and the mean-pooled sentence vector."""
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Intent logits, tag logits (per word piece) and the mean-pooled sentence vector. Word pieces of the second
+        segment (`token_type_ids` 1: the dialogue state after the message) inform the message's through attention
+        but are not pooled: the sentence vector is the message's."""
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(input_ids)
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+        mask = (attention_mask * (1 - token_type_ids)).unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         return self.intent_head(self.dropout(pooled)), self.tag_head(self.dropout(hidden)), pooled

@@ -19,7 +19,7 @@ from dialogue.nlu.artifacts import FP32, INT8, LABELS, TOKENIZER
 from dialogue.nlu.calibration import Calibration
 from dialogue.nlu.data import Labels
 from dialogue.nlu.decoding import bio_constraints, log_softmax, viterbi
-from dialogue.nlu.encoding import first_pieces, load_tokenizer
+from dialogue.nlu.encoding import encode, first_pieces, load_tokenizer
 from dialogue.nlu.novelty import Novelty
 
 MAX_TOKENS = 128
@@ -54,8 +54,8 @@ class Encoded:
 
     batch: list[list[str]]
     encodings: list[Encoding]
-    groups: list[tuple[list[int], np.ndarray, np.ndarray]]
-    """Rows of the batch, and their word pieces and attention mask."""
+    groups: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]
+    """Rows of the batch, and their word pieces, attention mask and segments (1: the dialogue state's pieces)."""
 
 
 def length_groups(lengths: list[int]) -> list[list[int]]:
@@ -93,34 +93,38 @@ class JointModelBase:
         self.tokenizer = tokenizer
         self.transitions, self.start = bio_constraints(self.labels.tags)
 
-    def infer(self, ids: np.ndarray, mask: np.ndarray) -> Outputs:
+    def infer(self, ids: np.ndarray, mask: np.ndarray, segments: np.ndarray) -> Outputs:
         """Intent logits (batch x intents), tag logits (batch x pieces x tags), sentence vectors (batch x hidden)."""
         raise NotImplementedError
 
-    def predict(self, batch: list[list[str]]) -> list[Prediction]:
-        """Intent scores (softmax) and BIO tags for each utterance, given as its words."""
-        encoded = self.encode(batch)
+    def predict(self, batch: list[list[str]], contexts: list[tuple[str, ...]] | None = None) -> list[Prediction]:
+        """Intent scores (softmax) and BIO tags for each utterance, given as its words (and the words of the
+        dialogue state it answers: `contexts`, for a model that `reads_context`)."""
+        encoded = self.encode(batch, contexts)
         return self.decode(encoded, self.run(encoded))
 
-    def encode(self, batch: list[list[str]]) -> Encoded:
-        """The utterances' word pieces, in groups of similar length."""
-        encodings = self.tokenizer.encode_batch(batch, is_pretokenized=True)
+    def encode(self, batch: list[list[str]], contexts: list[tuple[str, ...]] | None = None) -> Encoded:
+        """The utterances' word pieces (each followed by its context's, when the model reads them), in groups of
+        similar length."""
+        encodings = encode(self.tokenizer, batch, contexts if self.labels.reads_context else None)
         groups = []
         for rows in length_groups([len(e.ids) for e in encodings]):
             length = max(len(encodings[row].ids) for row in rows)
             ids = np.zeros((len(rows), length), dtype=np.int64)
             mask = np.zeros((len(rows), length), dtype=np.int64)
+            segments = np.zeros((len(rows), length), dtype=np.int64)
             for line, row in enumerate(rows):
                 ids[line, :len(encodings[row].ids)] = encodings[row].ids
                 mask[line, :len(encodings[row].ids)] = 1
-            groups.append((rows, ids, mask))
+                segments[line, :len(encodings[row].ids)] = encodings[row].type_ids
+            groups.append((rows, ids, mask, segments))
         return Encoded(batch, encodings, groups)
 
     def run(self, encoded: Encoded) -> list[Outputs]:
         """The model on every group: each row's outputs, in the batch's order."""
         found: dict[int, Outputs] = {}
-        for rows, ids, mask in encoded.groups:
-            intents, tags, sentences = self.infer(ids, mask)
+        for rows, ids, mask, segments in encoded.groups:
+            intents, tags, sentences = self.infer(ids, mask, segments)
             found.update({row: (intents[line], tags[line], None if sentences is None else sentences[line])
                           for line, row in enumerate(rows)})
         return [found[row] for row in range(len(encoded.batch))]
@@ -168,7 +172,12 @@ class OnnxJointModel(JointModelBase):
         path = folder / (INT8 if self.quantized else FP32)
         self.session = ort.InferenceSession(str(path), options, providers=providers)
         self.provider = self.session.get_providers()[0]
+        self.segmented = any(given.name == "token_type_ids" for given in self.session.get_inputs())
+        """Models exported before the dialogue state was read take no segments."""
 
-    def infer(self, ids: np.ndarray, mask: np.ndarray) -> Outputs:
-        outputs = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+    def infer(self, ids: np.ndarray, mask: np.ndarray, segments: np.ndarray) -> Outputs:
+        given = {"input_ids": ids, "attention_mask": mask}
+        if self.segmented:
+            given["token_type_ids"] = segments
+        outputs = self.session.run(None, given)
         return outputs[0], outputs[1], outputs[2] if len(outputs) > 2 else None

@@ -35,7 +35,8 @@ class TorchJointModel(JointModelBase):
         model.eval()
         return cls(model, labels, load_tokenizer(folder / TOKENIZER, MAX_TOKENS))
 
-    def infer(self, ids: np.ndarray, mask: np.ndarray) -> Outputs:
+    def infer(self, ids: np.ndarray, mask: np.ndarray, segments: np.ndarray) -> Outputs:
         with torch.inference_mode():
-            intents, tags, sentences = self.model(torch.from_numpy(ids), torch.from_numpy(mask))
+            intents, tags, sentences = self.model(torch.from_numpy(ids), torch.from_numpy(mask),
+                                                  torch.from_numpy(segments))
         return intents.numpy(), tags.numpy(), sentences.numpy()

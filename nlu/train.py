@@ -14,7 +14,7 @@ import torch
 from torch.nn import functional
 
 from dialogue.nlu.data import Labels, TaggedUtterance
-from dialogue.nlu.encoding import IGNORE, load_tokenizer, piece_labels
+from dialogue.nlu.encoding import IGNORE, encode, load_tokenizer, piece_labels
 from dialogue.nlu.model import JointModel, encoder_folder
 
 
@@ -47,6 +47,7 @@ class TrainConfig:
 @dataclass
 class _Feature:
     ids: list[int]
+    segments: list[int]
     tags: list[int]
     intent: int
     teacher: tuple[np.ndarray, np.ndarray] | None = None  # the teacher's intent and tag logits
@@ -83,8 +84,8 @@ def fit(utterances: list[TaggedUtterance], labels: Labels, config: TrainConfig,
     step = 0
     while step < total:
         for batch in _batches(features, config.batch_size, rng):
-            ids, mask, tags, intents = _tensors(batch)
-            intent_logits, tag_logits, _ = model(ids, mask)
+            ids, mask, segments, tags, intents = _tensors(batch)
+            intent_logits, tag_logits, _ = model(ids, mask, segments)
             loss = functional.cross_entropy(intent_logits, intents) + functional.cross_entropy(
                 tag_logits.reshape(-1, tag_logits.shape[-1]), tags.reshape(-1), ignore_index=IGNORE)
             if config.teacher is not None:
@@ -155,8 +156,8 @@ def _teach(features: list[_Feature], folder: Path, labels: Labels) -> None:
     order = sorted(range(len(features)), key=lambda i: len(features[i].ids))
     for begin in range(0, len(order), 64):
         batch = [features[i] for i in order[begin:begin + 64]]
-        ids, mask, _, _ = _tensors(batch)
-        intent_logits, tag_logits, _ = teacher.infer(ids.numpy(), mask.numpy())
+        ids, mask, segments, _, _ = _tensors(batch)
+        intent_logits, tag_logits, _ = teacher.infer(ids.numpy(), mask.numpy(), segments.numpy())
         for row, feature in enumerate(batch):
             feature.teacher = (intent_logits[row], tag_logits[row, :len(feature.ids)])
 
@@ -180,8 +181,8 @@ def _distillation(batch: list[_Feature], intent_logits: torch.Tensor, tag_logits
 def _features(utterances: list[TaggedUtterance], labels: Labels, tokenizer) -> list[_Feature]:
     tag_index = {tag: i for i, tag in enumerate(labels.tags)}
     intent_index = {intent: i for i, intent in enumerate(labels.intents)}
-    encodings = tokenizer.encode_batch([list(u.words) for u in utterances], is_pretokenized=True)
-    return [_Feature(encoding.ids, piece_labels(encoding, [tag_index.get(t, 0) for t in u.tags]),
+    encodings = encode(tokenizer, [list(u.words) for u in utterances], [u.context for u in utterances])
+    return [_Feature(encoding.ids, encoding.type_ids, piece_labels(encoding, [tag_index.get(t, 0) for t in u.tags]),
                      intent_index[u.intent]) for u, encoding in zip(utterances, encodings)]
 
 
@@ -202,9 +203,11 @@ def _tensors(batch: list[_Feature]) -> tuple[torch.Tensor, ...]:
     length = max(len(f.ids) for f in batch)
     ids = torch.zeros((len(batch), length), dtype=torch.long)
     mask = torch.zeros((len(batch), length), dtype=torch.long)
+    segments = torch.zeros((len(batch), length), dtype=torch.long)
     tags = torch.full((len(batch), length), IGNORE, dtype=torch.long)
     for row, feature in enumerate(batch):
         ids[row, :len(feature.ids)] = torch.tensor(feature.ids)
         mask[row, :len(feature.ids)] = 1
+        segments[row, :len(feature.segments)] = torch.tensor(feature.segments)
         tags[row, :len(feature.tags)] = torch.tensor(feature.tags)
-    return ids, mask, tags, torch.tensor([f.intent for f in batch])
+    return ids, mask, segments, tags, torch.tensor([f.intent for f in batch])

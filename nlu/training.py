@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from dialogue.domains.annotations import Example
 from dialogue.domains.schema import Domain
 from dialogue.nlu.artifacts import MANIFEST, model_folder, read_manifest, write_manifest
 from dialogue.nlu.calibration import expected_calibration_error, fit_temperature
+from dialogue.nlu.contexts import placed
 from dialogue.nlu.data import (
     Labels,
     TaggedUtterance,
@@ -52,9 +54,9 @@ def train_domain(domain: Domain, root: Path, config: Any, *, holdout: float = 0.
         manifest = read_manifest(folder)
         return TrainingReport(folder, True, manifest["metrics"], manifest["counts"])
     train, held = split_holdout(domain_examples(domain), holdout, config.seed)
-    utterances = [tag_example(intent, example)
-                  for intent, example in augment(train, domain, config.seed, config.copies)]
-    evaluation = [tag_example(intent, example) for intent, example in held]
+    augmented = augment(train, domain, config.seed, config.copies)
+    utterances = placed([tag_example(intent, example) for intent, example in augmented], domain, config.seed)
+    evaluation = _in_context(held, domain, config.seed)
     counts = {"examples": len(train) + len(held), "held_out": len(held), "training_utterances": len(utterances)}
     labels = Labels.for_domain(domain)
     return _build(utterances, evaluation, labels, config, folder, progress, counts,
@@ -65,7 +67,12 @@ def held_out(domain: Domain, folder: Path) -> list[TaggedUtterance]:
     """The examples a domain's model was not trained on (its training settings say which)."""
     settings = read_manifest(folder)["settings"]
     held = split_holdout(domain_examples(domain), settings["holdout"], settings["seed"])[1]
-    return [tag_example(intent, example) for intent, example in held]
+    return _in_context(held, domain, settings["seed"])
+
+
+def _in_context(held: list[tuple[str, Example]], domain: Domain, seed: int) -> list[TaggedUtterance]:
+    """Held-out examples, each in a dialogue state drawn for it (as training places its utterances)."""
+    return placed([tag_example(intent, example) for intent, example in held], domain, seed, bare_values=False)
 
 
 def train_dataset(dataset: Path, folder: Path, config: Any, progress: Progress | None = None, *,
@@ -171,7 +178,8 @@ def fit_confidence(folder: Path, train: list[TaggedUtterance], held: list[Tagged
 def _outputs(runtime: OnnxJointModel, utterances: list[TaggedUtterance]) -> tuple[np.ndarray, np.ndarray]:
     """Intent logits and unit sentence vectors (rows) of utterances, in batches."""
     outputs = [row for begin in range(0, len(utterances), 64)
-               for row in runtime.run(runtime.encode([list(u.words) for u in utterances[begin:begin + 64]]))]
+               for row in runtime.run(runtime.encode([list(u.words) for u in utterances[begin:begin + 64]],
+                                                     [u.context for u in utterances[begin:begin + 64]]))]
     if not outputs:
         return np.empty((0, len(runtime.labels.intents))), np.empty((0, 0))
     return np.stack([intent for intent, _, _ in outputs]), unit_rows([sentence for _, _, sentence in outputs])

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from dialogue.domains.builtin import ENTITY_ONLY_INTENT, NLU_FALLBACK
-from dialogue.domains.interpretation import EntitySpan, IntentScore, Interpretation
+from dialogue.domains.interpretation import EntitySpan, Expectation, IntentScore, Interpretation
 from dialogue.domains.schema import Domain
 from dialogue.nlu.artifacts import latest_model
 from dialogue.nlu.clauses import clauses
@@ -45,18 +45,21 @@ class Understander:
         folder = latest_model(root, domain.name, nlu_data_hash(domain))
         return None if folder is None else cls(domain, shared_model(folder, threads))
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
-        return self.parse_batch([text], now=now)[0]
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        return self.parse_batch([text], now=now, expecting=[expecting])[0]
 
-    def parse_batch(self, texts: list[str], *, now: dt.datetime) -> list[Interpretation]:
-        """Several utterances in one model call (the simulator and evaluation use this)."""
-        job = self.job(texts, now=now)
+    def parse_batch(self, texts: list[str], *, now: dt.datetime,
+                    expecting: list[Expectation | None] | None = None) -> list[Interpretation]:
+        """Several utterances in one model call (the simulator and evaluation use this), each read with what the
+        assistant asked before it (`expecting`; default: nothing in particular)."""
+        job = self.job(texts, now=now, expecting=expecting)
         job.infer()
         return job.finish()
 
-    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None) -> ParseJob:
+    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None,
+            expecting: list[Expectation | None] | None = None) -> ParseJob:
         """`parse_batch` in steps (see ParseJob); `warnings` are added to each text's interpretation."""
-        return ParseJob(self, texts, now, warnings or [[] for _ in texts])
+        return ParseJob(self, texts, now, warnings or [[] for _ in texts], expecting or [None for _ in texts])
 
     def _nothing(self, text: str) -> Interpretation:
         return Interpretation(intent=NLU_FALLBACK, confidence=0.0, text=text, source="nlu",
@@ -93,10 +96,12 @@ class Understander:
 class ParseJob:
     """Utterances parsed in one model call, in three steps, so that a server can run the model alone off its
     event loop: made here (texts cleaned, split into words and word pieces, and a text of several clauses into
-    its clauses too: dialogue.nlu.clauses), `infer` (the model: ONNX Runtime, which releases the GIL, and nothing
-    else), `finish` (tags decoded, values normalised, the clauses' readings told apart)."""
+    its clauses too: dialogue.nlu.clauses; each with the words of what it answers), `infer` (the model: ONNX
+    Runtime, which releases the GIL, and nothing else), `finish` (tags decoded, values normalised, the clauses'
+    readings told apart)."""
 
-    def __init__(self, understander: Understander, texts: list[str], now: dt.datetime, warnings: list[list[str]]):
+    def __init__(self, understander: Understander, texts: list[str], now: dt.datetime, warnings: list[list[str]],
+                 expecting: list[Expectation | None]):
         self.understander, self.now, self.warnings = understander, now, warnings
         self.texts = [clean(text) for text in texts]
         several = understander.domain.settings.nlu.several_requests
@@ -106,7 +111,9 @@ class ParseJob:
                        for start, end in ranges]
         self.words = [split_words(text) for text in self.texts + self.pieces]
         words = [[w.text for w in ws] or ["."] for ws in self.words]
-        self.encoded = understander.model.encode(words) if any(self.words) else None
+        contexts = [() if expected is None else expected.words() for expected in expecting]
+        contexts += [context for context, ranges in zip(contexts, self.ranges) if len(ranges) > 1 for _ in ranges]
+        self.encoded = understander.model.encode(words, contexts) if any(self.words) else None
         self.logits: list[Outputs] | None = None
 
     def infer(self) -> None:

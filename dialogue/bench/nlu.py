@@ -8,6 +8,7 @@ fp32 or int8, 6 or 3 layers, and the same 6-layer model in PyTorch eager as the 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import statistics
 import subprocess
 import sys
@@ -18,8 +19,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from dialogue.domains.interpretation import Expectation
 from dialogue.domains.schema import Domain, Settings, SlotSpec
-from dialogue.nlu.data import Labels, read_jointbert
+from dialogue.nlu.data import Labels, domain_examples, read_jointbert
 from dialogue.nlu.runtime import OnnxJointModel
 from dialogue.nlu.understander import Understander
 from dialogue.stats import percentile
@@ -86,6 +88,25 @@ def cli_cold_start(domain: str, models: Path, text: str) -> float | None:
     done = subprocess.run([sys.executable, "-m", "dialogue", "parse", domain, text, "--models", str(models)],
                           capture_output=True, text=True, check=False)
     return round(time.perf_counter() - started, 3) if done.returncode == 0 else None
+
+
+def in_context(understander: Understander, texts: list[str]) -> dict[str, dict[str, float]]:
+    """A domain model's latency per text read alone, after a slot's question and after a yes/no question (the
+    state's word pieces are what the two cost more)."""
+    slot = next(iter(understander.domain.slots), None)
+    asked = Expectation(kind="slot", slot=slot) if slot else None
+    yes_no = Expectation(kind="yes_no")
+    return latencies({"alone": lambda text: understander.parse(text, now=NOW),
+                      f"after asked {slot}": lambda text: understander.parse(text, now=NOW, expecting=asked),
+                      "after a yes/no question": lambda text: understander.parse(text, now=NOW, expecting=yes_no)},
+                     texts)
+
+
+def domain_texts(domain: Domain, count: int) -> list[str]:
+    """`count` texts of the domain's examples, shuffled (seeded), repeated as needed."""
+    texts = [example.text for _, example in domain_examples(domain)]
+    random.Random(0).shuffle(texts)
+    return (texts * (count // max(len(texts), 1) + 1))[:count]
 
 
 def snips_texts(dataset: Path, limit: int | None) -> list[str]:

@@ -11,7 +11,17 @@ from rich.progress import Progress
 from rich.table import Table
 
 from dialogue.bench.store import WINDOW
-from dialogue.cli.common import JsonOption, ModelsOption, console, errors, fail, load, models_root, print_json
+from dialogue.cli.common import (
+    JsonOption,
+    ModelsOption,
+    console,
+    errors,
+    fail,
+    load,
+    models_root,
+    print_json,
+    understander,
+)
 from dialogue.domains import bundled_domains
 
 
@@ -54,7 +64,8 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
         model3: Path = typer.Option(..., "--model3", help="3-layer model folder (trained with --layers 3)."),
         dataset: Path = typer.Option(Path("../shared/data/snips"), help="JointBERT dataset whose test split is used."),
         utterances: int | None = typer.Option(None, min=60, help="Only the first N test utterances."),
-        domain: str = typer.Option("restaurant", help="Domain for the CLI cold start (needs a trained model)."),
+        domain: str = typer.Option("restaurant", help="Domain for the CLI cold start and the cost of reading a "
+                                                      "message in context (needs a trained model)."),
         models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """NLU latency (p50, p99) one utterance at a time, and utterances/s at batch 1 and 32."""
     from dialogue.bench import nlu as bench
@@ -73,8 +84,9 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
         "onnx fp32, 3 layers": lambda: OnnxJointModel(model3, quantized=False),
         "onnx int8, 3 layers": lambda: OnnxJointModel(model3, quantized=True),
     }
+    domain_nlu = Understander.for_domain(load(domain), models_root(models))
     with Progress(console=errors, transient=True) as progress:
-        task = progress.add_task("measuring", total=len(variants) + 3)
+        task = progress.add_task("measuring", total=len(variants) + 4)
         load_seconds = bench.load_to_first_parse(model6, stand_in, texts[0])
         progress.advance(task)
         understanders = {name: Understander(stand_in, build()) for name, build in variants.items()}
@@ -82,18 +94,21 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
                                     for name, u in understanders.items()}, texts)
         progress.advance(task)
         rows = []
-        for name, understander in understanders.items():
+        for name, variant in understanders.items():
             rows.append({"model": name, **measured[name],
-                         "per_second_batch_1": bench.throughput(understander, texts, 1),
-                         "per_second_batch_32": bench.throughput(understander, texts, 32)})
+                         "per_second_batch_1": bench.throughput(variant, texts, 1),
+                         "per_second_batch_32": bench.throughput(variant, texts, 32)})
             progress.advance(task)
         cold = bench.cli_cold_start(domain, models_root(models), "book a table for two tomorrow at 7pm")
+        progress.advance(task)
+        context = None if domain_nlu is None else bench.in_context(domain_nlu, bench.domain_texts(domain_nlu.domain,
+                                                                                                  600))
         progress.advance(task)
     eager = rows[0]["p50_ms"]
     for row in rows:
         row["speedup_p50_vs_eager"] = round(eager / row["p50_ms"], 2)
     result = {"benchmark": "nlu", "utterances": len(texts), "threads": os.cpu_count(), "variants": rows,
-              "load_to_first_parse_s": load_seconds, "cli_cold_start_s": cold,
+              "load_to_first_parse_s": load_seconds, "cli_cold_start_s": cold, "in_context": context,
               "targets": {"int8_6_layers_p50_ms": 2.5, "int8_6_layers_p99_ms": 6, "speedup_vs_eager": 3,
                           "int8_3_layers_p50_ms": 1.5, "load_to_first_parse_s": 1}}
     if as_json:
@@ -109,6 +124,9 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
     console.print(table)
     console.print(f"model load to first parse: {load_seconds:.3f} s; CLI cold start (dialogue parse {domain}): "
                   f"{'n/a (no trained model)' if cold is None else f'{cold:.2f} s'}", highlight=False)
+    if context is not None:
+        console.print(f"{domain}'s model, p50 per text of its examples: " + ", ".join(
+            f"{name} {figures['p50_ms']:.2f} ms" for name, figures in context.items()), highlight=False)
 
 
 def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conversation is replayed per store."),
@@ -268,7 +286,6 @@ def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text 
     import tempfile
 
     from dialogue.bench import nlg as bench
-    from dialogue.cli.common import understander
     from dialogue.dm.sql import SqlStore
     from dialogue.engine import Engine
     from dialogue.nlg.llm import Budgeted

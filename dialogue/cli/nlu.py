@@ -26,6 +26,8 @@ from dialogue.cli.common import (
     usage_error,
     writable,
 )
+from dialogue.domains.interpretation import Expectation
+from dialogue.domains.schema import Domain
 
 DatasetOption = typer.Option(None, "--dataset", help="A JointBERT-format dataset folder (train/dev/test with "
                                                      "seq.in, seq.out, label) instead of a domain.")
@@ -126,15 +128,18 @@ def _figures(metrics: dict[str, Any], what: str) -> None:
 def parse(domain: str = typer.Argument(..., help="A domain file or bundled domain's name."),
           text: str = typer.Argument(..., help="What the user says."),
           now: str | None = typer.Option(None, help="The turn's time (ISO), for relative dates."),
+          after: str | None = typer.Option(None, help="What the assistant asked just before: slot:NAME (a slot's "
+                                                      "value), yes_no (a yes/no question) or choice (offered rows)."),
           models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Understand one utterance: intent, confidence, ranking and normalised entities."""
     clock = iso_time(now) if now else None
     loaded = load(domain)
+    expecting = _expectation(after, loaded) if after else None
     nlu = understander(loaded, models)
     if nlu is None:
         fail(f"no trained model for domain '{loaded.name}' and its current examples; "
              f"train one with: dialogue train {domain}")
-    result = nlu.parse(text, now=clock or dt.datetime.now(ZoneInfo(loaded.settings.timezone)))
+    result = nlu.parse(text, now=clock or dt.datetime.now(ZoneInfo(loaded.settings.timezone)), expecting=expecting)
     if as_json:
         print_json(result.model_dump())
         return
@@ -263,3 +268,14 @@ def _dataset(folder: Path, split: str) -> list:
         return read_jointbert(folder, split)
     except ValueError as err:  # misaligned lines, or not UTF-8
         fail(str(err))
+
+
+def _expectation(after: str, domain: Domain) -> Expectation:
+    """`--after` as an Expectation, or a clear error naming what it may be."""
+    if after in ("yes_no", "choice"):
+        return Expectation(kind=after)
+    slot = after.removeprefix("slot:")
+    if not after.startswith("slot:") or slot not in domain.slots:
+        usage_error(f"--after '{after[:60]}' is none of yes_no, choice or slot:NAME with a slot of the domain "
+                    f"({', '.join(sorted(domain.slots))})")
+    return Expectation(kind="slot", slot=slot)

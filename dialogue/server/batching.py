@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 from dialogue.engine import Engine
 from dialogue.nlu.base import ParseSteps
 from dialogue.server.errors import Refused
@@ -35,6 +35,7 @@ sessions, the same at 64)."""
 @dataclass
 class _Waiting:
     text: str
+    expecting: Expectation | None
     deadline: float | None
     parsed: asyncio.Future[Interpretation]
 
@@ -50,10 +51,11 @@ class ParseQueue:
         self.on_call: Callable[[int], None] = lambda texts: None
         """Told the number of texts of each model call (the server's metrics)."""
 
-    async def parse(self, text: str, deadline: float | None) -> Interpretation:
-        """The text's interpretation, parsed with the others waiting (see the module's docstring)."""
+    async def parse(self, text: str, deadline: float | None, expecting: Expectation | None = None) -> Interpretation:
+        """The text's interpretation, read as the answer to `expecting`, parsed with the others waiting (see the
+        module's docstring)."""
         loop = asyncio.get_running_loop()
-        waiting = _Waiting(text, deadline, loop.create_future())
+        waiting = _Waiting(text, expecting, deadline, loop.create_future())
         self.waiting.append(waiting)
         if self.draining is None:
             self.draining = loop.create_task(self._drain())
@@ -81,7 +83,8 @@ class ParseQueue:
             if not batch:
                 continue
             try:
-                job = self.engine.parse_job([waiting.text for waiting in batch])
+                job = self.engine.parse_job([waiting.text for waiting in batch],
+                                            expecting=[waiting.expecting for waiting in batch])
             except Exception as error:  # noqa: BLE001 - as above
                 _fail(batch, error)
                 continue

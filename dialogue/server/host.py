@@ -138,7 +138,10 @@ class Host:
         if queue is None:
             return await self.run(lambda: engine.understand(given), deadline)
         began = time.perf_counter()
-        parsed = given.parsed_as(await queue.parse(text, deadline), began)
+        session_id = given.session_id
+        expecting = engine.expecting(session_id) if engine.expectation_at_hand(session_id) \
+            else await self.run(lambda: engine.expecting(session_id), deadline)  # a read of the store
+        parsed = given.parsed_as(await queue.parse(text, deadline, expecting), began)
         if engine.assist is None:
             return engine.understand(parsed)
         return await self.run(lambda: engine.understand(parsed), deadline)

@@ -87,6 +87,9 @@ class NluSettings(Model):
     several_requests: bool = Field(True, description=(
         "A message whose clauses ask for different things (\"yes please, and what time do you open?\") is "
         "taken as several requests, one after the other. Each clause is also read by the model (English only)."))
+    in_context: bool = Field(True, description=(
+        "Each message is read with what the assistant asked last (a slot, a yes/no question, rows offered): \"8\" "
+        "is a time after \"What time?\" and a head count after \"How many people?\" (docs/nlu.md)."))
 
 
 class Settings(Model):

@@ -59,11 +59,20 @@ def test_train_parse_and_evaluate_a_domain(tiny_encoder, tmp_path) -> None:
     assert parsed["entities"] == {span["slot"]: span["value"] for span in parsed["spans"]}
     text = invoke("parse", "restaurant", "hello", *common).output
     assert "intent:" in text and "ranking:" in text
+    for after in ("slot:party_size", "yes_no", "choice"):
+        assert json.loads(invoke("parse", "restaurant", "8", "--after", after, "--json", *common).output)["text"] == "8"
     png = tmp_path / "confusion.png"
     evaluated = json.loads(invoke("nlu-eval", "restaurant", "--json", "--confusion", str(png), *common).output)
     assert evaluated["utterances"] == trained["counts"]["held_out"]
     assert png.stat().st_size > 1000
     assert "per intent" in invoke("nlu-eval", "restaurant", "--fp32", *common).output
+
+
+@pytest.mark.parametrize("after", ["slot:seats", "party_size", "maybe"])
+def test_parse_after_something_the_domain_cannot_ask_says_what_it_may_be(after: str) -> None:
+    result = runner.invoke(app, ["parse", "restaurant", "8", "--after", after])
+    assert result.exit_code == 2
+    assert "none of yes_no, choice or slot:NAME" in result.output and "party_size" in result.output
 
 
 def test_train_and_evaluate_a_dataset(tiny_encoder, dataset, tmp_path) -> None:
@@ -133,6 +142,7 @@ def test_bench_nlu_runs_every_variant(tiny_encoder, dataset, tmp_path) -> None:
     assert all(v["p50_ms"] > 0 and v["per_second_batch_32"] > 0 for v in report["variants"])
     assert report["variants"][0]["speedup_p50_vs_eager"] == 1.0
     assert report["load_to_first_parse_s"] > 0 and report["cli_cold_start_s"] is None
+    assert report["in_context"] is None, "no trained domain model in --models"
 
 
 @pytest.mark.slow

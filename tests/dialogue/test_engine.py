@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
-from dialogue.domains.interpretation import EntitySpan, Interpretation
+from dialogue.domains.interpretation import EntitySpan, Expectation, Interpretation
 from dialogue.domains.loader import BUNDLED
 from dialogue.engine import Engine
 from dialogue.turns import InputError, UserInput
@@ -24,7 +24,7 @@ class KeywordNlu:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         self.seen.append(text)
         intent = "book_table" if "book" in text else "out_of_scope"
         return Interpretation(intent=intent, text=text, confidence=0.9, source="nlu")
@@ -206,7 +206,7 @@ class Said:
     def __init__(self, readings: dict[str, Interpretation]) -> None:
         self.readings = readings
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         return self.readings[text]
 
 
@@ -315,3 +315,65 @@ def test_a_name_in_a_stored_result_is_found_too(tmp_path) -> None:
     assert engine.handle("s", "ad astro please").state.slots == {}  # nothing searched yet: no names
     engine.handle("t", "/search")
     assert engine.handle("t", "ad astro please").state.slots == {"movie": "Ad Astra"}
+
+
+class Recording(KeywordNlu):
+    """KeywordNlu that notes what each text was read as the answer to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expected: list[Expectation | None] = []
+
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        self.expected.append(expecting)
+        return super().parse(text, now=now)
+
+
+def test_each_message_is_read_as_the_answer_to_what_the_last_turn_asked(domain, tmp_path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'sessions.db'}")
+    nlu = Recording()
+    engine = Engine(domain, nlu=nlu, store=store)
+    engine.handle("s", "hello")
+    engine.handle("s", "/book_table")
+    engine.handle("s", "something odd")
+    engine.handle("s", '/inform{"cuisine": "italian"}')
+    engine.handle("s", "four of us")
+    asked = [Expectation(kind="slot", slot=slot) for slot in ("cuisine", "party_size")]
+    assert nlu.expected == [None, *asked]
+    elsewhere = Recording()  # another server, which has not seen the session: it reads the store
+    Engine(domain, nlu=elsewhere, store=store).handle("s", "four of us")
+    assert elsewhere.expected == [asked[1]]
+    engine.reset("s")
+    engine.handle("s", "hello again")
+    assert nlu.expected[-1] is None
+
+
+def test_a_store_that_cannot_be_read_before_the_turn_leaves_the_message_read_alone(domain) -> None:
+    from dialogue.dm.errors import StoreError
+    from dialogue.dm.sql import MemoryStore
+
+    class ReadableOnSecondTry(MemoryStore):
+        failed = False
+
+        def load(self, domain: str, session_id: str):
+            if not self.failed:
+                self.failed = True
+                raise StoreError("the database is down")
+            return super().load(domain, session_id)
+
+    nlu = Recording()
+    engine = Engine(domain, nlu=nlu, store=ReadableOnSecondTry())
+    assert engine.handle("s", "book a table").state.active_task == "book_table"
+    assert nlu.expected == [None] and engine.store.failed
+    engine.handle("s", "something odd")
+    assert nlu.expected[-1] == Expectation(kind="slot", slot="cuisine"), "the turn's own answer is remembered"
+
+
+def test_a_domain_can_read_each_message_alone(domain) -> None:
+    alone = domain.model_copy(deep=True)
+    alone.settings.nlu.in_context = False
+    nlu = Recording()
+    engine = Engine(alone, nlu=nlu)
+    engine.handle("s", "/book_table")
+    engine.handle("s", "something odd")
+    assert nlu.expected == [None] and engine.expectation_at_hand("s")

@@ -11,7 +11,7 @@ import pytest
 
 from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 from dialogue.engine import Engine
 from tests.nlg.scripted import ScriptedBackend
 
@@ -49,7 +49,7 @@ nlg:
 class UnsureNlu:
     """Every text is below the confidence threshold."""
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         return Interpretation(intent="nlu_fallback", confidence=0.2, text=text, source="nlu")
 
 

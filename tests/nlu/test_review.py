@@ -10,7 +10,7 @@ import pytest
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains import load_domain
 from dialogue.domains.annotations import parse_example
-from dialogue.domains.interpretation import EntitySpan, Interpretation
+from dialogue.domains.interpretation import EntitySpan, Expectation, Interpretation
 from dialogue.engine import Engine
 from dialogue.nlu.review import Proposal, annotate, proposals
 
@@ -47,7 +47,7 @@ class Scripted:
     def __init__(self, readings: dict[str, tuple]):
         self.readings = readings
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         intent, confidence, entities, *source = self.readings[text]
         spans = [EntitySpan(slot=slot, text=words, value=words, start=text.index(words),
                             end=text.index(words) + len(words), normalised=True, source="model")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dialogue.domains import load_domain
 from dialogue.domains.builtin import NLU_FALLBACK
-from dialogue.domains.interpretation import EntitySpan, Interpretation
+from dialogue.domains.interpretation import EntitySpan, Expectation, Interpretation
 from dialogue.nlu.clauses import clauses
 from dialogue.nlu.runtime import OnnxJointModel
 from dialogue.nlu.understander import Understander, told_apart
@@ -233,3 +233,33 @@ def test_several_requests_on_the_real_model(bundled_models) -> None:
     assert single.intent == "book_table" and single.also == []
     domain.settings.nlu.several_requests = False
     assert Understander(domain, nlu.model).parse("yes please, and what time do you open?", now=NOW).also == []
+
+
+ASKED = {slot: Expectation(kind="slot", slot=slot) for slot in ("party_size", "time", "date", "name")}
+
+
+@pytest.mark.parametrize(("text", "after", "slot"), [
+    ("8", "party_size", "party_size"), ("8", "time", "time"), ("8", "date", "date"),
+    ("two", "party_size", "party_size"), ("two", "time", "time"),
+    ("12", "party_size", "party_size"), ("12", "time", "time"), ("12", "date", "date"),
+    ("tomorrow", "time", "date"), ("Anna Lee", "party_size", "name"), ("seven thirty", "party_size", "time"),
+])
+def test_the_same_words_read_as_the_answer_to_the_question_asked_on_the_real_model(
+        bundled_models, text: str, after: str, slot: str) -> None:
+    """A bare value is the asked slot's when it can be one (the model reads the question after the message), and
+    its own slot's when it cannot."""
+    nlu = Understander.for_domain(DOMAIN, bundled_models)
+    assert nlu is not None
+    read = nlu.parse(text, now=NOW, expecting=ASKED[after])
+    assert (read.intent, list(read.entities)) == ("inform", [slot])
+
+
+def test_a_reply_to_a_yes_no_question_in_the_users_words_is_a_yes_or_a_no_on_the_real_model(bundled_models) -> None:
+    nlu = Understander.for_domain(DOMAIN, bundled_models)
+    assert nlu is not None
+    said = {"affirm": ["fine by me", "that suits me", "lovely, do it", "all good, go for it", "yep, perfect"],
+            "deny": ["nah, not that one", "no, I'd rather not", "that doesn't work for me"]}
+    for expecting in (Expectation(kind="yes_no"), Expectation(kind="choice")):
+        for intent, texts in said.items():
+            read = [r.intent for r in nlu.parse_batch(texts, now=NOW, expecting=[expecting] * len(texts))]
+            assert read == [intent] * len(texts), (expecting, list(zip(texts, read)))

@@ -9,7 +9,7 @@ import pytest
 
 from dialogue.domains import load_domain
 from dialogue.domains.errors import DomainError
-from dialogue.domains.interpretation import EntitySpan, Interpretation
+from dialogue.domains.interpretation import EntitySpan, Expectation, Interpretation
 from dialogue.domains.python_functions import register
 from dialogue.engine import Engine
 from dialogue.turns import UserInput
@@ -128,7 +128,7 @@ def test_fill_from_text_takes_the_answer(shop) -> None:
     from tests.conftest import NOW
 
     class Echo:
-        def parse(self, text, *, now):
+        def parse(self, text, *, now, expecting=None):
             from dialogue.domains.interpretation import Interpretation
             return Interpretation(intent="inform", text=text, source="nlu")
 
@@ -501,7 +501,7 @@ responses:
 class NumbersAsPartySize:
     """A model that tags every number as the party size (as a model that reads a message alone would)."""
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         number = re.search(r"\d+|two|eight", text)
         if number is None:
             return Interpretation(intent="book", confidence=0.9, text=text)

@@ -189,7 +189,7 @@ class TwoMindsNlu:
     def __init__(self, first: str, second: str, gap: float):
         self.first, self.second, self.gap = first, second, gap
 
-    def parse(self, text, *, now):
+    def parse(self, text, *, now, expecting=None):
         from dialogue.domains.interpretation import IntentScore, Interpretation
 
         top = 0.5 + self.gap / 2

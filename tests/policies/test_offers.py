@@ -10,7 +10,7 @@ import pytest
 
 from dialogue.domains import load_domain
 from dialogue.domains.errors import DomainError
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 from dialogue.engine import Engine
 from dialogue.policies.offers import named_row, read_reply
 from dialogue.turns import UserInput
@@ -83,7 +83,7 @@ INTENTS = {"find": "find", "yes": "affirm", "no": "deny", "weather": "weather", 
 class KeywordNlu:
     """Reads the intent from a keyword (isolating the offer from a trained model); other text is not understood."""
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         intent = next((name for word, name in INTENTS.items() if word in text.lower()), "nlu_fallback")
         entities = {"party": 4} if "four" in text else {}
         return Interpretation(intent=intent, confidence=0.9 if intent != "nlu_fallback" else 0.2, text=text,

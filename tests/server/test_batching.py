@@ -11,7 +11,7 @@ import time
 import grpc
 import pytest
 
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 from dialogue.engine import Engine
 from dialogue.server.batching import ParseQueue
 from dialogue.server.errors import Refused
@@ -24,18 +24,21 @@ class BatchingNlu:
     def __init__(self, *, intent: str = "greet") -> None:
         self.intent = intent
         self.calls: list[list[str]] = []
+        self.expected: list[list[Expectation | None]] = []
         self.threads: dict[str, set[str]] = {"job": set(), "infer": set(), "finish": set()}
         self.gate = threading.Event()
         self.gate.set()
         self.failing = False
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         job = self.job([text], now=now)
         job.infer()
         return job.finish()[0]
 
-    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None) -> _Job:
+    def job(self, texts: list[str], *, now: dt.datetime, warnings: list[list[str]] | None = None,
+            expecting: list[Expectation | None] | None = None) -> _Job:
         self.threads["job"].add(threading.current_thread().name)
+        self.expected.append(expecting or [None for _ in texts])
         return _Job(self, texts, warnings or [[] for _ in texts])
 
 
@@ -89,6 +92,22 @@ def test_texts_that_arrive_while_the_model_runs_share_its_next_call(queue, nlu) 
     found = asyncio.run(scenario())
     assert [interpretation.text for interpretation in found] == ["one", "two", "three", "four", "five"]
     assert nlu.calls == [["one"], ["two", "three", "four"], ["five"]]  # at most 3 a call
+
+
+def test_each_text_is_read_with_what_its_session_was_asked(queue, nlu) -> None:
+    time = Expectation(kind="slot", slot="time")
+
+    async def scenario() -> None:
+        nlu.gate.clear()
+        first = asyncio.create_task(queue.parse("one", None))
+        await _running(nlu, 1)
+        rest = [asyncio.create_task(queue.parse("8", None, time)), asyncio.create_task(queue.parse("yes", None))]
+        await asyncio.sleep(0.05)
+        nlu.gate.set()
+        await asyncio.gather(first, *rest)
+
+    asyncio.run(scenario())
+    assert nlu.expected == [[None], [time, None]]
 
 
 def test_only_the_model_runs_on_the_queue_thread(queue, nlu) -> None:

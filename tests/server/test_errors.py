@@ -141,7 +141,7 @@ def test_a_database_that_goes_down_is_unavailable_until_it_is_back(serve, restau
 class Broken:
     """An NLU with a bug."""
 
-    def parse(self, text, *, now):
+    def parse(self, text, *, now, expecting=None):
         raise RuntimeError("bug in /srv/app/secret.py")
 
 

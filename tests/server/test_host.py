@@ -11,7 +11,7 @@ from typing import Any
 from dialogue.client import Client
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains import load_domain
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 from dialogue.engine import Engine
 from tests.dialogue.test_engine_llm import DOMAIN as LLM_DOMAIN
 from tests.dialogue.test_engine_llm import booked
@@ -41,7 +41,7 @@ class GreetingNlu:
     def __init__(self) -> None:
         self.threads: list[str] = []
 
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         self.threads.append(threading.current_thread().name)
         return Interpretation(intent="greet", confidence=0.99, text=text, source="nlu")
 
@@ -129,3 +129,25 @@ def test_a_turn_that_finds_the_store_taken_waits_for_it_on_a_worker(serve, resta
     holder.join(10)
     _holder, tried_on_loop, answered_on = store.threads
     assert tried_on_loop == running.thread.name and answered_on.startswith(WORKER)
+
+
+def test_a_served_text_is_read_with_what_its_session_was_asked_which_only_a_worker_reads_from_the_store(
+        serve, restaurant) -> None:
+    nlu, asked_on = BatchingNlu(), []
+    engine = Engine(restaurant, store=RecordingStore(), nlu=nlu)
+    engine.handle("s1", "/book_table")
+    engine.expectations = type(engine.expectations)()  # as if another server had run the session's turns
+    expecting = engine.expecting
+
+    def noting(session_id: str) -> Any:
+        asked_on.append((threading.current_thread().name, engine.expectation_at_hand(session_id)))
+        return expecting(session_id)
+
+    engine.expecting = noting  # type: ignore[method-assign]
+    running = serve([engine])
+    with Client(running.target) as client:
+        client.turn("restaurant", "s1", "thai food")
+        client.turn("restaurant", "s1", "something else")
+    asked = Expectation(kind="slot", slot="cuisine")
+    assert nlu.expected == [[asked], [asked]]
+    assert [(name.startswith(WORKER), known) for name, known in asked_on] == [(True, False), (False, True)]

@@ -8,12 +8,12 @@ import json
 from typer.testing import CliRunner
 
 from dialogue.cli import app
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Expectation, Interpretation
 from tests.nlg.scripted import ScriptedBackend
 
 
 class BookingNlu:
-    def parse(self, text: str, *, now: dt.datetime) -> Interpretation:
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         return Interpretation(intent="book_table", text=text, confidence=0.9, source="nlu")
 
 

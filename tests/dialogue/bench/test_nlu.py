@@ -20,3 +20,18 @@ def test_variants_take_turns_on_blocks_in_rotating_order() -> None:
         assert [text for _, text in turns[i * turn:(i + 1) * turn]] == block[:SETTLE] + block
     assert set(figures) == {"a", "b", "c"}
     assert all(0 <= f["p50_ms"] <= f["p99_ms"] for f in figures.values())
+
+
+def test_the_cost_of_reading_in_context_is_measured_on_the_domains_model(bundled_models) -> None:
+    from dialogue.bench.nlu import domain_texts, in_context
+    from dialogue.domains import load_domain
+    from dialogue.nlu.understander import Understander
+
+    understander = Understander.for_domain(load_domain("restaurant"), bundled_models)
+    assert understander is not None
+    texts = domain_texts(understander.domain, 120)
+    assert len(texts) == 120 and len(set(texts)) > 60
+    figures = in_context(understander, texts)
+    first_slot = next(iter(understander.domain.slots))
+    assert list(figures) == ["alone", f"after asked {first_slot}", "after a yes/no question"]
+    assert all(0 < f["p50_ms"] <= f["p99_ms"] for f in figures.values())

@@ -1,0 +1,86 @@
+"""Training utterances placed in the dialogue states where a user can say them (dialogue.nlu.contexts)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dialogue.domains import load_domain
+from dialogue.domains.builtin import ENTITY_ONLY_INTENT
+from dialogue.domains.interpretation import Expectation
+from dialogue.nlu.contexts import BARE_VALUES, asked_slots, placed
+from dialogue.nlu.data import TaggedUtterance, augment, domain_examples, tag_example
+
+RESTAURANT = load_domain("restaurant")
+YES_NO, CHOICE = Expectation(kind="yes_no").words(), Expectation(kind="choice").words()
+
+
+def training() -> list[TaggedUtterance]:
+    return [tag_example(intent, example) for intent, example in augment(domain_examples(RESTAURANT), RESTAURANT, 0)]
+
+
+def test_the_state_reads_as_words_after_the_message() -> None:
+    assert Expectation(kind="slot", slot="party_size").words() == ("asked", "party", "size")
+    assert YES_NO == ("yes", "or", "no", "question")
+    assert CHOICE == ("choose", "an", "offer")
+
+
+def test_the_asked_slots_are_the_frame_tasks_slots_each_once() -> None:
+    asked = asked_slots(RESTAURANT)
+    assert {"party_size", "time", "date", "name"} <= set(asked)
+    assert len(asked) == len(set(asked))
+
+
+def test_yes_and_no_are_placed_mostly_after_a_yes_no_question_or_an_offer() -> None:
+    kept = [u for u in placed(training(), RESTAURANT, 0) if RESTAURANT.yes_or_no(u.intent)]
+    where = Counter(u.context for u in kept)
+    assert where[YES_NO] > where[CHOICE] > 0
+    assert 0.6 * len(kept) < where[YES_NO] + where[CHOICE] < 0.9 * len(kept)
+    assert where[()] > 0 and any(context[:1] == ("asked",) for context in where)
+
+
+def test_values_alone_are_placed_mostly_after_the_question_of_a_slot_they_give() -> None:
+    utterances = training()
+    informs = [u for u in placed(utterances, RESTAURANT, 0)[:len(utterances)]
+               if u.intent == ENTITY_ONLY_INTENT and any(tag != "O" for tag in u.tags)]
+    answering = [u for u in informs if u.context[:1] == ("asked",) and f"B-{'_'.join(u.context[1:])}" in u.tags]
+    assert 0.6 * len(informs) < len(answering) < 0.9 * len(informs)
+
+
+def test_other_requests_are_mostly_placed_after_nothing_but_sometimes_after_any_question() -> None:
+    others = [u for u in placed(training(), RESTAURANT, 0)
+              if u.intent not in (ENTITY_ONLY_INTENT, "affirm", "deny")]
+    after_nothing = sum(not u.context for u in others)
+    assert 0.6 * len(others) < after_nothing < 0.8 * len(others)
+
+
+def test_bare_values_teach_that_the_same_number_answers_the_question_asked() -> None:
+    utterances = training()
+    added = placed(utterances, RESTAURANT, 0)[len(utterances):]
+    assert all(u.intent == ENTITY_ONLY_INTENT and u.context[0] == "asked" for u in added)
+    assert all(u.tags == (u.tags[0], *["I-" + u.tags[0][2:]] * (len(u.words) - 1)) for u in added)
+    tagged = {(u.context, u.words): u.tags[0] for u in added}
+    after_time = {words for (context, words), tag in tagged.items() if context == ("asked", "time") and tag == "B-time"}
+    after_size = {words for (context, words), tag in tagged.items()
+                  if context == ("asked", "party", "size") and tag == "B-party_size"}
+    assert after_time & after_size, "some bare number is a time after one question and a head count after another"
+    per_question = Counter(u.context for u in added)
+    assert per_question[("asked", "time")] > BARE_VALUES
+
+
+def test_a_value_that_cannot_answer_the_question_keeps_its_own_slot() -> None:
+    utterances = training()
+    added = placed(utterances, RESTAURANT, 0)[len(utterances):]
+    elsewhere = [u for u in added if u.tags[0][2:] != "_".join(u.context[1:])]
+    assert elsewhere
+    assert not any(u.context == ("asked", "time") and u.tags[0] == "B-party_size" for u in elsewhere)
+
+
+def test_held_out_utterances_get_states_but_no_added_values() -> None:
+    utterances = training()[:50]
+    assert len(placed(utterances, RESTAURANT, 0, bare_values=False)) == 50
+
+
+def test_the_same_seed_places_the_same_way() -> None:
+    utterances = training()
+    assert placed(utterances, RESTAURANT, 3) == placed(utterances, RESTAURANT, 3)
+    assert placed(utterances, RESTAURANT, 3) != placed(utterances, RESTAURANT, 4)
