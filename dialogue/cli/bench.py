@@ -11,17 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from dialogue.bench.store import WINDOW
-from dialogue.cli.common import (
-    JsonOption,
-    ModelsOption,
-    console,
-    errors,
-    fail,
-    load,
-    models_root,
-    print_json,
-    understander,
-)
+from dialogue.cli.common import JsonOption, ModelsOption, console, errors, fail, load, models_root, print_json
 from dialogue.domains import bundled_domains
 
 
@@ -286,6 +276,7 @@ def nlg(domains: list[str] = typer.Argument(None, help="Domains whose free-text 
     import tempfile
 
     from dialogue.bench import nlg as bench
+    from dialogue.cli.common import understander
     from dialogue.dm.sql import SqlStore
     from dialogue.engine import Engine
     from dialogue.nlg.llm import Budgeted
