@@ -209,7 +209,8 @@ class Engine:
                         answer=result.model_dump_json() if request.turn_id else None))
             except SessionConflict:
                 continue
-            self.expectations.set(session_id, tracker.state.expectation)
+            if self.in_context:
+                self.expectations.set(session_id, tracker.state.expectation)
             clock.lap("store")
             result.latency_ms = clock.result()
             return result
@@ -306,15 +307,20 @@ class Engine:
             return dt.datetime.now(self.zone)
         return now.replace(tzinfo=self.zone) if now.tzinfo is None else now.astimezone(self.zone)
 
+    @property
+    def in_context(self) -> bool:
+        """Whether free text is read with what the session's last turn asked (then each turn keeps that)."""
+        return self.nlu is not None and self.domain.settings.nlu.in_context
+
     def expectation_at_hand(self, session_id: str) -> bool:
         """Whether `expecting` answers without reading the store (a server may then call it on its event loop)."""
-        return not self.domain.settings.nlu.in_context or self.expectations.knows(session_id)
+        return not self.in_context or self.expectations.knows(session_id)
 
     def expecting(self, session_id: str) -> Expectation | None:
         """What the session's last turn asked of the user, which its next message answers (read from the store
         when this engine has not run the session lately: dialogue/expectations.py). None when the store cannot be
         read: the expectation only helps the NLU, and the turn's own transaction then says what failed."""
-        if not self.domain.settings.nlu.in_context:
+        if not self.in_context:
             return None
         if self.expectations.knows(session_id):
             return self.expectations.get(session_id)
@@ -407,7 +413,8 @@ class Engine:
             for event in events:
                 event.apply(state)
             unit.save(state, events, TurnRecord())
-        self.expectations.set(session_id, state.expectation)
+        if self.in_context:
+            self.expectations.set(session_id, state.expectation)
         return state
 
     def _variables(self, unit: TurnUnit, user_id: str) -> dict[str, Any]:

@@ -177,9 +177,10 @@ def fit_confidence(folder: Path, train: list[TaggedUtterance], held: list[Tagged
 
 def _outputs(runtime: OnnxJointModel, utterances: list[TaggedUtterance]) -> tuple[np.ndarray, np.ndarray]:
     """Intent logits and unit sentence vectors (rows) of utterances, in batches."""
-    outputs = [row for begin in range(0, len(utterances), 64)
-               for row in runtime.run(runtime.encode([list(u.words) for u in utterances[begin:begin + 64]],
-                                                     [u.context for u in utterances[begin:begin + 64]]))]
+    outputs = []
+    for begin in range(0, len(utterances), 64):
+        batch = utterances[begin:begin + 64]
+        outputs += runtime.run(runtime.encode([list(u.words) for u in batch], [u.context for u in batch]))
     if not outputs:
         return np.empty((0, len(runtime.labels.intents))), np.empty((0, 0))
     return np.stack([intent for intent, _, _ in outputs]), unit_rows([sentence for _, _, sentence in outputs])
