@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from dialogue.dm.errors import SessionConflict, StoreError
 from dialogue.dm.events import (
     BotUttered,
     ConversationRestarted,
+    KnowledgeAnswered,
     ServiceCalled,
     SessionCreated,
     SlotSet,
@@ -35,11 +36,12 @@ from dialogue.dm.state import DialogueState
 from dialogue.dm.store import SessionStore, StoredAnswer, Tables, TurnRecord, TurnUnit
 from dialogue.dm.tracker import PendingResponse, Tracker, Turn
 from dialogue.domains import Domain, load_domain
-from dialogue.domains.builtin import NLU_FALLBACK
-from dialogue.domains.interpretation import Expectation, Interpretation
+from dialogue.domains.builtin import ASK_INTENT, NLU_FALLBACK
+from dialogue.domains.interpretation import Expectation, Found, Interpretation
+from dialogue.domains.schema.knowledge import PASSAGES_ANSWER
 from dialogue.domains.schema.slots import TextSlot
 from dialogue.expectations import Expectations
-from dialogue.nlg.assist import LlmAssist
+from dialogue.nlg.assist import LlmAssist, LlmText
 from dialogue.nlg.chunks import ChunkSink, TextChunk
 from dialogue.nlg.llm.base import Backend
 from dialogue.nlg.redact import mask
@@ -53,6 +55,9 @@ from dialogue.policies.guards import Guards
 from dialogue.policies.steps import Decision, Step, labels
 from dialogue.turns import InputError, StateSummary, TurnInput, TurnResult, UserInput, check_id
 
+if TYPE_CHECKING:
+    from dialogue.nlu.knowledge.index import KnowledgeIndex
+
 MAX_STEPS = 16
 """Batches a turn may run before it must wait for the user (a guard against loops in a domain)."""
 MAX_ATTEMPTS = 4
@@ -60,6 +65,10 @@ MAX_ATTEMPTS = 4
 turn runs again on the fresh state, holding the session from its read on."""
 LOOKUP_ROWS = 2000
 """Rows of a table a `lookup` slot reads its names from, at most (docs/nlu.md)."""
+KNOWLEDGE_HITS = 5
+"""Items a search of the domain's knowledge hands the policy, best first."""
+QUESTION_INTENTS = frozenset({ASK_INTENT, NLU_FALLBACK, "out_of_scope"})
+"""Intents whose text is searched in the domain's knowledge: questions, and input no intent took."""
 LLM_RESPONSES = frozenset({"out_of_scope", "fallback"})
 """Responses to input the domain does not handle: with `nlg.fallback`, the LLM answers instead."""
 
@@ -85,13 +94,15 @@ class Engine:
     `tables` default to the domain's tables in the store's database; tables elsewhere do
     not join the turn's transaction. `llm` serves the LLM uses the domain switches on in
     `nlg` (without one, every turn takes the deterministic path); its response cache lives
-    in the store's database (in memory for other stores).
+    in the store's database (in memory for other stores). `knowledge`: the index of the domain's
+    knowledge that questions are searched in (without one, a question gets `no_answer`).
     """
 
     def __init__(self, domain: Domain, *, nlu: Parser | None = None, store: SessionStore | None = None,
-                 tables: Tables | None = None, llm: Backend | None = None):
+                 tables: Tables | None = None, llm: Backend | None = None, knowledge: KnowledgeIndex | None = None):
         self.domain = domain
         self.nlu = nlu
+        self.knowledge = knowledge
         self.store = store if store is not None else MemoryStore()
         self.tables = tables if tables is not None else self.store.tables(domain)
         self._tables_join_turns = tables is None
@@ -122,13 +133,19 @@ class Engine:
         """An engine on the domain at `source` (a path, or a bundled domain's name), with the newest NLU model
         trained on the domain's current data in `models` (default: `dialogue.paths.models_folder()`, where
         `dialogue train` writes), or none if there is none. `db`: a database URL (`sqlite:///dialogue.db`,
-        `postgresql+psycopg://...`) for sessions, user memory and tables, instead of memory. Other options are
-        the constructor's (`nlu=` replaces the model)."""
+        `postgresql+psycopg://...`) for sessions, user memory and tables, instead of memory. The knowledge index
+        `dialogue train` built for the domain's current knowledge comes from `models` too. Other options are the
+        constructor's (`nlu=` replaces the model)."""
         domain = load_domain(source)
+        root = Path(models) if models is not None else models_folder()
         if "nlu" not in options:
             from dialogue.nlu.understander import Understander
 
-            options["nlu"] = Understander.for_domain(domain, Path(models) if models is not None else models_folder())
+            options["nlu"] = Understander.for_domain(domain, root)
+        if "knowledge" not in options:
+            from dialogue.nlu.knowledge.index import domain_index
+
+            options["knowledge"] = domain_index(domain, root)
         if db is not None:
             options["store"] = SqlStore(db)
         return cls(domain, **options)
@@ -345,8 +362,23 @@ class Engine:
             return turn
         if parsed is None:
             parsed = self.parse(request.text or "", now=now, expecting=self.expecting(given.session_id))
-        turn.interpretation = self._rescued(parsed, llm_deadline)
+        turn.interpretation = self._searched(self._rescued(parsed, llm_deadline))
         return turn
+
+    def searches(self, understood: Interpretation | None) -> bool:
+        """Whether the message asks a question (or things of it do) for the domain's knowledge to answer."""
+        return self.knowledge is not None and understood is not None and any(
+            thing.intent in QUESTION_INTENTS and thing.text for thing in [understood, *understood.also])
+
+    def _searched(self, understood: Interpretation) -> Interpretation:
+        """The message with what the knowledge holds for each question it asks (`Interpretation.knowledge`)."""
+        if not self.searches(understood):
+            return understood
+        assert self.knowledge is not None
+        things = [thing.model_copy(update={"knowledge": self.knowledge.search(thing.text, KNOWLEDGE_HITS)})
+                  if thing.intent in QUESTION_INTENTS and thing.text else thing
+                  for thing in [understood, *understood.also]]
+        return things[0].model_copy(update={"also": things[1:]})
 
     def _rescued(self, understood: Interpretation, llm_deadline: float) -> Interpretation:
         """Below the confidence threshold, the LLM may pick the intent (with `nlg.rescue`)."""
@@ -464,14 +496,41 @@ class Engine:
         seed = f"{tracker.state.session_id}:{tracker.state.turn}"
         messages = []
         for pending in tracker.responses:
-            message = self.renderer.render(pending, channel=tracker.turn.channel, seed=seed, warnings=tracker.warnings)
+            pieces = None
+            if pending.name == PASSAGES_ANSWER:
+                message = self._from_passages(tracker, pending, seed, llm_deadline)
+            else:
+                message = self.renderer.render(pending, channel=tracker.turn.channel, seed=seed,
+                                               warnings=tracker.warnings)
+                if message is not None and self.assist:
+                    pieces = self._written(tracker, pending.context, message, llm_deadline)
             if message is None:
                 continue
-            pieces = self._written(tracker, pending.context, message, llm_deadline) if self.assist else None
             stream.pieces(len(messages), message, pieces or [message.text])
             messages.append(message)
             tracker.apply(BotUttered(response=message.response, text=message.text, source=message.source))
         return messages
+
+    def _from_passages(self, tracker: Tracker, pending: PendingResponse, seed: str, llm_deadline: float) \
+            -> Message | None:
+        """The LLM's answer from the passages the policy chose, if it passed the grounding check (then the turn
+        records them as its sources); else the `no_answer` response, with a note on why."""
+        passages = [Found.model_validate(passage) for passage in pending.context["passages"]]
+        written, cited = LlmText(None, note="no LLM backend"), []
+        if self.assist is not None and self.knowledge is not None:
+            state = tracker.state
+            written, cited = self.assist.from_passages(
+                pending.context["question"], [self.knowledge.item(passage).quoted for passage in passages],
+                pii=self.assist.pii_values(state.slots, state.variables), deadline=llm_deadline)
+        if written.text is None:
+            message = self.renderer.render(PendingResponse("no_answer", pending.context), channel=tracker.turn.channel,
+                                           seed=seed, warnings=tracker.warnings)
+            if message is not None:
+                message.note = written.note or None
+            return message
+        tracker.apply(KnowledgeAnswered(sources=[passages[place] for place in cited]))
+        ssml = f"<speak>{escape(written.text)}</speak>" if tracker.turn.channel == "voice" else None
+        return Message(response=PASSAGES_ANSWER, text=written.text, ssml=ssml, source="llm", note=written.note or None)
 
     def _written(self, tracker: Tracker, context: dict[str, Any], message: Message, llm_deadline: float) \
             -> list[str] | None:
@@ -512,7 +571,9 @@ class Engine:
         return TurnResult(session_id=state.session_id, turn=state.turn, messages=messages, ended=state.ended,
                           handoff=state.handoff, understood=tracker.turn.interpretation, state=StateSummary.of(state),
                           actions=tracker.executed, latency_ms=latency, warnings=tracker.warnings,
-                          calls=[event for event in tracker.events if isinstance(event, ServiceCalled)])
+                          calls=[event for event in tracker.events if isinstance(event, ServiceCalled)],
+                          sources=[found for event in tracker.events if isinstance(event, KnowledgeAnswered)
+                                   for found in event.sources])
 
 
 def _given_once(responses: list[PendingResponse], starts: list[int]) -> list[PendingResponse]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogue.dm.services import ServiceAnswer, ServiceClient
 from dialogue.dm.services.client import Request
@@ -15,8 +16,12 @@ from dialogue.dm.sql import MemoryStore
 from dialogue.domains.schema import ConversationTest, Domain, Step
 from dialogue.domains.schema.conversations import StubAnswer
 from dialogue.engine import Engine
+from dialogue.nlg.llm.base import ChatRequest, LlmUnavailable
 from dialogue.nlu.base import Parser
 from dialogue.turns import InputError, TurnResult, UserInput
+
+if TYPE_CHECKING:
+    from dialogue.nlu.knowledge.index import KnowledgeIndex
 
 
 @dataclass
@@ -55,16 +60,21 @@ class ConversationOutcome:
              "mismatches": [vars(m) for m in s.mismatches]} for s in self.steps]}
 
 
-def run_tests(domain: Domain, *, nlu: Parser | None = None, name: str | None = None) -> list[ConversationOutcome]:
-    """Run every conversation test of the domain (or those whose name contains `name`)."""
-    return [run_test(domain, test, nlu=nlu) for test in domain.tests if name is None or name in test.name]
+def run_tests(domain: Domain, *, nlu: Parser | None = None, knowledge: KnowledgeIndex | None = None,
+              name: str | None = None) -> list[ConversationOutcome]:
+    """Run every conversation test of the domain (or those whose name contains `name`), with its NLU and the index of
+    its knowledge."""
+    return [run_test(domain, test, nlu=nlu, knowledge=knowledge) for test in domain.tests
+            if name is None or name in test.name]
 
 
-def run_test(domain: Domain, test: ConversationTest, *, nlu: Parser | None = None) -> ConversationOutcome:
+def run_test(domain: Domain, test: ConversationTest, *, nlu: Parser | None = None,
+             knowledge: KnowledgeIndex | None = None) -> ConversationOutcome:
     """One test on a fresh engine: its own session store and tables."""
     store = MemoryStore()
     store.remember(domain.name, test.user_id, test.variables)
-    engine = Engine(domain, nlu=nlu, store=store)
+    llm = StubLlm() if domain.nlg.uses_llm else None
+    engine = Engine(domain, nlu=nlu, store=store, knowledge=knowledge, llm=llm)
     engine.services = Stubbed(test.fixtures, engine.services)
     now = dt.datetime.fromisoformat(test.now) if test.now else None
     session = 1
@@ -76,6 +86,8 @@ def run_test(domain: Domain, test: ConversationTest, *, nlu: Parser | None = Non
             continue
         said = step.user if step.user is not None else f"(dtmf {step.dtmf})" if step.dtmf else f"({step.event})"
         session_id = f"{test.name}#{session}"
+        if llm is not None:
+            llm.answer = step.llm
         try:
             result = engine.handle(session_id, step_input(step), user_id=test.user_id, channel=test.channel, now=now)
         except InputError as err:
@@ -112,6 +124,27 @@ class Stubbed:
         if stub.status >= 400:
             return ServiceAnswer("error", stub.status, stub.answer, reason="status", error=f"HTTP {stub.status}")
         return ServiceAnswer("ok", stub.status, stub.answer)
+
+
+class StubLlm:
+    """The domain's LLM as the test's steps stub it (`llm:`): each step's answer, or none."""
+
+    name = "stub"
+    model = "conversation-test"
+
+    def __init__(self) -> None:
+        self.answer: str | None = None
+
+    def complete(self, request: ChatRequest, *, deadline: float) -> str:
+        if self.answer is None:
+            raise LlmUnavailable("the test step gives no `llm:` answer")
+        return self.answer
+
+    def stream(self, request: ChatRequest, *, deadline: float) -> Iterator[str]:
+        yield self.complete(request, deadline=deadline)
+
+    def close(self) -> None:
+        pass
 
 
 def step_input(step: Step) -> UserInput:

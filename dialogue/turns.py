@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from dialogue.dm.events import ServiceCalled
 from dialogue.dm.state import DialogueState
-from dialogue.domains.interpretation import Interpretation
+from dialogue.domains.interpretation import Found, Interpretation
 from dialogue.domains.structured import is_structured, parse_structured
 from dialogue.nlg.templates import Message
 
@@ -164,6 +164,8 @@ class TurnResult(BaseModel):
                                               "and nothing ran again.")
     calls: list[ServiceCalled] = Field(default_factory=list, description="The turn's calls to services: where, "
                                        "the status, how long.")
+    sources: list[Found] = Field(default_factory=list, description="What the turn's knowledge answers came from: "
+                                                                   "FAQ entries and passages, with their scores.")
 
     @property
     def responses(self) -> list[str]:

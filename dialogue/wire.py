@@ -13,7 +13,7 @@ from google.protobuf import json_format, struct_pb2
 from pydantic_core import to_jsonable_python
 
 from dialogue.dm.state import DialogueState
-from dialogue.domains.interpretation import EntitySpan, IntentScore, Interpretation
+from dialogue.domains.interpretation import EntitySpan, Found, IntentScore, Interpretation
 from dialogue.domains.schema import Suggestion
 from dialogue.nlg.chunks import TextChunk
 from dialogue.nlg.templates import Message
@@ -96,7 +96,8 @@ def turn_response(result: TurnResult) -> pb.TurnResponse:
         ended=result.ended, handoff=result.handoff,
         understood=understanding(result.understood) if result.understood else None,
         state=summary(result.state), actions=result.actions, latency_ms=result.latency_ms, warnings=result.warnings,
-        attempts=result.attempts, replayed=result.replayed)
+        attempts=result.attempts, replayed=result.replayed,
+        sources=[_source(found) for found in result.sources])
 
 
 def turn_result(response: pb.TurnResponse) -> TurnResult:
@@ -107,7 +108,8 @@ def turn_result(response: pb.TurnResponse) -> TurnResult:
                   for m in response.messages],
         understood=interpretation(response.understood) if response.HasField("understood") else None,
         state=state_summary(response.state), actions=list(response.actions), latency_ms=dict(response.latency_ms),
-        warnings=list(response.warnings), attempts=response.attempts or 1, replayed=response.replayed)
+        warnings=list(response.warnings), attempts=response.attempts or 1, replayed=response.replayed,
+        sources=[_found(source) for source in response.sources])
 
 
 def chunk(chunk: TextChunk) -> pb.TextChunk:
@@ -123,7 +125,8 @@ def understanding(understood: Interpretation) -> pb.Understanding:
         warnings=understood.warnings,
         spans=[pb.EntitySpan(slot=s.slot, text=s.text, value=_value(s.value), start=s.start, end=s.end,
                              normalised=s.normalised, source=s.source) for s in understood.spans],
-        also=[understanding(thing) for thing in understood.also])
+        also=[understanding(thing) for thing in understood.also],
+        knowledge=[_source(found) for found in understood.knowledge])
 
 
 def interpretation(understood: pb.Understanding) -> Interpretation:
@@ -134,7 +137,16 @@ def interpretation(understood: pb.Understanding) -> Interpretation:
         warnings=list(understood.warnings),
         spans=[EntitySpan(slot=s.slot, text=s.text, value=_plain(s.value), start=s.start, end=s.end,
                           normalised=s.normalised, source=s.source) for s in understood.spans],
-        also=[interpretation(thing) for thing in understood.also])
+        also=[interpretation(thing) for thing in understood.also],
+        knowledge=[_found(source) for source in understood.knowledge])
+
+
+def _source(found: Found) -> pb.Source:
+    return pb.Source(kind=found.kind, id=found.id, score=found.score, source=found.source)
+
+
+def _found(source: pb.Source) -> Found:
+    return Found(kind=source.kind, id=source.id, score=source.score, source=source.source)  # type: ignore[arg-type]
 
 
 def summary(state: StateSummary) -> pb.StateSummary:

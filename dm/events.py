@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, Field, TypeAdapter
 
 from dialogue.dm.state import DialogueState, Offering, TaskFrame
+from dialogue.domains.interpretation import Found
 
 
 class BaseEvent(BaseModel):
@@ -406,6 +407,16 @@ class ServiceCalled(BaseEvent):
         return [f"call:{self.service}"]
 
 
+class KnowledgeAnswered(BaseEvent):
+    """A question answered from the domain's knowledge: the FAQ entry or passages the answer came from."""
+
+    type: Literal["knowledge_answered"] = "knowledge_answered"
+    sources: list[Found]
+
+    def labels(self) -> list[str]:
+        return [f"knowledge:{found.kind}:{found.id}" for found in self.sources]
+
+
 class GuardFired(BaseEvent):
     type: Literal["guard_fired"] = "guard_fired"
     guard: str
@@ -465,7 +476,8 @@ Event = Annotated[
     | OfferAnswered | TaskResumed
     | SlotRequested | ConfirmationRequested | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed
     | SubFrameCompleted | SubFramesReopened | StateEntered | EscalationStepped | EscalationReset | ResultsStored
-    | ActionRan | ServiceCalled | GuardFired | BotUttered | HandedOff | ConversationEnded | ConversationRestarted,
+    | ActionRan | ServiceCalled | KnowledgeAnswered | GuardFired | BotUttered | HandedOff | ConversationEnded
+    | ConversationRestarted,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(list[Event])

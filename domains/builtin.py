@@ -6,6 +6,8 @@ NLU_FALLBACK = "nlu_fallback"
 """The intent given to input that nothing understood with enough confidence."""
 ENTITY_ONLY_INTENT = "inform"
 """The intent of a turn that only gives slot values (a keyed answer to a slot, say)."""
+ASK_INTENT = "ask"
+"""The intent of a question for the domain's knowledge; a domain with an FAQ has it, its questions the examples."""
 
 BUILTIN_INTENTS: dict[str, list[str]] = {
     "greet": [
@@ -82,6 +84,7 @@ BUILTIN_RESPONSES: dict[str, str] = {
     "no_more_options": "Sorry, that's all I have.",
     "which_option": "Which one would you like: the first, the second{% if offered.rows | length > 2 %}, or another"
                     "{% endif %}?",
+    "no_answer": "Sorry, I don't have an answer to that.",
     "action_failed": "Sorry, something went wrong on my side and I couldn't finish that. Please try again.",
 }
 """Default texts; a domain overrides one by declaring a response of the same name."""

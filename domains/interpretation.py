@@ -24,6 +24,15 @@ class EntitySpan(BaseModel):
     source: Literal["model", "gazetteer"]
 
 
+class Found(BaseModel):
+    """What a search of the domain's knowledge found for the message: an FAQ entry or a document's passage."""
+
+    kind: Literal["faq", "passage"]
+    id: str
+    score: float = Field(description="How similar it is to the message (cosine of sentence embeddings, -1 to 1).")
+    source: str = Field("", description="Where a passage is: `file:line` relative to the domain's file.")
+
+
 class Interpretation(BaseModel):
     """The understood turn, whether it came from the NLU, a button, DTMF or a test."""
 
@@ -37,6 +46,8 @@ class Interpretation(BaseModel):
         "structured", description="llm: the NLU was unsure and the LLM picked the intent.")
     warnings: list[str] = Field(default_factory=list)
     spans: list[EntitySpan] = Field(default_factory=list)
+    knowledge: list[Found] = Field(default_factory=list, description=(
+        "For a question (`ask`, or input no intent took), what the domain's knowledge holds for it, best first."))
     also: list[Interpretation] = Field(default_factory=list, description=(
         "What else the same message asked for, in the order said (\"yes please, and what time do you open?\"): "
         "each is taken in turn after this one. Each one's text is then the clauses that say it."))

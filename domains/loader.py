@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES
+from dialogue.domains.builtin import ASK_INTENT, BUILTIN_INTENTS, BUILTIN_RESPONSES
 from dialogue.domains.errors import DomainError, Problem, did_you_mean
 from dialogue.domains.references import ReferenceChecker, ToolLister, check_tests
 from dialogue.domains.schema import ConversationFile, Domain, Intent, Variation
@@ -82,11 +82,13 @@ def _load(path: Path, list_tools: ToolLister | None = None) -> tuple[Domain | No
     sibling = tests_path(path)
     if sibling.exists():
         tests_located = read_yaml(sibling)
-        tests, schema_problems = _validate(ConversationFile, tests_located, "a tests file holds a `tests` list")
+        tests, schema_problems = _validate(ConversationFile, tests_located,
+                                           "a tests file holds a `tests` list, or `questions`")
         if tests is None:
             return None, problems + schema_problems
         problems += check_tests(domain, tests.tests, tests_located, ("tests",), test_names)
-        domain = domain.model_copy(update={"tests": domain.tests + tests.tests})
+        domain = domain.model_copy(update={"tests": domain.tests + tests.tests,
+                                           "questions": domain.questions + tests.questions})
     return with_builtins(domain), problems
 
 
@@ -186,8 +188,11 @@ _FIELD_NAMES = _field_names(Domain, set()) | _field_names(SlotSpec, set())
 
 
 def with_builtins(domain: Domain) -> Domain:
-    """Add the built-in intents (a domain's own examples extend them) and default responses."""
+    """Add the built-in intents (a domain's own examples extend them) and default responses; a domain with an FAQ
+    gets the `ask` intent, the FAQ's questions its examples."""
     intents = {name: Intent(examples=list(examples)) for name, examples in BUILTIN_INTENTS.items()}
+    if domain.knowledge.faq:
+        intents[ASK_INTENT] = Intent(examples=[text for entry in domain.knowledge.faq for text in entry.phrasings])
     for name, intent in domain.intents.items():
         base = intents.get(name)
         intents[name] = intent if base is None else Intent(

@@ -17,7 +17,8 @@ from typing import Any
 import jsonschema
 
 from dialogue.domains.annotations import AnnotationError, parse_example
-from dialogue.domains.builtin import BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
+from dialogue.domains.builtin import ASK_INTENT, BUILTIN_INTENTS, BUILTIN_RESPONSES, NLU_FALLBACK
+from dialogue.domains.documents import DocumentError, pattern_files
 from dialogue.domains.errors import DomainError, Problem, did_you_mean
 from dialogue.domains.expressions import (
     CONTEXT_NAMES,
@@ -41,6 +42,7 @@ from dialogue.domains.schema.actions import (
     leaves,
 )
 from dialogue.domains.schema.domain import RESERVED_COLUMNS, SQL_NAME_LIMIT, sql_table_name
+from dialogue.domains.schema.knowledge import PASSAGES_ANSWER
 from dialogue.domains.schema.slots import CategorySlot, TextSlot
 from dialogue.domains.slot_types import SlotValues
 from dialogue.domains.source import Located, YamlPath
@@ -75,8 +77,9 @@ class ReferenceChecker:
         self.domain = domain
         self.located = located
         self.problems: list[Problem] = []
-        self.intents = {*domain.intents, *BUILTIN_INTENTS}
-        self.responses = {*domain.responses, *BUILTIN_RESPONSES}
+        self.intents = {*domain.intents, *BUILTIN_INTENTS, *([ASK_INTENT] if domain.knowledge.faq else [])}
+        self.responses = {*domain.responses, *BUILTIN_RESPONSES, *domain.knowledge.responses(),
+                          *([PASSAGES_ANSWER] if domain.nlg.knowledge else [])}
         self.results = {spec.result for action in all_actions(domain) if isinstance(action, Select | Call | Tool)
                         if (spec := action.target).result}
         self.results |= {name for action in all_actions(domain) if isinstance(action, Python)
@@ -96,6 +99,7 @@ class ReferenceChecker:
             self.actions(guard.actions, ("guards", i, "actions"), Scope(input_guard=guard.stage == "input"))
         self._unique([g.name for g in self.domain.guards], ("guards",), "guard")
         self._responses()
+        self._knowledge()
         self._ivr()
         self.actions(self.domain.on_start, ("on_start",), Scope())
         return self.problems
@@ -452,6 +456,26 @@ class ReferenceChecker:
                 for j, suggestion in enumerate(variation.suggestions):
                     if suggestion.payload and suggestion.payload.startswith("/"):
                         self._structured(suggestion.payload, vpath + ("suggestions", j, "payload"))
+
+    def _knowledge(self) -> None:
+        knowledge = self.domain.knowledge
+        for i, entry in enumerate(knowledge.faq):
+            path: YamlPath = ("knowledge", "faq", i)
+            self._condition(entry.when, path + ("when",))
+            for j, variation in enumerate(entry.answer):
+                vpath = path + ("answer", j) if path + ("answer", j) in self.located.values else path + ("answer",)
+                self.template(variation.text, vpath + ("text",))
+                self.template(variation.voice, vpath + ("voice",))
+                self._condition(variation.when, vpath + ("when",))
+        if self.domain.nlg.knowledge and not knowledge.documents:
+            self.error(("nlg", "knowledge"), "nlg.knowledge is on, but the knowledge has no documents for the LLM to "
+                       "answer from", "add `knowledge: {documents: [...]}`, or switch it off", severity="warning")
+        for i, pattern in enumerate(knowledge.documents):
+            try:
+                pattern_files(pattern, self.domain.folder)
+            except DocumentError as err:
+                self.error(("knowledge", "documents", i), f"knowledge document {err}",
+                           "give a path or glob pattern relative to the domain's file")
 
     def _ivr(self) -> None:
         for digits, payload in self.domain.ivr.dtmf.items():

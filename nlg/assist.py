@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError, create_model
 from dialogue.dm.store import ResponseCache
 from dialogue.domains.schema import Domain
 from dialogue.nlg import prompts
+from dialogue.nlg.grounding import uncited, ungrounded
 from dialogue.nlg.guard import OutputGuard, facts
 from dialogue.nlg.llm.base import Backend, ChatRequest, LlmError, cache_key
 from dialogue.nlg.llm.budget import Budgeted
@@ -67,6 +68,24 @@ class LlmAssist:
         messages = prompts.fallback(self.settings.persona, self.domain, capabilities, redaction.redact(text))
         return self._guarded(messages, redaction, deadline)
 
+    def from_passages(self, question: str, passages: list[str], *, pii: list[Any], deadline: float) \
+            -> tuple[LlmText, list[int]]:
+        """An answer to the question from the passages only, if it passes the grounding check, without its citations;
+        and the passages it cited (their places in `passages`, all of them when it cited none)."""
+        redaction = Redaction(pii)
+        messages = prompts.knowledge(self.settings.persona, passages, redaction.redact(question))
+        written = self._guarded(messages, redaction, deadline, stream=False)
+        if written.text is None:
+            return written, []
+        if prompts.NO_ANSWER in written.text:
+            return LlmText(None, note="the LLM found no answer in the passages", cached=written.cached), []
+        problem = ungrounded(written.text, passages, self.domain.settings.language)
+        if problem is not None:
+            return LlmText(None, note=f"LLM answer not grounded: {problem}", cached=written.cached), []
+        cited = sorted({int(n) - 1 for n in re.findall(r"\[(\d+)\]", written.text) if 0 < int(n) <= len(passages)})
+        text = uncited(written.text)
+        return LlmText(text, [text], note=written.note, cached=written.cached), cited or list(range(len(passages)))
+
     def rescue(self, text: str, *, pii: list[Any], deadline: float) -> tuple[str | None, str]:
         """The intent the LLM picks among the domain's (None when it picks none, or its answer is invalid or late),
         and a note on what happened."""
@@ -87,9 +106,10 @@ class LlmAssist:
         return intent, "rescued by the LLM" + (" (cached)" if cached else "")
 
     def _guarded(self, messages: list[dict[str, str]], redaction: Redaction, deadline: float, *,
-                 required: list[str] | None = None, template: str | None = None) -> LlmText:
+                 required: list[str] | None = None, template: str | None = None, stream: bool | None = None) -> LlmText:
         try:
-            raw, pieces, cached = self._call(self._request(messages), deadline, stream=self.settings.stream)
+            raw, pieces, cached = self._call(self._request(messages), deadline,
+                                             stream=self.settings.stream if stream is None else stream)
         except LlmError as err:
             return LlmText(None, note=str(err))
         text = redaction.restore(raw).strip()

@@ -31,6 +31,22 @@ def fallback(persona: str, domain: Domain, capabilities: list[str], text: str) -
     ]
 
 
+NO_ANSWER = "NO_ANSWER"
+"""What the LLM says when the passages do not answer the question."""
+
+
+def knowledge(persona: str, passages: list[str], question: str) -> Messages:
+    """Answer from the numbered passages only, citing them."""
+    numbered = "\n".join(f"[{number}] {text}" for number, text in enumerate(passages, start=1))
+    return [
+        {"role": "system", "content": f"You are {persona}. Answer the user's question in one or two short sentences "
+                                      "using only these passages, and cite the passage you used like [1]. Copy "
+                                      "names and numbers exactly. If the passages do not answer the question, reply "
+                                      f"{NO_ANSWER} and nothing else.\n\n{numbered}"},
+        {"role": "user", "content": question},
+    ]
+
+
 NO_INTENT = "none"
 
 

@@ -27,7 +27,7 @@ class Message(BaseModel):
 
 class TemplateRenderer:
     def __init__(self, domain: Domain):
-        self.responses = domain.responses
+        self.responses = {**domain.responses, **domain.knowledge.responses()}
         for variations in self.responses.values():  # compile once, when the domain loads
             for variation in variations:
                 compile_template(variation.text)

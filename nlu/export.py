@@ -39,6 +39,13 @@ def export(model: JointModel, tokenizer: Path, labels: Labels, folder: Path) -> 
         fused = optimizer.optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads,
                                          hidden_size=config.hidden_size)
         fused.save_model_to_file(str(folder / FP32))
+    quantize(folder)
+    shutil.copyfile(tokenizer, folder / TOKENIZER)
+    labels.save(folder / LABELS)
+
+
+def quantize(folder: Path) -> None:
+    """Write model.int8.onnx, model.onnx's weights in int8 (dynamic quantisation, for the CPU)."""
     quiet = logging.getLogger().level
     logging.getLogger().setLevel(logging.ERROR)  # the quantizer suggests pre-processing, which fusion already did
     try:
@@ -46,5 +53,3 @@ def export(model: JointModel, tokenizer: Path, labels: Labels, folder: Path) -> 
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         logging.getLogger().setLevel(quiet)
-    shutil.copyfile(tokenizer, folder / TOKENIZER)
-    labels.save(folder / LABELS)

@@ -155,22 +155,30 @@ def unit_rows(sentences: list[np.ndarray | None]) -> np.ndarray | None:
     return stacked / np.maximum(np.linalg.norm(stacked, axis=1, keepdims=True), 1e-12)
 
 
+def open_session(folder: Path, *, quantized: bool | None = None, threads: int | None = None) \
+        -> tuple[ort.InferenceSession, bool]:
+    """The ONNX model in `folder` (model.onnx, model.int8.onnx) for the latency of one input: CUDA and fp32 when a
+    GPU is there, else int8 on the CPU (`quantized` chooses), on `threads` threads (default: up to 4). Returns the
+    session and whether it is the int8 model."""
+    providers = ["CPUExecutionProvider"]
+    if "CUDAExecutionProvider" in ort.get_available_providers() and gpu_present():
+        providers.insert(0, "CUDAExecutionProvider")
+    quantized = providers[0] == "CPUExecutionProvider" if quantized is None else quantized
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    path = folder / (INT8 if quantized else FP32)
+    return ort.InferenceSession(str(path), options, providers=providers), quantized
+
+
 class OnnxJointModel(JointModelBase):
     def __init__(self, folder: Path, *, quantized: bool | None = None, threads: int | None = None):
         super().__init__(Labels.load(folder / LABELS), load_tokenizer(folder / TOKENIZER, MAX_TOKENS),
                          Calibration.load(folder), Novelty.load(folder))
-        providers = ["CPUExecutionProvider"]
-        if "CUDAExecutionProvider" in ort.get_available_providers() and gpu_present():
-            providers.insert(0, "CUDAExecutionProvider")
-        self.quantized = providers[0] == "CPUExecutionProvider" if quantized is None else quantized
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        path = folder / (INT8 if self.quantized else FP32)
-        self.session = ort.InferenceSession(str(path), options, providers=providers)
+        self.session, self.quantized = open_session(folder, quantized=quantized, threads=threads)
         self.provider = self.session.get_providers()[0]
         self.segmented = any(given.name == "token_type_ids" for given in self.session.get_inputs())
         """Models exported before the dialogue state was read take no segments."""

@@ -30,6 +30,7 @@ from dialogue.nlu.data import (
 )
 from dialogue.nlu.decoding import log_softmax
 from dialogue.nlu.evaluate import predict_all, score
+from dialogue.nlu.knowledge.build import build_domain_index
 from dialogue.nlu.novelty import fit_novelty
 from dialogue.nlu.runtime import OnnxJointModel, unit_rows
 
@@ -42,11 +43,20 @@ class TrainingReport:
     reused: bool
     metrics: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    knowledge: Path | None = None
+    """The index of the domain's knowledge (none without knowledge)."""
 
 
 def train_domain(domain: Domain, root: Path, config: Any, *, holdout: float = 0.2,
                  progress: Progress | None = None) -> TrainingReport:
-    """Train a domain's model, unless one was already trained on the same data and settings."""
+    """Train a domain's model, unless one was already trained on the same data and settings, and index its
+    knowledge, unless it was indexed already."""
+    report = _train_nlu(domain, root, config, holdout, progress)
+    report.knowledge = build_domain_index(domain, root)
+    return report
+
+
+def _train_nlu(domain: Domain, root: Path, config: Any, holdout: float, progress: Progress | None) -> TrainingReport:
     settings = {**config.as_dict(), "holdout": holdout}
     data_hash = nlu_data_hash(domain)
     folder = model_folder(root, domain.name, data_hash, settings)

@@ -31,12 +31,13 @@ from dialogue.dm.events import (
 )
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker
-from dialogue.domains.builtin import ENTITY_ONLY_INTENT, NLU_FALLBACK
+from dialogue.domains.builtin import ASK_INTENT, ENTITY_ONLY_INTENT, NLU_FALLBACK
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameTask, FsmTask
 from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
 from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
+from dialogue.policies.knowledge import KnowledgeAnswers
 from dialogue.policies.offers import Offers
 from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
 from dialogue.policies.task import TaskPolicy, aside, keyed
@@ -56,6 +57,7 @@ class GoalStack:
         self.routing = domain.settings.routing
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
         self.offers = Offers(domain)
+        self.knowledge = KnowledgeAnswers(domain)
 
     # -- a turn's input ----------------------------------------------------------------------
 
@@ -98,6 +100,11 @@ class GoalStack:
             reset += offer_steps
         if intent == NLU_FALLBACK:
             if not self._gives_task_values(tracker):
+                answer = self.knowledge.answer(tracker)
+                if answer:
+                    return Decision(reset + answer)
+                if self.knowledge.unrelated(tracker):
+                    return Decision(reset + [Say("out_of_scope")])
                 return self._not_understood(tracker, reset)
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             intent = ENTITY_ONLY_INTENT
@@ -118,6 +125,8 @@ class GoalStack:
         clarify = self._clarification(tracker)
         if clarify:
             return Decision(reset + clarify)
+        if intent == ASK_INTENT and ASK_INTENT not in self.triggers:  # a question: answered aside, as a digression
+            return Decision(reset + (self.knowledge.answer(tracker) or [Say("no_answer")]))
         triggered = self.triggers.get(intent)
         if triggered is not None and (top is None or triggered != top.task):
             frame = state.frame(triggered)
@@ -139,11 +148,12 @@ class GoalStack:
         if top is None and turn.interpretation is not None and self.domain.yes_or_no(intent or "") == "deny":
             intent = "goodbye"  # "no, thanks" with nothing asked and no task going: the user is done
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": intent}))
+        if intent == "out_of_scope":  # perhaps a question the domain's knowledge answers
+            return Decision(reset + (self.knowledge.answer(tracker) or [Say("out_of_scope")]))
         builtin: list[Step] | None = {
             "human_agent": [Say("handoff"), HandedOff(reason="asked for a person")],
             "goodbye": [Say("goodbye"), ConversationEnded()],
             "greet": [Say("greet")],
-            "out_of_scope": [Say("out_of_scope")],
         }.get(intent or "")
         if builtin is not None:
             return Decision(reset + builtin)

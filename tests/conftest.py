@@ -72,6 +72,15 @@ def _fresh_example_services():
     lotus.reset()
 
 
+
+def restaurant_files(folder: Path) -> None:
+    """Put beside a copy of the bundled restaurant domain in `folder` the files it names: its service's OpenAPI
+    document and its knowledge documents."""
+    from dialogue.domains.loader import BUNDLED
+
+    shutil.copy(BUNDLED / "lotus.openapi.json", folder)
+    shutil.copytree(BUNDLED / "knowledge", folder / "knowledge", dirs_exist_ok=True)
+
 @pytest.fixture
 def write_domain(tmp_path: Path):
     """Write YAML (dedented) to a file and return its path."""

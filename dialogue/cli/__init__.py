@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dialogue.cli import bench, corpus, domain, nlu, review, serve, sessions, simulate
+from dialogue.cli import bench, corpus, domain, knowledge, nlu, review, serve, sessions, simulate
 from dialogue.cli.common import errors
 from dialogue.dm.errors import StoreError
 from dialogue.domains import DomainError
@@ -18,6 +18,8 @@ for command in (domain.validate, domain.schema, domain.test, domain.chat, nlu.tr
     app.command()(command)
 app.command("nlu-eval")(nlu.evaluate)
 app.command("eval-conversations")(corpus.eval_conversations)
+app.command()(knowledge.ask)
+app.command("knowledge-eval")(knowledge.evaluate)
 app.command()(serve.serve)
 app.command()(simulate.simulate)
 bench_app = typer.Typer(help="Benchmarks (figures go to BENCHMARKS.md).", no_args_is_help=True)
@@ -28,6 +30,7 @@ bench_app.command("grpc")(bench.grpc)
 bench_app.command("nlg")(bench.nlg)
 bench_app.command("simulate")(bench.simulate)
 bench_app.command("services")(bench.services)
+bench_app.command("knowledge")(bench.knowledge)
 app.add_typer(bench_app, name="bench")
 sessions_app = typer.Typer(help="Stored sessions: export the log, prune old sessions.", no_args_is_help=True)
 sessions_app.command("export")(sessions.export)

@@ -118,13 +118,15 @@ def nlu(model6: Path = typer.Option(..., "--model6", help="6-layer model folder 
         console.print(f"{domain}'s model, p50 per text of its examples: " + ", ".join(
             f"{name} {figures['p50_ms']:.2f} ms" for name, figures in context.items()), highlight=False)
 
+PostgresOption = typer.Option(None, "--postgres", envvar="DIALOGUE_BENCH_POSTGRES_URL",
+                              help="A PostgreSQL URL; the bench works in a scratch schema there and drops it "
+                                   "(PostgreSQL is skipped without one).")
+
 
 def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conversation is replayed per store."),
           length: int = typer.Option(1000, min=20, help="Turns of each long session."),
           sessions: int = typer.Option(5, min=1, help="Long sessions per store."),
-          postgres: str | None = typer.Option(None, "--postgres", envvar="DIALOGUE_BENCH_POSTGRES_URL",
-                                              help="A PostgreSQL URL; the bench works in a scratch schema there "
-                                                   "and drops it (PostgreSQL is skipped without one)."),
+          postgres: str | None = PostgresOption,
           synchronous: str = typer.Option("normal", help="SQLite's synchronous setting: normal (a commit survives "
                                                           "a crash of the process) or full (an fsync per commit)."),
           as_json: bool = JsonOption) -> None:
@@ -380,3 +382,58 @@ def services(turns: int = typer.Option(2000, min=100, help="Turns of each kind i
     console.print(table)
     console.print(f"with / without: {slow['throughput_ratio']:.0%} "
                   f"(target >= {result['targets']['slow_call_throughput_ratio_at_64']:.0%})")
+
+
+def knowledge(passages: int = typer.Option(10_000, min=1, help="Synthetic passages in the index."),
+              queries: int = typer.Option(200, min=1, help="Questions searched one at a time."),
+              turns: int = typer.Option(300, min=1, help="Turns of each kind per store."),
+              postgres: str | None = PostgresOption,
+              seed: int = 0, models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """Index build time and search p50 over N passages; the p50 of a turn answered from the FAQ against one
+    answered by a template (the bundled restaurant, on SQLite and PostgreSQL)."""
+    import tempfile
+    from contextlib import ExitStack
+
+    from dialogue.bench import knowledge as bench
+    from dialogue.cli.common import knowledge_index, understander
+    from dialogue.dm.sql import SqlStore, scratch_schema
+
+    root = models_root(models, must_exist=True)
+    restaurant = load("restaurant")
+    nlu, index = understander(restaurant, models), knowledge_index(restaurant, models)
+    if nlu is None or index is None:
+        fail("the turns need the restaurant domain trained and indexed: dialogue train restaurant")
+    with ExitStack() as stack, Progress(console=errors, transient=True) as progress:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dialogue-bench-")))
+        task = progress.add_task("building and searching", total=None)
+
+        def tick() -> None:
+            progress.advance(task)
+
+        large = bench.build_and_search(root, folder / "index", passages=passages, queries=queries, seed=seed,
+                                       tick=tick)
+        stores = {"sqlite": lambda: SqlStore(f"sqlite:///{folder}/bench.db")}
+        if postgres:
+            url = stack.enter_context(scratch_schema(postgres, prefix="dialogue_bench"))
+            stores["postgresql"] = lambda: SqlStore(url)
+        runs = {}
+        for name, open_store in stores.items():
+            store = open_store()
+            runs[name] = bench.turns(restaurant, nlu, index, store, turns, tick)
+            store.close()
+    result = {"benchmark": "knowledge", "cpus": os.cpu_count(), "index": large, "turns": runs,
+              "postgresql": "measured" if postgres else "skipped: give --postgres URL or DIALOGUE_BENCH_POSTGRES_URL",
+              "targets": bench.TARGETS}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"index of {passages:,} passages built in {large['build_s']} s; search p50 "
+                  f"{large['search']['p50_ms']} ms (p99 {large['search']['p99_ms']}), the embedding alone "
+                  f"{large['embedding_alone']['p50_ms']} ms", highlight=False)
+    table = Table(title="Turn p50 (ms): a question the FAQ answers against one a template answers")
+    for column in ("store", "FAQ answer", "template answer", "ratio"):
+        table.add_column(column, justify="right")
+    for name, run in runs.items():
+        table.add_row(name, f"{run['faq_answer']['p50_ms']:.3f}", f"{run['template_answer']['p50_ms']:.3f}",
+                      f"{run['faq_to_template_p50']:.2f}")
+    console.print(table)

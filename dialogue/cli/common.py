@@ -106,6 +106,13 @@ def understander(domain: Domain, models: Path | None) -> Any:
     return Understander.for_domain(domain, models_root(models, must_exist=True))
 
 
+def knowledge_index(domain: Domain, models: Path | None) -> Any:
+    """The index of the domain's current knowledge, or None when it has none or none was built."""
+    from dialogue.nlu.knowledge.index import domain_index
+
+    return domain_index(domain, models_root(models, must_exist=True))
+
+
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 

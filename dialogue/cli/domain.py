@@ -20,6 +20,7 @@ from dialogue.cli.common import (
     console,
     examples_running,
     fail,
+    knowledge_index,
     load,
     understander,
     usage_error,
@@ -90,7 +91,8 @@ def test(domain: str = DomainArg, name: str | None = typer.Option(None, help="On
 
     loaded = load(domain)
     with examples_running(with_examples):
-        outcomes = run_tests(loaded, nlu=understander(loaded, models), name=name)
+        outcomes = run_tests(loaded, nlu=understander(loaded, models), knowledge=knowledge_index(loaded, models),
+                             name=name)
     failed = [o for o in outcomes if not o.passed]
     if as_json:
         print(json.dumps({"domain": loaded.name, "passed": len(outcomes) - len(failed), "failed": len(failed),
@@ -164,7 +166,8 @@ def chat(domain: str | None = typer.Argument(None, help="A domain file, or the n
 
         store = SqlStore(db)
     with examples_running(with_examples):  # before the engine, which reads the services' URLs
-        engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm))
+        engine = Engine(loaded, nlu=understander(loaded, models), store=store, llm=llm_options.open_llm(loaded, llm),
+                        knowledge=knowledge_index(loaded, models))
         _greeting(f"'{engine.domain.name}'")
         local_chat(engine, user_id=user, channel=channel, console=console)
 

@@ -90,13 +90,15 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
         except (ValueError, OSError) as err:  # a bad encoder, teacher or dataset folder
             fail(str(err))
     result = {"model": str(report.folder), "reused": report.reused, "counts": report.counts,
-              "metrics": report.metrics}
+              "metrics": report.metrics, "knowledge": str(report.knowledge) if report.knowledge else None}
     if as_json:
         print_json(result)
         return
     what = "already trained on this data" if report.reused else "trained"
     console.print(f"{what}: {report.folder}", highlight=False)
     console.print(" ".join(f"{k}={v}" for k, v in report.counts.items()), style="dim", highlight=False)
+    if report.knowledge is not None:
+        console.print(f"knowledge index: {report.knowledge}", highlight=False)
     _figures(report.metrics, "held out" if dataset is None else "dev split")
 
 

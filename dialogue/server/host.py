@@ -64,6 +64,7 @@ class Host:
         `nlu_threads`: threads of one model call. One by default: on 2 cores, the other core is the event
         loop's. `batch`: texts in one model call at most.
         """
+        from dialogue.nlu.knowledge.index import domain_index
         from dialogue.nlu.understander import Understander
 
         engines = []
@@ -73,7 +74,12 @@ class Host:
                 log.warning("no NLU model", extra={"fields": {
                     "domain": domain.name, "hint": f"free text is refused until `dialogue train {domain.argument}` "
                                                   f"writes a model under {models}"}})
-            engine = Engine(domain, nlu=nlu, store=store, llm=(llms or {}).get(domain.name))
+            knowledge = domain_index(domain, models, threads=nlu_threads)
+            if knowledge is None and domain.knowledge.present:
+                log.warning("no knowledge index", extra={"fields": {
+                    "domain": domain.name, "hint": f"questions get no_answer until `dialogue train {domain.argument}` "
+                                                  f"indexes the knowledge under {models}"}})
+            engine = Engine(domain, nlu=nlu, store=store, llm=(llms or {}).get(domain.name), knowledge=knowledge)
             for problem in engine.services.problems():
                 log.warning("a service cannot be called", extra={"fields": {
                     "domain": domain.name, "problem": problem, "hint": "its calls take their on_error path until "
@@ -129,7 +135,7 @@ class Host:
     async def understand(self, engine: Engine, given: TurnInput, *, deadline: float | None) -> Understood:
         """The turn's checked input understood: free text by the domain's parse queue (or on a worker thread, for
         an NLU that parses one text at a time); the rest on the loop, but for the LLM's rescue of a text the NLU
-        was not sure of."""
+        was not sure of and the search of a question in the domain's knowledge."""
         queue = self.queues.get(engine.domain.name)
         text = given.request.text
         if text is None or not text.strip() or engine.nlu is None:  # nothing for the model to read
@@ -142,7 +148,7 @@ class Host:
         expecting = engine.expecting(session_id) if engine.expectation_at_hand(session_id) \
             else await self.run(lambda: engine.expecting(session_id), deadline)  # a read of the store
         parsed = given.parsed_as(await queue.parse(text, deadline, expecting), began)
-        if engine.assist is None:
+        if engine.assist is None and not engine.searches(parsed.parsed):  # a search runs a model: off the loop
             return engine.understand(parsed)
         return await self.run(lambda: engine.understand(parsed), deadline)
 

@@ -114,7 +114,7 @@ class EntitySpan(_message.Message):
     def __init__(self, slot: _Optional[str] = ..., text: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., normalised: _Optional[bool] = ..., source: _Optional[str] = ...) -> None: ...
 
 class Understanding(_message.Message):
-    __slots__ = ("intent", "confidence", "entities", "ranking", "ambiguous", "text", "source", "warnings", "spans", "also")
+    __slots__ = ("intent", "confidence", "entities", "ranking", "ambiguous", "text", "source", "warnings", "spans", "also", "knowledge")
     INTENT_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
@@ -125,6 +125,7 @@ class Understanding(_message.Message):
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     SPANS_FIELD_NUMBER: _ClassVar[int]
     ALSO_FIELD_NUMBER: _ClassVar[int]
+    KNOWLEDGE_FIELD_NUMBER: _ClassVar[int]
     intent: str
     confidence: float
     entities: _struct_pb2.Struct
@@ -135,7 +136,8 @@ class Understanding(_message.Message):
     warnings: _containers.RepeatedScalarFieldContainer[str]
     spans: _containers.RepeatedCompositeFieldContainer[EntitySpan]
     also: _containers.RepeatedCompositeFieldContainer[Understanding]
-    def __init__(self, intent: _Optional[str] = ..., confidence: _Optional[float] = ..., entities: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ranking: _Optional[_Iterable[_Union[IntentScore, _Mapping]]] = ..., ambiguous: _Optional[bool] = ..., text: _Optional[str] = ..., source: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., spans: _Optional[_Iterable[_Union[EntitySpan, _Mapping]]] = ..., also: _Optional[_Iterable[_Union[Understanding, _Mapping]]] = ...) -> None: ...
+    knowledge: _containers.RepeatedCompositeFieldContainer[Source]
+    def __init__(self, intent: _Optional[str] = ..., confidence: _Optional[float] = ..., entities: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., ranking: _Optional[_Iterable[_Union[IntentScore, _Mapping]]] = ..., ambiguous: _Optional[bool] = ..., text: _Optional[str] = ..., source: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., spans: _Optional[_Iterable[_Union[EntitySpan, _Mapping]]] = ..., also: _Optional[_Iterable[_Union[Understanding, _Mapping]]] = ..., knowledge: _Optional[_Iterable[_Union[Source, _Mapping]]] = ...) -> None: ...
 
 class StateSummary(_message.Message):
     __slots__ = ("active_task", "stack", "fsm_state", "requested_slot", "slots")
@@ -152,7 +154,7 @@ class StateSummary(_message.Message):
     def __init__(self, active_task: _Optional[str] = ..., stack: _Optional[_Iterable[str]] = ..., fsm_state: _Optional[str] = ..., requested_slot: _Optional[str] = ..., slots: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class TurnResponse(_message.Message):
-    __slots__ = ("session_id", "turn", "messages", "ended", "handoff", "understood", "state", "actions", "latency_ms", "warnings", "attempts", "replayed")
+    __slots__ = ("session_id", "turn", "messages", "ended", "handoff", "understood", "state", "actions", "latency_ms", "warnings", "attempts", "replayed", "sources")
     class LatencyMsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -172,6 +174,7 @@ class TurnResponse(_message.Message):
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     turn: int
     messages: _containers.RepeatedCompositeFieldContainer[Message]
@@ -184,7 +187,20 @@ class TurnResponse(_message.Message):
     warnings: _containers.RepeatedScalarFieldContainer[str]
     attempts: int
     replayed: bool
-    def __init__(self, session_id: _Optional[str] = ..., turn: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., ended: _Optional[bool] = ..., handoff: _Optional[bool] = ..., understood: _Optional[_Union[Understanding, _Mapping]] = ..., state: _Optional[_Union[StateSummary, _Mapping]] = ..., actions: _Optional[_Iterable[str]] = ..., latency_ms: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ..., attempts: _Optional[int] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    sources: _containers.RepeatedCompositeFieldContainer[Source]
+    def __init__(self, session_id: _Optional[str] = ..., turn: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., ended: _Optional[bool] = ..., handoff: _Optional[bool] = ..., understood: _Optional[_Union[Understanding, _Mapping]] = ..., state: _Optional[_Union[StateSummary, _Mapping]] = ..., actions: _Optional[_Iterable[str]] = ..., latency_ms: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ..., attempts: _Optional[int] = ..., replayed: _Optional[bool] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ...) -> None: ...
+
+class Source(_message.Message):
+    __slots__ = ("kind", "id", "score", "source")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    id: str
+    score: float
+    source: str
+    def __init__(self, kind: _Optional[str] = ..., id: _Optional[str] = ..., score: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
 
 class ConverseRequest(_message.Message):
     __slots__ = ("turn",)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from dialogue.domains.schema.base import Model, Name, one_or_many
+from dialogue.domains.schema.knowledge import KnowledgeQuestion, ResponseName
 
 
 class Step(Model):
@@ -19,9 +20,11 @@ class Step(Model):
     event: Literal["no_input", "start", "end"] | None = None
     dtmf: str | None = Field(None, pattern=r"^[0-9*#]{1,32}$", description="Keys pressed on the phone.")
     new_session: bool = Field(False, description="Start a new session for the same user (a later visit).")
+    llm: str | None = Field(None, description="What the domain's LLM answers in this turn (a stand-in: the test "
+                                              "runs no model; a step without it gets no LLM answer).")
 
-    bot: one_or_many(Name) | None = Field(  # type: ignore[valid-type]
-        None, description="Responses the assistant must give, in order, and no others.")
+    bot: one_or_many(ResponseName) | None = Field(  # type: ignore[valid-type]
+        None, description="Responses the assistant must give, in order, and no others (`faq.<id>`: an FAQ answer).")
     says: one_or_many(str) | None = Field(None, description="Text that must appear in the reply.")  # type: ignore[valid-type]
     intent: Name | None = Field(None, description="The intent understood from the user's text.")
     entities: dict[Name, Any] | None = None
@@ -45,7 +48,7 @@ class Step(Model):
     @property
     def checks(self) -> set[str]:
         """The expectations this step states."""
-        return self.model_fields_set - {"user", "event", "dtmf", "new_session"}
+        return self.model_fields_set - {"user", "event", "dtmf", "new_session", "llm"}
 
 
 class StubAnswer(Model):
@@ -75,6 +78,8 @@ class ConversationTest(Model):
 
 
 class ConversationFile(Model):
-    """A sibling file `<domain>.tests.yaml` that holds only tests."""
+    """A sibling file `<domain>.tests.yaml` that holds only tests: conversations, and questions for the domain's
+    knowledge (`dialogue knowledge-eval`)."""
 
-    tests: list[ConversationTest]
+    tests: list[ConversationTest] = []
+    questions: list[KnowledgeQuestion] = []

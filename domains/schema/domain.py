@@ -13,6 +13,7 @@ from dialogue.domains.schema.base import Model, Name, Shorthand
 from dialogue.domains.schema.conversations import ConversationTest
 from dialogue.domains.schema.guards import Guard
 from dialogue.domains.schema.ivr import Ivr
+from dialogue.domains.schema.knowledge import Knowledge, KnowledgeQuestion
 from dialogue.domains.schema.nlg import NlgSettings
 from dialogue.domains.schema.responses import Response
 from dialogue.domains.schema.services import ActionSettings, McpServer, Service
@@ -130,10 +131,12 @@ class Domain(Model):
     tasks: dict[Name, Task] = {}
     guards: list[Guard] = []
     responses: dict[Name, Response] = {}
+    knowledge: Knowledge = Field(Knowledge(), description="Questions answered from an FAQ and documents.")
     nlg: NlgSettings = NlgSettings()
     ivr: Ivr = Ivr()
     on_start: list[Action] = Field([], description="Actions when a session starts.")
     tests: list[ConversationTest] = []
+    questions: list[KnowledgeQuestion] = Field([], description="Held-out questions for `dialogue knowledge-eval`.")
     _argument: str | None = PrivateAttr(None)
     _folder: Path | None = PrivateAttr(None)
 

@@ -34,12 +34,16 @@ class CacheSettings(Model):
 
 class NlgSettings(Model):
     """LLM uses, each off unless switched on: `rephrase` the template answers in the persona, answer out-of-scope
-    and unhandled input (`fallback`), and `rescue` understanding below the NLU's confidence threshold."""
+    and unhandled input (`fallback`), `rescue` understanding below the NLU's confidence threshold, and answer
+    questions from the knowledge's passages (`knowledge`)."""
 
     llm: LlmSettings = LlmSettings()
     rephrase: bool = False
     fallback: bool = False
     rescue: bool = False
+    knowledge: bool = Field(False, description=(
+        "A question no FAQ entry answers is answered by the LLM from the passages of the knowledge's documents "
+        "most similar to it, and only if the answer passes the grounding check (docs/knowledge.md)."))
     stream: bool = Field(True, description="Stream LLM text to frontends that take chunks (after the output check).")
     persona: str = Field("a friendly, concise assistant", max_length=2000,
                          description="Who the assistant is, for the LLM's instructions.")
@@ -61,4 +65,4 @@ class NlgSettings(Model):
 
     @property
     def uses_llm(self) -> bool:
-        return self.rephrase or self.fallback or self.rescue
+        return self.rephrase or self.fallback or self.rescue or self.knowledge

@@ -10,6 +10,7 @@ import pytest
 from dialogue.domains import load_domain
 from dialogue.domains.builtin import BUILTIN_INTENTS
 from dialogue.domains.schema import FrameTask, FsmTask
+from dialogue.nlu.knowledge.index import domain_index
 from dialogue.nlu.understander import Understander
 from dialogue.testing import run_tests
 
@@ -18,12 +19,14 @@ NAMES = ["restaurant", "banking", "telco_ivr"]
 
 @pytest.fixture(scope="module")
 def outcome(bundled_models):
-    """Each bundled domain's conversation tests, run with its trained NLU (free-text steps included)."""
+    """Each bundled domain's conversation tests, run with its trained NLU (free-text steps included) and the index
+    of its knowledge."""
 
     @cache
     def run(name: str):
         domain = load_domain(name)
-        return domain, run_tests(domain, nlu=Understander.for_domain(domain, bundled_models))
+        return domain, run_tests(domain, nlu=Understander.for_domain(domain, bundled_models),
+                                 knowledge=domain_index(domain, bundled_models))
 
     return run
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 from pydantic import ValidationError
@@ -11,9 +10,9 @@ from pydantic import ValidationError
 from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
 from dialogue.domains.interpretation import EntitySpan, Expectation, Interpretation
-from dialogue.domains.loader import BUNDLED
 from dialogue.engine import Engine
 from dialogue.turns import InputError, UserInput
+from tests.conftest import restaurant_files
 
 STEPS = {"load", "nlu", "guards", "policy", "nlg", "store", "total"}
 
@@ -65,7 +64,7 @@ def test_free_text_without_a_model_says_how_to_train(engine: Engine) -> None:
 def test_a_domain_given_by_path_is_named_by_its_path_in_the_hint(tmp_path) -> None:
     path = tmp_path / "my-restaurant.yaml"
     path.write_text(load_domain("restaurant").model_dump_json(by_alias=True, exclude={"tests"}), encoding="utf-8")
-    shutil.copy(BUNDLED / "lotus.openapi.json", tmp_path)
+    restaurant_files(tmp_path)
     engine = Engine.from_domain(path, models=tmp_path / "no-models")
     assert engine.nlu is None
     with pytest.raises(InputError, match=f"dialogue train {path}"):

@@ -177,3 +177,21 @@ def test_a_retried_turn_id_gets_the_stored_answer(serve, restaurant) -> None:
         first = client.turn("restaurant", "s1", given)
         retry = client.turn("restaurant", "s1", given)
     assert not first.replayed and retry.replayed and retry.turn == first.turn == 1
+
+
+def test_a_question_is_answered_from_the_knowledge_with_its_sources(serve, restaurant, restaurant_nlu,
+                                                                   bundled_models) -> None:
+    from dialogue.nlu.knowledge.index import domain_index
+
+    engine = Engine(restaurant, nlu=restaurant_nlu, knowledge=domain_index(restaurant, bundled_models))
+    running = serve([engine])
+    local = Engine(restaurant, nlu=restaurant_nlu, knowledge=engine.knowledge)
+    with Client(running.target) as client:
+        answered = client.turn("restaurant", "s1", "is there somewhere to park my car")
+        unanswered = client.turn("restaurant", "s2", "what is the capital of peru")
+    assert answered.responses == ["faq.parking"] and answered.text.startswith("Every Lotus restaurant has free parking")
+    assert [(s.kind, s.id) for s in answered.sources] == [("faq", "parking")] and answered.sources[0].score > 0.46
+    assert answered.understood is not None and answered.understood.knowledge[0].id == "parking"
+    expected = local.handle("s1", "is there somewhere to park my car")
+    assert answered.model_dump(exclude={"latency_ms"}) == expected.model_dump(exclude={"latency_ms"})
+    assert unanswered.responses == ["out_of_scope"] and unanswered.sources == []

@@ -33,7 +33,7 @@ def test_the_stubs_match_the_proto(tmp_path: Path) -> None:
 def test_the_check_sees_a_changed_proto(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "proto", tmp_path / "proto")
     proto = tmp_path / "proto" / "dialogue" / "v1" / "dialogue.proto"
-    proto.write_text(proto.read_text(encoding="utf-8").replace("bool replayed = 12;", "bool replayed = 13;"))
+    proto.write_text(proto.read_text(encoding="utf-8").replace("bool replayed = 12;", "bool replayed = 99;"))
     subprocess.run(documented_command(), cwd=tmp_path, check=True, capture_output=True)
     fresh = (tmp_path / "dialogue" / "v1" / "dialogue_pb2.py").read_text(encoding="utf-8")
     assert fresh != (ROOT / "dialogue" / "v1" / "dialogue_pb2.py").read_text(encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from dialogue.dm.services.calls import ServiceAnswer
@@ -12,7 +11,7 @@ from dialogue.domains.loader import BUNDLED
 from dialogue.engine import Engine
 from dialogue.simulation.goals import Goal, Scenario
 from dialogue.simulation.judge import Judge, snapshot
-from tests.conftest import NOW
+from tests.conftest import NOW, restaurant_files
 
 BOOKING = {"cuisine": "italian", "party_size": 4, "date": "2026-11-27", "time": "19:30", "name": "Ana Lopez",
            "phone": "07700900123"}
@@ -154,5 +153,5 @@ def _edited_restaurant(folder: Path, old: str, new: str) -> Domain:
     source = (BUNDLED / "restaurant.yaml").read_text(encoding="utf-8")
     assert old in source
     (folder / "restaurant.yaml").write_text(source.replace(old, new, 1), encoding="utf-8")
-    shutil.copy(BUNDLED / "lotus.openapi.json", folder)
+    restaurant_files(folder)
     return load_domain(folder / "restaurant.yaml")

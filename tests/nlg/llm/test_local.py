@@ -51,3 +51,29 @@ def test_vllm_backend_where_vllm_and_a_gpu_are_present() -> None:
 
     backend = open_backend(LlmSettings(backend="vllm"))
     assert backend.complete(HELLO, deadline=time.monotonic() + 120).strip()
+
+
+def test_the_real_model_answers_a_caller_from_a_troubleshooting_passage(local, bundled_models) -> None:
+    """telco_ivr's PUK question: SmolLM2 answers from the passage, and its answer passes the grounding check."""
+    from dialogue.domains import load_domain
+    from dialogue.domains.interpretation import Interpretation
+    from dialogue.engine import Engine
+    from dialogue.nlg.grounding import ungrounded
+    from dialogue.nlu.knowledge.index import domain_index
+    from dialogue.turns import UserInput
+
+    telco = load_domain("telco_ivr")
+    telco = telco.model_copy(update={"nlg": telco.nlg.model_copy(update={
+        "llm": telco.nlg.llm.model_copy(update={"timeout_ms": 60_000})})})
+    index = domain_index(telco, bundled_models)
+    engine = Engine(telco, knowledge=index, llm=local.backend)
+    engine.handle("call", UserInput(event="start"), channel="voice")
+    given = engine.check("call", UserInput(text="where do I find my PUK code"), user_id="anonymous", channel="voice")
+    asked = Interpretation(intent="ask", text="where do I find my PUK code", source="nlu")
+    result = engine.respond(engine.understand(given.parsed_as(asked, time.perf_counter())))
+    assert result.responses == ["knowledge_answer", "main_menu"], result.messages[0].note
+    answer = result.messages[0]
+    assert answer.source == "llm" and answer.ssml == f"<speak>{answer.text}</speak>"
+    assert "Skyline app" in answer.text
+    assert [source.id for source in result.sources] == ["knowledge/telco_ivr/mobile.md#puk-code-1"]
+    assert ungrounded(answer.text, [index.item(result.sources[0]).quoted]) is None
