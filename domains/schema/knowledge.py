@@ -75,13 +75,14 @@ class Knowledge(Model):
         return bool(self.faq or self.documents)
 
     def answering(self, found: list[Found], holds: Callable[[str | None], bool] = lambda _: True) -> Found | None:
-        """The FAQ entry that answers a question whose search found `found` (best first): the first as similar as
-        `faq_threshold` whose condition `holds`; None when there is none."""
+        """The FAQ entry that answers a question whose search found `found` (best first): the best-ranked entry whose
+        condition `holds`, if it is as similar as `faq_threshold`; None otherwise (a lower-ranked entry is never
+        the answer, even when more similar: the ranking weighs the words too)."""
         entries = {entry.id: entry for entry in self.faq}
-        for hit in found:  # ranked with BM25's lift, so a later hit may be more similar: each is looked at
+        for hit in found:
             entry = entries.get(hit.id) if hit.kind == "faq" else None
-            if entry is not None and hit.score >= self.faq_threshold and holds(entry.when):
-                return hit
+            if entry is not None and holds(entry.when):
+                return hit if hit.score >= self.faq_threshold else None
         return None
 
     def grounding(self, found: list[Found]) -> list[Found]:

@@ -131,6 +131,10 @@ def test_the_answer_is_the_best_faq_entry_above_the_threshold() -> None:
     assert KNOWLEDGE.answering([]) is None
 
 
+def test_a_lower_ranked_entry_is_not_the_answer_when_the_best_is_below_the_threshold() -> None:
+    assert KNOWLEDGE.answering([hit("wifi", 0.45), hit("late", 0.52)], holds=lambda _: True) is None
+
+
 def test_a_passage_is_never_said_as_an_faq_answer() -> None:
     assert KNOWLEDGE.answering([hit("menu.md#drinks-1", 0.9, "passage"), hit("wifi", 0.6)]) == hit("wifi", 0.6)
 
