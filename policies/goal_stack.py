@@ -103,8 +103,8 @@ class GoalStack:
                 answer = self.knowledge.answer(tracker)
                 if answer:
                     return Decision(reset + answer)
-                if self.knowledge.unrelated(tracker):
-                    return Decision(reset + [Say("out_of_scope")])
+                if self.knowledge.unrelated(tracker) and not self._escalation_levels(tracker, "no_match"):
+                    return Decision(reset + [Say("out_of_scope")])  # a domain's own no-match levels still run
                 return self._not_understood(tracker, reset)
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             intent = ENTITY_ONLY_INTENT
@@ -205,16 +205,22 @@ class GoalStack:
     def _escalate(self, tracker: Tracker, kind: str) -> Decision:
         """No input or no match: the active task's own way out, else the next escalation level (the task's
         own levels, else the domain's)."""
-        top, own = tracker.state.active, None
+        top = tracker.state.active
         if top is not None:
-            policy = self.tasks[top.task]
-            fired = policy.escalate(tracker, top, kind)
+            fired = self.tasks[top.task].escalate(tracker, top, kind)
             if fired is not None:
                 return Decision(fired)
-            own = policy.escalation(top, kind)
-        levels = own or getattr(self.domain.ivr, kind) or (DEFAULT_NO_INPUT if kind == "no_input" else DEFAULT_NO_MATCH)
+        levels = self._escalation_levels(tracker, kind) or (DEFAULT_NO_INPUT if kind == "no_input"
+                                                            else DEFAULT_NO_MATCH)
         count = getattr(tracker.state, kind) + 1
         return Decision([EscalationStepped(kind=kind), *levels[min(count, len(levels)) - 1]])
+
+    def _escalation_levels(self, tracker: Tracker, kind: str) -> list[Any]:
+        """The escalation levels the domain declares for the turn: the active task's own, else the domain's (`ivr`);
+        none when it declares none."""
+        top = tracker.state.active
+        own = self.tasks[top.task].escalation(top, kind) if top is not None else None
+        return own or getattr(self.domain.ivr, kind)
 
     # -- tasks on the stack: the handlers of the steering steps (dialogue.policies.executor) -------
 

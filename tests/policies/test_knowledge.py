@@ -122,9 +122,11 @@ def test_input_like_no_intent_and_nothing_in_the_knowledge_is_out_of_scope(engin
     assert say(engine, "blah", session="t").responses == ["fallback"]  # near a passage: not understood, asked again
 
 
-def test_a_question_mid_task_is_answered_and_the_task_asks_again(engine: Engine) -> None:
-    assert say(engine, "coffee").responses == ["ask_size"]
-    result = say(engine, "is there wifi")
-    assert result.responses == ["faq.wifi", "ask_size"]
-    assert result.state.active_task == "order"
-    assert say(engine, "wifi maybe?").responses == ["no_answer", "ask_size"]
+def test_a_domains_own_no_match_levels_still_run(domain_from) -> None:
+    """A phone line's way to a person is not cut off: its no-match levels run for unrelated input too."""
+    with_levels = DOMAIN.replace("responses:\n", "ivr:\n  no_match: [say_again, [respond: transfer, handoff: true]]\n"
+                                 "responses:\n  say_again: Sorry, say that again?\n  transfer: One moment.\n")
+    engine = Engine(domain_from(with_levels), nlu=Scripted(READINGS))
+    assert say(engine, "blah blah").responses == ["say_again"]
+    result = say(engine, "blah blah")
+    assert result.responses == ["transfer"] and result.handoff
