@@ -19,9 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tokenizers import Tokenizer
+
 from dialogue.dm.store import SessionStore
 from dialogue.domains.schema import Domain
 from dialogue.engine import Engine
+from dialogue.nlu.artifacts import TOKENIZER
 from dialogue.nlu.knowledge.build import build_index, sentence_encoder
 from dialogue.nlu.knowledge.index import KnowledgeIndex, items_of
 from dialogue.nlu.knowledge.passages import Passage
@@ -45,12 +48,9 @@ def synthetic_passages(count: int, vocabulary: list[str], seed: int) -> list[Pas
 
 
 def vocabulary(encoder: Path) -> list[str]:
-    """Whole words of the encoder's word-piece vocabulary."""
-    words = (encoder / "vocab.txt").read_text(encoding="utf-8").split() if (encoder / "vocab.txt").exists() else []
-    if not words:
-        import json
-
-        words = list(json.loads((encoder / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"])
+    """Whole words of the encoder's word-piece vocabulary, in the order of their ids."""
+    ids = Tokenizer.from_file(str(encoder / TOKENIZER)).get_vocab()
+    words = sorted(ids, key=ids.__getitem__)
     return [word for word in words if word.isalpha() and word.isascii() and len(word) > 2]
 
 

@@ -81,7 +81,6 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: its held-
              seed: int = 0, models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Recall@1/@5, MRR, answer accuracy and the no-answer rate of a domain's held-out questions; with --dataset,
     top-1 accuracy and out-of-scope questions turned away, at a threshold chosen on the dev split."""
-    from dialogue.nlu.knowledge.build import build_index
     from dialogue.nlu.knowledge.evaluate import dataset_figures, question_figures
 
     if (domain is None) == (dataset is None):
@@ -93,7 +92,6 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: its held-
             task = progress.add_task("searching dev and test", total=None)
             figures = dataset_figures(
                 dataset, root, per_intent=per_intent, seed=seed, out_of_scope=out_of_scope,
-                build=lambda folder, items, texts: build_index(folder, items, texts, root),
                 tick=lambda: progress.advance(task))
         else:
             loaded = load(domain)

@@ -19,6 +19,7 @@ from dialogue.domains.interpretation import Found
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.knowledge import FaqEntry
 from dialogue.nlu.data import read_jointbert
+from dialogue.nlu.knowledge.build import build_index
 from dialogue.nlu.knowledge.index import KnowledgeIndex, index_folder, items_of, knowledge_hash
 
 RANKED = 5
@@ -67,14 +68,14 @@ def dataset_faq(dataset: Path, per_intent: int, seed: int, out_of_scope: str) ->
 
 
 def dataset_figures(dataset: Path, root: Path, *, per_intent: int, seed: int, out_of_scope: str,
-                    build: Callable[[Path, Any, Any], Any], tick: Callable[[], None] = lambda: None) -> dict[str, Any]:
-    """The dataset's intents as an FAQ (`dataset_faq`), indexed under `root` with `build(folder, items, texts)`;
-    its dev questions choose the threshold (most in-scope questions answered right plus out-of-scope ones turned
-    away), its test questions are measured at it."""
+                    tick: Callable[[], None] = lambda: None) -> dict[str, Any]:
+    """The dataset's intents as an FAQ (`dataset_faq`), indexed under `root` (built there once); its dev questions
+    choose the threshold (most in-scope questions answered right plus out-of-scope ones turned away), its test
+    questions are measured at it."""
     faq = dataset_faq(dataset, per_intent, seed, out_of_scope)
     items, texts = items_of(faq, [])
     digest = knowledge_hash(items, texts)
-    folder = build(index_folder(root, f"dataset-{dataset.name}-{per_intent}", digest), items, texts)
+    folder = build_index(index_folder(root, f"dataset-{dataset.name}-{per_intent}", digest), items, texts, root)
     index = KnowledgeIndex(folder)
     searched: dict[str, list[tuple[Found, str]]] = {"dev": [], "test": []}
     for split, found in searched.items():
