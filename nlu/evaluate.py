@@ -1,16 +1,17 @@
-"""NLU metrics: intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot."""
+"""NLU metrics: intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot; the mistakes."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 
-from dialogue.nlu.data import OUTSIDE, TaggedUtterance
+from dialogue.nlu.data import OUTSIDE, TaggedUtterance, runs
 from dialogue.nlu.runtime import OnnxJointModel, Prediction
 
 
@@ -50,6 +51,43 @@ def score(utterances: list[TaggedUtterance], predictions: list[Prediction], inte
                      for slot, v in slots.items() if not slot.endswith(" avg")},
         "confusion": {"labels": labels, "counts": [[confusion[(g, p)] for p in labels] for g in labels]},
     }
+
+
+def mistakes(utterances: list[TaggedUtterance], predictions: list[Prediction],
+             intents: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """What the model got wrong, with the words: `intents`, the utterances whose intent it misread (the most
+    confident first); `slots`, those with a slot's value wrong, missed or extra (the most such first), with both
+    readings as runs of words (`runs`: slot "" is no value)."""
+    misread, slots = [], []
+    for utterance, prediction in zip(utterances, predictions):
+        guess, text = intents[int(prediction.intent_scores.argmax())], " ".join(utterance.words)
+        if guess != utterance.intent:
+            misread.append({"text": text, "context": " ".join(utterance.context), "expected": utterance.intent,
+                            "predicted": guess, "confidence": round(float(prediction.intent_scores.max()), 3)})
+        expected = [{"slot": slot, "text": " ".join(words)} for slot, words in runs(utterance)]
+        found = [{"slot": slot, "text": " ".join(words)}
+                 for slot, words in runs(replace(utterance, tags=tuple(prediction.tags)))]
+        values = _value_mistakes(expected, found)
+        if values:
+            slots.append({"text": text, "intent": utterance.intent, "expected": expected, "predicted": found,
+                          "values": values})
+    misread.sort(key=lambda row: -row["confidence"])
+    slots.sort(key=lambda row: -len(row["values"]))
+    return {"intents": misread, "slots": slots}
+
+
+def _value_mistakes(expected: list[dict[str, str]], found: list[dict[str, str]]) -> list[dict[str, Any]]:
+    def values(spans: list[dict[str, str]]) -> dict[str, list[str]]:
+        by_slot: dict[str, list[str]] = {}
+        for span in spans:
+            if span["slot"]:
+                by_slot.setdefault(span["slot"], []).append(span["text"])
+        return by_slot
+
+    want, got = values(expected), values(found)
+    return [{"slot": slot, "expected": want.get(slot, []), "actual": got.get(slot, []),
+             "kind": "missed" if slot not in got else "extra" if slot not in want else "wrong"}
+            for slot in sorted(want.keys() | got.keys()) if want.get(slot) != got.get(slot)]
 
 
 NOVELTY_SHARES = (0.01, 0.02, 0.05, 0.1, 0.2)

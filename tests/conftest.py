@@ -82,6 +82,18 @@ def restaurant_files(folder: Path) -> None:
     shutil.copytree(BUNDLED / "knowledge", folder / "knowledge", dirs_exist_ok=True)
 
 @pytest.fixture
+def restaurant_copy(tmp_path: Path) -> Path:
+    """The bundled restaurant domain and its tests file copied into a folder of the test's, with the files they
+    name (a test may then write into them)."""
+    from dialogue.domains.loader import BUNDLED
+
+    for name in ("restaurant.yaml", "restaurant.tests.yaml"):
+        shutil.copy(BUNDLED / name, tmp_path / name)
+    restaurant_files(tmp_path)
+    return tmp_path / "restaurant.yaml"
+
+
+@pytest.fixture
 def write_domain(tmp_path: Path):
     """Write YAML (dedented) to a file and return its path."""
 

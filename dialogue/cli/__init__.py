@@ -6,7 +6,20 @@ import sys
 
 import typer
 
-from dialogue.cli import bench, corpus, domain, knowledge, nlu, review, serve, sessions, simulate
+from dialogue.cli import (
+    bench,
+    corpus,
+    domain,
+    graph,
+    init,
+    inspector,
+    knowledge,
+    nlu,
+    review,
+    serve,
+    sessions,
+    simulate,
+)
 from dialogue.cli.common import errors
 from dialogue.dm.errors import StoreError
 from dialogue.domains import DomainError
@@ -21,6 +34,9 @@ app.command("eval-conversations")(corpus.eval_conversations)
 app.command()(knowledge.ask)
 app.command("knowledge-eval")(knowledge.evaluate)
 app.command()(serve.serve)
+app.command()(init.init)
+app.command()(inspector.inspect)
+app.command()(graph.graph)
 app.command()(simulate.simulate)
 bench_app = typer.Typer(help="Benchmarks (figures go to BENCHMARKS.md).", no_args_is_help=True)
 bench_app.command("policy")(bench.policy)
@@ -31,6 +47,7 @@ bench_app.command("nlg")(bench.nlg)
 bench_app.command("simulate")(bench.simulate)
 bench_app.command("services")(bench.services)
 bench_app.command("knowledge")(bench.knowledge)
+bench_app.command("inspector")(bench.inspector)
 app.add_typer(bench_app, name="bench")
 sessions_app = typer.Typer(help="Stored sessions: export the log, prune old sessions.", no_args_is_help=True)
 sessions_app.command("export")(sessions.export)

@@ -437,3 +437,36 @@ def knowledge(passages: int = typer.Option(10_000, min=1, help="Synthetic passag
         table.add_row(name, f"{run['faq_answer']['p50_ms']:.3f}", f"{run['template_answer']['p50_ms']:.3f}",
                       f"{run['faq_to_template_p50']:.2f}")
     console.print(table)
+
+
+def inspector(rounds: int = typer.Option(20, min=1, help="Times the conversation is typed into the page."),
+              models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
+    """The inspector page's time per turn against the engine's own (p50 of the difference), in headless
+    Chromium, on the bundled restaurant's free-text booking."""
+    from dialogue.bench import inspector as bench
+    from dialogue.cli.common import knowledge_index, understander
+    from dialogue.inspector.serving import NoBrowser
+
+    restaurant = load("restaurant")
+    nlu = understander(restaurant, models)
+    if nlu is None:
+        fail("the turns need the restaurant domain trained: dialogue train restaurant")
+    words = len(bench.script(restaurant)[0])
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("typing into the page", total=rounds * words)
+        try:
+            figures = bench.measure(restaurant, nlu, knowledge_index(restaurant, models), rounds,
+                                    lambda: progress.advance(task))
+        except NoBrowser as err:
+            fail(str(err))
+    result = {"benchmark": "inspector", "cpus": os.cpu_count(), "rounds": rounds, **figures}
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title="Time per turn (ms, p50): the engine's own, and what the page adds to it")
+    for column in ("turns", "engine", "page", "page overhead", "page overhead p99", "target"):
+        table.add_column(column, justify="right")
+    table.add_row(str(figures["turns"]), f"{figures['engine_p50_ms']:.2f}", f"{figures['page_p50_ms']:.2f}",
+                  f"{figures['page_overhead_p50_ms']:.2f}", f"{figures['page_overhead_p99_ms']:.2f}",
+                  f"<= {figures['target_page_overhead_p50_ms']:.0f}")
+    console.print(table)

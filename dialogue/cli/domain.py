@@ -29,6 +29,7 @@ from dialogue.cli.common import (
 from dialogue.domains import check_domain
 from dialogue.domains.jsonschema import domain_schema
 from dialogue.domains.loader import domain_of
+from dialogue.reports import show
 
 
 def validate(paths: list[Path] = typer.Argument(..., help="Domain files to check (a tests file checks its domain)."),
@@ -85,15 +86,21 @@ def schema(output: Path | None = typer.Option(None, "--output", "-o", help="Writ
 
 def test(domain: str = DomainArg, name: str | None = typer.Option(None, help="Only tests whose name contains this."),
          models: Path | None = ModelsOption, with_examples: bool = WithExamplesOption,
+         report: Path | None = typer.Option(None, "--report", help="Write an HTML page to this folder: each failing "
+                                                                   "test turn by turn, expected against actual."),
          as_json: bool = JsonOption) -> None:
     """Run a domain's conversation tests; on failure show expected vs actual, turn by turn."""
     from dialogue.testing import run_tests
+    from dialogue.testing_report import write_test_report
 
+    writable(report, "--report", folder=True)
     loaded = load(domain)
     with examples_running(with_examples):
         outcomes = run_tests(loaded, nlu=understander(loaded, models), knowledge=knowledge_index(loaded, models),
                              name=name)
     failed = [o for o in outcomes if not o.passed]
+    if report is not None:
+        write_test_report(report, loaded.name, outcomes)
     if as_json:
         print(json.dumps({"domain": loaded.name, "passed": len(outcomes) - len(failed), "failed": len(failed),
                           "tests": [o.as_dict() for o in outcomes]}, indent=2, default=str))
@@ -104,6 +111,8 @@ def test(domain: str = DomainArg, name: str | None = typer.Option(None, help="On
             if not outcome.passed:
                 console.print(_failure_table(outcome))
         console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed", highlight=False)
+        if report is not None:
+            console.print(f"report: {report / 'index.html'}", highlight=False)
     raise typer.Exit(1 if failed or not outcomes else 0)
 
 
@@ -117,14 +126,10 @@ def _failure_table(outcome: Any) -> Table:
         for index, mismatch in enumerate(step.mismatches):
             first = index == 0
             table.add_row(str(step.number) if first else "", step.said if first else "", step.reply if first else "",
-                          mismatch.check, _show(mismatch.expected), _show(mismatch.actual))
+                          mismatch.check, show(mismatch.expected), show(mismatch.actual))
         if step.passed:
             table.add_row(str(step.number), step.said, step.reply, "ok", "", "", style="dim")
     return table
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def chat(domain: str | None = typer.Argument(None, help="A domain file, or the name of a bundled domain "

@@ -162,21 +162,26 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
              split: str = typer.Option("test", help="Dataset split to measure."),
              fp32: bool = typer.Option(False, "--fp32", help="Measure the fp32 model (default: int8)."),
              confusion: Path | None = typer.Option(None, help="Write the intent confusion matrix as a PNG."),
+             report: Path | None = typer.Option(None, "--report", help="Write an HTML page to this folder: the "
+                                                                       "confusion matrix, per intent and per slot, "
+                                                                       "the worst mistakes with their texts."),
              out_of_scope: str | None = OutOfScopeOption,
              models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Intent accuracy, slot F1 (seqeval), sentence accuracy, per intent and per slot; with --out-of-scope, how
     well input no intent covers is told apart."""
     from dialogue.nlu.artifacts import latest_model
     from dialogue.nlu.data import nlu_data_hash
-    from dialogue.nlu.evaluate import confusion_png, out_of_scope_scores, predict_all, score
+    from dialogue.nlu.evaluate import confusion_png, mistakes, out_of_scope_scores, predict_all, score
     from dialogue.nlu.runtime import OnnxJointModel
     from dialogue.nlu.training import held_out
+    from dialogue.nlu_report import write_nlu_report
 
     if (domain is None) == (dataset is None):
         usage_error("give a domain, or --dataset with --model")
     if out_of_scope is not None and dataset is None:
         usage_error("--out-of-scope goes with --dataset (a domain's held-out examples are all in scope)")
     writable(confusion, "--confusion")
+    writable(report, "--report", folder=True)
     if model is not None:
         _model_folder(model, fp32, manifest=dataset is None)
     if dataset is not None:
@@ -209,6 +214,8 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
     metrics.update(model=str(model), variant="fp32" if fp32 else "int8", evaluated=name)
     if confusion is not None:
         confusion_png(metrics, confusion, f"{name} ({metrics['variant']})")
+    if report is not None:
+        write_nlu_report(report, metrics, mistakes(utterances, predictions, runtime.labels.intents))
     if as_json:
         print_json(metrics)
         return
@@ -225,6 +232,8 @@ def evaluate(domain: str | None = typer.Argument(None, help="A domain: measure i
         console.print(table)
     if confusion is not None:
         console.print(f"confusion matrix: {confusion}")
+    if report is not None:
+        console.print(f"report: {report / 'index.html'}", highlight=False)
 
 
 def _out_of_scope_figures(figures: dict[str, Any]) -> None:

@@ -8,15 +8,11 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
-
 from dialogue.corpus.replay import ConversationScore
+from dialogue.reports import write_json, write_page
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ m.domain }} on real conversations</title>
-<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:4px 8px}th{background:#eee}.bad{color:#a00}</style></head><body>
-<h1>{{ m.domain }} on {{ m.conversations }} real conversations</h1>
+PAGE = """{% extends "skeleton.html" %}
+{% block title %}{{ m.domain }} on {{ m.conversations }} real conversations{% endblock %}{% block body %}
 <p>{{ m.user_turns }} user turns from {{ m.conversations_from }}.</p>
 <table><tr><th>figure</th><th>value</th></tr>
 {% for name in figures %}<tr><td>{{ name | replace('_', ' ') }}</td><td>{{ '%.1f%%' % (m[name] * 100) }}</td></tr>
@@ -31,35 +27,30 @@ td,th{border:1px solid #ccc;padding:4px 8px}th{background:#eee}.bad{color:#a00}<
 <h2>Turns misread ({{ misread | length }})</h2>
 <table><tr><th>conversation</th><th>user</th><th>expected</th><th>understood</th></tr>
 {% for c, t in misread[:500] %}<tr><td>{{ c }}</td><td>{{ t.text }}</td>
-<td>{{ t.expected_intent }} {{ t.expected }}</td><td class="bad">{{ t.intent }} {{ t.understood }}</td></tr>
+<td>{{ t.expected_intent }} {{ t.expected }}</td><td class="fail">{{ t.intent }} {{ t.understood }}</td></tr>
 {% endfor %}</table>
 <h2>Tasks not done ({{ failed | length }})</h2>
-{% for c in failed[:200] %}<details><summary class="bad">{{ c.id }} {{ c.task }}: {{ c.reasons | join('; ') }}
+{% for c in failed[:200] %}<details><summary class="fail">{{ c.id }} {{ c.task }}: {{ c.reasons | join('; ') }}
 </summary><ol>{% for t in c.turns %}<li>user: {{ t.text }} [{{ t.intent }} {{ t.understood }}]<br>bot: {{ t.reply }}
 </li>{% endfor %}</ol></details>{% endfor %}
 <p>Every turn: <a href="turns.jsonl">turns.jsonl</a>; figures: <a href="metrics.json">metrics.json</a>.</p>
-</body></html>
-"""
+{% endblock %}"""
 FIGURES = ["intent_accuracy", "fallback_rate", "slot_precision", "slot_recall", "slot_f1", "value_reading",
            "task_success"]
 
 
 def write_report(folder: Path, results: list[ConversationScore], figures: dict[str, Any]) -> list[Path]:
     """Write the report; returns the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
     given = {slot for c in results for t in c.turns for slot in t.expected}
     misread = [(c.id, t) for c in results for t in c.turns
                if (t.expected_intent is not None and t.intent != t.expected_intent)
                or set(t.right) != set(t.expected) or (set(t.understood) - set(t.expected)) & given]
     failed = [c for c in results if c.counted and not c.success]
-    page = Environment(autoescape=True).from_string(PAGE).render(m=figures, figures=FIGURES, misread=misread,
-                                                                 failed=failed)
-    written = {"index.html": page, "metrics.json": json.dumps(figures, indent=2),
-               "turns.jsonl": "".join(json.dumps(_without_events(c), ensure_ascii=False, default=str) + "\n"
-                                      for c in results)}
-    for name, text in written.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return [folder / name for name in written]
+    turns = folder / "turns.jsonl"
+    page = write_page(folder, PAGE, m=figures, figures=FIGURES, misread=misread, failed=failed)
+    turns.write_text("".join(json.dumps(_without_events(c), ensure_ascii=False, default=str) + "\n"
+                             for c in results), encoding="utf-8")
+    return [page, write_json(folder / "metrics.json", figures), turns]
 
 
 def _without_events(conversation: ConversationScore) -> dict[str, Any]:

@@ -6,22 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
-
+from dialogue.reports import write_json, write_page
 from dialogue.simulation.conversation import ConversationLog
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Simulation of {{ m.domain }}</title>
-<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}img{max-width:520px}
-.fail{color:#a00}</style></head><body>
-<h1>Simulation of {{ m.domain }}</h1>
+PAGE = """{% extends "skeleton.html" %}{% block title %}Simulation of {{ m.domain }}{% endblock %}{% block body %}
 <p>{{ m.conversations }} conversations, seed {{ m.seed }}, noise {{ m.noise }}, channel {{ m.channel }}.</p>
 <table><tr><th>figure</th><th>value</th></tr>
-{% for name in figures %}<tr><td>{{ name }}</td><td>{{ m[name] }}</td></tr>{% endfor %}
+{% for name in figures %}<tr><td>{{ name }}</td><td class="num">{{ m[name] }}</td></tr>{% endfor %}
 <tr><td>latency per turn p50 / p95 / p99 (ms)</td>
-<td>{{ m.latency_ms.p50 }} / {{ m.latency_ms.p95 }} / {{ m.latency_ms.p99 }}</td></tr></table>
-{% for image in images %}<img src="{{ image }}" alt="{{ image }}">{% endfor %}
+<td class="num">{{ m.latency_ms.p50 }} / {{ m.latency_ms.p95 }} / {{ m.latency_ms.p99 }}</td></tr></table>
+{% for image in images %}<img class="plot" src="{{ image }}" alt="{{ image }}">{% endfor %}
 <h2>Failed conversations ({{ failed | length }})</h2>
 {% for log in failed[:50] %}<details><summary class="fail">#{{ log.index }} {{ log.scenario.goal.task }}:
 {{ log.reasons | join('; ') }}</summary><ol>
@@ -29,8 +23,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}
 {% if t.predicted_intent %}[understood {{ t.predicted_intent }} {{ t.predicted_entities }}]{% endif %}
 <br>bot: {{ t.reply }}</li>{% endfor %}</ol></details>{% endfor %}
 <p>Transcripts: <a href="transcripts.jsonl">transcripts.jsonl</a>; figures: <a href="metrics.json">metrics.json</a>.</p>
-</body></html>
-"""
+{% endblock %}"""
 FIGURES = ["success_rate", "turns_per_conversation", "slot_precision", "slot_recall", "intent_accuracy", "slot_f1",
            "fallback_rate", "llm_call_rate", "handoff_rate", "conversations_per_minute"]
 
@@ -42,13 +35,11 @@ def write_report(folder: Path, logs: list[ConversationLog], metrics: dict[str, A
     with transcripts.open("w", encoding="utf-8") as out:
         for log in logs:
             out.write(json.dumps(log.as_dict(), ensure_ascii=False, default=str) + "\n")
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
+    metrics_file = write_json(folder / "metrics.json", metrics)
     images = _plots(folder, logs, metrics)
-    page = Environment(autoescape=True).from_string(PAGE).render(
-        m=metrics, figures=[f for f in FIGURES if f in metrics], images=[p.name for p in images],
-        failed=[log for log in logs if not log.success])
-    (folder / "index.html").write_text(page, encoding="utf-8")
-    return [transcripts, folder / "metrics.json", *images, folder / "index.html"]
+    page = write_page(folder, PAGE, m=metrics, figures=[f for f in FIGURES if f in metrics],
+                      images=[p.name for p in images], failed=[log for log in logs if not log.success])
+    return [transcripts, metrics_file, *images, page]
 
 
 def _plots(folder: Path, logs: list[ConversationLog], metrics: dict[str, Any]) -> list[Path]:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from dialogue.dm.errors import SessionConflict, StoreError
 from dialogue.dm.sql.cache import LlmCache
 from dialogue.dm.sql.database import Database
-from dialogue.dm.sql.maintenance import export_sessions, prune_sessions
+from dialogue.dm.sql.maintenance import export_session, export_sessions, prune_sessions, recent_sessions
 from dialogue.dm.sql.memory import Held
 from dialogue.dm.sql.migrate import upgrade
 from dialogue.dm.sql.schema import events as event_rows
@@ -99,6 +99,14 @@ class SqlStore:
     def export_sessions(self, domain: str | None = None) -> Iterator[dict[str, Any]]:
         """Every stored session (or one domain's) as JSON-friendly data: its state, events and turns."""
         return export_sessions(self.database, domain=domain)
+
+    def export_session(self, domain: str, session_id: str) -> dict[str, Any] | None:
+        """One stored session as `export_sessions` gives it, or None."""
+        return export_session(self.database, domain, session_id)
+
+    def recent_sessions(self, domain: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The domain's sessions changed last, newest first, with how many turns each has."""
+        return recent_sessions(self.database, domain, limit)
 
     def prune_sessions(self, before: dt.datetime, domain: str | None = None) -> dict[str, int]:
         """Delete the sessions whose last turn is older than `before`, with their events and turns."""

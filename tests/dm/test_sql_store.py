@@ -241,3 +241,20 @@ def test_domain_tables_named_like_keywords_or_engine_tables_work_and_never_clash
     assert all("__" not in table.name for table in metadata.sorted_tables) and "__" not in VERSION_TABLE
     with store.database.transaction(write=False) as connection:
         assert {"shop__sessions", "dialogue_sessions"} <= set(sa.inspect(connection).get_table_names())
+
+
+def test_recent_sessions_come_newest_first_and_one_session_exports_alone(db_url: str) -> None:
+    store = SqlStore(db_url)
+    engine = Engine(load_domain("restaurant"), store=store)
+    for session, turns in (("first", 1), ("second", 3)):
+        for _ in range(turns):
+            engine.handle(session, "/greet", user_id="ana")
+    Engine(load_domain("banking"), store=store).handle("other", "/greet")
+    recent = store.recent_sessions("restaurant")
+    assert [(s["session_id"], s["user_id"], s["turns"]) for s in recent] == [("second", "ana", 3), ("first", "ana", 1)]
+    assert recent[0]["updated_at"] >= recent[1]["updated_at"]
+    assert [s["session_id"] for s in store.recent_sessions("restaurant", limit=1)] == ["second"]
+    exported = store.export_session("restaurant", "second")
+    assert exported == next(s for s in export_sessions(store.database) if s["session_id"] == "second")
+    assert len(exported["turns"]) == 3
+    assert store.export_session("restaurant", "other") is None
