@@ -91,8 +91,10 @@ class Client:
         except grpc.FutureTimeoutError:
             raise self.connection.unreachable(timeout) from None
 
-    def turn(self, domain: str, session_id: str, given: UserInput | str, *, user_id: str = wire.DEFAULT_USER,
+    def turn(self, domain: str, session_id: str, given: UserInput | str, *, user_id: str | None = None,
              channel: str = "text", timeout: float | None = None) -> TurnResult:
+        """One turn. Give the caller's `user_id` for the domain to remember them across sessions; without one,
+        what it remembers is kept for this session only."""
         request = wire.turn_request(domain, session_id, given, user_id=user_id, channel=channel)
         return wire.turn_result(self._call(self.stub.SendTurn, request, timeout))
 
@@ -150,8 +152,9 @@ class AsyncClient:
         except TimeoutError:
             raise self.connection.unreachable(timeout) from None
 
-    async def turn(self, domain: str, session_id: str, given: UserInput | str, *, user_id: str = wire.DEFAULT_USER,
+    async def turn(self, domain: str, session_id: str, given: UserInput | str, *, user_id: str | None = None,
                    channel: str = "text", timeout: float | None = None) -> TurnResult:
+        """One turn (as `Client.turn`: without a `user_id`, what the domain remembers stays in the session)."""
         request = wire.turn_request(domain, session_id, given, user_id=user_id, channel=channel)
         return wire.turn_result(await self._call(self.stub.SendTurn, request, timeout))
 

@@ -53,7 +53,7 @@ from dialogue.policies.executor import Executor
 from dialogue.policies.goal_stack import GoalStack
 from dialogue.policies.guards import Guards
 from dialogue.policies.steps import Decision, Step, labels
-from dialogue.turns import InputError, StateSummary, TurnInput, TurnResult, UserInput, check_id
+from dialogue.turns import InputError, StateSummary, TurnInput, TurnResult, UserInput, anonymous_user, check_id
 
 if TYPE_CHECKING:
     from dialogue.nlu.knowledge.index import KnowledgeIndex
@@ -150,15 +150,16 @@ class Engine:
             options["store"] = SqlStore(db)
         return cls(domain, **options)
 
-    def handle(self, session_id: str, user_input: UserInput | str, *, user_id: str = "anonymous",
+    def handle(self, session_id: str, user_input: UserInput | str, *, user_id: str | None = None,
                channel: str = "text", now: dt.datetime | None = None, stream: ChunkSink | None = None) -> TurnResult:
         """Run one turn. Raises InputError for input that cannot be taken as given, StoreError when
-        the session store fails (then nothing of the turn was kept).
+        the session store fails (then nothing of the turn was kept). Without a `user_id`, the turn's user is the
+        session's own (`anonymous_user`): what the domain remembers of users is then kept for this session only.
 
         `stream` receives the reply's text as NLG produces it (a replayed turn streams nothing).
         """
         request = UserInput.parse(user_input) if isinstance(user_input, str) else user_input
-        given = self.check(session_id, request, user_id=user_id, channel=channel)
+        given = self.check(session_id, request, user_id=user_id or anonymous_user(session_id), channel=channel)
         return self.respond(self.understand(given, now=now), stream=stream)
 
     @property
@@ -304,7 +305,7 @@ class Engine:
             raise InputError("channel", f"unknown channel '{channel}'; use text or voice")
         check_id("session_id", session_id)
         check_id("user_id", user_id)
-        request.check()
+        request = request.check()
         if request.digits is not None and not _is_keypad(request.digits):
             raise InputError("digits", "DTMF digits are 0-9, * and #, at most 32 of them")
         if request.intent is not None:

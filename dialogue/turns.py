@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import math
 import re
 from typing import Any, Literal
 
@@ -25,10 +27,19 @@ class InputError(ValueError):
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 """Lone surrogates: text decoded with errors='surrogateescape' from bytes that were not UTF-8; not Unicode."""
-_NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
-"""Also NUL, which PostgreSQL's text columns refuse (a value must be storable in every supported database)."""
 _CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 """Also every control character: none belongs in an id."""
+_VALUE_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""What a slot value may not hold: control characters (C0 but tab, newline and carriage return; DEL; C1), which a
+person cannot have meant and a terminal or a speech engine may act on, and lone surrogates."""
+_TEXT_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters that free text loses (each becomes a space): what a keyboard, a speech recogniser or a chat
+widget may let slip, which no one reads (and NUL, which PostgreSQL's text columns refuse)."""
+MAX_DEPTH = 10
+"""Levels of lists and objects a value may nest (a list slot's value is one level)."""
+MAX_INTEGER = 2**53
+"""Integers a value may hold are within +-2**53: every such number is exact as a double, so it survives JSON and
+protobuf's Struct unchanged."""
 
 
 def check_chars(field: str, value: str, refused: re.Pattern[str] = _SURROGATE) -> str:
@@ -49,17 +60,39 @@ def check_id(field: str, value: str) -> str:
     return check_chars(field, value, _CONTROL_OR_SURROGATE)
 
 
-def check_values(field: str, value: Any) -> None:
-    """Every string in a JSON value (entities), keys included, free of NUL and lone surrogates."""
+def anonymous_user(session_id: str) -> str:
+    """The user of a turn that names none: one of the session's own (`anonymous:` and a hash of the session id), so
+    what the domain remembers of a user is kept for that session only, shared with no other caller."""
+    return "anonymous:" + hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def check_values(field: str, value: Any, depth: int = 0) -> None:
+    """A JSON value (entities) that can be kept and sent back: nested at most MAX_DEPTH levels, its numbers finite
+    and its integers within +-MAX_INTEGER, its strings (keys included) free of control characters and lone
+    surrogates. InputError naming the place if not."""
     if isinstance(value, str):
-        check_chars(field, value, _NUL_OR_SURROGATE)
+        check_chars(field, value, _VALUE_REFUSED)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise InputError(field, f"a number of {len(str(abs(value)))} digits; integers are taken up to 2**53 "
+                                f"({MAX_INTEGER:,})")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise InputError(field, f"{value} is not a finite number")
+    elif isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        raise InputError(field, f"nested deeper than {MAX_DEPTH} levels of lists and objects")
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_chars(field, str(key), _NUL_OR_SURROGATE)
-            check_values(f"{field}.{key}", item)
+            check_chars(field, str(key), _VALUE_REFUSED)
+            check_values(f"{field}.{key}", item, depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            check_values(f"{field}[{index}]", item)
+            check_values(f"{field}[{index}]", item, depth + 1)
+
+
+def plain_text(text: str) -> str:
+    """Free text with its control characters (but tab, newline and carriage return) made spaces."""
+    return _TEXT_CONTROLS.sub(" ", text)
 
 
 class UserInput(BaseModel):
@@ -95,13 +128,16 @@ class UserInput(BaseModel):
         return cls(text=raw, turn_id=turn_id)
 
     def check(self) -> UserInput:
-        """This input, if every string of it can be stored and sent as UTF-8: InputError naming the field if not."""
-        if self.text is not None:
-            check_chars("text", self.text)
+        """This input as the engine takes it: its text without control characters (`plain_text`), if every value
+        can be kept and sent back (`check_values`) and every string is Unicode; InputError naming the field if
+        not."""
         if self.turn_id is not None:
             check_id("turn_id", self.turn_id)
         check_values("entities", self.entities)
-        return self
+        if self.text is None:
+            return self
+        text = plain_text(check_chars("text", self.text))
+        return self if text == self.text else self.model_copy(update={"text": text})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,7 +23,6 @@ from dialogue.v1 import dialogue_pb2 as pb
 CHANNELS = {pb.CHANNEL_UNSPECIFIED: "text", pb.CHANNEL_TEXT: "text", pb.CHANNEL_VOICE: "voice"}
 EVENTS = {pb.Event.TYPE_NO_INPUT: "no_input", pb.Event.TYPE_DTMF: "dtmf", pb.Event.TYPE_START: "start",
           pb.Event.TYPE_END: "end"}
-DEFAULT_USER = "anonymous"
 M = TypeVar("M")
 
 
@@ -61,11 +60,12 @@ def user_input(request: pb.TurnRequest) -> UserInput:
 # Requests, on the client
 
 
-def turn_request(domain: str, session_id: str, given: UserInput | str, *, user_id: str = DEFAULT_USER,
+def turn_request(domain: str, session_id: str, given: UserInput | str, *, user_id: str | None = None,
                  channel: str = "text") -> pb.TurnRequest:
-    """The request of one turn; text in the chat's notation (`/intent{...}`) becomes a structured intent."""
+    """The request of one turn; text in the chat's notation (`/intent{...}`) becomes a structured intent. Without
+    a user id, the server gives the turn one of the session's own (`dialogue.turns.anonymous_user`)."""
     given = (UserInput.parse(given) if isinstance(given, str) else given).check()
-    request = message(pb.TurnRequest, domain=domain, session_id=session_id, user_id=user_id)
+    request = message(pb.TurnRequest, domain=domain, session_id=session_id, user_id=user_id or "")
     request.turn_id = given.turn_id or ""
     request.channel = pb.CHANNEL_VOICE if channel == "voice" else pb.CHANNEL_TEXT
     if given.intent is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress
@@ -123,6 +124,37 @@ PostgresOption = typer.Option(None, "--postgres", envvar="DIALOGUE_BENCH_POSTGRE
                                    "(PostgreSQL is skipped without one).")
 
 
+def _flood(loaded: Any, source: str, seconds: float, postgres: str | None, as_json: bool) -> None:
+    import tempfile
+    from contextlib import ExitStack
+
+    from dialogue.bench import flood
+    from dialogue.dm.sql import scratch_schema
+
+    with ExitStack() as stack, Progress(console=errors, transient=True) as progress:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dialogue-bench-flood-")))
+        stores = {"sqlite": f"sqlite:///{folder / 'bench.db'}"}
+        if postgres:
+            stores["postgresql"] = stack.enter_context(scratch_schema(postgres, prefix="dialogue_bench"))
+        task = progress.add_task("alone, then under the flood", total=2 * len(stores))
+        result = flood.run(loaded, source, stores, seconds=seconds, folder=folder,
+                           tick=lambda: progress.advance(task))
+    result["postgresql"] = "measured" if postgres else "skipped: give --postgres URL or DIALOGUE_BENCH_POSTGRES_URL"
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"One session's turns (ms) alone and while another keeps {flood.IN_FLIGHT} in flight")
+    for column in ("store", "p50 alone", "p99 alone", "p50 flooded", "p99 flooded", "p99 ratio", "flood per s"):
+        table.add_column(column, justify="right")
+    for name, figures in result["stores"].items():
+        alone, flooded = figures["alone"], figures["flooded"]
+        table.add_row(name, f"{alone['p50_ms']:.2f}", f"{alone['p99_ms']:.2f}", f"{flooded['p50_ms']:.2f}",
+                      f"{flooded['p99_ms']:.2f}", f"{figures['p99_ratio']:.2f}",
+                      ", ".join(f"{code} {rate}" for code, rate in flooded["flood_per_s"].items()))
+    console.print(table)
+    console.print(f"target: p99 ratio <= {result['target_p99_ratio']}", style="dim")
+
+
 def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conversation is replayed per store."),
           length: int = typer.Option(1000, min=20, help="Turns of each long session."),
           sessions: int = typer.Option(5, min=1, help="Long sessions per store."),
@@ -188,14 +220,22 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
          workers: int = typer.Option(4, min=1, max=256, help="The server's --workers."),
          nlu_batch: int | None = typer.Option(None, min=1, max=256,
                                               help="The server's --nlu-batch [default: the server's]."),
+         flood: bool = typer.Option(False, "--flood", help="Instead: one session's turns, one at a time, alone and "
+                                                           "while another session keeps 64 turns in flight, on "
+                                                           "SQLite and PostgreSQL (--postgres)."),
+         postgres: str | None = PostgresOption,
          models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Turns/s and p50/p99 over gRPC on loopback: structured and free-text turns, against an echo server's
-    and the NLU alone's ceilings measured in the same run."""
+    and the NLU alone's ceilings measured in the same run; with --flood, whether one session's flood slows
+    another."""
     import tempfile
 
     from dialogue.bench import serving
 
     loaded = load(domain)
+    if flood:
+        _flood(loaded, domain, seconds, postgres, as_json)
+        return
     with Progress(console=errors, transient=True) as progress, \
             tempfile.TemporaryDirectory(prefix="dialogue-bench-grpc-") as folder:
         task = progress.add_task("echo, structured, free-text runs (each followed by the NLU alone)",

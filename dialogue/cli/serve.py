@@ -42,8 +42,12 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           tls_key: Path | None = typer.Option(None, exists=True, dir_okay=False, help="PEM private key of "
                                                                                     "--tls-cert."),
           max_message_bytes: int = typer.Option(64 * 1024, min=1024, help="Larger requests get RESOURCE_EXHAUSTED."),
-          max_calls: int = typer.Option(512, min=1, help="Calls (and open streams) served at once; more get "
-                                                         "RESOURCE_EXHAUSTED."),
+          max_calls: int = typer.Option(512, min=1, help="Calls (and open streams) served at once, health checks "
+                                                         "apart; more get RESOURCE_EXHAUSTED."),
+          max_client_calls: int = typer.Option(256, min=1, help="Calls one client address may have in flight; "
+                                                                "more of its calls get RESOURCE_EXHAUSTED."),
+          max_health_calls: int = typer.Option(64, min=1, help="Health checks and watches (no token needed) in "
+                                                               "flight; apart from --max-calls."),
           grace: float = typer.Option(30.0, min=0, help="Seconds the calls in flight get to finish on SIGTERM."),
           keepalive: float = typer.Option(30.0, min=0, help="Ping a connection quiet for this many seconds and "
                                                               "close it if the client does not answer within "
@@ -82,6 +86,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     setup()
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
+                          max_client_calls=max_client_calls, max_health_calls=max_health_calls,
                           keepalive_s=keepalive or None, keepalive_timeout_s=keepalive_timeout,
                           client_ping_s=client_ping,
                           metrics_port=metrics_port, debug=debug)

@@ -28,6 +28,7 @@ from dialogue.server.auth import BearerToken
 from dialogue.server.calls import Calls
 from dialogue.server.handlers import SERVICE, register
 from dialogue.server.host import Host
+from dialogue.server.limits import HEALTH_CALLS, CallLimits
 from dialogue.server.metrics import Metrics
 from dialogue.server.service import DialogueService
 
@@ -45,8 +46,13 @@ class Options:
     tls_key: Path | None = None
     max_message_bytes: int = 64 * 1024
     """Larger requests are refused with RESOURCE_EXHAUSTED."""
-    max_calls: int | None = 512
-    """Calls (streams included) served at once; more are refused with RESOURCE_EXHAUSTED."""
+    max_calls: int = 512
+    """Calls (streams included) served at once, health checks apart; more are refused with RESOURCE_EXHAUSTED."""
+    max_client_calls: int = 256
+    """Calls one client (one address) may have in flight; more of its calls are refused with RESOURCE_EXHAUSTED."""
+    max_health_calls: int = HEALTH_CALLS
+    """Health checks and watches (which need no token) in flight at once; they do not count against
+    `max_calls`."""
     grace_s: float = 30.0
     keepalive_s: float | None = 30.0
     """Ping a client's connection after this many seconds without a word from it; None: never."""
@@ -71,9 +77,11 @@ class Server:
         for name, queue in host.queues.items():
             queue.on_call = self.metrics.nlu_batch.labels(name).observe
         self.health = health.aio.HealthServicer()
+        limits = CallLimits(max_calls=options.max_calls, per_client=options.max_client_calls,
+                            health_calls=options.max_health_calls)
         interceptors = [BearerToken(options.token, self.metrics)] if options.token else []
-        self.grpc = grpc.aio.server(interceptors=interceptors, maximum_concurrent_rpcs=options.max_calls,
-                                    options=channel_options(options))
+        self.grpc = grpc.aio.server(interceptors=[*interceptors, limits], options=channel_options(options),
+                                    maximum_concurrent_rpcs=options.max_calls + options.max_health_calls)
         register(self.grpc, DialogueService(host, Calls(self.metrics, debug=options.debug)))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((SERVICE.full_name, reflection.SERVICE_NAME, health.SERVICE_NAME),

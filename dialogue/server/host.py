@@ -12,7 +12,8 @@ costs the loop what it would cost it on a thread, without the hand-over between 
 which cost more than the answer itself (BENCHMARKS.md). Work whose deadline passed while it
 waited for a thread is not started. A turn's calls to services are made between its runs, outside
 its transaction, and awaited on the loop (dialogue.dm.services): a turn waiting on a service holds
-no thread, no lock of the database and no other session. Turns of one session queue on the loop.
+no thread, no lock of the database and no other session. Turns of one session queue on the loop, at
+most SESSION_TURNS of them.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from dialogue.server.errors import Refused
 from dialogue.turns import InputError, TurnInput, TurnResult
 
 T = TypeVar("T")
+SESSION_TURNS = 8
+"""Turns one session may have in the server at once (running or waiting for its turn); more are refused with
+RESOURCE_EXHAUSTED, so that one caller cannot fill the server's queues."""
 log = logging.getLogger("dialogue.server")
 
 
@@ -169,14 +173,20 @@ class Host:
 
 
 class _SessionQueue:
-    """A lock per session on the event loop, kept only while a turn holds or waits for it."""
+    """A lock per session on the event loop, kept only while a turn holds or waits for it; at most `most` turns
+    of a session hold or wait for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = SESSION_TURNS) -> None:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self.most = most
 
     @contextlib.asynccontextmanager
     async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
         lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        if users >= self.most:
+            raise Refused(grpc.StatusCode.RESOURCE_EXHAUSTED, f"session '{key[1][:60]}' has {users} turns in the "
+                                                             f"server already, at most {self.most}: send the next "
+                                                             "when one is answered")
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:

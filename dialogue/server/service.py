@@ -17,7 +17,7 @@ from dialogue.server.calls import Call, Calls, deadline
 from dialogue.server.converse import Conversation
 from dialogue.server.errors import Refused, valid
 from dialogue.server.host import Host
-from dialogue.turns import TurnInput, TurnResult, check_id
+from dialogue.turns import TurnInput, TurnResult, anonymous_user, check_id
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc
 
@@ -83,7 +83,7 @@ class DialogueService(rpc.DialogueServiceServicer):
         """The turn's request checked, field by field, without running anything (InputError, NOT_FOUND)."""
         engine = self._engine(call, valid(request))
         given, channel = wire.user_input(request), wire.channel(request.channel)
-        user_id = request.user_id or wire.DEFAULT_USER
+        user_id = request.user_id or anonymous_user(request.session_id)
         self.calls.turn_input(call, request.session_id, user_id, given)
         return Checked(engine, engine.check(request.session_id, given, user_id=user_id, channel=channel))
 

@@ -77,6 +77,8 @@ def test_serve_defaults_are_the_servers() -> None:
         server.keepalive_s, server.keepalive_timeout_s, server.client_ping_s)
     assert (given["host"], given["port"], given["max_message_bytes"], given["max_calls"], given["grace"]) == (
         server.host, server.port, server.max_message_bytes, server.max_calls, server.grace_s)
+    assert (given["max_client_calls"], given["max_health_calls"]) == (server.max_client_calls,
+                                                                      server.max_health_calls)
 
 
 def test_serve_says_when_its_port_is_taken_by_another_server(tmp_path: Path) -> None:
@@ -113,3 +115,20 @@ def test_bench_grpc_json(bundled_models) -> None:
                                                                             / after["4"], 3)
     assert report["server_nlu_batch"] == 2
     assert set(report["ratios"]["structured_to_echo"]) == set(report["ratios"]["free_text_to_nlu"]) == {"1", "4"}
+
+
+def test_bench_grpc_flood_json(monkeypatch) -> None:
+    """A real server, a victim session alone then under a flooding client in a process of its own (SQLite only)."""
+    import json
+
+    monkeypatch.delenv("DIALOGUE_BENCH_POSTGRES_URL", raising=False)
+    result = CliRunner().invoke(app, ["bench", "grpc", "--flood", "--seconds", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    sqlite = report["stores"]["sqlite"]
+    assert set(report["stores"]) == {"sqlite"} and report["postgresql"].startswith("skipped")
+    for run in (sqlite["alone"], sqlite["flooded"]):
+        assert run["victim_turns"] > 0 and 0 < run["p50_ms"] <= run["p99_ms"]
+    assert sum(sqlite["flooded"]["flood_per_s"].values()) > 0
+    assert sqlite["p99_ratio"] == round(sqlite["flooded"]["p99_ms"] / sqlite["alone"]["p99_ms"], 2)
+    assert report["in_flight"] == 64 and report["target_p99_ratio"] == 3.0

@@ -1,8 +1,10 @@
-"""2,000 generated requests (random strings, invalid UTF-8, huge and missing fields, bytes that are no
-message at all) get only the status codes the API defines, and the server goes on serving."""
+"""2,000 generated requests (random strings, invalid UTF-8, huge and missing fields, values nested deep, numbers
+too large for a double, control characters, bytes that are no message at all) get only the status codes the API
+defines, and the server goes on serving; a retried turn id gets the saved answer, or the same refusal."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import grpc
@@ -26,6 +28,22 @@ SLOTS = ["cuisine", "party_size", "date", "time", "name", "phone"]
 strings = st.one_of(st.sampled_from(["", "restaurant", "s1", "/greet", '/inform{"party_size": 4}']),
                     st.text(max_size=40), st.text(min_size=150, max_size=400))
 huge = st.integers(20_000, 40_000).map(lambda n: "é" * n)  # 40 to 80 KB in UTF-8: some over the limit
+def nested(depth: int, inner: str) -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+hostile_values = st.one_of(  # JSON text for one value: what the independent attack on the server sent
+    st.integers(2, 900).map(lambda depth: nested(depth, "")),
+    st.integers(2, 900).map(lambda depth: nested(depth, '"x"')),
+    st.integers(15, 500).map(lambda digits: "1" + "0" * digits),
+    st.integers(15, 500).map(lambda digits: "-9" * digits),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", '"a\\u0007b"', '"\\u001b[31mred"', '"\\u0000"',
+                     '"\\u0085"', '"tab\\tand\\nnewline"']),
+    st.text(alphabet=st.characters(max_codepoint=0x9f), max_size=12).map(json.dumps),
+)
+hostile_text = st.tuples(st.sampled_from(["book_table", "inform"]), st.sampled_from(SLOTS),
+                         hostile_values).map(lambda parts: f'/{parts[0]}{{"{parts[1]}": {parts[2]}}}')
+deep_structs = st.integers(5, 30).map(lambda depth: json.loads(nested(depth, "1")))
 json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers(-2**60, 2**60)
                            | st.text(max_size=30), lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
@@ -46,10 +64,12 @@ def turn_requests(draw) -> pb.TurnRequest:
                              channel=draw(mostly(st.sampled_from([0, 1, 2]), st.integers(0, 9))))
     kind = draw(mostly(st.sampled_from(["text", "intent", "intent", "event"]), st.just("none"), share=9))
     if kind == "text":
-        request.text = draw(strings | huge | st.sampled_from(["a table for 4 tomorrow at 8pm", "yes", ""]))
+        request.text = draw(strings | huge | hostile_text | st.text(alphabet=st.characters(max_codepoint=0x9f))
+                            | st.sampled_from(["a table for 4 tomorrow at 8pm", "yes", ""]))
     elif kind == "intent":
         request.intent.name = draw(st.sampled_from(INTENTS) | st.sampled_from(INTENTS) | strings)
-        entities = draw(st.dictionaries(st.sampled_from(SLOTS) | st.text(max_size=10), json_values, max_size=4))
+        entities = draw(st.dictionaries(st.sampled_from(SLOTS) | st.text(max_size=10), json_values | deep_structs,
+                                        max_size=4))
         request.intent.entities.update(entities)
     elif kind == "event":
         request.event.type = draw(mostly(st.sampled_from([1, 2, 3, 4]), st.integers(0, 9)))
@@ -131,3 +151,41 @@ def test_fuzzed_requests_get_defined_codes_and_the_server_keeps_serving(serve, r
     assert {"OK", "INVALID_ARGUMENT", "NOT_FOUND", "RESOURCE_EXHAUSTED"} <= set(codes)  # each kind was reached
     with Client(running.target) as client:
         assert client.turn("restaurant", "after-the-fuzz", "a table for two please").understood.source == "nlu"
+
+
+ATTACKS = [
+    '/book_table{"party_size": 1' + "0" * 400 + "}",
+    '/book_table{"name": 1' + "0" * 400 + "}",
+    '/book_table{"name": ' + nested(50, "") + "}",
+    '/book_table{"name": ' + nested(700, '"x"') + "}",
+    '/book_table{"name": "Ana\\u0007\\u001bX"}',
+    '/book_table{"party_size": NaN}',
+    "hello\x07there\x1b[31m",
+    '/book_table{"name": "Ana"}',
+]
+
+
+def test_the_attacks_reproductions_get_defined_codes_and_retries_the_saved_answer(serve, restaurant,
+                                                                                    bundled_models, tmp_path) -> None:
+    """The independent attack's inputs, each sent twice with one turn id: refused as INVALID_ARGUMENT (nothing kept)
+    or answered, and the retry gets the same refusal or the saved answer."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'attack.db'}")
+    running = serve([Engine(restaurant, nlu=Understander.for_domain(restaurant, bundled_models), store=store)])
+    with Client(running.target) as client:
+        for number, text in enumerate(ATTACKS):
+            given = pb.TurnRequest(domain="restaurant", session_id=f"attack-{number}", turn_id="t1", text=text)
+            answers = []
+            for _ in range(2):
+                try:
+                    answers.append(client.stub.SendTurn(given, timeout=30))
+                except grpc.RpcError as err:
+                    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, (text[:60], err.code(), err.details())
+                    answers.append(err.details())
+                    assert store.load("restaurant", f"attack-{number}") is None
+            if isinstance(answers[0], str):
+                assert answers[0] == answers[1], text[:60]
+            else:
+                assert answers[1].replayed and (answers[0].turn, answers[0].messages, answers[0].state) == (
+                    answers[1].turn, answers[1].messages, answers[1].state), text[:60]
+        plain = client.turn("restaurant", "attack-6", "hello\x07there\x1b[31m")
+        assert plain.understood.text == "hello there [31m"

@@ -151,3 +151,47 @@ def test_a_served_text_is_read_with_what_its_session_was_asked_which_only_a_work
     asked = Expectation(kind="slot", slot="cuisine")
     assert nlu.expected == [[asked], [asked]]
     assert [(name.startswith(WORKER), known) for name, known in asked_on] == [(True, False), (False, True)]
+
+
+def test_a_session_may_have_a_bounded_number_of_turns_in_the_server(serve, restaurant) -> None:
+    """20 turns of one session at once: the first holds the session (stopped just before it commits), 7 wait for
+    their turn on the loop, and the other 12 are refused at once with RESOURCE_EXHAUSTED; the 8 are then answered
+    in order, and another session is served meanwhile."""
+    import asyncio
+
+    import grpc
+
+    from dialogue.client import AsyncClient, ServerError
+    from dialogue.server.host import SESSION_TURNS
+    from tests.server.conftest import GatedStore
+
+    store = GatedStore()
+    running = serve([Engine(restaurant, store=store)], workers=4)
+
+    async def flood() -> tuple[list, object]:
+        async with AsyncClient(running.target) as client:
+            async def one(number: int) -> object:
+                try:
+                    return await client.turn("restaurant", "flood", "/greet", timeout=30)
+                except ServerError as err:
+                    return err.code
+
+            first = asyncio.ensure_future(one(0))
+            assert await asyncio.to_thread(store.arrived.acquire, timeout=10)  # it holds the session
+            rest = [asyncio.ensure_future(one(number)) for number in range(1, 20)]
+            for _ in range(100):  # the refusals come back while the gate is shut; the waiting turns do not
+                await asyncio.sleep(0.05)
+                if sum(turn.done() for turn in rest) >= 20 - SESSION_TURNS:
+                    break
+            refused_while_shut = sum(turn.done() for turn in rest)
+            store.gate.set()
+            answers = await asyncio.gather(first, *rest)
+            other = await client.turn("restaurant", "other", "/greet", timeout=30)
+            return answers, refused_while_shut, other
+
+    answers, refused_while_shut, other = asyncio.run(flood())
+    refused = [answer for answer in answers if answer == grpc.StatusCode.RESOURCE_EXHAUSTED]
+    answered = [answer for answer in answers if not isinstance(answer, grpc.StatusCode)]
+    assert refused_while_shut == len(refused) == 20 - SESSION_TURNS
+    assert sorted(answer.turn for answer in answered) == list(range(1, SESSION_TURNS + 1))
+    assert other.turn == 1
