@@ -12,12 +12,14 @@ import uvicorn
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to `host:port` (port 0: a free one); OSError if it cannot be."""
+    """A socket listening on `host:port` (port 0: a free one), OSError if it cannot: connections made before the
+    app serves wait for it instead of being refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     bound = socket.socket(family, socket.SOCK_STREAM)
     bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         bound.bind((host.strip("[]"), port))
+        bound.listen(128)
     except OSError:
         bound.close()
         raise

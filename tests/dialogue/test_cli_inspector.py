@@ -48,7 +48,6 @@ def test_the_command_serves_the_page_until_interrupted(restaurant_copy: Path, tm
 
 def test_a_port_in_use_and_an_unknown_domain_are_said_in_a_line(restaurant_copy: Path) -> None:
     taken = listen("127.0.0.1", 0)
-    taken.listen()
     try:
         port = str(taken.getsockname()[1])
         busy = runner.invoke(app, ["inspect", str(restaurant_copy), "--port", port, "--no-browser"])
