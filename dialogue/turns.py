@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import re
 from typing import Any, Literal
 
@@ -14,6 +13,7 @@ from dialogue.dm.events import ServiceCalled
 from dialogue.dm.state import DialogueState
 from dialogue.domains.interpretation import Found, Interpretation
 from dialogue.domains.structured import is_structured, parse_structured
+from dialogue.domains.values import SURROGATE, character_problem, value_problem
 from dialogue.nlg.templates import Message
 
 
@@ -25,32 +25,20 @@ class InputError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-"""Lone surrogates: text decoded with errors='surrogateescape' from bytes that were not UTF-8; not Unicode."""
 _CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-"""Also every control character: none belongs in an id."""
-_VALUE_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-"""What a slot value may not hold: control characters (C0 but tab, newline and carriage return; DEL; C1), which a
-person cannot have meant and a terminal or a speech engine may act on, and lone surrogates."""
+"""Every control character and lone surrogates: none belongs in an id."""
 _TEXT_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters that free text loses (each becomes a space): what a keyboard, a speech recogniser or a chat
 widget may let slip, which no one reads (and NUL, which PostgreSQL's text columns refuse)."""
-MAX_DEPTH = 10
-"""Levels of lists and objects a value may nest (a list slot's value is one level)."""
-MAX_INTEGER = 2**53
-"""Integers a value may hold are within +-2**53: every such number is exact as a double, so it survives JSON and
-protobuf's Struct unchanged."""
 
 
-def check_chars(field: str, value: str, refused: re.Pattern[str] = _SURROGATE) -> str:
+def check_chars(field: str, value: str, refused: re.Pattern[str] = SURROGATE) -> str:
     """`value`, unless it holds a character `refused` matches: then InputError naming the field, the character
     and where it is."""
-    found = refused.search(value)
-    if found is None:
-        return value
-    kind = "a lone surrogate, not Unicode (bytes that were not UTF-8?)" if _SURROGATE.match(found[0]) \
-        else "a control character"
-    raise InputError(field, f"character {found.start() + 1} is U+{ord(found[0]):04X}, {kind}")
+    problem = character_problem(value, refused)
+    if problem is not None:
+        raise InputError(field, problem)
+    return value
 
 
 def check_id(field: str, value: str) -> str:
@@ -66,28 +54,12 @@ def anonymous_user(session_id: str) -> str:
     return "anonymous:" + hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-def check_values(field: str, value: Any, depth: int = 0) -> None:
-    """A JSON value (entities) that can be kept and sent back: nested at most MAX_DEPTH levels, its numbers finite
-    and its integers within +-MAX_INTEGER, its strings (keys included) free of control characters and lone
-    surrogates. InputError naming the place if not."""
-    if isinstance(value, str):
-        check_chars(field, value, _VALUE_REFUSED)
-    elif isinstance(value, bool) or value is None:
-        return
-    elif isinstance(value, int) and abs(value) > MAX_INTEGER:
-        raise InputError(field, f"a number of {len(str(abs(value)))} digits; integers are taken up to 2**53 "
-                                f"({MAX_INTEGER:,})")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise InputError(field, f"{value} is not a finite number")
-    elif isinstance(value, dict | list) and depth >= MAX_DEPTH:
-        raise InputError(field, f"nested deeper than {MAX_DEPTH} levels of lists and objects")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_chars(field, str(key), _VALUE_REFUSED)
-            check_values(f"{field}.{key}", item, depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_values(f"{field}[{index}]", item, depth + 1)
+def check_values(field: str, value: Any) -> None:
+    """A JSON value (entities) that can be kept and sent back (dialogue.domains.values.value_problem); InputError
+    naming the place in it if not."""
+    problem = value_problem(value, field)
+    if problem is not None:
+        raise InputError(*problem)
 
 
 def plain_text(text: str) -> str:

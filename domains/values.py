@@ -9,9 +9,60 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import unicodedata
 from typing import Any
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""Lone surrogates: text decoded with errors='surrogateescape' from bytes that were not UTF-8; not Unicode."""
+VALUE_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""What a kept value's text may not hold: control characters (C0 but tab, newline and carriage return; DEL; C1),
+which a person cannot have meant and a terminal or a speech engine may act on, and lone surrogates."""
+MAX_DEPTH = 10
+"""Levels of lists and objects a kept value may nest (a list slot's value is one level)."""
+MAX_INTEGER = 2**53
+"""Integers a kept value may hold are within +-2**53: every such number is exact as a double, so it survives JSON
+and protobuf's Struct unchanged."""
+
+
+def character_problem(text: str, refused: re.Pattern[str]) -> str | None:
+    """Which character of the text `refused` matches first, and what it is; None if none."""
+    found = refused.search(text)
+    if found is None:
+        return None
+    kind = "a lone surrogate, not Unicode (bytes that were not UTF-8?)" if SURROGATE.match(found[0]) \
+        else "a control character"
+    return f"character {found.start() + 1} is U+{ord(found[0]):04X}, {kind}"
+
+
+def value_problem(value: Any, where: str, depth: int = 0) -> tuple[str, str] | None:
+    """Why a JSON value cannot be kept and sent back, and where in it (`where.key[0]`), or None: nested over
+    MAX_DEPTH levels, an integer past +-MAX_INTEGER, a number that is not finite, or text (keys included) with a
+    character of VALUE_REFUSED."""
+    if isinstance(value, str):
+        problem = character_problem(value, VALUE_REFUSED)
+        return (where, problem) if problem else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        return where, f"a number of {len(str(abs(value)))} digits; integers are taken up to 2**53 ({MAX_INTEGER:,})"
+    if isinstance(value, float) and not math.isfinite(value):
+        return where, f"{value} is not a finite number"
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return where, f"nested deeper than {MAX_DEPTH} levels of lists and objects"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = character_problem(str(key), VALUE_REFUSED)
+            found = (where, problem) if problem else value_problem(item, f"{where}.{key}", depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = value_problem(item, f"{where}[{index}]", depth + 1)
+            if found:
+                return found
+    return None
 
 
 class InvalidValue(ValueError):

@@ -34,6 +34,7 @@ from dialogue.domains.schema.actions import (
 )
 from dialogue.domains.schema.services import read_path
 from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.values import value_problem
 
 UNUSABLE = (ValueError, TypeError, OverflowError, RecursionError)
 """What coercing a value of a service's answer may raise (InvalidValue is a ValueError)."""
@@ -186,6 +187,9 @@ class CallRunner:
             rows = [found] if isinstance(found, dict) else found
             if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
                 return f"`{spec.rows or '(answer)'}` of the answer is not an object or a list of objects"
+        problem = value_problem(values, "into") or value_problem(rows, f"result {spec.result}")
+        if problem is not None:  # kept, it could not be sent back to a client, nor stored on every database
+            return f"the answer cannot be kept: {problem[0]}: {problem[1]}"
         return values, rows
 
     def _validator(self, spec: CallSpec | ToolSpec) -> Any:

@@ -8,8 +8,9 @@ import json
 import pytest
 
 from dialogue.domains import load_domain
+from dialogue.domains.values import MAX_DEPTH, MAX_INTEGER
 from dialogue.engine import Engine
-from dialogue.turns import MAX_DEPTH, MAX_INTEGER, InputError, UserInput, anonymous_user, check_values, plain_text
+from dialogue.turns import InputError, UserInput, anonymous_user, check_values, plain_text
 from tests.dialogue.inspector.booking import BOOKING, NOW
 
 

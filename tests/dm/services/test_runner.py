@@ -89,6 +89,22 @@ def test_an_answer_of_the_wrong_shape_undoes_the_step_and_says_so(engine: Engine
     assert result.state.active_task == "balance"  # the task waits, to be tried again
 
 
+@pytest.mark.parametrize("extra, problem", [
+    (json.loads("[" * 40 + "]" * 40), "result transfer[0].extra[0][0][0][0][0][0][0][0]: nested deeper than 10"),
+    (10**30, "result transfer[0].extra: a number of 31 digits"),
+    ("bell\x07", "result transfer[0].extra: character 5 is U+0007, a control character"),
+])
+def test_an_answer_that_could_not_be_kept_or_sent_back_takes_the_error_path(engine: Engine, service: Behaviour,
+                                                                            extra: object, problem: str) -> None:
+    """Rows kept as a result go into the session's state and back to clients: an answer nested too deep, with a
+    number no double holds or a control character in its text is refused like an answer of the wrong shape."""
+    service.answer = {"id": "T-77", "status": "done", "extra": extra}
+    result = engine.handle("s", TRANSFER, user_id="ana")
+    assert result.responses == ["transfer_failed"], result.responses
+    assert any(f"the answer cannot be kept: {problem}" in warning for warning in result.warnings), result.warnings
+    assert "transfer" not in engine.store.load("bank", "s").results
+
+
 def test_on_error_runs_instead_of_the_rest_of_the_step(engine: Engine, service: Behaviour) -> None:
     service.status = 409
     result = engine.handle("s", TRANSFER, user_id="ana")
