@@ -16,6 +16,7 @@ import pytest
 
 from dialogue.domains import load_domain
 from dialogue.domains.loader import BUNDLED
+from dialogue.domains.schema.conversations import Step
 from dialogue.engine import Engine
 from dialogue.inspector.app import inspector_app
 from dialogue.inspector.conversations import Inspector, LocalBackend
@@ -150,7 +151,7 @@ def test_a_whole_bundled_conversation_in_the_page_then_saved_as_a_test(open_page
 def test_markup_in_a_conversation_is_shown_as_text(open_page, browser) -> None:
     open_page("restaurant", "2026-11-25T10:00:00")
     hostile = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> table for <b>two</b>'
-    do_step(browser, type("Step", (), {"dtmf": None, "event": None, "user": hostile})())
+    do_step(browser, Step(user=hostile))
     assert texts(browser, "#chat li.user")[-1] == hostile
     assert browser.execute_script("return window.pwned") is None
     assert browser.find_elements("css selector", "#chat img, #chat script, #chat b") == []
