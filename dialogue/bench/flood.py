@@ -83,8 +83,8 @@ def measured(target: str, scripts: list[Script], seconds: float, flood: bool) ->
         return asyncio.run(_victim_at(target, scripts, seconds))
     context = multiprocessing.get_context("spawn")
     answer = context.Queue()
-    request = scripts[0][0].SerializeToString()
-    flooded = pb.TurnRequest.FromString(request)
+    flooded = pb.TurnRequest()
+    flooded.CopyFrom(scripts[0][0])
     flooded.session_id = "flood"
     flooder = context.Process(target=flood_process, args=(target, flooded.SerializeToString(),
                                                           time.time() + WARM_UP_S + seconds + 3, answer))

@@ -7,6 +7,7 @@ Policy forbids inline scripts, so nothing a conversation holds can run as script
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -54,8 +55,10 @@ def inspector_app(inspector: Inspector, *, graph: Callable[[], str | None], abou
                 "slots": sorted(spec.slots), "tasks": sorted(spec.tasks), "stored": inspector.store is not None,
                 **about}
 
+    drawn = functools.cache(graph)  # drawn once: saving tests does not change the picture
+
     async def picture(_: Request) -> Response:
-        svg = await run_in_threadpool(graph)
+        svg = await run_in_threadpool(drawn)
         if svg is None:
             return JSONResponse({"error": "no picture: Graphviz's `dot` is not installed"}, status_code=404)
         return Response(svg, media_type="image/svg+xml", headers=SECURITY_HEADERS)
