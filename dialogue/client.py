@@ -46,6 +46,9 @@ KEEPALIVE_S = 30.0
 """How often a client pings a quiet connection by default (a server lets clients ping every 10 s)."""
 KEEPALIVE_TIMEOUT_S = 10.0
 """How long a client waits for the server to answer a ping before it gives the connection up."""
+OWN_CONNECTION = ("grpc.use_local_subchannel_pool", 1)
+"""Each client has a connection of its own (gRPC shares one among a process's channels to a target by default), so
+that the clients of a frontend spread over the processes or machines serving the target."""
 
 
 class _Connection:
@@ -56,7 +59,7 @@ class _Connection:
         self.target, self.timeout = target, timeout
         self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.credentials = grpc.ssl_channel_credentials(ca.read_bytes() if ca else None) if tls or ca else None
-        self.settings = wire.keepalive(keepalive, KEEPALIVE_TIMEOUT_S) if keepalive else []
+        self.settings = [OWN_CONNECTION, *(wire.keepalive(keepalive, KEEPALIVE_TIMEOUT_S) if keepalive else [])]
 
     def channel(self, module: Any) -> Any:
         """A channel from `grpc` or `grpc.aio`."""

@@ -29,20 +29,25 @@ import grpc
 
 from dialogue import wire
 from dialogue.bench.policy import scripted
+from dialogue.dm.sql import SqlStore
 from dialogue.domains.schema import Domain
+from dialogue.engine import Engine
 from dialogue.nlu.understander import Understander
 from dialogue.server.batching import MOST
+from dialogue.server.host import Host
 from dialogue.server.process import ServerProcess
 from dialogue.stats import percentile
 from dialogue.testing import step_input
+from dialogue.turns import UserInput
 from dialogue.v1 import dialogue_pb2 as pb
 from dialogue.v1 import dialogue_pb2_grpc as rpc
 
 WARM_UP_S = 1.0
 TARGETS = {"structured_to_echo_throughput_at_64": 0.5, "structured_to_echo_p99_at_64": 2.0,
-           "free_text_to_nlu_throughput": 0.7}
+           "free_text_to_nlu_throughput": 0.7, "structured_cpu": 1.5, "free_text_cpu": 1.3}
 """Issue 5's targets on 2 cores: structured turns against the echo ceiling at 64 sessions, free text against the
-NLU alone."""
+NLU alone; issue 22's: the server's CPU time per structured turn against the engine's in process plus the echo
+server's per call, and per free-text turn against the engine's in process (the parse included)."""
 _NOW = dt.datetime(2026, 11, 25, 10, 0)
 """The NLU's clock for the ceiling (relative dates are normalised against it)."""
 Script = list[pb.TurnRequest]
@@ -50,8 +55,14 @@ Script = list[pb.TurnRequest]
 
 def structured_scripts(domain: Domain) -> list[Script]:
     """The scripted conversation tests as requests (session ids are filled in per session)."""
-    return [[wire.turn_request(domain.name, "", step_input(step), user_id=test.user_id, channel=test.channel)
-             for step in test.steps if not step.new_session] for test in scripted(domain)]
+    return [[wire.turn_request(domain.name, "", given, user_id=user_id, channel=channel) for given in inputs]
+            for user_id, channel, inputs in structured_inputs(domain)]
+
+
+def structured_inputs(domain: Domain) -> list[tuple[str | None, str, list[UserInput]]]:
+    """The scripted conversation tests' inputs, with each test's user id and channel."""
+    return [(test.user_id, test.channel, [step_input(step) for step in test.steps if not step.new_session])
+            for test in scripted(domain)]
 
 
 def free_text_lines(domain: Domain) -> list[list[str]]:
@@ -146,6 +157,38 @@ async def sample_response(target: str, script: Script) -> bytes:
     return sorted(sizes, key=len)[len(sizes) // 2]
 
 
+def in_process(domain: Domain, models: Path, folder: Path, seconds: float) -> dict[str, float]:
+    """The CPU time (ms) a turn costs the engine in this process, without gRPC, on a SQLite file and with the
+    server's NLU settings (one thread): structured turns, and free-text turns (the parse included), each replayed
+    for `seconds` after one pass of warm-up."""
+    host = Host.open([domain], SqlStore(f"sqlite:///{folder / 'in-process.db'}"), models, workers=1, nlu_threads=1)
+    engine = host.engines[domain.name]
+    texts: list[tuple[str | None, str, list[UserInput | str]]] = [
+        (None, "text", list(lines)) for lines in free_text_lines(domain)]
+    try:
+        return {"structured_cpu_ms": _cpu_per_turn(engine, list(structured_inputs(domain)), seconds),
+                "free_text_cpu_ms": _cpu_per_turn(engine, texts, seconds)}
+    finally:
+        host.close()
+
+
+def _cpu_per_turn(engine: Engine, scripts: list[Any], seconds: float) -> float:
+    def replay(tag: str) -> int:
+        turns = 0
+        for number, (user_id, channel, inputs) in enumerate(scripts):
+            for given in inputs:
+                engine.handle(f"{tag}-{number}", given, user_id=user_id, channel=channel, now=_NOW)
+                turns += 1
+        return turns
+
+    replay("warm-up")
+    turns, rounds, began, cpu = 0, 0, time.monotonic(), time.process_time()
+    while time.monotonic() - began < seconds:
+        turns += replay(f"round{rounds}")
+        rounds += 1
+    return round((time.process_time() - cpu) / turns * 1000, 3)
+
+
 def nlu_alone(understander: Understander, lines: list[str], seconds: float) -> tuple[float, list[float]]:
     """The model parsing the lines one at a time in this process, for `seconds` after a warm-up: utterances/s,
     and each parse's ms."""
@@ -171,20 +214,28 @@ def ceiling(slices: dict[int, tuple[float, list[float]]]) -> dict[str, Any]:
             "per_s_after": rates, **latency(every)}
 
 
-def compare(runs: list[dict[str, Any]], nlu: dict[str, Any]) -> dict[str, Any]:
-    """Structured turns against the echo ceiling, free-text turns against the NLU alone measured after them,
-    per level."""
+def compare(runs: list[dict[str, Any]], nlu: dict[str, Any], alone: dict[str, float]) -> dict[str, Any]:
+    """Per level: structured turns against the echo ceiling, free-text turns against the NLU alone measured after
+    them; and the server's CPU time per turn against the engine's in process (`alone`), plus the echo server's
+    per call for structured turns (what gRPC costs at the least)."""
     by = {(run["kind"], run["sessions"]): run for run in runs}
-    ratios: dict[str, Any] = {"structured_to_echo": {}, "free_text_to_nlu": {}}
+    ratios: dict[str, Any] = {"structured_to_echo": {}, "free_text_to_nlu": {}, "structured_cpu": {},
+                              "free_text_cpu": {}}
     for (kind, sessions), run in by.items():
+        cpu = run.get("server_cpu_ms_per_call")
         if kind == "structured":
             echo = by[("echo", sessions)]
             ratios["structured_to_echo"][sessions] = {
                 "throughput": round(run["turns_per_s"] / echo["turns_per_s"], 3),
                 "p99": round(run["p99_ms"] / echo["p99_ms"], 3)}
+            if cpu is not None and "server_cpu_ms_per_call" in echo:
+                ratios["structured_cpu"][sessions] = round(
+                    cpu / (alone["structured_cpu_ms"] + echo["server_cpu_ms_per_call"]), 3)
         elif kind == "free_text":
-            alone = nlu["per_s_after"][sessions]
-            ratios["free_text_to_nlu"][sessions] = {"throughput": round(run["turns_per_s"] / alone, 3)}
+            ratios["free_text_to_nlu"][sessions] = {
+                "throughput": round(run["turns_per_s"] / nlu["per_s_after"][sessions], 3)}
+            if cpu is not None:
+                ratios["free_text_cpu"][sessions] = round(cpu / alone["free_text_cpu_ms"], 3)
     return ratios
 
 
@@ -212,8 +263,10 @@ def run(domain: Domain, source: str, models: Path, *, levels: list[int], seconds
             slices[level] = nlu_alone(understander, utterances, seconds)
             tick()
     nlu = ceiling(slices)
+    alone = in_process(domain, models, folder, seconds)
+    tick()
     return {"benchmark": "grpc", "domain": domain.name, "seconds": seconds, "server_workers": workers,
             "server_nlu_batch": nlu_batch or MOST, "cpus": os.cpu_count(),
-            "response_bytes": len(response.read_bytes()), "runs": runs, "nlu_alone": nlu,
-            "ratios": compare(runs, nlu), "targets": TARGETS}
+            "response_bytes": len(response.read_bytes()), "runs": runs, "nlu_alone": nlu, "in_process": alone,
+            "ratios": compare(runs, nlu, alone), "targets": TARGETS}
 

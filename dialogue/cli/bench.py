@@ -155,6 +155,36 @@ def _flood(loaded: Any, source: str, seconds: float, postgres: str | None, as_js
     console.print(f"target: p99 ratio <= {result['target_p99_ratio']}", style="dim")
 
 
+def _processes(loaded: Any, source: str, processes: int, *, rounds: int, sessions: int, seconds: float,
+               connections: int, postgres: str | None, as_json: bool) -> None:
+    import tempfile
+
+    from dialogue.bench import scaling
+
+    with Progress(console=errors, transient=True) as progress, \
+            tempfile.TemporaryDirectory(prefix="dialogue-bench-processes-") as folder:
+        task = progress.add_task(f"1 and {processes} processes, {rounds} rounds", total=2 * rounds)
+        result = scaling.run(loaded, source, processes, rounds=rounds, sessions=sessions, seconds=seconds,
+                             connections=connections, folder=Path(folder), postgres=postgres,
+                             tick=lambda: progress.advance(task))
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"Structured turns over gRPC on {result['store']}, {sessions} sessions on {connections} "
+                        f"connections, the load from its own process ({result['cpus']} CPUs shared by all)")
+    for column in ("round", "processes", "turns/s", "p50 ms", "p99 ms", "errors", "CPU ms a turn: server, load"):
+        table.add_column(column, justify="right")
+    for run in result["runs"]:
+        table.add_row(str(run["round"]), str(run["processes"]), f"{run['turns_per_s']:.0f}", f"{run['p50_ms']:.2f}",
+                      f"{run['p99_ms']:.2f}", str(run["errors"]),
+                      f"{run['server_cpu_ms_per_call']:.3f}, {run['load_cpu_ms_per_call']:.3f}")
+    console.print(table)
+    console.print(f"{processes} processes against 1, turns/s: median {result['speedup_median']:.2f}x "
+                  f"(rounds: {', '.join(f'{ratio:.2f}x' for ratio in result['speedups'])})", highlight=False)
+    if result["target_speedup"]:
+        console.print(f"target: >= {result['target_speedup']}x", style="dim")
+
+
 def store(rounds: int = typer.Option(20, min=1, help="Times each scripted conversation is replayed per store."),
           length: int = typer.Option(1000, min=20, help="Turns of each long session."),
           sessions: int = typer.Option(5, min=1, help="Long sessions per store."),
@@ -224,10 +254,17 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
                                                            "while another session keeps 64 turns in flight, on "
                                                            "SQLite and PostgreSQL (--postgres)."),
          postgres: str | None = PostgresOption,
+         processes: int | None = typer.Option(None, "--processes", min=2, max=64,
+                                              help="Instead: structured turns/s of `dialogue serve --processes N` "
+                                                   "against one process, the load from a process of its own "
+                                                   "(the first --sessions level; --rounds rounds; on SQLite, "
+                                                   "or PostgreSQL with --postgres)."),
+         rounds: int = typer.Option(3, min=1, help="With --processes: rounds of one and N processes."),
+         connections: int = typer.Option(16, min=1, max=256, help="With --processes: the load's connections."),
          models: Path | None = ModelsOption, as_json: bool = JsonOption) -> None:
     """Turns/s and p50/p99 over gRPC on loopback: structured and free-text turns, against an echo server's
     and the NLU alone's ceilings measured in the same run; with --flood, whether one session's flood slows
-    another."""
+    another; with --processes, how N server processes scale."""
     import tempfile
 
     from dialogue.bench import serving
@@ -236,10 +273,14 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
     if flood:
         _flood(loaded, domain, seconds, postgres, as_json)
         return
+    if processes:
+        _processes(loaded, domain, processes, rounds=rounds, sessions=sessions[0], seconds=seconds,
+                   connections=connections, postgres=postgres, as_json=as_json)
+        return
     with Progress(console=errors, transient=True) as progress, \
             tempfile.TemporaryDirectory(prefix="dialogue-bench-grpc-") as folder:
-        task = progress.add_task("echo, structured, free-text runs (each followed by the NLU alone)",
-                                 total=4 * len(sessions))
+        task = progress.add_task("echo, structured, free-text runs (each followed by the NLU alone), in process",
+                                 total=4 * len(sessions) + 1)
         try:
             result = serving.run(loaded, domain, models_root(models), levels=sessions, seconds=seconds,
                                  workers=workers, nlu_batch=nlu_batch, folder=Path(folder),
@@ -263,6 +304,8 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
         elif run["kind"] == "free_text":
             ceiling = f"{ratios['free_text_to_nlu'][run['sessions']]['throughput']:.0%} of NLU alone after it"
         cpu = f"{run.get('server_cpu_ms_per_call', float('nan')):.2f}, {run['client_cpu_ms_per_call']:.2f}"
+        against = ratios.get(f"{run['kind']}_cpu", {}).get(run["sessions"])
+        cpu += "" if against is None else f" (x{against:.2f})"
         table.add_row(run["kind"], str(run["sessions"]), f"{run['turns_per_s']:.0f}", f"{run['p50_ms']:.2f}",
                       f"{run['p99_ms']:.2f}", str(run["errors"]), cpu, ceiling)
     nlu = result["nlu_alone"]
@@ -270,10 +313,16 @@ def grpc(domain: str = typer.Option("restaurant", help="The domain served (needs
     table.add_row("NLU alone", "1", f"{nlu['per_s']:.0f}", f"{nlu['p50_ms']:.2f}", f"{nlu['p99_ms']:.2f}", "0", "",
                   f"median; after each level {after}")
     console.print(table)
+    alone = result["in_process"]
+    console.print(f"in process, CPU ms a turn: structured {alone['structured_cpu_ms']:.3f}, free text (parse "
+                  f"included) {alone['free_text_cpu_ms']:.3f}; (xN): the server's CPU a turn against that (plus the "
+                  "echo server's a call, for structured turns)", highlight=False)
     targets = result["targets"]
     console.print(f"targets: structured >= {targets['structured_to_echo_throughput_at_64']:.0%} of echo's turns/s "
                   f"with p99 <= {targets['structured_to_echo_p99_at_64']:g}x echo's at 64 sessions; free text >= "
-                  f"{targets['free_text_to_nlu_throughput']:.0%} of the NLU alone", style="dim", highlight=False)
+                  f"{targets['free_text_to_nlu_throughput']:.0%} of the NLU alone; server CPU a turn <= "
+                  f"x{targets['structured_cpu']:g} (structured), x{targets['free_text_cpu']:g} (free text)",
+                  style="dim", highlight=False)
 
 
 def simulate(domain: str = typer.Argument("restaurant", help="The domain (needs a trained NLU model)."),

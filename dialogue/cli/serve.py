@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,6 +21,10 @@ from dialogue.cli.common import (
     usage_error,
 )
 
+if TYPE_CHECKING:
+    from dialogue.domains import Domain
+    from dialogue.server.host import Host
+
 
 def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files or bundled names (restaurant, "
                                                         "banking, telco_ivr)."),
@@ -27,6 +33,8 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           port: int = typer.Option(50051, min=0, max=65535, help="gRPC port (0 picks a free one; the 'serving' "
                                                                  "log line says which)."),
           db: str | None = DbOption,
+          processes: int = typer.Option(1, min=1, max=256, help="Server processes sharing the port, one per core "
+                                                                "(the kernel spreads connections; see docs/grpc.md)."),
           workers: int = typer.Option(4, min=1, max=256, help="Threads running the turns that may wait (LLM, "
                                                               "PostgreSQL), off the event loop."),
           nlu_threads: int = typer.Option(1, min=1, max=64, help="Threads of one NLU model call (a domain's model "
@@ -64,10 +72,10 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     """Serve domains over gRPC until SIGTERM or Ctrl-C: turns, streams, NLU, sessions; health and reflection."""
     import asyncio
 
-    from dialogue.dm.sql import SqlStore
+    from dialogue.dm.sql.database import in_memory
     from dialogue.server import app
-    from dialogue.server.host import Host
     from dialogue.server.logs import setup
+    from dialogue.server.processes import ProcessesFailed, serve_processes
 
     if (tls_cert is None) != (tls_key is None):
         usage_error("TLS needs both --tls-cert and --tls-key")
@@ -82,7 +90,10 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         usage_error(f"domain {', '.join(twice)} is given more than once (domains are told apart by name)")
-    root = models_root(models, must_exist=True)
+    url = db_url(db)
+    if processes > 1 and in_memory(url):
+        usage_error("--processes needs a database they can share: a database in memory is one process's alone")
+    hosting = Hosting(tuple(loaded), llm, url, models_root(models, must_exist=True), workers, nlu_threads, nlu_batch)
     setup()
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
@@ -92,13 +103,38 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
                           metrics_port=metrics_port, debug=debug)
     try:
         with examples_running(with_examples):
-            llms = {domain.name: llm_options.open_llm(domain, llm) for domain in loaded}
-            hosted = Host.open(loaded, SqlStore(db_url(db)), root, workers=workers,
-                               nlu_threads=nlu_threads, batch=nlu_batch, llms=llms)
-            asyncio.run(app.serve(hosted, options))
+            if processes == 1:
+                asyncio.run(app.serve(hosting.open(), options))
+            else:
+                serve_processes(hosting.open, options, processes)
+    except ProcessesFailed as err:
+        fail(str(err))
     except RuntimeError as err:  # gRPC's port
         if "bind" not in str(err).lower():
             raise
         fail(f"cannot listen on {host}:{port} (is another server using the port?)")
     except OSError as err:  # the metrics port
         fail(f"cannot serve metrics on {host}:{metrics_port}: {err.strerror}")
+
+
+@dataclass(frozen=True)
+class Hosting:
+    """What a server process opens: the domains with their LLMs, on the store, with their models. It pickles, so
+    that each of `--processes` opens its own."""
+
+    domains: tuple[Domain, ...]
+    llm: str | None
+    """--llm (`off`: no LLM)."""
+    db: str
+    models: Path
+    workers: int
+    nlu_threads: int
+    nlu_batch: int
+
+    def open(self) -> Host:
+        from dialogue.dm.sql import SqlStore
+        from dialogue.server.host import Host
+
+        llms = {domain.name: llm_options.open_llm(domain, self.llm) for domain in self.domains}
+        return Host.open(list(self.domains), SqlStore(self.db), self.models, workers=self.workers,
+                         nlu_threads=self.nlu_threads, batch=self.nlu_batch, llms=llms)

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -66,6 +69,9 @@ class Options:
     """Serve Prometheus metrics over HTTP on this port (0 picks one); None: no metrics endpoint."""
     debug: bool = False
     """Log what users said and the bot's replies (never in production)."""
+    process: int | None = None
+    """This server's number among the processes sharing the port (`--processes`, dialogue.server.processes): it
+    listens with SO_REUSEPORT and logs `process_serving`; None: the port is its alone."""
 
 
 class Server:
@@ -100,11 +106,16 @@ class Server:
             self._metrics_http, self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.host)
         await self.grpc.start()
         await self.health.set(SERVICE.full_name, health_pb2.HealthCheckResponse.SERVING)
-        log.info("serving", extra={"fields": {
-            "address": f"{self.options.host}:{self.port}", "port": self.port, "metrics_port": self.metrics_port,
-            "domains": sorted(self.host.engines), "free_text": sorted(n for n, e in self.host.engines.items() if e.nlu),
-            "tls": self.options.tls_cert is not None, "auth": self.options.token is not None,
-            "workers": self.host.workers, "debug": self.options.debug}})
+        log.info("serving" if self.options.process is None else "process_serving", extra={"fields": self.described()})
+
+    def described(self) -> dict[str, Any]:
+        """What its `serving` log line says."""
+        return {"address": f"{self.options.host}:{self.port}", "port": self.port, "metrics_port": self.metrics_port,
+                "domains": sorted(self.host.engines),
+                "free_text": sorted(name for name, engine in self.host.engines.items() if engine.nlu),
+                "tls": self.options.tls_cert is not None, "auth": self.options.token is not None,
+                "workers": self.host.workers, "debug": self.options.debug, "pid": os.getpid(),
+                "process": self.options.process}
 
     async def stop(self) -> None:
         """Shut down gracefully (see the module's docstring)."""
@@ -119,22 +130,29 @@ class Server:
 
 
 
-async def serve(host: Host, options: Options) -> None:
-    """Start a server, serve until SIGTERM or SIGINT, then shut down gracefully."""
+async def serve(host: Host, options: Options, *, on_serving: Callable[[dict[str, Any]], None] | None = None,
+                stop_when: Callable[[asyncio.Event], Awaitable[None]] | None = None) -> None:
+    """Start a server, serve until SIGTERM or SIGINT (or until `stop_when`, given the event that stops the server,
+    sets it), then shut down gracefully. `on_serving` is told what the `serving` log line says."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     server = Server(host, options)
     await server.start()
+    if on_serving is not None:
+        on_serving(server.described())
+    watcher = asyncio.create_task(stop_when(stopping)) if stop_when is not None else None
     await stopping.wait()
+    if watcher is not None:
+        watcher.cancel()
     await server.stop()
 
 
 def channel_options(options: Options) -> list[tuple[str, int]]:
-    """gRPC core's settings for the server's connections: its port its own, the largest request, and keepalive
-    pings both ways."""
-    accepted = [("grpc.so_reuseport", 0),  # gRPC's default on Linux would let a second server share the port
+    """gRPC core's settings for the server's connections: its port its own (or shared with its siblings), the largest
+    request, and keepalive pings both ways."""
+    accepted = [("grpc.so_reuseport", int(options.process is not None)),  # else the port is this server's alone
                 ("grpc.max_receive_message_length", options.max_message_bytes),
                 ("grpc.http2.min_ping_interval_without_data_ms", wire.milliseconds(options.client_ping_s))]
     if options.keepalive_s:

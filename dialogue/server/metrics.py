@@ -1,12 +1,14 @@
 """Prometheus metrics of a server, on an HTTP port of their own.
 
 Labels take only the names of hosted domains (`-` for a call naming none of them), of their
-services, and fixed words, never what a client sent, so their number stays bounded.
+services, and fixed words, never what a client sent, so their number stays bounded. With
+`--processes`, each process writes its metrics to files (the Prometheus client's multiprocess
+mode) and the supervisor serves them merged (`serve_merged`).
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, start_http_server
 
 from dialogue.turns import TurnResult
 
@@ -30,7 +32,8 @@ class Metrics:
                                        "(retries included), by status (the HTTP status, or `timeout`, "
                                        "`unreachable`, `circuit_open`...).", ["domain", "service", "status"],
                                        buckets=STEP_BUCKETS, registry=self.registry)
-        self.in_flight = Gauge("dialogue_calls_in_flight", "Calls being served.", registry=self.registry)
+        self.in_flight = Gauge("dialogue_calls_in_flight", "Calls being served.", registry=self.registry,
+                               multiprocess_mode="livesum")
 
     def turn(self, domain: str, method: str, result: TurnResult) -> None:
         self.turns.labels(domain, method).inc()
@@ -44,5 +47,17 @@ class Metrics:
 
     def serve(self, port: int, host: str) -> tuple[object, int]:
         """Start the HTTP endpoint (`/metrics`); returns the HTTP server and its port."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        return server, server.server_port
+        return _serve(self.registry, port, host)
+
+
+def serve_merged(folder: str, port: int, host: str) -> tuple[object, int]:
+    """Serve the metrics that several processes write to `folder` (the Prometheus client's multiprocess mode),
+    merged: counts and histograms summed, calls in flight summed over the processes alive."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=folder)
+    return _serve(registry, port, host)
+
+
+def _serve(registry: CollectorRegistry, port: int, host: str) -> tuple[object, int]:
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return server, server.server_port

@@ -52,7 +52,7 @@ class Database:
             except ModuleNotFoundError:
                 raise StoreError(f"{self.shown} needs the psycopg driver: pip install 'dialogue-engine[postgres]'") \
                     from None
-        elif self.url.database in (None, "", ":memory:"):
+        elif _in_memory(self.url):
             self.engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
             _own_transactions(self.engine, synchronous=None)
             self._writer = WriteLock(None)
@@ -198,6 +198,15 @@ def _check_sqlite_file(path: Path, shown: str) -> None:
         header = file.read(16)
     if header and header != b"SQLite format 3\x00":
         raise StoreError(f"cannot open {shown}: the file is not a SQLite database")
+
+
+def in_memory(url: str) -> bool:
+    """Whether the URL is a database in memory, which only the process holding it sees."""
+    return _in_memory(parse_url(url))
+
+
+def _in_memory(url: sa.URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def parse_url(url: str) -> sa.URL:

@@ -115,6 +115,29 @@ def test_bench_grpc_json(bundled_models) -> None:
                                                                             / after["4"], 3)
     assert report["server_nlu_batch"] == 2
     assert set(report["ratios"]["structured_to_echo"]) == set(report["ratios"]["free_text_to_nlu"]) == {"1", "4"}
+    alone = report["in_process"]  # the engine's CPU a turn without gRPC, against the server's
+    assert 0 < alone["structured_cpu_ms"] < alone["free_text_cpu_ms"]
+    assert report["ratios"]["structured_cpu"]["4"] == round(
+        runs[("structured", 4)]["server_cpu_ms_per_call"]
+        / (alone["structured_cpu_ms"] + runs[("echo", 4)]["server_cpu_ms_per_call"]), 3)
+    assert report["ratios"]["free_text_cpu"]["1"] == round(runs[("free_text", 1)]["server_cpu_ms_per_call"]
+                                                           / alone["free_text_cpu_ms"], 3)
+
+
+def test_bench_grpc_processes_json(monkeypatch) -> None:
+    """Real servers of one and two processes on SQLite, the load from a process of its own."""
+    import json
+
+    monkeypatch.delenv("DIALOGUE_BENCH_POSTGRES_URL", raising=False)
+    result = CliRunner().invoke(app, ["bench", "grpc", "--processes", "2", "--rounds", "1", "--sessions", "8",
+                                      "--connections", "4", "--seconds", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    runs = {run["processes"]: run for run in report["runs"]}
+    assert set(runs) == {1, 2} and report["target_speedup"] == 1.6 and report["store"] == "sqlite"
+    assert all(run["turns"] > 0 and run["errors"] == 0 and run["server_cpu_ms_per_call"] > 0
+               and run["load_cpu_ms_per_call"] > 0 for run in runs.values())
+    assert report["speedups"] == [round(runs[2]["turns_per_s"] / runs[1]["turns_per_s"], 3)]
 
 
 def test_bench_grpc_flood_json(monkeypatch) -> None:
