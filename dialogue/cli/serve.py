@@ -72,7 +72,7 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     """Serve domains over gRPC until SIGTERM or Ctrl-C: turns, streams, NLU, sessions; health and reflection."""
     import asyncio
 
-    from dialogue.dm.sql.database import in_memory
+    from dialogue.dm.sql import in_memory
     from dialogue.server import app
     from dialogue.server.logs import setup
     from dialogue.server.processes import ProcessesFailed, serve_processes

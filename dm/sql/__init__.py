@@ -6,9 +6,10 @@ modules below it.
 """
 
 from dialogue.dm.sql.cache import LlmCache
+from dialogue.dm.sql.database import in_memory
 from dialogue.dm.sql.memory import MemoryStore
 from dialogue.dm.sql.scratch import scratch_schema
 from dialogue.dm.sql.store import SqlStore
 from dialogue.dm.sql.tables import DomainTables
 
-__all__ = ["DomainTables", "LlmCache", "MemoryStore", "SqlStore", "scratch_schema"]
+__all__ = ["DomainTables", "LlmCache", "MemoryStore", "SqlStore", "in_memory", "scratch_schema"]
