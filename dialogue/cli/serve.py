@@ -57,6 +57,10 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
           max_health_calls: int = typer.Option(64, min=1, help="Health checks and watches (no token needed) in "
                                                                "flight; apart from --max-calls."),
           grace: float = typer.Option(30.0, min=0, help="Seconds the calls in flight get to finish on SIGTERM."),
+          drain_delay: float = typer.Option(0.0, min=0, max=300, help="Seconds to go on serving after SIGTERM, "
+                                                                        "health NOT_SERVING, so that a load "
+                                                                        "balancer's checks take the server out "
+                                                                        "before it refuses calls."),
           keepalive: float = typer.Option(30.0, min=0, help="Ping a connection quiet for this many seconds and "
                                                               "close it if the client does not answer within "
                                                               "--keepalive-timeout (0: never)."),
@@ -97,7 +101,8 @@ def serve(domains: list[str] = typer.Argument(..., help="Domains to host: files 
     setup()
     options = app.Options(host=host, port=port, token=token or None, tls_cert=tls_cert, tls_key=tls_key,
                           max_message_bytes=max_message_bytes, max_calls=max_calls, grace_s=grace,
-                          max_client_calls=max_client_calls, max_health_calls=max_health_calls,
+                          drain_delay_s=drain_delay, max_client_calls=max_client_calls,
+                          max_health_calls=max_health_calls,
                           keepalive_s=keepalive or None, keepalive_timeout_s=keepalive_timeout,
                           client_ping_s=client_ping,
                           metrics_port=metrics_port, debug=debug)

@@ -1,8 +1,10 @@
 """A dialogue server: the service on grpc.aio with health checking, reflection, auth, TLS and metrics.
 
-Shutting down (SIGTERM, SIGINT or `stop()`): health turns NOT_SERVING, streams take no new
-turns, new calls are refused (UNAVAILABLE), the calls in flight get `grace_s` to finish,
-then the turn threads are waited for, so no turn is cut off half-way.
+Shutting down (SIGTERM, SIGINT or `stop()`): health turns NOT_SERVING; after `drain_delay_s`
+(0 by default), during which calls are still served so that a load balancer's health check
+takes the server out first, streams take no new turns, new calls are refused (UNAVAILABLE),
+the calls in flight get `grace_s` to finish, then the turn threads are waited for, so no turn
+is cut off half-way.
 
 Keepalive: the server pings a connection that has been quiet for `keepalive_s` and closes it
 if the client does not answer, so the streams of a caller that vanished (a dropped network,
@@ -57,6 +59,8 @@ class Options:
     """Health checks and watches (which need no token) in flight at once; they do not count against
     `max_calls`."""
     grace_s: float = 30.0
+    drain_delay_s: float = 0.0
+    """Seconds between turning NOT_SERVING and refusing new calls, for load balancers' health checks to notice."""
     keepalive_s: float | None = 30.0
     """Ping a client's connection after this many seconds without a word from it; None: never."""
     keepalive_timeout_s: float = 10.0
@@ -119,9 +123,11 @@ class Server:
 
     async def stop(self) -> None:
         """Shut down gracefully (see the module's docstring)."""
-        log.info("stopping", extra={"fields": {"grace_s": self.options.grace_s}})
-        self.host.draining.set()
+        log.info("stopping", extra={"fields": {"grace_s": self.options.grace_s,
+                                               "drain_delay_s": self.options.drain_delay_s}})
         await self.health.enter_graceful_shutdown()
+        await asyncio.sleep(self.options.drain_delay_s)
+        self.host.draining.set()
         await self.grpc.stop(self.options.grace_s)
         await asyncio.to_thread(self.host.close)
         if self._metrics_http is not None:

@@ -142,12 +142,13 @@ class _Supervisor:
                     self.children[index] = self._spawn(child.number)
 
     def stop(self) -> None:
-        """SIGTERM to every child; each gets the grace period and a minute to close, then SIGKILL."""
+        """SIGTERM to every child; each gets its drain delay, its grace period and a minute to close, then
+        SIGKILL."""
         self.stopping.set()
         for child in self.children:
             if child.process.exitcode is None:
                 child.process.terminate()
-        until = time.monotonic() + self.options.grace_s + 60
+        until = time.monotonic() + self.options.drain_delay_s + self.options.grace_s + 60
         for child in self.children:
             child.process.join(max(0.0, until - time.monotonic()))
             if child.process.exitcode is None:
