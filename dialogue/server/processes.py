@@ -87,6 +87,8 @@ def serve_processes(open_host: Callable[[], Host], options: app.Options, process
     metrics_http = None
     try:
         supervisor.start()
+        if supervisor.stopping.is_set():  # told to stop while the children started
+            return
         metrics_port = None
         if options.metrics_port is not None:
             metrics_http, metrics_port = serve_merged(folder, options.metrics_port, options.host)
