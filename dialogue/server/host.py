@@ -12,8 +12,18 @@ costs the loop what it would cost it on a thread, without the hand-over between 
 which cost more than the answer itself (BENCHMARKS.md). Work whose deadline passed while it
 waited for a thread is not started. A turn's calls to services are made between its runs, outside
 its transaction, and awaited on the loop (dialogue.dm.services): a turn waiting on a service holds
-no thread, no lock of the database and no other session. Turns of one session queue on the loop, at
-most SESSION_TURNS of them.
+no thread, no lock of the database and no other session.
+
+Turns of one session queue on the loop and run one at a time, in the order they came. A busy session (one
+that sends a turn before its last is answered, or more than BUSY_TURNS_A_SECOND turns in a second, faster than
+any person) is served on worker threads only, never on the loop, so that its turns cannot keep the loop from
+taking other callers' calls off their connections: grpc.aio takes one call a turn of the loop, in the order they
+came, so a loop kept busy with one caller's turns leaves everyone else's calls waiting behind that caller's
+inside gRPC, where no queue of ours can reorder them, and the caller never even looks busy.
+
+At most SESSION_TURNS of a session's turns are in the queue; one more waits, doing nothing, for room, at most
+SESSION_WAIT_S, and is then refused: a caller sending faster than its turns are answered is slowed to their
+pace, and one that sends again the moment it is refused cannot make the server spin on refusals.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,8 +53,12 @@ from dialogue.turns import InputError, TurnInput, TurnResult
 
 T = TypeVar("T")
 SESSION_TURNS = 8
-"""Turns one session may have in the server at once (running or waiting for its turn); more are refused with
-RESOURCE_EXHAUSTED, so that one caller cannot fill the server's queues."""
+"""Turns one session may have queued in the server at once (running or waiting for its turn)."""
+BUSY_TURNS_A_SECOND = 20
+"""A session with more turns than this in one second is busy: its turns are answered on worker threads."""
+SESSION_WAIT_S = 1.0
+"""How long a turn beyond SESSION_TURNS waits for room in its session's queue before it is refused with
+RESOURCE_EXHAUSTED."""
 log = logging.getLogger("dialogue.server")
 
 
@@ -115,20 +130,23 @@ class Host:
                    stream: ChunkSink | None = None) -> TurnResult:
         """One turn, its input checked already (`Engine.check`): understood, then answered, each where it belongs
         (see the module's docstring). Turns of one session wait for each other here, on the loop."""
-        async with self.sessions.hold((engine.domain.name, given.session_id)):
+        key = (engine.domain.name, given.session_id)
+        async with self.sessions.hold(key, deadline):
             understood = await self.understand(engine, given, deadline=deadline)
             book = engine.call_book()
             while True:
                 try:
-                    return await self._answer(engine, understood, book, deadline, stream)
+                    return await self._answer(engine, understood, book, deadline, stream,
+                                              on_loop=engine.quick and not self.sessions.busy(key))
                 except CallNeeded as needed:
                     answer = await engine.services.send_async(needed.request, book.deadline)
                     engine.called(understood, book, needed.request, answer)
 
     async def _answer(self, engine: Engine, understood: Understood, book: CallBook, deadline: float | None,
-                      stream: ChunkSink | None) -> TurnResult:
-        """The turn answered with the call answers in `book`; CallNeeded when it needs another."""
-        if engine.quick:
+                      stream: ChunkSink | None, *, on_loop: bool) -> TurnResult:
+        """The turn answered with the call answers in `book`, on the loop if `on_loop` and the store is free at
+        once, else on a worker; CallNeeded when it needs another."""
+        if on_loop:
             _check(deadline)
             try:
                 return engine.attempt(understood, book, stream=stream, wait=False)
@@ -173,30 +191,70 @@ class Host:
 
 
 class _SessionQueue:
-    """A lock per session on the event loop, kept only while a turn holds or waits for it; at most `most` turns
-    of a session hold or wait for it."""
+    """The turns of each session in the server, on the event loop: kept only while a session has some."""
 
-    def __init__(self, most: int = SESSION_TURNS) -> None:
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-        self.most = most
+    def __init__(self, most: int = SESSION_TURNS, wait_s: float = SESSION_WAIT_S,
+                 busy_turns: int = BUSY_TURNS_A_SECOND, clock: Callable[[], float] = time.monotonic) -> None:
+        self._sessions: dict[tuple[str, str], _Session] = {}
+        self.most, self.wait_s, self.busy_turns, self.clock = most, wait_s, busy_turns, clock
+        self._this_second: Counter[tuple[str, str]] = Counter()
+        """Turns of each session since `_second_ends - 1`."""
+        self._second_ends = 0.0
+
+    def busy(self, key: tuple[str, str]) -> bool:
+        """Whether the session has more than one turn in the server, or had more than `busy_turns` this second."""
+        session = self._sessions.get(key)
+        return (session is not None and session.turns > 1) or self._this_second[key] > self.busy_turns
+
+    def _counted(self, key: tuple[str, str]) -> None:
+        now = self.clock()
+        if now >= self._second_ends:
+            self._this_second.clear()
+            self._second_ends = now + 1
+        self._this_second[key] += 1
 
     @contextlib.asynccontextmanager
-    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        if users >= self.most:
-            raise Refused(grpc.StatusCode.RESOURCE_EXHAUSTED, f"session '{key[1][:60]}' has {users} turns in the "
-                                                             f"server already, at most {self.most}: send the next "
-                                                             "when one is answered")
-        self._locks[key] = (lock, users + 1)
+    async def hold(self, key: tuple[str, str], deadline: float | None) -> AsyncIterator[None]:
+        """Hold the session for one turn: after its earlier turns, with room waited for (see the module)."""
+        session = self._sessions.get(key)
+        if session is None:
+            session = self._sessions[key] = _Session(self.most)
+        session.turns += 1
+        self._counted(key)
         try:
-            async with lock:
-                yield
+            await self._room(session, key[1], deadline)
+            try:
+                async with session.lock:
+                    yield
+            finally:
+                session.room.release()
         finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+            session.turns -= 1
+            if not session.turns:
+                del self._sessions[key]
+
+    async def _room(self, session: _Session, session_id: str, deadline: float | None) -> None:
+        if not session.room.locked():
+            await session.room.acquire()
+            return
+        wait_s = self.wait_s if deadline is None else min(self.wait_s, deadline - time.monotonic())
+        try:
+            await asyncio.wait_for(session.room.acquire(), max(wait_s, 0))
+        except TimeoutError:
+            _check(deadline)
+            raise Refused(grpc.StatusCode.RESOURCE_EXHAUSTED, f"session '{session_id[:60]}' has had {self.most} "
+                                                              f"turns in the server for {self.wait_s:g} s: send the "
+                                                              "next when one is answered") from None
+
+
+class _Session:
+    """A session's turns in the server: `room` for at most `most` of them, `lock` held by the one running."""
+
+    def __init__(self, most: int) -> None:
+        self.room = asyncio.Semaphore(most)
+        self.lock = asyncio.Lock()
+        self.turns = 0
+        """Turns holding, or waiting for, room or the lock."""
 
 
 def _check(deadline: float | None) -> None:

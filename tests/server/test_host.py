@@ -153,16 +153,96 @@ def test_a_served_text_is_read_with_what_its_session_was_asked_which_only_a_work
     assert [(name.startswith(WORKER), known) for name, known in asked_on] == [(True, False), (False, True)]
 
 
+def test_a_session_with_turns_waiting_is_answered_on_workers_and_leaves_the_loop_to_the_others(
+        serve, restaurant) -> None:
+    """A text of session `busy` stops in the NLU; a second turn of `busy` queues behind it, so `busy` has more than
+    one turn in the server: the first is answered on a worker. A lone session's turn meanwhile, and `busy`'s second
+    once it is alone again, are answered on the loop."""
+    nlu = BatchingNlu()
+    nlu.gate.clear()
+    store = RecordingStore()
+    running = serve([Engine(restaurant, store=store, nlu=nlu)])
+    with Client(running.target) as client:
+        first = running.submit(_turn(running.target, "busy", "hello there"))
+        _wait_for(lambda: nlu.calls)
+        second = running.submit(_turn(running.target, "busy", "/greet"))
+        _wait_for(lambda: running.host.sessions.busy(("restaurant", "busy")))
+        assert client.turn("restaurant", "alone", "/greet").turn == 1
+        nlu.gate.set()
+        assert (first.result(30), second.result(30)) == (1, 2)
+    assert [name.startswith(WORKER) for name in store.threads] == [False, True, False]
+
+
+def test_a_session_sending_more_turns_a_second_than_a_person_could_is_answered_on_workers(serve, restaurant) -> None:
+    """With at most 3 turns a second (on a pinned clock), a session's 4th and 5th turns in that second are answered
+    on workers, another session's on the loop; in the next second the session is back on the loop."""
+    from dialogue.server.host import _SessionQueue
+
+    now = [100.0]
+    store = RecordingStore()
+    running = serve([Engine(restaurant, store=store)])
+    running.host.sessions = _SessionQueue(busy_turns=3, clock=lambda: now[0])
+    with Client(running.target) as client:
+        for _ in range(5):
+            client.turn("restaurant", "fast", "/greet")
+        client.turn("restaurant", "other", "/greet")
+        now[0] += 1
+        client.turn("restaurant", "fast", "/greet")
+    assert [name.startswith(WORKER) for name in store.threads] == [False, False, False, True, True, False, False]
+
+
+async def _turn(target: str, session_id: str, text: str) -> int:
+    from dialogue.client import AsyncClient
+
+    async with AsyncClient(target) as client:
+        return (await client.turn("restaurant", session_id, text, timeout=30)).turn
+
+
+def _wait_for(condition: Any, seconds: float = 10) -> None:
+    import time
+
+    until = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < until, "the server never got there"
+        time.sleep(0.01)
+
+
+def test_a_turn_beyond_the_bound_waits_for_room_then_runs(serve, restaurant) -> None:
+    """The session's 9th turn waits while 8 are in the server; when the first is answered it gets in and runs."""
+    import asyncio
+
+    from dialogue.client import AsyncClient
+    from dialogue.server.host import SESSION_TURNS
+    from tests.server.conftest import GatedStore
+
+    store = GatedStore()
+    running = serve([Engine(restaurant, store=store)], workers=4)
+
+    async def queued() -> list[int]:
+        async with AsyncClient(running.target) as client:
+            first = asyncio.ensure_future(client.turn("restaurant", "s", "/greet", timeout=30))
+            assert await asyncio.to_thread(store.arrived.acquire, timeout=10)
+            rest = [asyncio.ensure_future(client.turn("restaurant", "s", "/greet", timeout=30))
+                    for _ in range(SESSION_TURNS)]
+            await asyncio.sleep(0.3)
+            assert not any(turn.done() for turn in rest)  # the one beyond the bound waits, it is not refused
+            store.gate.set()
+            return [answer.turn for answer in await asyncio.gather(first, *rest)]
+
+    assert sorted(asyncio.run(queued())) == list(range(1, SESSION_TURNS + 2))
+
+
 def test_a_session_may_have_a_bounded_number_of_turns_in_the_server(serve, restaurant) -> None:
     """20 turns of one session at once: the first holds the session (stopped just before it commits), 7 wait for
-    their turn on the loop, and the other 12 are refused at once with RESOURCE_EXHAUSTED; the 8 are then answered
-    in order, and another session is served meanwhile."""
+    their turn on the loop, and the other 12 wait for room SESSION_WAIT_S and are then refused with
+    RESOURCE_EXHAUSTED; the 8 are then answered in order, and another session is served meanwhile."""
     import asyncio
+    import time
 
     import grpc
 
     from dialogue.client import AsyncClient, ServerError
-    from dialogue.server.host import SESSION_TURNS
+    from dialogue.server.host import SESSION_TURNS, SESSION_WAIT_S
     from tests.server.conftest import GatedStore
 
     store = GatedStore()
@@ -179,10 +259,12 @@ def test_a_session_may_have_a_bounded_number_of_turns_in_the_server(serve, resta
             first = asyncio.ensure_future(one(0))
             assert await asyncio.to_thread(store.arrived.acquire, timeout=10)  # it holds the session
             rest = [asyncio.ensure_future(one(number)) for number in range(1, 20)]
-            for _ in range(100):  # the refusals come back while the gate is shut; the waiting turns do not
+            sent = time.monotonic()
+            for _ in range(200):  # the refusals come back while the gate is shut; the waiting turns do not
                 await asyncio.sleep(0.05)
                 if sum(turn.done() for turn in rest) >= 20 - SESSION_TURNS:
                     break
+            assert time.monotonic() - sent >= SESSION_WAIT_S
             refused_while_shut = sum(turn.done() for turn in rest)
             store.gate.set()
             answers = await asyncio.gather(first, *rest)

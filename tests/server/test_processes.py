@@ -47,7 +47,9 @@ def test_the_processes_share_the_port_the_database_and_the_metrics(tmp_path: Pat
         serving = server.serving
         children = serving["pids"]
         assert serving["processes"] == 2 and len(set(children)) == 2 and serving["pid"] == server.process.pid
-        assert sorted(line["process"] for line in server.lines() if line["event"] == "process_serving") == [0, 1]
+        started = [line for line in server.lines() if line["event"] == "process_serving"]
+        assert sorted(line["process"] for line in started) == [0, 1]
+        assert all(line["gc_frozen_objects"] > 10_000 for line in started)  # what was loaded, hidden from the gc
         clients = [Client(server.target, timeout=10) for _ in range(16)]
         try:
             for number, client in enumerate(clients):  # a channel each: a connection each
