@@ -82,9 +82,17 @@ class Host:
 
         `nlu_threads`: threads of one model call. One by default: on 2 cores, the other core is the event
         loop's. `batch`: texts in one model call at most.
+
+        NumPy's BLAS is held to one thread in this process: a turn's matrices (the NLU's calibration and novelty,
+        a knowledge search) are small, and OpenBLAS's second thread, woken by each, spun waiting for more
+        after it, taking more CPU than the whole turn (3.3-3.6 ms a free-text turn; BENCHMARKS.md).
         """
+        from threadpoolctl import threadpool_limits
+
         from dialogue.nlu.knowledge.index import domain_index
         from dialogue.nlu.understander import Understander
+
+        threadpool_limits(1, user_api="blas")
 
         engines = []
         for domain in domains:

@@ -277,3 +277,18 @@ def test_a_session_may_have_a_bounded_number_of_turns_in_the_server(serve, resta
     assert refused_while_shut == len(refused) == 20 - SESSION_TURNS
     assert sorted(answer.turn for answer in answered) == list(range(1, SESSION_TURNS + 1))
     assert other.turn == 1
+
+
+def test_the_host_holds_numpys_blas_to_one_thread(restaurant, tmp_path) -> None:
+    """Its second thread spun after each of a turn's small matrix products (dialogue.server.host.Host.open)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from dialogue.server.host import Host
+
+    with threadpool_limits(2, user_api="blas"):  # as on a machine of 2 cores; restored after the test
+        host = Host.open([restaurant], MemoryStore(), tmp_path)
+        try:
+            blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+            assert blas and set(blas) == {1}
+        finally:
+            host.close()
