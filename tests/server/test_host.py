@@ -235,7 +235,8 @@ def test_a_turn_beyond_the_bound_waits_for_room_then_runs(serve, restaurant) -> 
 def test_a_session_may_have_a_bounded_number_of_turns_in_the_server(serve, restaurant) -> None:
     """20 turns of one session at once: the first holds the session (stopped just before it commits), 7 wait for
     their turn on the loop, and the other 12 wait for room SESSION_WAIT_S and are then refused with
-    RESOURCE_EXHAUSTED; the 8 are then answered in order, and another session is served meanwhile."""
+    RESOURCE_EXHAUSTED; the 8 are then answered in order, another session is served meanwhile, and 8 more of the
+    session at once are all answered."""
     import asyncio
     import time
 
@@ -269,14 +270,17 @@ def test_a_session_may_have_a_bounded_number_of_turns_in_the_server(serve, resta
             store.gate.set()
             answers = await asyncio.gather(first, *rest)
             other = await client.turn("restaurant", "other", "/greet", timeout=30)
-            return answers, refused_while_shut, other
+            after = await asyncio.gather(*(one(number) for number in range(SESSION_TURNS)))
+            return answers, refused_while_shut, other, after
 
-    answers, refused_while_shut, other = asyncio.run(flood())
+    answers, refused_while_shut, other, after = asyncio.run(flood())
     refused = [answer for answer in answers if answer == grpc.StatusCode.RESOURCE_EXHAUSTED]
     answered = [answer for answer in answers if not isinstance(answer, grpc.StatusCode)]
     assert refused_while_shut == len(refused) == 20 - SESSION_TURNS
     assert sorted(answer.turn for answer in answered) == list(range(1, SESSION_TURNS + 1))
     assert other.turn == 1
+    # the refused turns' waits left the session's room as it was: 8 more at once are all answered
+    assert sorted(answer.turn for answer in after) == list(range(SESSION_TURNS + 1, 2 * SESSION_TURNS + 1))
 
 
 def test_the_host_holds_numpys_blas_to_one_thread(restaurant, tmp_path) -> None:
