@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextvars
 import re
+import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
@@ -236,6 +239,21 @@ def reason(err: Exception) -> str:
     return lines[0] if lines else type(original).__name__
 
 
+def _write_ahead_log(cursor: Any) -> None:
+    """Put the file in WAL mode. Two processes opening a new file at once (the children of `serve --processes`)
+    both switch it, and the switch gets "database is locked" at once, without waiting as statements do: so it is
+    tried again, for up to BUSY_TIMEOUT_S."""
+    until = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= until:
+                raise
+            time.sleep(0.005)
+
+
 def _own_transactions(engine: sa.Engine, *, synchronous: str | None) -> None:
     """Let SQLAlchemy emit BEGIN (IMMEDIATE for writes) instead of the sqlite3 module's legacy handling;
     a file database runs in WAL mode with the given `synchronous` setting."""
@@ -245,7 +263,7 @@ def _own_transactions(engine: sa.Engine, *, synchronous: str | None) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         if synchronous:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_log(cursor)
             cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")  # one of two fixed words
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
