@@ -242,7 +242,7 @@ class _SessionQueue:
                 del self._sessions[key]
 
     async def _room(self, session: _Session, session_id: str, deadline: float | None) -> None:
-        if not session.room.locked():
+        if not session.room.locked():  # the usual case, without the task asyncio.wait_for wraps around a wait
             await session.room.acquire()
             return
         wait_s = self.wait_s if deadline is None else min(self.wait_s, deadline - time.monotonic())
