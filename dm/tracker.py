@@ -14,7 +14,7 @@ from typing import Any
 
 from dialogue.dm.services.calls import CallBook
 from dialogue.dm.state import DialogueState
-from dialogue.domains.expressions import compile_condition, compile_value, evaluation_context
+from dialogue.domains.expressions import compile_condition, compile_value, evaluation_context, is_literal
 from dialogue.domains.interpretation import Interpretation
 
 
@@ -143,6 +143,8 @@ class Tracker:
 
     def evaluate(self, value: Any, **extra: Any) -> Any:
         """An action value: a literal, or a template evaluated now (None if it fails, reported)."""
+        if is_literal(value):
+            return value
         try:
             return compile_value(value)(self.context(**extra))
         except Exception as err:  # noqa: BLE001 - a domain's template must never break a turn

@@ -18,7 +18,7 @@ from dialogue.dm.services.calls import CallNeeded, ServiceAnswer, ServiceRequest
 from dialogue.dm.services.mcp import ToolRequest
 from dialogue.dm.services.python import PythonRequest, TurnView, frozen
 from dialogue.dm.tracker import Tracker
-from dialogue.domains.expressions import compile_path
+from dialogue.domains.expressions import compile_path, is_literal
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import (
     Call,
@@ -54,7 +54,7 @@ class CallRunner:
         """Use the call's answer if the turn has it (else CallNeeded); ActionFailed when there is none to use."""
         spec = action.call
         try:
-            path = compile_path(spec.path)(tracker.context())
+            path = spec.path if is_literal(spec.path) else compile_path(spec.path)(tracker.context())
         except Exception as err:  # noqa: BLE001 - a domain's template must never break a turn
             self._fail(tracker, spec, ServiceCalled(service=spec.service, method=spec.method, path=spec.path,
                                                     status="not_sent", ms=0, attempts=0,
