@@ -16,7 +16,8 @@ Merging the model's spans with the gazetteer's matches follows one rule, in this
    it (a lookup table), and a span that fits no value of its slot but exactly one slot of a
    strict form (regex, phone, e-mail) goes to that slot; a span cut from a run of digit groups
    ("07700" of "07700 900123") that is not a value of its slot is widened to the run when the
-   run is a value of that slot or of exactly one strict slot;
+   run is a value of that slot or of exactly one strict slot; a span of a date or time that does not read
+   as one is read with the words nearest it ("the" of "the 5th of March" reads as "the 5th");
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
@@ -46,6 +47,11 @@ from dialogue.domains.values import InvalidValue, match_key
 from dialogue.nlu.text import Word, clean, split_words
 
 _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+REREAD_WORDS = 3
+"""How many words beyond a date or time span that does not read are tried with it (see _reread)."""
+_REREADINGS = [(0, more) for more in range(1, REREAD_WORDS + 1)] + [(more, 0) for more in range(1, REREAD_WORDS)] \
+    + [(1, 1)]
+"""(words added on the left, on the right) of each rereading, in the order they are tried."""
 _DIGIT_RUN = re.compile(r"\+?\(?\d(?:[\d().-]*[\d)])?(?: \(?\d(?:[\d().-]*[\d)])?)*")
 """Digits in groups, as phone numbers are said and written: "07700 900123", "+44 (20) 7946-0000"."""
 
@@ -123,8 +129,9 @@ class EntityNormaliser:
               now: dt.datetime) -> list[Found]:
         """The model's spans (slot, start, end) in `text` merged with the gazetteer by the module's rule."""
         matches = self.gazetteer(words)
+        tagged = self._joined(tagged, text)
         found = []
-        for slot, start, end in tagged:
+        for number, (slot, start, end) in enumerate(tagged):
             start, end = self._widen(slot, start, end, text, words)
             value, ok = self.normalise(slot, text[start:end], now)
             if not ok and self.types[slot].closed:
@@ -133,6 +140,9 @@ class EntityNormaliser:
                     value, ok = cover.value, True
             if not ok:
                 slot, value, ok, start, end = self._repair(slot, value, start, end, text, now)
+            if not ok and self.types[slot].phrased:
+                others = [(s, e) for other, (_, s, e) in enumerate(tagged) if other != number]
+                value, ok, start, end = self._reread(slot, value, start, end, text, words, others, now)
             found.append(Found(slot, value, start, end, ok, "model"))
         for match in matches:
             free = all(match.end <= f.start or f.end <= match.start for f in found if f.source == "model")
@@ -141,8 +151,20 @@ class EntityNormaliser:
         found.sort(key=lambda f: f.start)
         first: dict[str, Found] = {}
         for item in found:
-            first.setdefault(item.slot, item)
-        return list(first.values())
+            if item.slot not in first or item.normalised and not first[item.slot].normalised:
+                first[item.slot] = item
+        return sorted(first.values(), key=lambda f: f.start)
+
+    def _joined(self, tagged: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+        """Spans of one date or time slot with only spaces between them, as one ("the" + "5th of March": the
+        model began the value again)."""
+        joined: list[tuple[str, int, int]] = []
+        for slot, start, end in tagged:
+            if joined and joined[-1][0] == slot and self.types[slot].phrased \
+                    and not text[joined[-1][2]:start].strip():
+                start = joined.pop()[1]
+            joined.append((slot, start, end))
+        return joined
 
     def _widen(self, slot: str, start: int, end: int, text: str, words: list[Word]) -> tuple[int, int]:
         """A span cut inside a value is widened to it: a number split at its separators ("1," of "1,156"),
@@ -175,6 +197,37 @@ class EntityNormaliser:
             if ok:
                 return other, widened, True, run.start(), run.end()
         return (*self._retype(slot, text[start:end], value), start, end)
+
+    def _reread(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
+                others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, bool, int, int]:
+        """A span of a date or time that does not read as one, read again with the words nearest it: up to
+        REREAD_WORDS more on the right, then on the left ("the" of "the 5th of March", "quarter to 4 in" of
+        "... in the afternoon"), never over another span; then without the stop words and marks at its ends
+        ("8th in"); else the span as it was."""
+        inside = [i for i, word in enumerate(words) if start <= word.start and word.end <= end]
+        if not inside:
+            return value, False, start, end
+        first, last = inside[0], inside[-1]
+        trimmed_first, trimmed_last = first, last
+        while trimmed_first < trimmed_last and self._filler(words[trimmed_first].text):
+            trimmed_first += 1
+        while trimmed_last > trimmed_first and self._filler(words[trimmed_last].text):
+            trimmed_last -= 1
+        for begin, stop in [(first - left, last + right) for left, right in _REREADINGS] + [(trimmed_first,
+                                                                                             trimmed_last)]:
+            if not (0 <= begin <= stop < len(words)) or (begin, stop) == (first, last):
+                continue
+            wider_start, wider_end = words[begin].start, words[stop].end
+            if any(s < wider_end and wider_start < e for s, e in others):
+                continue
+            reread, ok = self.normalise(slot, text[wider_start:wider_end], now)
+            if ok:
+                return reread, True, wider_start, wider_end
+        return value, False, start, end
+
+    def _filler(self, word: str) -> bool:
+        """A stop word of the domain's language, or a mark."""
+        return self.vocab[word].is_stop or not any(c.isalnum() for c in word)
 
     def _retype(self, slot: str, text: str, value: Any) -> tuple[str, Any, bool]:
         """A span whose text is not a value of the slot the model gave it, but fits exactly one slot of a

@@ -18,6 +18,9 @@ from typing import Any
 
 from dialogue.corpus.mapping import CorpusMapping
 
+_GIVING_ACTS = frozenset({"INFORM", "SELECT"})
+"""The SGD user acts whose slot values the user gives in the turn."""
+
 
 class CorpusError(ValueError):
     """Conversations that cannot be read: says which file, and where in it."""
@@ -129,10 +132,11 @@ def _intent(actions: list[dict[str, Any]], mapping: CorpusMapping) -> str | None
 
 
 def _informed(frame: dict[str, Any], mapping: CorpusMapping) -> dict[str, tuple[str, str]]:
-    """The values the turn gives, as said and canonical (INFORM acts of mapped slots; `dontcare` is no value)."""
+    """The values the turn gives, as said and canonical (INFORM acts of mapped slots, and SELECT acts that name
+    the value picked: "Hustlers is perfect"; `dontcare` is no value)."""
     return {mapping.slots[action["slot"]]: (action["values"][0], action["canonical_values"][0])
             for action in frame["actions"]
-            if action["act"] == "INFORM" and action["slot"] in mapping.slots and action["canonical_values"]
+            if action["act"] in _GIVING_ACTS and action["slot"] in mapping.slots and action["canonical_values"]
             and action["values"] and action["canonical_values"][0] != "dontcare"}
 
 

@@ -12,8 +12,9 @@ class SlotType:
 
     The flags tell the NLU how to find values of the type in text: `closed` (a closed set of values and
     synonyms, found by the gazetteer), `strict` (a strict form: a span that fits it and no other slot of the
-    domain goes to it), `numeric` (a number cut at its separators is widened) and `lookup` (the values
-    annotated in the examples are looked up in the text).
+    domain goes to it), `numeric` (a number cut at its separators is widened), `lookup` (the values
+    annotated in the examples are looked up in the text) and `phrased` (a value said in several words, a date
+    or a time: a span that does not read as one is read again with the words around it).
     """
 
     name: ClassVar[str]
@@ -21,6 +22,7 @@ class SlotType:
     strict: ClassVar[bool] = False
     numeric: ClassVar[bool] = False
     lookup: ClassVar[bool] = False
+    phrased: ClassVar[bool] = False
 
     def coercer(self, spec: Any) -> Any:
         """A function from a raw value (buttons, DTMF, tests, the NLU) to the slot's canonical value, raising

@@ -37,6 +37,10 @@ _TODAY = frozenset({"tonight", "this evening", "today", "this afternoon", "this 
                     "later on today", "today later", "later tonight"})
 _DAY_OF_MONTH = re.compile(rf"^(?:(?P<weekday>{'|'.join(WEEKDAYS)}) )?(?:the )?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
                            r"(?: of (?:this|the) month)?$")
+_ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b")
+_MONTH = re.compile(rf"\b(?:{'|'.join(month[:3] for month in MONTHS)})")
+"""With no month said, a date parser reads a day of the month ("8th") as a month: such a phrase is a date only
+as _day_of_month reads it."""
 _WEEK = re.compile(rf"^(?P<weekday>{'|'.join(WEEKDAYS)}) (?P<week>this|next) week$|"
                    rf"^(?P<week2>this|next) week (?:on )?(?P<weekday2>{'|'.join(WEEKDAYS)})$")
 _PART_OF_DAY = re.compile(r"^(?P<part>morning|afternoon|evening|night|tonight),? (?P<time>.+)$")
@@ -79,6 +83,8 @@ def _day_in_week(phrase: str, today: dt.date) -> dt.date | None:
 
 
 class _Calendar(SlotType):
+    phrased: ClassVar[bool] = True
+
     def warm_up(self, language: str) -> None:
         """dateparser's language data: about 0.1 s on the first date or time."""
         parse_date("tomorrow", dt.datetime(2000, 1, 1), language)
@@ -105,6 +111,8 @@ class Date(_Calendar):
         day = _day_of_month(plain, now.date()) or _day_in_week(plain, now.date())
         if day is not None:
             return day.isoformat()
+        if _ORDINAL_DAY.search(plain) and not _MONTH.search(plain):
+            raise ValueError(f"not a date: {text!r} (a day of the month with words that are not a date)")
         found = parse_date(phrase, now, language)
         if found is None:
             raise ValueError(f"not a date: {text!r}")

@@ -98,6 +98,39 @@ def test_a_span_cut_from_a_phone_number_is_widened_to_the_number(entities: Entit
     assert [(f.slot, f.value, f.end - f.start) for f in found] == [("party_size", 4, 1)], "a value is never widened"
 
 
+def test_a_date_span_that_does_not_read_is_read_with_the_words_nearest_it(entities: EntityNormaliser) -> None:
+    """The model tagged part of a date, split it in two, or took a word beyond it: the nearest stretch of words
+    that reads as a date is the value, never over another span."""
+    def dates(tagged, text):
+        return [(f.slot, f.value, text[f.start:f.end], f.normalised)
+                for f in entities.merge(tagged, text, split_words(text), NOW)]
+    text = "a table on the 28th of this month please"
+    assert dates([("date", 11, 14)], text) == [("date", "2026-11-28", "the 28th", True)], "widened to the right"
+    assert dates([("date", 11, 14), ("date", 15, 33)], text) == [
+        ("date", "2026-11-28", "the 28th of this month", True)], "two pieces of one date are one span"
+    text = "for the 3rd in Leeds"
+    assert dates([("date", 4, 14)], text) == [("date", "2026-12-03", "3rd", True)], "stop words at its ends dropped"
+    text = "the 28th for four"
+    assert dates([("date", 0, 3), ("party_size", 13, 17)], text)[0][1] == "2026-11-28"
+    text = "at soonish for four"
+    assert dates([("time", 3, 10), ("party_size", 15, 19)], text) == [
+        ("time", "soonish", "soonish", False), ("party_size", 4, "four", True)], "no words to read it with"
+    text = "lunch on the 28th of"
+    assert dates([("time", 0, 5), ("date", 6, 12)], text)[1][1:3] == ("2026-11-28", "on the 28th")
+
+
+def test_one_value_a_slot_the_first_that_reads(entities: EntityNormaliser) -> None:
+    text = "at soonish or 7pm"
+    assert merged(entities, [("time", 3, 10), ("time", 14, 17)], text) == [("time", "19:00", "model")]
+
+
+def test_a_day_of_the_month_is_never_read_as_a_month(entities: EntityNormaliser) -> None:
+    """A date parser reads "8th" as August: with no month said, only the day-of-month reading counts."""
+    assert entities.normalise("date", "the 8th", NOW) == ("2026-12-08", True)
+    assert entities.normalise("date", "the 8th in", NOW) == ("the 8th in", False)
+    assert entities.normalise("date", "8th of March", NOW) == ("2027-03-08", True)
+
+
 def test_hours_with_a_leading_zero_are_24_hour_and_today_is_not_next_year(entities: EntityNormaliser) -> None:
     assert entities.normalise("time", "06:30", NOW) == ("06:30", True)
     assert entities.normalise("time", "6:30", NOW) == ("18:30", True)

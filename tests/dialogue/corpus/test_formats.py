@@ -44,6 +44,8 @@ DIALOGUE = {"dialogue_id": "1_00001", "services": ["Hotels_2"], "turns": [
          "BookHouse", {"where_to": "NYC", "number_of_adults": "2"}),
     system("Shall I book it?"),
     user("Yes please", [act("AFFIRM")], "BookHouse", {"where_to": "NYC", "number_of_adults": "2"}),
+    user("New York is perfect", [act("SELECT", "where_to", "New York")], "BookHouse",
+         {"where_to": "NYC", "number_of_adults": "2"}),
     user("No thanks, that's all", [act("NEGATE"), act("THANK_YOU")], "BookHouse",
          {"where_to": "NYC", "number_of_adults": "2"}),
     user("Any budget is fine", [act("INFORM", "where_to", "dontcare"), act("HELLO")], "BookHouse",
@@ -69,6 +71,7 @@ def test_sgd_turns_read_through_the_mapping(sgd) -> None:
         ("Find me a house in NYC", "search_house", {"city": "New York"}),  # the intent it informs wins
         ("Sounds good, book it for two", "book_house", {"guests": "2"}),
         ("Yes please", "affirm", {}),
+        ("New York is perfect", "affirm", {"city": "New York"}),  # a value picked is a value given
         ("No thanks, that's all", "goodbye", {}),  # a combination comes first in the mapping
         ("Any budget is fine", None, {}),  # no act mapped: not scored; dontcare is no value
     ]
