@@ -1,8 +1,9 @@
 """Reading the user's answer to rows offered by an `offer:` action: the row they took, or that they want others.
 
 A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
-Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or by a yes when
-one row is offered. A no or a request for others ("anything else?") asks for the next rows. Anything else is
+Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or, when one row is
+offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
+me in there"). A no or a request for others ("anything else?") asks for the next rows. Anything else is
 no answer: the offer is passed over and the turn goes on (input not understood at all, and a question a
 digression answers, leave it open).
 """
@@ -21,7 +22,7 @@ from dialogue.dm.tracker import Tracker
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.references import all_actions
 from dialogue.domains.schema import Domain
-from dialogue.domains.schema.actions import Offer, OfferSpec
+from dialogue.domains.schema.actions import Offer, OfferSpec, ProposeTask, StartTask
 from dialogue.domains.slot_types import SlotValues
 from dialogue.policies.steps import Say, Step
 from dialogue.policies.task import aside
@@ -43,6 +44,10 @@ class Offers:
     def __init__(self, domain: Domain):
         self.domain = domain
         self.specs = {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
+        self.next_tasks = {result: {step.propose_task.task if isinstance(step, ProposeTask) else step.start_task
+                                    for step in spec.on_select if isinstance(step, ProposeTask | StartTask)}
+                           for result, spec in self.specs.items()}
+        """The tasks each offer's `on_select` starts or proposes."""
         self.slot_values = SlotValues(domain.slots)
 
     def offer(self, tracker: Tracker, action: Offer) -> list[Step]:
@@ -60,11 +65,11 @@ class Offers:
         spec = self.specs[offering.result]
         rows = tracker.state.results.get(offering.result, [])
         turn = tracker.turn
-        triggered = [task for task in self.domain.tasks.values() if turn.intent in task.triggers]
+        triggered = {name for name, task in self.domain.tasks.items() if turn.intent in task.triggers}
         triggers = bool(triggered)
         reply = None if turn.intent == "cancel" else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
-            named_only=triggers)
+            named_only=triggers, taking_leads=bool(triggered & self.next_tasks[spec.result]))
         if reply is None:  # passed over; input not understood, or a question a digression answers, leaves it open
             kept = turn.intent == NLU_FALLBACK or aside(self.domain, turn.intent)
             return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True
@@ -122,16 +127,19 @@ class Reply:
 
 
 def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], start: int,
-               spec: OfferSpec, *, named_only: bool = False) -> Reply | None:
+               spec: OfferSpec, *, named_only: bool = False, taking_leads: bool = False) -> Reply | None:
     """What the user's turn says to the rows offered from `start` (None: it is no answer to the offer).
     `meaning` is what the turn's intent answers to a yes/no question (`affirm`, `deny` or None); with
     `named_only` (the turn asks for a task: "book Jade Garden", "a table for two more"), only a row named by its
-    value counts."""
+    value counts, or, with `taking_leads` (the task is the one the offer's `on_select` starts), the one row
+    offered unless the user wants another ("sounds good, book it")."""
     end = min(start + spec.size, len(rows))
     place = None if named_only else _place(text, first=0 if spec.size == 1 else start, last=end - 1)
     if place is not None and place < end:
         return Reply("take", place)
     named = named_row(text, rows[:end], spec.columns)
+    if named is None and taking_leads and end - start == 1 and not _OTHERS.search(text):
+        return Reply("take", start)
     if named is not None or named_only:
         return None if named is None else Reply("take", named)
     if meaning == "deny" or _OTHERS.search(text):

@@ -167,6 +167,24 @@ def test_naming_a_row_with_a_task_trigger_takes_it_and_starts_the_task(tmp_path:
     assert result.state.active_task == "book" and result.text == "For how many?"
 
 
+def test_asking_for_the_next_task_takes_the_one_row_offered(tmp_path: Path) -> None:
+    """"Sounds good, book it" after one row was offered takes that row into the task its on_select proposes; with
+    several rows offered, or asking for another, no row is taken."""
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "when do you open?") == "From noon."  # a question in between leaves the offer open
+    result = engine.handle("s", UserInput(text="sounds good, book it"))
+    assert result.state.active_task == "book" and result.state.slots["restaurant"] == "Golden Dragon"
+    assert result.text == "For how many?"
+    assert say(engine, "four") == "Booked Golden Dragon in the centre for 4."
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "book a different one") == "Which restaurant?"
+    engine = dining(tmp_path, size=3)
+    say(engine, "find a place")
+    assert say(engine, "book it") == "Which restaurant?"
+
+
 def test_no_rows_say_no_options(tmp_path: Path) -> None:
     engine = dining(tmp_path, text=DOMAIN.replace("result: places, order_by", "where: {cuisine: thai}, result: "
                                                                               "places, order_by"))
