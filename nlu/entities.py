@@ -151,7 +151,7 @@ class EntityNormaliser:
         found.sort(key=lambda f: f.start)
         first: dict[str, Found] = {}
         for item in found:
-            if item.slot not in first or item.normalised and not first[item.slot].normalised:
+            if item.slot not in first or (item.normalised and not first[item.slot].normalised):
                 first[item.slot] = item
         return sorted(first.values(), key=lambda f: f.start)
 

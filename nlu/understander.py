@@ -10,6 +10,7 @@ from pathlib import Path
 from dialogue.domains.builtin import ENTITY_ONLY_INTENT, NLU_FALLBACK
 from dialogue.domains.interpretation import EntitySpan, Expectation, IntentScore, Interpretation
 from dialogue.domains.schema import Domain
+from dialogue.nlu import roles
 from dialogue.nlu.artifacts import latest_model
 from dialogue.nlu.clauses import clauses
 from dialogue.nlu.data import OUTSIDE, nlu_data_hash
@@ -81,7 +82,8 @@ class Understander:
             intent = NLU_FALLBACK
             warnings.append(f"unlike every intent's examples: fewer than {self.novelty:.0%} of the held-out "
                             f"examples were as far from them ({prediction.rarity:.1%})")
-        found = self.entities.merge(_spans(words, prediction.tags, self.domain), text, words, now)
+        found = self.entities.merge(roles.spread(_spans(words, prediction.tags, self.domain), text, self.domain),
+                                    text, words, now)
         for asked in [f for f in found if self.entities.types[f.slot].name == "boolean"
                       and asked_about(text, f.start, f.end, self.entities.language)]:
             found.remove(asked)

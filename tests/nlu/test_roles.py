@@ -1,0 +1,69 @@
+"""Two dates the model gave one slot: the one the words before it name as another date slot goes there."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogue.domains import load_domain
+from dialogue.nlu.roles import spread
+
+STAY = """
+version: 1
+name: stay
+slots:
+  check_in: {type: date}
+  check_out: {type: date}
+  guests: {type: integer}
+  note: {type: text}
+  remark: {type: text}
+intents:
+  book: ["book a house from [tomorrow](check_in)"]
+tasks:
+  book: {policy: frame, triggers: [book], slots: [{slot: check_in}], on_complete: [respond: ok]}
+responses:
+  ask_check_in: [When?]
+  ok: [Ok.]
+"""
+
+
+@pytest.fixture(scope="module")
+def stay(tmp_path_factory):
+    path = tmp_path_factory.mktemp("stay") / "stay.yaml"
+    path.write_text(STAY, encoding="utf-8")
+    return load_domain(path)
+
+
+def spans(text: str, *tagged: tuple[str, str]) -> list[tuple[str, int, int]]:
+    """(slot, start, end) of each (slot, words) in the text."""
+    return [(slot, text.index(words), text.index(words) + len(words)) for slot, words in tagged]
+
+
+def slots(found: list[tuple[str, int, int]]) -> list[str]:
+    return [slot for slot, _, _ in found]
+
+
+def test_a_second_date_of_one_slot_goes_to_the_slot_the_words_before_it_name(stay) -> None:
+    text = "checking in on the 12th and check out on March 13th"
+    assert slots(spread(spans(text, ("check_out", "the 12th"), ("check_out", "March 13th")), text, stay)) == [
+        "check_in", "check_out"]
+    text = "check out on March 12th and check in next Tuesday"
+    assert slots(spread(spans(text, ("check_out", "March 12th"), ("check_out", "next Tuesday")), text, stay)) == [
+        "check_out", "check_in"]
+
+
+def test_without_words_naming_a_slot_or_with_one_value_a_slot_nothing_moves(stay) -> None:
+    text = "arriving on the 1st and leaving on March 6th"
+    tagged = spans(text, ("check_in", "the 1st"), ("check_in", "March 6th"))
+    assert spread(tagged, text, stay) == tagged
+    text = "we check out on the 5th"  # one value: the model's slot stands, whatever the words say
+    tagged = spans(text, ("check_in", "the 5th"))
+    assert spread(tagged, text, stay) == tagged
+    text = "check in on the 1st, check in on the 2nd and check out on the 3rd"  # check_out is taken
+    tagged = spans(text, ("check_in", "the 1st"), ("check_in", "the 2nd"), ("check_out", "the 3rd"))
+    assert spread(tagged, text, stay) == tagged
+
+
+def test_only_dates_and_times_move(stay) -> None:
+    text = "a note about the view and a remark about the stairs"
+    tagged = spans(text, ("note", "the view"), ("note", "the stairs"))
+    assert spread(tagged, text, stay) == tagged
