@@ -73,9 +73,11 @@ class EntityNormaliser:
         self.domain = domain
         self.language = domain.settings.language.split("-")[0]
         try:
-            self.vocab = spacy.blank(self.language).vocab
+            blank = spacy.blank(self.language)
         except ImportError:
-            self.vocab = spacy.blank("xx").vocab
+            blank = spacy.blank("xx")
+        self.vocab = blank.vocab
+        self.stop_words = frozenset(blank.Defaults.stop_words)
         self.values = SlotValues(domain.slots)
         self.types = {name: slot_type(spec) for name, spec in domain.slots.items()}
         self.strict = [name for name, kind in self.types.items() if kind.strict]
@@ -227,7 +229,7 @@ class EntityNormaliser:
 
     def _filler(self, word: str) -> bool:
         """A stop word of the domain's language, or a mark."""
-        return self.vocab[word].is_stop or not any(c.isalnum() for c in word)
+        return word.lower() in self.stop_words or not any(c.isalnum() for c in word)
 
     def _retype(self, slot: str, text: str, value: Any) -> tuple[str, Any, bool]:
         """A span whose text is not a value of the slot the model gave it, but fits exactly one slot of a
