@@ -107,9 +107,10 @@ class ActionRunner:
 
     def select(self, tracker: Tracker, action: Select) -> list[Any]:
         spec = action.select
+        given = {column: value for column, value in _evaluated(tracker, spec.filter).items() if value is not None}
         with self._failing(tracker, action):
-            rows = self.tables.select(spec.table, _evaluated(tracker, spec.where), order_by=spec.order_by,
-                                      descending=spec.descending, limit=spec.limit)
+            rows = self.tables.select(spec.table, {**given, **_evaluated(tracker, spec.where)},
+                                      order_by=spec.order_by, descending=spec.descending, limit=spec.limit)
         tracker.apply(ActionRan(label=action.labels()[0], detail={"rows": len(rows)}))
         if spec.result:
             tracker.apply(ResultsStored(name=spec.result, rows=rows))

@@ -233,12 +233,13 @@ class _TableAction(DomainAction):
         self.checked_columns(refs, path)
 
     def checked_columns(self, refs: ReferenceChecker, path: YamlPath) -> set[str] | None:
-        """Check the table and the columns of `values` and `where`; the table's columns (None: no such table)."""
+        """Check the table and the columns of `values`, `where` and `filter`; the table's columns (None: no such
+        table)."""
         spec = self.target
         if not refs.known("table", spec.table, refs.domain.memory.tables, path + ("table",)):
             return None
         columns = {"id", *refs.domain.memory.tables[spec.table].columns}
-        for part in ("values", "where"):
+        for part in ("values", "where", "filter"):
             for column, value in getattr(spec, part, {}).items():
                 refs.column(spec.table, column, columns, path + (part, column))
                 refs.value(value, path + (part, column))
@@ -258,6 +259,8 @@ class Insert(_TableAction):
 class SelectSpec(Model):
     table: Name
     where: Values = {}
+    filter: Values = Field({}, description="Conditions that apply only when their value is given (not null): "
+                                           "an optional slot as a search filter.")
     into: dict[Name, Name] = Field({}, description="Slot -> column, filled from the first row.")
     result: Name | None = Field(None, description="Keep the rows as `results.<name>` for responses.")
     order_by: Name | None = None

@@ -185,6 +185,15 @@ def test_asking_for_the_next_task_takes_the_one_row_offered(tmp_path: Path) -> N
     assert say(engine, "book it") == "Which restaurant?"
 
 
+def test_a_filter_narrows_the_search_only_when_its_slot_is_given(tmp_path: Path) -> None:
+    engine = dining(tmp_path, size=3, text=DOMAIN.replace("result: places, order_by", "filter: {cuisine: "
+                                                                                      "\"{{ slots.cuisine }}\"}, "
+                                                                                      "result: places, order_by"))
+    assert engine.handle("a", UserInput(intent="find", entities={"cuisine": "italian"})).text == \
+        "1. Trattoria Roma (italian)"
+    assert engine.handle("b", UserInput(intent="find")).text.startswith("1. Golden Dragon (chinese) 2. Jade Garden")
+
+
 def test_no_rows_say_no_options(tmp_path: Path) -> None:
     engine = dining(tmp_path, text=DOMAIN.replace("result: places, order_by", "where: {cuisine: thai}, result: "
                                                                               "places, order_by"))
