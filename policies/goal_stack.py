@@ -56,7 +56,7 @@ class GoalStack:
         self.triggers = {intent: name for name, task in domain.tasks.items() for intent in task.triggers}
         self.routing = domain.settings.routing
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
-        self.offers = Offers(domain)
+        self.offers = Offers(domain, {name: list(policy.slots) for name, policy in self.tasks.items()})
         self.knowledge = KnowledgeAnswers(domain)
 
     # -- a turn's input ----------------------------------------------------------------------
@@ -98,6 +98,7 @@ class GoalStack:
             if not goes_on:
                 return Decision(reset + offer_steps)
             reset += offer_steps
+            intent = turn.intent  # taking the row may have read the turn as asking for the task it leads to
         if intent == NLU_FALLBACK:
             if not self._gives_task_values(tracker):
                 answer = self.knowledge.answer(tracker)

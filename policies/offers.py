@@ -3,7 +3,7 @@
 A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
 Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or, when one row is
 offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
-me in there"). A no or a request for others ("anything else?") asks for the next rows. Anything else is
+me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything else?") asks for the next rows. Anything else is
 no answer: the offer is passed over and the turn goes on (input not understood at all, and a question a
 digression answers, leave it open).
 """
@@ -32,7 +32,10 @@ PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fo
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _PLACE = re.compile(r"\b(?:(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?!\s+of\b)"
                     r"|(?:number|option|no\.?|#)\s*([1-9]|one|two|three|four|five)\b)", re.IGNORECASE)
-_OTHERS = re.compile(r"\b(another|other|others|else|next|different|more|alternatives?)\b", re.IGNORECASE)
+_OTHERS = re.compile(r"\b(another|other|others|else|next(?!\s+(?:week|weekend|month|year|monday|tuesday|wednesday|"
+                     r"thursday|friday|saturday|sunday|morning|afternoon|evening|night)\b)|different|more|"
+                     r"alternatives?)\b", re.IGNORECASE)
+"""Words asking for other rows ("next" is not one before a day: "next Tuesday" is a date)."""
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 NAME_SCORE = 85.0
 """How close (rapidfuzz's ratio, 0-100) the user's words must be to a row's value to name it."""
@@ -41,13 +44,20 @@ NAME_SCORE = 85.0
 class Offers:
     """The `offer:` action's handler, and the next turn's answer to it (asked by the goal stack first)."""
 
-    def __init__(self, domain: Domain):
+    def __init__(self, domain: Domain, task_slots: dict[str, list[str]]):
+        """`task_slots`: the slots each task owns."""
         self.domain = domain
         self.specs = {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
         self.next_tasks = {result: {step.propose_task.task if isinstance(step, ProposeTask) else step.start_task
                                     for step in spec.on_select if isinstance(step, ProposeTask | StartTask)}
                            for result, spec in self.specs.items()}
         """The tasks each offer's `on_select` starts or proposes."""
+        self.next_slots = {result: {slot for task in tasks for slot in task_slots[task]}
+                           - {slot for task, slots in task_slots.items() if task not in tasks for slot in slots}
+                           for result, tasks in self.next_tasks.items()}
+        """The slots only those tasks own: a value of one is a value for what taking the row leads to."""
+        self.leads = {result: _asking_for(domain, tasks) for result, tasks in self.next_tasks.items()}
+        """The intent that asks for the one task each offer's `on_select` leads to (None: not one task)."""
         self.slot_values = SlotValues(domain.slots)
 
     def offer(self, tracker: Tracker, action: Offer) -> list[Step]:
@@ -67,9 +77,10 @@ class Offers:
         turn = tracker.turn
         triggered = {name for name, task in self.domain.tasks.items() if turn.intent in task.triggers}
         triggers = bool(triggered)
+        gives_next = not triggers and bool(set(turn.entities) & self.next_slots[spec.result])
         reply = None if turn.intent == "cancel" else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
-            named_only=triggers, taking_leads=bool(triggered & self.next_tasks[spec.result]))
+            named_only=triggers, taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next)
         if reply is None:  # passed over; input not understood, or a question a digression answers, leaves it open
             kept = turn.intent == NLU_FALLBACK or aside(self.domain, turn.intent)
             return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True
@@ -91,6 +102,11 @@ class Offers:
                              *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
         if triggers:
             return taken, True  # "book Jade Garden": the turn goes on to its task instead of on_select
+        lead = self.leads.get(spec.result)
+        if gives_next and lead is not None and tracker.turn.interpretation is not None:
+            # "for Tuesday at 10:45": the turn asks for what taking the row leads to, with its values
+            tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": lead}))
+            return taken, True
         return [*taken, *spec.on_select], False
 
     def _values(self, tracker: Tracker, spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +129,11 @@ class Offers:
                 Say(spec.ask, {"offered": _window(spec, rows, start)})]
 
 
+def _asking_for(domain: Domain, tasks: set[str]) -> str | None:
+    """The first trigger of the task, when there is one task."""
+    return next(iter(domain.tasks[next(iter(tasks))].triggers), None) if len(tasks) == 1 else None
+
+
 def _window(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:
     """What an offer's response reads as `offered`."""
     return {"rows": rows[start:start + spec.size], "number": start + 1, "count": len(rows),
@@ -131,14 +152,15 @@ def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], s
     """What the user's turn says to the rows offered from `start` (None: it is no answer to the offer).
     `meaning` is what the turn's intent answers to a yes/no question (`affirm`, `deny` or None); with
     `named_only` (the turn asks for a task: "book Jade Garden", "a table for two more"), only a row named by its
-    value counts, or, with `taking_leads` (the task is the one the offer's `on_select` starts), the one row
-    offered unless the user wants another ("sounds good, book it")."""
+    value counts; with `taking_leads` (the turn asks for the task the offer's `on_select` starts, or gives values
+    only that task takes), the one row offered is taken unless the user says no or wants another ("sounds good,
+    book it", "for Tuesday at 10")."""
     end = min(start + spec.size, len(rows))
     place = None if named_only else _place(text, first=0 if spec.size == 1 else start, last=end - 1)
     if place is not None and place < end:
         return Reply("take", place)
     named = named_row(text, rows[:end], spec.columns)
-    if named is None and taking_leads and end - start == 1 and not _OTHERS.search(text):
+    if named is None and taking_leads and end - start == 1 and meaning != "deny" and not _OTHERS.search(text):
         return Reply("take", start)
     if named is not None or named_only:
         return None if named is None else Reply("take", named)

@@ -185,6 +185,18 @@ def test_asking_for_the_next_task_takes_the_one_row_offered(tmp_path: Path) -> N
     assert say(engine, "book it") == "Which restaurant?"
 
 
+def test_values_only_the_next_task_takes_take_the_one_row_offered_into_it(tmp_path: Path) -> None:
+    """"For four of us" after one row was offered: the row and the party go to the booking at once; with a no,
+    the next row is offered."""
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    result = engine.handle("s", UserInput(text="for four of us"))
+    assert result.text == "Booked Golden Dragon in the centre for 4."
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "no, four of us") == "2. Jade Garden (chinese) (more)"
+
+
 def test_a_filter_narrows_the_search_only_when_its_slot_is_given(tmp_path: Path) -> None:
     engine = dining(tmp_path, size=3, text=DOMAIN.replace("result: places, order_by", "filter: {cuisine: "
                                                                                       "\"{{ slots.cuisine }}\"}, "
@@ -238,5 +250,8 @@ def test_a_date_or_a_new_request_is_no_place_in_the_offer() -> None:
 
     spec = OfferSpec(result="r", ask="a", size=3, fill={"x": "name"})
     assert read_reply("the first of december please", None, ROWS, 0, spec) is None
+    assert read_reply("I'd like to visit next Tuesday", None, ROWS, 0, spec) is None  # a date, not the next rows
+    assert read_reply("on Monday next week", None, ROWS, 0, spec) is None
+    assert read_reply("the next ones", None, ROWS, 0, spec).kind == "others"
     assert read_reply("a table for two more", None, ROWS, 0, spec, named_only=True) is None
     assert read_reply("book bar roma for the first", None, ROWS, 0, spec, named_only=True).row == 1
