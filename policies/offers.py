@@ -3,9 +3,9 @@
 A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
 Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or, when one row is
 offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
-me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything else?") asks for the next rows. Anything else is
-no answer: the offer is passed over and the turn goes on (input not understood at all, and a question a
-digression answers, leave it open).
+me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything
+else?") asks for the next rows. Anything else is no answer: the offer is passed over and the turn goes on (input
+not understood at all, and a question a digression answers, leave it open).
 """
 
 from __future__ import annotations
