@@ -22,7 +22,7 @@ Merging the model's spans with the gazetteer's matches follows one rule, in this
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
    slot overlaps it, the match's canonical value is used;
-4. one value per slot: the first in the utterance wins.
+4. one value per slot: the first in the utterance that normalised wins (else the first).
 """
 
 from __future__ import annotations

@@ -8,17 +8,16 @@ Only dates and times: two text or yes/no slots of a domain are seldom two roles 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from dialogue.domains.schema import Domain
 from dialogue.domains.slot_types import slot_type
+from dialogue.nlu.text import split_words
 
 Span = tuple[str, int, int]
 """(slot, start, end): characters of the text."""
 CUE_WORDS = 4
 """How many words before a span may name its slot."""
-_WORD = re.compile(r"\w+")
 
 
 def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
@@ -29,7 +28,7 @@ def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
     for place, (slot, start, end) in enumerate(spans):
         if held[slot] > 1 and slot_type(domain.slots[slot]).phrased:
             since = spans[place - 1][2] if place else 0
-            before = [word.lower() for word in _WORD.findall(text[since:start])][-CUE_WORDS:]
+            before = [word.text.lower() for word in split_words(text[since:start]) if word.text.isalnum()][-CUE_WORDS:]
             named = [other for other, spec in domain.slots.items()
                      if other != slot and not held[other] and spec.type == domain.slots[slot].type
                      and _names(before, other)]
