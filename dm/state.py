@@ -45,6 +45,15 @@ class Offering(BaseModel):
         """The rows offered now."""
         return state.results.get(self.result, [])[self.start:self.start + self.size]
 
+    def window(self, state: DialogueState) -> dict[str, Any]:
+        """What templates read as `offered`."""
+        return offered_window(state.results.get(self.result, []), self.start, self.size)
+
+
+def offered_window(rows: list[dict[str, Any]], start: int, size: int) -> dict[str, Any]:
+    """The rows offered now from a result's `rows`, where they are among them, and whether more follow."""
+    return {"rows": rows[start:start + size], "number": start + 1, "count": len(rows), "more": start + size < len(rows)}
+
 
 class DialogueState(BaseModel):
     session_id: str

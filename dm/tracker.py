@@ -128,7 +128,7 @@ class Tracker:
             "now": turn.now, "today": turn.now.date().isoformat(),
             "session": {"id": state.session_id, "user_id": state.user_id},
             "value": None, "offer": None, "slot": None, "actions": [], "capabilities": self.capabilities,
-            "options": [],
+            "options": [], "offered": state.offering.window(state) if state.offering is not None else None,
         })
 
     def holds(self, condition: str | None, **extra: Any) -> bool:

@@ -44,6 +44,8 @@ from dialogue.policies.task import TaskPolicy, aside, keyed
 
 POLICIES: dict[type, type[TaskPolicy]] = {FrameTask: FramePolicy, FsmTask: FsmPolicy}
 """The policy that runs each kind of task."""
+_NOT_VALUES = frozenset({"goodbye", "greet", "human_agent", "out_of_scope"})
+"""Intents whose values start no task (`_owner_of_values`)."""
 DEFAULT_NO_INPUT = [[Respond(respond="no_input")]]
 DEFAULT_NO_MATCH = [[Respond(respond="fallback")]]
 
@@ -146,6 +148,9 @@ class GoalStack:
             corrections = self._corrections(tracker, top)
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections)
+        owner = self._owner_of_values(tracker, intent) if top is None and triggered is None else None
+        if owner is not None:
+            return Decision(reset + self._start(tracker, owner, turn.entities))
         if top is None and turn.interpretation is not None and self.domain.yes_or_no(intent or "") == "deny":
             intent = "goodbye"  # "no, thanks" with nothing asked and no task going: the user is done
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": intent}))
@@ -165,6 +170,17 @@ class GoalStack:
         escalated = self._escalate(tracker, "no_match")
         passed_over = [step for step in reset if not isinstance(step, EscalationReset)]
         return Decision(passed_over + escalated.steps, listen=escalated.listen)
+
+    def _owner_of_values(self, tracker: Tracker, intent: str | None) -> str | None:
+        """With no task going, the one task that takes every value the message gives ("I'm in Palo Alto", "try
+        again for 12:30 next Friday" after a booking), whatever the intent they came with: None when no task or
+        several take them, or the message closes the conversation or asks for a person."""
+        given = set(tracker.turn.entities)
+        if not given or intent in _NOT_VALUES:
+            return None
+        owners = [name for name, task in self.domain.tasks.items()
+                  if task.triggers and not task.digression and given <= set(self.tasks[name].slots)]
+        return owners[0] if len(owners) == 1 else None
 
     def _gives_task_values(self, tracker: Tracker) -> bool:
         """An unsure intent still answers when its entities are slots of a task on the stack

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz
 
 from dialogue.dm.events import OfferAnswered, OfferMade, SlotSet
+from dialogue.dm.state import offered_window
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.references import all_actions
@@ -136,8 +137,7 @@ def _asking_for(domain: Domain, tasks: set[str]) -> str | None:
 
 def _window(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:
     """What an offer's response reads as `offered`."""
-    return {"rows": rows[start:start + spec.size], "number": start + 1, "count": len(rows),
-            "more": start + spec.size < len(rows)}
+    return offered_window(rows, start, spec.size)
 
 
 @dataclass(frozen=True)

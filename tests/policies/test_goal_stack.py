@@ -329,3 +329,26 @@ def test_a_no_with_nothing_asked_and_no_task_going_is_a_goodbye(conversation) ->
     dining.say('/inform{"city": "Lyon", "cuisine": "thai", "people": 2}')
     done = dining.say("/deny")  # "no, thanks" after the booking
     assert done.responses == ["goodbye"] and done.ended and done.understood.intent == "goodbye"
+
+
+@pytest.mark.parametrize("message, responses, task", [
+    ('/inform{"account": "savings"}', ["balance_is"], None),  # "savings, please": the balance task, done at once
+    ('/inform{"amount": 20}', ["ask_payee"], "transfer"),
+    ('/affirm{"amount": 20, "payee": "bob"}', ["confirm_transfer"], "transfer"),  # whatever the intent
+    ('/inform{"amount": 20, "account": "savings"}', ["fallback"], None),  # no one task takes both
+    ('/goodbye{"amount": 20}', ["goodbye"], None),
+])
+def test_values_with_no_task_going_start_the_one_task_that_takes_them(bank, message: str, responses: list[str],
+                                                                      task: str | None) -> None:
+    answered = bank().say(message)
+    assert answered.responses == responses and answered.state.active_task == task
+
+
+def test_values_two_tasks_take_start_neither_and_a_new_value_after_a_booking_books_again(conversation) -> None:
+    dining = conversation(CARRIED)
+    assert dining.say('/inform{"city": "Lyon"}').responses == ["fallback"]  # search and book both take a city
+    dining.say("/book")
+    dining.say('/inform{"city": "Lyon", "cuisine": "thai", "people": 2}')
+    again = dining.say('/deny{"people": 4}')  # "no, make it four" once the first booking is made
+    assert again.responses == ["ask_city"] and again.state.active_task == "book"
+    assert again.state.slots == {"people": 4}

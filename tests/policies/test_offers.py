@@ -159,6 +159,19 @@ def test_a_question_a_digression_answers_leaves_the_offer_open(tmp_path: Path) -
     assert say(engine, "the second one") == "Shall I book Jade Garden?"
 
 
+def test_any_response_reads_the_rows_offered_now_as_offered(tmp_path: Path) -> None:
+    """A question about the row on offer ("when do they open?") is answered about that row, not the first found."""
+    engine = dining(tmp_path, text=DOMAIN.replace(
+        "opening_hours: From noon.",
+        "opening_hours: \"{% if offered %}{{ offered.rows[0].name }} ({{ offered.number }} of {{ offered.count }}) "
+        "opens at noon.{% else %}From noon.{% endif %}\""))
+    say(engine, "find a place")
+    say(engine, "anything else?")
+    assert say(engine, "when do you open?") == "Jade Garden (2 of 3) opens at noon."
+    assert say(engine, "yes") == "Shall I book Jade Garden?"
+    assert say(engine, "when do you open?") == "From noon."  # taken: nothing is on offer
+
+
 def test_naming_a_row_with_a_task_trigger_takes_it_and_starts_the_task(tmp_path: Path) -> None:
     engine = dining(tmp_path, size=3)
     say(engine, "find a place")
