@@ -567,17 +567,22 @@ def _nested_actions(actions: list[Any]) -> Iterable[Any]:
 
 def all_actions(domain: Domain) -> Iterable[Any]:
     """Every action in the domain, wherever it is declared."""
-    lists: list[list[Any]] = [domain.on_start, *(g.actions for g in domain.guards),
-                              *domain.ivr.no_input, *domain.ivr.no_match]
+    for actions in [domain.on_start, *(g.actions for g in domain.guards), *domain.ivr.no_input, *domain.ivr.no_match]:
+        yield from _nested_actions(actions)
     for task in domain.tasks.values():
-        lists += [task.on_complete, task.on_cancel or []]
-        if isinstance(task, FrameTask):
-            lists.append(task.on_exhausted or [])
-            lists += _frame_action_lists(task.slots)
-        else:
-            for state in task.states.values():
-                lists += [state.on_enter, *(t.actions for t in state.transitions),
-                          *(state.no_input or []), *(state.no_match or [])]
+        yield from task_actions(task)
+
+
+def task_actions(task: FrameTask | FsmTask) -> Iterable[Any]:
+    """Every action a task declares."""
+    lists: list[list[Any]] = [task.on_complete, task.on_cancel or []]
+    if isinstance(task, FrameTask):
+        lists.append(task.on_exhausted or [])
+        lists += _frame_action_lists(task.slots)
+    else:
+        for state in task.states.values():
+            lists += [state.on_enter, *(t.actions for t in state.transitions),
+                      *(state.no_input or []), *(state.no_match or [])]
     for actions in lists:
         yield from _nested_actions(actions)
 

@@ -3,7 +3,11 @@
 "Check in on the 12th and check out on March 13th": the model tags both dates as the check-out, and since a slot
 holds one value, one of them would be lost. A span the words just before it name another slot of its type (all
 the words of that slot's name: "check in", "checking in" for `check_in`) goes to that slot, when no span took it.
-Only dates and times: two text or yes/no slots of a domain are seldom two roles of one kind of value.
+Without such words, two spans of one slot joined by "and", "to", "until" (and the like: "arriving on the 1st and
+leaving on the 6th", "from the 3rd to the 5th") take that slot and the one other slot of its type that got none in
+the order the domain declares them: the first said goes to the slot declared first (users say the start of a
+range before its end). Only dates and times: two text or yes/no slots of a domain are seldom two roles of one kind
+of value.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ Span = tuple[str, int, int]
 """(slot, start, end): characters of the text."""
 CUE_WORDS = 4
 """How many words before a span may name its slot."""
+JOINING = frozenset({"and", "to", "till", "until", "through", "thru", "then"})
+"""Words between two values that make them the two ends of a range (not a value and its correction)."""
 
 
 def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
@@ -37,7 +43,27 @@ def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
                 held[named[0]] += 1
                 slot = named[0]
         spread_out.append((slot, start, end))
-    return spread_out
+    return _in_order(spread_out, text, domain)
+
+
+def _in_order(spans: list[Span], text: str, domain: Domain) -> list[Span]:
+    """A date or time slot still held by two joined spans: the spans take it and the one empty slot of its type,
+    in the domain's order of slots."""
+    held = Counter(slot for slot, _, _ in spans)
+    order = list(domain.slots)
+    for slot, count in held.items():
+        if count != 2 or not slot_type(domain.slots[slot]).phrased:
+            continue
+        empty = [other for other, spec in domain.slots.items()
+                 if other != slot and not held[other] and spec.type == domain.slots[slot].type]
+        first, second = (place for place, span in enumerate(spans) if span[0] == slot)
+        between = {word.text.lower() for word in split_words(text[spans[first][2]:spans[second][1]])}
+        if len(empty) == 1 and between & JOINING:
+            ends = sorted([slot, empty[0]], key=order.index)
+            spans = [*spans]
+            spans[first], spans[second] = ((ends[0], *spans[first][1:]), (ends[1], *spans[second][1:]))
+            return _in_order(spans, text, domain)
+    return spans
 
 
 def _names(words: list[str], slot: str) -> bool:

@@ -183,8 +183,11 @@ class GoalStack:
         return owners[0] if len(owners) == 1 else None
 
     def _gives_task_values(self, tracker: Tracker) -> bool:
-        """An unsure intent still answers when its entities are slots of a task on the stack
-        (as a form takes a requested value whatever the intent)."""
+        """An unsure intent still answers when its entities are slots of a task on the stack (as a form takes a
+        requested value whatever the intent), or, with no task going, values one task takes ("I want one in San
+        Jose")."""
+        if tracker.state.active is None:
+            return self._owner_of_values(tracker, None) is not None
         return bool(self._slots_below(tracker.state.stack) & set(tracker.turn.entities))
 
     def _clarification(self, tracker: Tracker) -> list[Step]:

@@ -4,8 +4,10 @@ A row is taken by its place ("the second one", "number 2", "the last"), by namin
 Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or, when one row is
 offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
 me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything
-else?") asks for the next rows. Anything else is no answer: the offer is passed over and the turn goes on (input
-not understood at all, and a question a digression answers, leave it open).
+else?") asks for the next rows, unless the turn changes what was searched for ("a different one, in Woodside",
+"I want one in San Jose": values of the searching task's own slots that differ from those it holds): the offer is
+then passed over and the turn goes on to search again. Anything else is no answer: the offer is passed over and
+the turn goes on (input not understood at all, and a question a digression answers, leave it open).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dialogue.dm.events import OfferAnswered, OfferMade, SlotSet
 from dialogue.dm.state import offered_window
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.builtin import NLU_FALLBACK
-from dialogue.domains.references import all_actions
+from dialogue.domains.references import all_actions, task_actions
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import Offer, OfferSpec, ProposeTask, StartTask
 from dialogue.domains.slot_types import SlotValues
@@ -57,6 +59,14 @@ class Offers:
                            - {slot for task, slots in task_slots.items() if task not in tasks for slot in slots}
                            for result, tasks in self.next_tasks.items()}
         """The slots only those tasks own: a value of one is a value for what taking the row leads to."""
+        searching = {result: {name for name, task in domain.tasks.items() for action in task_actions(task)
+                              if isinstance(action, Offer) and action.offer.result == result}
+                     for result in self.specs}
+        self.search_slots = {result: {slot for task in tasks for slot in task_slots[task]}
+                             - {slot for task in self.next_tasks[result] for slot in task_slots[task]}
+                             for result, tasks in searching.items()}
+        """The slots of the tasks that offer each result, but those of what taking a row leads to: a new value of one
+        is a new search."""
         self.leads = {result: _asking_for(domain, tasks) for result, tasks in self.next_tasks.items()}
         """The intent that asks for the one task each offer's `on_select` leads to (None: not one task)."""
         self.slot_values = SlotValues(domain.slots)
@@ -82,6 +92,10 @@ class Offers:
         reply = None if turn.intent == "cancel" else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
             named_only=triggers, taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next)
+        if (reply is None or reply.kind == "others") and any(
+                turn.entities[slot] != tracker.state.slots.get(slot)
+                for slot in set(turn.entities) & self.search_slots[spec.result]):
+            return [OfferAnswered(result=spec.result, chosen=None)], True  # "a different one, in Woodside"
         if reply is None:  # passed over; input not understood, or a question a digression answers, leaves it open
             kept = turn.intent == NLU_FALLBACK or aside(self.domain, turn.intent)
             return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True

@@ -1,4 +1,5 @@
-"""Two dates the model gave one slot: the one the words before it name as another date slot goes there."""
+"""Two dates the model gave one slot: the one the words before it name as another date slot goes there; two joined
+as a range take the two slots in the domain's order."""
 
 from __future__ import annotations
 
@@ -51,9 +52,20 @@ def test_a_second_date_of_one_slot_goes_to_the_slot_the_words_before_it_name(sta
         "check_out", "check_in"]
 
 
-def test_without_words_naming_a_slot_or_with_one_value_a_slot_nothing_moves(stay) -> None:
-    text = "arriving on the 1st and leaving on March 6th"
-    tagged = spans(text, ("check_in", "the 1st"), ("check_in", "March 6th"))
+@pytest.mark.parametrize("text, first, second, tagged", [
+    ("arriving on the 1st and leaving on March 6th", "the 1st", "March 6th", "check_in"),
+    ("my dates are March 11th and the 13th", "March 11th", "the 13th", "check_out"),
+    ("from Friday to Sunday", "Friday", "Sunday", "check_out"),
+    ("tomorrow until the 9th", "tomorrow", "the 9th", "check_in"),
+])
+def test_two_dates_of_one_slot_joined_as_a_range_take_both_slots_in_the_domains_order(
+        stay, text: str, first: str, second: str, tagged: str) -> None:
+    assert slots(spread(spans(text, (tagged, first), (tagged, second)), text, stay)) == ["check_in", "check_out"]
+
+
+def test_without_words_naming_a_slot_or_joining_two_or_with_one_value_a_slot_nothing_moves(stay) -> None:
+    text = "on the 11th, no, sorry, on the 13th"  # a correction, not a range
+    tagged = spans(text, ("check_in", "the 11th"), ("check_in", "the 13th"))
     assert spread(tagged, text, stay) == tagged
     text = "we check out on the 5th"  # one value: the model's slot stands, whatever the words say
     tagged = spans(text, ("check_in", "the 5th"))

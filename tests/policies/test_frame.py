@@ -197,10 +197,13 @@ def test_an_unsure_intent_with_a_value_for_the_task_still_answers(shop) -> None:
     assert result.state.slots["count"] == 3
 
 
-def test_an_unsure_intent_with_no_task_to_answer_is_not_understood(shop) -> None:
-    result = shop.say('/nlu_fallback{"count": 3}')
+def test_an_unsure_intent_with_no_task_going_is_not_understood_unless_one_task_takes_its_values(shop) -> None:
+    result = shop.say("/nlu_fallback")
     assert result.responses == ["fallback"]
     assert result.state.stack == [] and result.state.slots == {}
+    result = shop.say('/nlu_fallback{"count": 3}')  # "three of them" read unsure: the order takes it
+    assert result.responses == ["ask_size"] and result.understood.intent == "inform"
+    assert result.state.active_task == "order" and result.state.slots["count"] == 3
 
 
 def test_correction_of_an_earlier_slot_while_another_is_asked(shop) -> None:

@@ -43,7 +43,7 @@ tasks:
     slots: [{slot: cuisine, optional: true}]
     persisted_slots: [cuisine]
     on_complete:
-      - select: {table: places, result: places, order_by: name}
+      - select: {table: places, result: places, order_by: name, filter: {cuisine: "{{ slots.cuisine }}"}}
       - offer:
           result: places
           size: SIZE
@@ -85,7 +85,7 @@ class KeywordNlu:
 
     def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         intent = next((name for word, name in INTENTS.items() if word in text.lower()), "nlu_fallback")
-        entities = {"party": 4} if "four" in text else {}
+        entities = {"party": 4} if "four" in text else {"cuisine": "italian"} if "italian" in text else {}
         return Interpretation(intent=intent, confidence=0.9 if intent != "nlu_fallback" else 0.2, text=text,
                               entities=entities)
 
@@ -142,6 +142,18 @@ def test_a_yes_to_several_rows_asks_which_and_a_name_shared_by_two_takes_neither
     assert say(engine, "a chinese one") == "Sorry, I didn't understand that."  # two chinese rows: no pick
     assert state(engine).offering is not None  # still open
     assert say(engine, "number two") == "Shall I book Jade Garden?"
+
+
+@pytest.mark.parametrize("reply", ["another one, italian please", "something italian"])  # a no; not understood
+def test_a_new_value_of_what_was_searched_for_searches_again_and_the_same_value_asks_for_others(
+        tmp_path: Path, reply: str) -> None:
+    engine = dining(tmp_path)
+    assert say(engine, "find a place") == "1. Golden Dragon (chinese) (more)"
+    assert say(engine, reply) == "1. Trattoria Roma (italian)"
+    assert state(engine).slots["cuisine"] == "italian"
+    # the value searched for again: a no asks for the next rows
+    assert engine.handle("s", UserInput(intent="deny", entities={"cuisine": "italian"})).text == \
+        "Sorry, that's all I have."
 
 
 def test_another_request_passes_the_offer_over(tmp_path: Path) -> None:
@@ -211,9 +223,7 @@ def test_values_only_the_next_task_takes_take_the_one_row_offered_into_it(tmp_pa
 
 
 def test_a_filter_narrows_the_search_only_when_its_slot_is_given(tmp_path: Path) -> None:
-    engine = dining(tmp_path, size=3, text=DOMAIN.replace("result: places, order_by", "filter: {cuisine: "
-                                                                                      "\"{{ slots.cuisine }}\"}, "
-                                                                                      "result: places, order_by"))
+    engine = dining(tmp_path, size=3)
     assert engine.handle("a", UserInput(intent="find", entities={"cuisine": "italian"})).text == \
         "1. Trattoria Roma (italian)"
     assert engine.handle("b", UserInput(intent="find")).text.startswith("1. Golden Dragon (chinese) 2. Jade Garden")
