@@ -216,14 +216,20 @@ class OfferMade(BaseEvent):
 
 
 class OfferAnswered(BaseEvent):
-    """The turn after an offer: a row taken (its place in the result), or none (turned down, passed over)."""
+    """The turn after an offer: a row taken (its place in the result), or none (turned down, passed over); with
+    `turned_down`, the rows the user asked others than while searching again."""
 
     type: Literal["offer_answered"] = "offer_answered"
     result: str
     chosen: int | None
+    turned_down: list[dict[str, Any]] = Field(default_factory=list)
 
     def apply(self, state: DialogueState) -> None:
         state.offering = None
+        if self.chosen is not None:
+            state.turned_down.pop(self.result, None)
+        elif self.turned_down:
+            state.turned_down[self.result] = [*state.turned_down.get(self.result, []), *self.turned_down]
 
 
 class TaskResumed(BaseEvent):
@@ -464,7 +470,7 @@ class ConversationRestarted(BaseEvent):
 
     def apply(self, state: DialogueState) -> None:
         state.slots = dict(self.slots)
-        state.stack, state.results = [], {}
+        state.stack, state.results, state.turned_down = [], {}, {}
         state.proposed, state.offering = None, None
         state.started = state.ended = state.handoff = False
         state.no_input = state.no_match = 0

@@ -70,6 +70,9 @@ class DialogueState(BaseModel):
     last_understood: dict[str, Any] | None = None
     proposed: str | None = Field(None, description="The task a finished one proposed; the next turn answers it.")
     offering: Offering | None = Field(None, description="Rows offered; the next turn may take one.")
+    turned_down: dict[str, list[dict[str, Any]]] = Field(
+        default_factory=dict, description="Rows of each result the user turned down by searching again for others "
+                                          "(their `fill` and `match` values); offered last until one is taken.")
     ended: bool = False
     handoff: bool = False
 
@@ -82,7 +85,8 @@ class DialogueState(BaseModel):
         stack = [frame.model_copy(update={"attempts": dict(frame.attempts), "done": list(frame.done)})
                  for frame in self.stack]
         return self.model_copy(update={"slots": dict(self.slots), "variables": dict(self.variables),
-                                       "results": dict(self.results), "stack": stack})
+                                       "results": dict(self.results), "turned_down": dict(self.turned_down),
+                                       "stack": stack})
 
     @property
     def active(self) -> TaskFrame | None:

@@ -9,6 +9,10 @@ Values said alone are added for each slot a task asks, after its question: its o
 numbers that read as valid values of it, tagged as it (the same "8" is a head count after one question and a time
 after another); and other slots' values that do not, tagged as their own slot (a date given when the time was
 asked is still a date).
+
+Each yes and no is added once more with thanks before or after it ("yes, thank you", "thanks, sounds good"),
+after a question it answers: users thank as they answer, and a domain's goodbye examples are mostly thanks, so
+without these a thanks at a confirmation read as a goodbye.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dialogue.domains.slot_types import slot_type
 from dialogue.domains.slot_types.numbers import read_number
 from dialogue.nlu.data import OUTSIDE, TaggedUtterance, runs
 from dialogue.nlu.entities import EntityNormaliser
+from dialogue.nlu.text import split_words
 
 ANSWERING = 0.7
 """Share of answers placed after a question they answer."""
@@ -42,6 +47,7 @@ NOW = dt.datetime(2026, 1, 1, 12, 0)
 
 YES_NO = Expectation(kind="yes_no")
 CHOICE = Expectation(kind="choice")
+THANKS = ("thanks", "thank you", "thanks a lot", "thank you so much", "cheers", "many thanks")
 
 
 def asked_slots(domain: Domain) -> list[str]:
@@ -52,9 +58,9 @@ def asked_slots(domain: Domain) -> list[str]:
 
 
 def placed(utterances: list[TaggedUtterance], domain: Domain, seed: int, *,
-           bare_values: bool = True) -> list[TaggedUtterance]:
-    """Each utterance in a state drawn for it, and (with `bare_values`) values said alone after a slot's
-    question."""
+           added: bool = True) -> list[TaggedUtterance]:
+    """Each utterance in a state drawn for it, and (with `added`) values said alone after a slot's question and
+    each yes and no with thanks after a question it answers."""
     rng = random.Random(seed)
     asked = asked_slots(domain)
     questions = [Expectation(kind="slot", slot=slot) for slot in asked] + [YES_NO, CHOICE]
@@ -62,8 +68,28 @@ def placed(utterances: list[TaggedUtterance], domain: Domain, seed: int, *,
     for utterance in utterances:
         state = _state(utterance, domain, asked, questions, rng)
         out.append(dataclasses.replace(utterance, context=state.words() if state else ()))
-    if bare_values and ENTITY_ONLY_INTENT in domain.intents:
+    if added and ENTITY_ONLY_INTENT in domain.intents:
         out += _bare_values(utterances, domain, asked, rng)
+    if added:
+        out += _thanked(utterances, domain, rng)
+    return out
+
+
+def _thanked(utterances: list[TaggedUtterance], domain: Domain, rng: random.Random) -> list[TaggedUtterance]:
+    """Each yes and no with thanks before or after it, after a question it answers."""
+    out = []
+    for utterance in utterances:
+        if domain.yes_or_no(utterance.intent) is None or not utterance.words:
+            continue
+        thanks = tuple(word.text for word in split_words(rng.choice(THANKS)))
+        if rng.random() < 0.5:
+            ends = len(utterance.words) - (not utterance.words[-1][0].isalnum())  # "yes, please." -> "yes, please"
+            words = (*utterance.words[:ends], ",", *thanks)
+            tags = (*utterance.tags[:ends], *[OUTSIDE] * (len(thanks) + 1))
+        else:
+            words, tags = (*thanks, ",", *utterance.words), (*[OUTSIDE] * (len(thanks) + 1), *utterance.tags)
+        state = CHOICE if rng.random() < CHOICE_SHARE else YES_NO
+        out.append(TaggedUtterance(words, tags, utterance.intent, state.words()))
     return out
 
 

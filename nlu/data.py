@@ -20,7 +20,7 @@ from dialogue.domains.slot_types import slot_type
 from dialogue.nlu.text import clean, split_words
 
 OUTSIDE = "O"
-AUGMENTATION = 6
+AUGMENTATION = 7
 """Version of the augmentation below; part of the data hash, so a change retrains the models."""
 
 

@@ -82,7 +82,7 @@ def held_out(domain: Domain, folder: Path) -> list[TaggedUtterance]:
 
 def _in_context(held: list[tuple[str, Example]], domain: Domain, seed: int) -> list[TaggedUtterance]:
     """Held-out examples, each in a dialogue state drawn for it (as training places its utterances)."""
-    return placed([tag_example(intent, example) for intent, example in held], domain, seed, bare_values=False)
+    return placed([tag_example(intent, example) for intent, example in held], domain, seed, added=False)
 
 
 def train_dataset(dataset: Path, folder: Path, config: Any, progress: Progress | None = None, *,

@@ -158,14 +158,17 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
 
     A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
     when it gives way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?",
-    "No, not that one. Anything else?"), a yes to one that starts a task ("Sounds great. I want to book it")."""
+    "No, not that one. Anything else?"), a yes to one that starts a task ("Sounds great. I want to book it"); and
+    a call for help to a request, before or after it, that starts a task ("I need a salon in Oakland. Can you
+    help me?")."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
     for number, intent in enumerate(intents):
         later = {other for other in intents[number + 1:] if other not in (None, intent)}
         meaning = domain.yes_or_no(intent or "")
-        if (later and (intent == "goodbye" or meaning == "deny")) or (meaning == "affirm" and later & starting):
+        if ((later and (intent == "goodbye" or meaning == "deny")) or (meaning == "affirm" and later & starting)
+                or (intent == "help" and set(intents) & starting)):
             intents[number] = None
     requests: list[_Request] = []
     for (start, end), piece, intent in zip(ranges, pieces, intents):

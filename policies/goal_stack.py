@@ -96,9 +96,11 @@ class GoalStack:
         intent, top = turn.intent, state.active
         reset: list[Step] = [EscalationReset()] if state.no_input or state.no_match else []
         if state.offering is not None:  # before all else: "the second one" is no intent the NLU knows
-            offer_steps, goes_on = self.offers.reply(tracker)
+            offer_steps, goes_on, search_again = self.offers.reply(tracker)
             if not goes_on:
                 return Decision(reset + offer_steps)
+            if search_again is not None:  # "another one, in Woodside": the search starts again with the values
+                return Decision(reset + offer_steps + self._start(tracker, search_again, turn.entities))
             reset += offer_steps
             intent = turn.intent  # taking the row may have read the turn as asking for the task it leads to
         if intent == NLU_FALLBACK:

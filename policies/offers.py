@@ -6,7 +6,8 @@ offered, by a yes or by asking for what taking it leads to (the task its `on_sel
 me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything
 else?") asks for the next rows, unless the turn changes what was searched for ("a different one, in Woodside",
 "I want one in San Jose": values of the searching task's own slots that differ from those it holds): the offer is
-then passed over and the turn goes on to search again. Anything else is no answer: the offer is passed over and
+then passed over and the turn goes on to search again; the rows seen so far, when the user asked for others,
+are offered last in what it finds. Anything else is no answer: the offer is passed over and
 the turn goes on (input not understood at all, and a question a digression answers, leave it open).
 """
 
@@ -19,7 +20,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from dialogue.dm.events import OfferAnswered, OfferMade, SlotSet
+from dialogue.dm.events import OfferAnswered, OfferMade, ResultsStored, SlotSet
 from dialogue.dm.state import offered_window
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.builtin import NLU_FALLBACK
@@ -59,14 +60,13 @@ class Offers:
                            - {slot for task, slots in task_slots.items() if task not in tasks for slot in slots}
                            for result, tasks in self.next_tasks.items()}
         """The slots only those tasks own: a value of one is a value for what taking the row leads to."""
-        searching = {result: {name for name, task in domain.tasks.items() for action in task_actions(task)
-                              if isinstance(action, Offer) and action.offer.result == result}
-                     for result in self.specs}
+        self.searching = {result: {name for name, task in domain.tasks.items() for action in task_actions(task)
+                                   if isinstance(action, Offer) and action.offer.result == result}
+                          for result in self.specs}
+        """The tasks that offer each result."""
         self.search_slots = {result: {slot for task in tasks for slot in task_slots[task]}
-                             - {slot for task in self.next_tasks[result] for slot in task_slots[task]}
-                             for result, tasks in searching.items()}
-        """The slots of the tasks that offer each result, but those of what taking a row leads to: a new value of one
-        is a new search."""
+                             for result, tasks in self.searching.items()}
+        """Their slots: a new value of one is a new search."""
         self.leads = {result: _asking_for(domain, tasks) for result, tasks in self.next_tasks.items()}
         """The intent that asks for the one task each offer's `on_select` leads to (None: not one task)."""
         self.slot_values = SlotValues(domain.slots)
@@ -76,11 +76,18 @@ class Offers:
         rows = tracker.state.results.get(spec.result, [])
         if not rows:
             return list(spec.on_empty) or [Say("no_options")]
-        return self._offered(spec, rows, 0)
+        down = tracker.state.turned_down.get(spec.result, [])
+        last = [row for row in rows if _identity(spec, row) in down]
+        if not last or len(last) == len(rows):
+            return self._offered(spec, rows, 0)
+        rows = [row for row in rows if _identity(spec, row) not in down] + last  # "another one, with 2 baths"
+        return [ResultsStored(name=spec.result, rows=rows), *self._offered(spec, rows, 0)]
 
-    def reply(self, tracker: Tracker) -> tuple[list[Step], bool]:
-        """The steps of the turn's answer to the rows on offer, and whether the turn goes on after them (it does
-        when it took no row and asked for no other, or when it took one and triggers a task)."""
+    def reply(self, tracker: Tracker) -> tuple[list[Step], bool, str | None]:
+        """The steps of the turn's answer to the rows on offer; whether the turn goes on after them (it does when it
+        took no row and asked for no other, or when it took one and triggers a task); and the task that searched,
+        when it is to start again with the turn's values ("another one, in Woodside": it is done, and one task
+        searched)."""
         offering = tracker.state.offering
         assert offering is not None
         spec = self.specs[offering.result]
@@ -95,18 +102,22 @@ class Offers:
         if (reply is None or reply.kind == "others") and any(
                 turn.entities[slot] != tracker.state.slots.get(slot)
                 for slot in set(turn.entities) & self.search_slots[spec.result]):
-            return [OfferAnswered(result=spec.result, chosen=None)], True  # "a different one, in Woodside"
+            seen = rows[:offering.start + offering.size] if reply is not None else []  # others than these
+            tasks = self.searching[spec.result]
+            again = next(iter(tasks)) if len(tasks) == 1 and not any(map(tracker.state.frame, tasks)) else None
+            return [OfferAnswered(result=spec.result, chosen=None,
+                                  turned_down=[_identity(spec, row) for row in seen])], True, again
         if reply is None:  # passed over; input not understood, or a question a digression answers, leaves it open
             kept = turn.intent == NLU_FALLBACK or aside(self.domain, turn.intent)
-            return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True
+            return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True, None
         if reply.kind == "which":
-            return [Say("which_option", {"offered": _window(spec, rows, offering.start)})], False
+            return [Say("which_option", {"offered": _window(spec, rows, offering.start)})], False, None
         if reply.kind == "others":
             start = offering.start + spec.size
             if start < len(rows):
-                return self._offered(spec, rows, start), False
+                return self._offered(spec, rows, start), False, None
             return [OfferAnswered(result=spec.result, chosen=None),
-                    *(spec.on_exhausted or [Say("no_more_options")])], False
+                    *(spec.on_exhausted or [Say("no_more_options")])], False, None
         assert reply.row is not None
         values = self._values(tracker, spec, rows[reply.row])
         interpretation = turn.interpretation
@@ -116,13 +127,13 @@ class Offers:
         taken: list[Step] = [OfferAnswered(result=spec.result, chosen=reply.row),
                              *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
         if triggers:
-            return taken, True  # "book Jade Garden": the turn goes on to its task instead of on_select
+            return taken, True, None  # "book Jade Garden": the turn goes on to its task instead of on_select
         lead = self.leads.get(spec.result)
         if gives_next and lead is not None and tracker.turn.interpretation is not None:
             # "for Tuesday at 10:45": the turn asks for what taking the row leads to, with its values
             tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": lead}))
-            return taken, True
-        return [*taken, *spec.on_select], False
+            return taken, True, None
+        return [*taken, *spec.on_select], False, None
 
     def _values(self, tracker: Tracker, spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
         """The row's values for the `fill` slots, each a valid value of its slot (one that is not is left out,
@@ -147,6 +158,12 @@ class Offers:
 def _asking_for(domain: Domain, tasks: set[str]) -> str | None:
     """The first trigger of the task, when there is one task."""
     return next(iter(domain.tasks[next(iter(tasks))].triggers), None) if len(tasks) == 1 else None
+
+
+def _identity(spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
+    """What tells a row from the others: its `fill` and `match` values (the whole row when the offer has none)."""
+    columns = sorted({*spec.fill.values(), *spec.match})
+    return {column: row.get(column) for column in columns} if columns else row
 
 
 def _window(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:

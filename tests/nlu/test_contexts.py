@@ -7,7 +7,7 @@ from collections import Counter
 from dialogue.domains import load_domain
 from dialogue.domains.builtin import ENTITY_ONLY_INTENT
 from dialogue.domains.interpretation import Expectation
-from dialogue.nlu.contexts import BARE_VALUES, NOW, asked_slots, placed
+from dialogue.nlu.contexts import BARE_VALUES, NOW, THANKS, asked_slots, placed
 from dialogue.nlu.data import TaggedUtterance, augment, domain_examples, tag_example
 from dialogue.nlu.entities import EntityNormaliser
 
@@ -32,7 +32,8 @@ def test_the_asked_slots_are_the_frame_tasks_slots_each_once() -> None:
 
 
 def test_yes_and_no_are_placed_mostly_after_a_yes_no_question_or_an_offer() -> None:
-    kept = [u for u in placed(training(), RESTAURANT, 0) if RESTAURANT.yes_or_no(u.intent)]
+    utterances = training()
+    kept = [u for u in placed(utterances, RESTAURANT, 0)[:len(utterances)] if RESTAURANT.yes_or_no(u.intent)]
     where = Counter(u.context for u in kept)
     assert where[YES_NO] > where[CHOICE] > 0
     assert 0.6 * len(kept) < where[YES_NO] + where[CHOICE] < 0.9 * len(kept)
@@ -54,10 +55,15 @@ def test_other_requests_are_mostly_placed_after_nothing_but_sometimes_after_any_
     assert 0.6 * len(others) < after_nothing < 0.8 * len(others)
 
 
+def bare_values(utterances: list[TaggedUtterance]) -> list[TaggedUtterance]:
+    """The values said alone that `placed` adds."""
+    return [u for u in placed(utterances, RESTAURANT, 0)[len(utterances):] if u.intent == ENTITY_ONLY_INTENT]
+
+
 def test_bare_values_teach_that_the_same_number_answers_the_question_asked() -> None:
     utterances = training()
-    added = placed(utterances, RESTAURANT, 0)[len(utterances):]
-    assert all(u.intent == ENTITY_ONLY_INTENT and u.context[0] == "asked" for u in added)
+    added = bare_values(utterances)
+    assert all(u.context[0] == "asked" for u in added)
     assert all(u.tags == (u.tags[0], *["I-" + u.tags[0][2:]] * (len(u.words) - 1)) for u in added)
     tagged = {(u.context, u.words): u.tags[0] for u in added}
     after_time = {words for (context, words), tag in tagged.items() if context == ("asked", "time") and tag == "B-time"}
@@ -69,8 +75,7 @@ def test_bare_values_teach_that_the_same_number_answers_the_question_asked() -> 
 
 
 def test_a_value_that_cannot_answer_the_question_keeps_its_own_slot() -> None:
-    utterances = training()
-    added = placed(utterances, RESTAURANT, 0)[len(utterances):]
+    added = bare_values(training())
     elsewhere = [u for u in added if u.tags[0][2:] != "_".join(u.context[1:])]
     assert elsewhere
     normaliser = EntityNormaliser(RESTAURANT)
@@ -79,9 +84,21 @@ def test_a_value_that_cannot_answer_the_question_keeps_its_own_slot() -> None:
         assert not normaliser.normalise(asked, " ".join(utterance.words), NOW)[1], utterance
 
 
-def test_held_out_utterances_get_states_but_no_added_values() -> None:
+def test_each_yes_and_no_is_added_with_thanks_after_a_question_it_answers() -> None:
+    utterances = training()
+    answers = [u for u in utterances if RESTAURANT.yes_or_no(u.intent) is not None]
+    added = [u for u in placed(utterances, RESTAURANT, 0)[len(utterances):] if u.intent != ENTITY_ONLY_INTENT]
+    assert len(added) == len(answers) and {u.intent for u in added} == {"affirm", "deny"}
+    assert all(u.context in (YES_NO, CHOICE) for u in added), {u.context for u in added}
+    for utterance in added:
+        text = " ".join(utterance.words).lower()
+        assert any(text.startswith(f"{thanks} ,") or text.endswith(f", {thanks}") for thanks in THANKS), text
+        assert len(utterance.tags) == len(utterance.words)
+
+
+def test_held_out_utterances_get_states_but_nothing_added() -> None:
     utterances = training()[:50]
-    assert len(placed(utterances, RESTAURANT, 0, bare_values=False)) == 50
+    assert len(placed(utterances, RESTAURANT, 0, added=False)) == 50
 
 
 def test_the_same_seed_places_the_same_way() -> None:

@@ -212,6 +212,8 @@ def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None
     [("nlu_fallback", "Hmm.", False), ("book_table", "Book a table for 4.", False)],
     [("affirm", "Hmm.", True), ("book_table", "Book a table for 4.", False)],
     [("goodbye", "Thanks.", False), ("ask_opening_hours", "When do you open?", False)],
+    [("book_table", "I need a table for 4.", False), ("help", "Can you help me out?", False)],
+    [("help", "Can you help me?", False), ("book_table", "I need a table for 4.", False)],
     [("deny", "No, not that one.", False), ("another", "Anything else?", False), ("inform", "In Paris.", False)],
 ])
 def test_clauses_that_ask_one_thing_leave_the_whole_reading(pieces: list[tuple[str, str, bool]]) -> None:

@@ -79,13 +79,15 @@ responses:
 INTENTS = {"find": "find", "yes": "affirm", "no": "deny", "weather": "weather", "book": "book", "four": "inform",
            "open": "hours"}
 
+ENTITIES = {"four": ("party", 4), "italian": ("cuisine", "italian"), "oriental": ("cuisine", "chinese")}
+
 
 class KeywordNlu:
     """Reads the intent from a keyword (isolating the offer from a trained model); other text is not understood."""
 
     def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
         intent = next((name for word, name in INTENTS.items() if word in text.lower()), "nlu_fallback")
-        entities = {"party": 4} if "four" in text else {"cuisine": "italian"} if "italian" in text else {}
+        entities = next(({slot: value} for word, (slot, value) in ENTITIES.items() if word in text.lower()), {})
         return Interpretation(intent=intent, confidence=0.9 if intent != "nlu_fallback" else 0.2, text=text,
                               entities=entities)
 
@@ -154,6 +156,18 @@ def test_a_new_value_of_what_was_searched_for_searches_again_and_the_same_value_
     # the value searched for again: a no asks for the next rows
     assert engine.handle("s", UserInput(intent="deny", entities={"cuisine": "italian"})).text == \
         "Sorry, that's all I have."
+
+
+def test_rows_turned_down_for_a_new_search_come_last_in_it_until_one_is_taken(tmp_path: Path) -> None:
+    engine = dining(tmp_path)
+    assert say(engine, "find a place") == "1. Golden Dragon (chinese) (more)"
+    assert say(engine, "another one, something oriental") == "1. Jade Garden (chinese) (more)"  # others than it
+    assert say(engine, "no") == "2. Golden Dragon (chinese)"
+    assert say(engine, "yes") == "Shall I book Golden Dragon?"
+    assert state(engine).turned_down == {}
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "oriental food please") == "1. Golden Dragon (chinese) (more)"  # no request for others
 
 
 def test_another_request_passes_the_offer_over(tmp_path: Path) -> None:
