@@ -103,6 +103,9 @@ class GoalStack:
                 return Decision(reset + offer_steps + self._start(tracker, search_again, turn.entities))
             reset += offer_steps
             intent = turn.intent  # taking the row may have read the turn as asking for the task it leads to
+        if intent == "out_of_scope" and turn.entities and turn.interpretation is not None:
+            # the words of a request the domain does not handle answer nothing ("what is the capital of Peru?")
+            tracker.reinterpret(turn.interpretation.model_copy(update={"entities": {}, "spans": []}))
         if intent == NLU_FALLBACK:
             if not self._gives_task_values(tracker):
                 answer = self.knowledge.answer(tracker)

@@ -206,6 +206,13 @@ def test_an_unsure_intent_with_no_task_going_is_not_understood_unless_one_task_t
     assert result.state.active_task == "order" and result.state.slots["count"] == 3
 
 
+def test_values_the_model_found_in_an_out_of_scope_request_answer_nothing(shop) -> None:
+    shop.say('/order{"size": "small"}')
+    result = shop.say('/out_of_scope{"count": 3}')  # "what's 3 times 4?" while the count is asked
+    assert result.responses == ["out_of_scope", "ask_count"] and result.state.slots.get("count") is None
+    assert result.understood.entities == {}
+
+
 def test_correction_of_an_earlier_slot_while_another_is_asked(shop) -> None:
     shop.say('/order{"size": "small", "count": 2}')
     result = shop.say('/inform{"count": 3}')
