@@ -49,20 +49,16 @@ def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
 def _in_order(spans: list[Span], text: str, domain: Domain) -> list[Span]:
     """A date or time slot still held by two joined spans: the spans take it and the one empty slot of its type,
     in the domain's order of slots."""
-    held = Counter(slot for slot, _, _ in spans)
-    order = list(domain.slots)
-    for slot, count in held.items():
-        if count != 2 or not slot_type(domain.slots[slot]).phrased:
-            continue
+    spans, held, order = [*spans], Counter(slot for slot, _, _ in spans), list(domain.slots)
+    for slot in [slot for slot, count in held.items() if count == 2 and slot_type(domain.slots[slot]).phrased]:
         empty = [other for other, spec in domain.slots.items()
                  if other != slot and not held[other] and spec.type == domain.slots[slot].type]
         first, second = (place for place, span in enumerate(spans) if span[0] == slot)
         between = {word.text.lower() for word in split_words(text[spans[first][2]:spans[second][1]])}
         if len(empty) == 1 and between & JOINING:
             ends = sorted([slot, empty[0]], key=order.index)
-            spans = [*spans]
-            spans[first], spans[second] = ((ends[0], *spans[first][1:]), (ends[1], *spans[second][1:]))
-            return _in_order(spans, text, domain)
+            spans[first], spans[second] = (ends[0], *spans[first][1:]), (ends[1], *spans[second][1:])
+            held.update({slot: -1, empty[0]: 1})
     return spans
 
 

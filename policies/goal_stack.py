@@ -44,8 +44,8 @@ from dialogue.policies.task import TaskPolicy, aside, keyed
 
 POLICIES: dict[type, type[TaskPolicy]] = {FrameTask: FramePolicy, FsmTask: FsmPolicy}
 """The policy that runs each kind of task."""
-_NOT_VALUES = frozenset({"goodbye", "greet", "human_agent", "out_of_scope"})
-"""Intents whose values start no task (`_owner_of_values`)."""
+_NOT_VALUES = frozenset({"goodbye", "greet", "human_agent"})
+"""Intents whose values start no task (`_owner_of_values`; an `out_of_scope` turn's values are dropped first)."""
 DEFAULT_NO_INPUT = [[Respond(respond="no_input")]]
 DEFAULT_NO_MATCH = [[Respond(respond="fallback")]]
 

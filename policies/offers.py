@@ -111,7 +111,7 @@ class Offers:
             kept = turn.intent == NLU_FALLBACK or aside(self.domain, turn.intent)
             return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True, None
         if reply.kind == "which":
-            return [Say("which_option", {"offered": _window(spec, rows, offering.start)})], False, None
+            return [Say("which_option", {"offered": offered_window(rows, offering.start, spec.size)})], False, None
         if reply.kind == "others":
             start = offering.start + spec.size
             if start < len(rows):
@@ -152,7 +152,7 @@ class Offers:
     @staticmethod
     def _offered(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> list[Step]:
         return [OfferMade(result=spec.result, start=start, size=spec.size),
-                Say(spec.ask, {"offered": _window(spec, rows, start)})]
+                Say(spec.ask, {"offered": offered_window(rows, start, spec.size)})]
 
 
 def _asking_for(domain: Domain, tasks: set[str]) -> str | None:
@@ -166,9 +166,6 @@ def _identity(spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
     return {column: row.get(column) for column in columns} if columns else row
 
 
-def _window(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:
-    """What an offer's response reads as `offered`."""
-    return offered_window(rows, start, spec.size)
 
 
 @dataclass(frozen=True)
