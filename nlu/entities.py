@@ -10,18 +10,20 @@ slot type's (dialogue.domains.slot_types): a text slot's known value it names ("
 the domain's time zone; phone, e-mail and regex slots by the domain's own value rules.
 
 Merging the model's spans with the gazetteer's matches follows one rule, in this order:
-1. every span the model tagged is kept, with its value normalised (a value that does not
-   normalise keeps its text, so the dialogue asks again with the slot's invalid message); a
-   span of a text slot inside a value annotated for that slot in the examples is widened to
-   it (a lookup table), and a span that fits no value of its slot but exactly one slot of a
-   strict form (regex, phone, e-mail) goes to that slot; a span cut from a run of digit groups
-   ("07700" of "07700 900123") that is not a value of its slot is widened to the run when the
-   run is a value of that slot or of exactly one strict slot; a span of a date or time that does not read
-   as one is read with the words nearest it ("the" of "the 5th of March" reads as "the 5th");
+1. every span the model tagged is kept (but a span of stop words only that is no value: "us", "the"), with
+   its value normalised (a value that does not normalise keeps its text, so the dialogue asks again with the
+   slot's invalid message); a span of a text slot inside a value annotated for that slot in the examples is widened
+   to it (a lookup table), and a span that fits no value of its slot but exactly one slot of a strict form
+   (regex, phone, e-mail) goes to that slot; a span cut from a run of digit groups ("07700" of "07700 900123")
+   that is not a value of its slot is widened to the run when the run is a value of that slot or of exactly
+   one strict slot; a span of a date or time that does not read as one is read with the words nearest it
+   ("the" of "the 5th of March" reads as "the 5th"), or without words at its ends ("21:15 imax");
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
-   slot overlaps it, the match's canonical value is used;
+   slot overlaps it, the match's canonical value is used; a span that is word for word a known value of
+   another slot and no value of its own (a text slot that lists its values) goes to that slot ("Livermore",
+   a city, tagged as the movie) when the model tagged nothing of that slot;
 4. one value per slot: the first in the utterance that normalised wins (else the first).
 """
 
@@ -129,12 +131,15 @@ class EntityNormaliser:
 
     def merge(self, tagged: list[tuple[str, int, int]], text: str, words: list[Word],
               now: dt.datetime) -> list[Found]:
-        """The model's spans (slot, start, end) in `text` merged with the gazetteer by the module's rule."""
+        """The model's spans (slot, start, end) in `text` (their pieces `joined` first) merged with the gazetteer by
+        the module's rule."""
         matches = self.gazetteer(words)
-        tagged = self._joined(tagged, text)
         found = []
         for number, (slot, start, end) in enumerate(tagged):
             start, end = self._widen(slot, start, end, text, words)
+            fillers = all(self._filler(w.text) for w in words if start <= w.start and w.end <= end)
+            if fillers and self.types[slot].name == "text":
+                continue  # "us", "The": no name is only such words
             value, ok = self.normalise(slot, text[start:end], now)
             if not ok and self.types[slot].closed:
                 cover = next((m for m in matches if m.slot == slot and m.start < end and start < m.end), None)
@@ -145,7 +150,10 @@ class EntityNormaliser:
             if not ok and self.types[slot].phrased:
                 others = [(s, e) for other, (_, s, e) in enumerate(tagged) if other != number]
                 value, ok, start, end = self._reread(slot, value, start, end, text, words, others, now)
-            found.append(Found(slot, value, start, end, ok, "model"))
+            if fillers and not ok:
+                continue  # "the" of "until the 9th", cut from the date beside it: it holds no value
+            elsewhere = self._named_elsewhere(slot, ok, start, end, matches, tagged, words)
+            found.append(elsewhere or Found(slot, value, start, end, ok, "model"))
         for match in matches:
             free = all(match.end <= f.start or f.end <= match.start for f in found if f.source == "model")
             if free and not any(f.slot == match.slot for f in found):
@@ -157,13 +165,33 @@ class EntityNormaliser:
                 first[item.slot] = item
         return sorted(first.values(), key=lambda f: f.start)
 
-    def _joined(self, tagged: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+    def _named_elsewhere(self, slot: str, ok: bool, start: int, end: int, matches: list[Found],
+                         tagged: list[tuple[str, int, int]], words: list[Word]) -> Found | None:
+        """The known value of another slot that a span is, word for word, when the span is no value of the slot
+        the model gave it (not one it lists, for a text slot that lists its values or looks them up) and the model
+        tagged nothing of that other slot: "Livermore", a city in the domain's list, tagged as the movie. The
+        domain's lists say which slot such a name is."""
+        spec = self.domain.slots[slot]
+        if ok and not (self.types[slot].name == "text" and (getattr(spec, "values", None) or spec.lookup)):
+            return None  # a value of its slot, or a text slot that lists none of its values (a person's name)
+        exact = [m for m in matches if (m.start, m.end) == (start, end) and m.slot != slot]
+        if len(exact) != 1 or any(m.slot == slot and m.start < end and start < m.end for m in matches) \
+                or any(other == exact[0].slot for other, _, _ in tagged):
+            return None
+        annotated = self.known(self._doc(words)) if self.types[slot].lookup else []
+        if any(self.vocab.strings[match] == slot and (words[first].start, words[last - 1].end) == (start, end)
+               for match, first, last in annotated):
+            return None
+        return Found(exact[0].slot, exact[0].value, start, end, True, "model")
+
+    def joined(self, tagged: list[tuple[str, int, int]], text: str, now: dt.datetime) -> list[tuple[str, int, int]]:
         """Spans of one date or time slot with only spaces between them, as one ("the" + "5th of March": the
-        model began the value again)."""
+        model began the value again), or a comma when they read as one ("Tuesday, next week")."""
         joined: list[tuple[str, int, int]] = []
         for slot, start, end in tagged:
-            if joined and joined[-1][0] == slot and self.types[slot].phrased \
-                    and not text[joined[-1][2]:start].strip():
+            between = text[joined[-1][2]:start].strip() if joined else None
+            if joined and joined[-1][0] == slot and self.types[slot].phrased and (
+                    not between or (between == "," and self.normalise(slot, text[joined[-1][1]:end], now)[1])):
                 start = joined.pop()[1]
             joined.append((slot, start, end))
         return joined
@@ -205,7 +233,8 @@ class EntityNormaliser:
         """A span of a date or time that does not read as one, read again with the words nearest it: up to
         REREAD_WORDS more on the right, then on the left ("the" of "the 5th of March", "quarter to 4 in" of
         "... in the afternoon"), never over another span; then without the stop words and marks at its ends
-        ("8th in"); else the span as it was."""
+        ("8th in"); then without one or two words at its right end, then its left ("21:15 imax"); else the span
+        as it was."""
         inside = [i for i, word in enumerate(words) if start <= word.start and word.end <= end]
         if not inside:
             return value, False, start, end
@@ -215,8 +244,10 @@ class EntityNormaliser:
             trimmed_first += 1
         while trimmed_last > trimmed_first and self._filler(words[trimmed_last].text):
             trimmed_last -= 1
-        for begin, stop in [(first - left, last + right) for left, right in _REREADINGS] + [(trimmed_first,
-                                                                                             trimmed_last)]:
+        shorter = [(first, last - fewer) for fewer in range(1, REREAD_WORDS)] \
+            + [(first + fewer, last) for fewer in range(1, REREAD_WORDS)]
+        for begin, stop in [(first - left, last + right) for left, right in _REREADINGS] \
+                + [(trimmed_first, trimmed_last)] + shorter:
             if not (0 <= begin <= stop < len(words)) or (begin, stop) == (first, last):
                 continue
             wider_start, wider_end = words[begin].start, words[stop].end

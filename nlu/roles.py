@@ -6,8 +6,9 @@ the words of that slot's name: "check in", "checking in" for `check_in`) goes to
 Without such words, two spans of one slot joined by "and", "to", "until" (and the like: "arriving on the 1st and
 leaving on the 6th", "from the 3rd to the 5th") take that slot and the one other slot of its type that got none in
 the order the domain declares them: the first said goes to the slot declared first (users say the start of a
-range before its end). Only dates and times: two text or yes/no slots of a domain are seldom two roles of one kind
-of value.
+range before its end). A lone date after "until" ("I need it until the 9th") is the later of the domain's two
+slots of its type, and after "from" the earlier, when the model gave that slot nothing. Only dates and times: two
+text or yes/no slots of a domain are seldom two roles of one kind of value.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ CUE_WORDS = 4
 """How many words before a span may name its slot."""
 JOINING = frozenset({"and", "to", "till", "until", "through", "thru", "then"})
 """Words between two values that make them the two ends of a range (not a value and its correction)."""
+ENDING = frozenset({"till", "until", "through", "thru"})
+"""Words just before a value that make it the end of a range ("I need it until the 9th")."""
+STARTING = frozenset({"from", "starting"})
+"""Words just before a value that make it the start of a range."""
 
 
 def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
@@ -42,6 +47,8 @@ def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
                 held[slot] -= 1
                 held[named[0]] += 1
                 slot = named[0]
+        elif held[slot] == 1 and slot_type(domain.slots[slot]).phrased:
+            slot = _end_named(spans, place, text, domain, held)
         spread_out.append((slot, start, end))
     return _in_order(spread_out, text, domain)
 
@@ -60,6 +67,22 @@ def _in_order(spans: list[Span], text: str, domain: Domain) -> list[Span]:
             spans[first], spans[second] = (ends[0], *spans[first][1:]), (ends[1], *spans[second][1:])
             held.update({slot: -1, empty[0]: 1})
     return spans
+
+
+def _end_named(spans: list[Span], place: int, text: str, domain: Domain, held: Counter[str]) -> str:
+    """The slot of a lone date or time, as the words just before it say which end of a range it is: "until the
+    9th" is the later of the domain's two slots of its type ("until" is never the check-in), "from" the earlier."""
+    slot, start, _ = spans[place]
+    pair = [other for other, spec in domain.slots.items() if spec.type == domain.slots[slot].type]
+    since = spans[place - 1][2] if place else 0
+    before = {word.text.lower() for word in split_words(text[since:start])[-CUE_WORDS:]}
+    if len(pair) != 2:
+        return slot
+    wanted = pair[1] if before & ENDING else pair[0] if before & STARTING else slot
+    if wanted != slot and not held[wanted]:
+        held.update({slot: -1, wanted: 1})
+        return wanted
+    return slot
 
 
 def _names(words: list[str], slot: str) -> bool:

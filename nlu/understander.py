@@ -13,6 +13,7 @@ from dialogue.domains.schema import Domain
 from dialogue.nlu import roles
 from dialogue.nlu.artifacts import latest_model
 from dialogue.nlu.clauses import clauses
+from dialogue.nlu.counts import counted
 from dialogue.nlu.data import OUTSIDE, nlu_data_hash
 from dialogue.nlu.entities import EntityNormaliser
 from dialogue.nlu.questions import asked_about
@@ -82,8 +83,9 @@ class Understander:
             intent = NLU_FALLBACK
             warnings.append(f"unlike every intent's examples: fewer than {self.novelty:.0%} of the held-out "
                             f"examples were as far from them ({prediction.rarity:.1%})")
-        found = self.entities.merge(roles.spread(_spans(words, prediction.tags, self.domain), text, self.domain),
-                                    text, words, now)
+        spans = self.entities.joined(counted(_spans(words, prediction.tags, self.domain), words, self.domain, now),
+                                     text, now)
+        found = self.entities.merge(roles.spread(spans, text, self.domain), text, words, now)
         for asked in [f for f in found if self.entities.types[f.slot].name == "boolean"
                       and asked_about(text, f.start, f.end, self.entities.language)]:
             found.remove(asked)

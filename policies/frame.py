@@ -40,6 +40,10 @@ WORDLESS_INTENTS = frozenset({"cancel", "help", "human_agent", "goodbye", "greet
 _FILLER = re.compile(r"\b(?:at|about|around|for|on|in|maybe|say|just|only|um|uh|erm|please|thanks|make it)\b|\W",
                      re.IGNORECASE)
 """Words a bare answer may have around its value ("at 8 please")."""
+_WORD = re.compile(r"\w+")
+_BEFORE_ONE = frozenset({"a", "an", "this", "that", "the", "which", "another", "any", "each", "every", "other",
+                         "same"})
+"""Words up to two before "one" that make it pick a thing rather than count ("this one", "a regular one"; English)."""
 
 
 class FramePolicy:
@@ -83,6 +87,8 @@ class FramePolicy:
             items.append(ConfirmationWithdrawn(task=name))
         elif frame.requested and frame.requested not in entities:
             short = self._short_answer(tracker, entries[frame.requested])
+            if short is None and (count := self._untagged_count(tracker, entries[frame.requested])):
+                entities = {**entities, **count}
             implied = short if short is not None else self._implied_answer(frame, entries[frame.requested], turn)
             if isinstance(implied, list):
                 return implied
@@ -119,6 +125,32 @@ class FramePolicy:
                 tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
                 return {slot: value}
         return None
+
+    def _untagged_count(self, tracker: Tracker, entry: FrameSlot) -> dict[str, Any] | None:
+        """The one number of a message outside every span, read as the count asked for when the model tagged none:
+        "There will be two of us", "Book it for one person at ten" after "How many tickets?". Not "a regular one"."""
+        interpretation, slot = tracker.turn.interpretation, entry.slot
+        spec = self.domain.slots[slot]
+        if interpretation is None or not interpretation.text or slot_type(spec).name != "integer" \
+                or tracker.turn.intent in WORDLESS_INTENTS:
+            return None
+        text, spans = interpretation.text, interpretation.spans
+        words = list(_WORD.finditer(text))
+        counts = set()
+        for number, word in enumerate(words):
+            before = {w.group().lower() for w in words[max(0, number - 2):number]}
+            if any(s.start < word.end() and word.start() < s.end for s in spans) or \
+                    (word.group().lower() == "one" and before & _BEFORE_ONE):
+                continue  # in a value already, or "this one", "a regular one": a pick, not a count
+            try:
+                counts.update(self.values.coerce(slot, raw) for raw in
+                              slot_type(spec).readings(spec, word.group(), tracker.turn.now, self.language))
+            except (InvalidValue, ValueError):
+                continue
+        if len(counts) != 1 or not tracker.holds(entry.validate_, value=(value := counts.pop()), slot=slot):
+            return None
+        tracker.reinterpret(interpretation.model_copy(update={"entities": {**interpretation.entities, slot: value}}))
+        return {slot: value}
 
     def _implied_answer(self, frame: TaskFrame, entry: FrameSlot, turn: Turn) -> dict[str, Any] | list[Step]:
         """An answer to the requested slot that is not an entity: yes to an offer, yes/no, or the text."""

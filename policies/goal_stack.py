@@ -136,6 +136,10 @@ class GoalStack:
         if intent == ASK_INTENT and ASK_INTENT not in self.triggers:  # a question: answered aside, as a digression
             return Decision(reset + (self.knowledge.answer(tracker) or [Say("no_answer")]))
         triggered = self.triggers.get(intent)
+        if triggered is not None and top is not None and triggered != top.task \
+                and self._answers_active(tracker, top, triggered):
+            tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
+            intent, triggered = ENTITY_ONLY_INTENT, None
         if triggered is not None and (top is None or triggered != top.task):
             frame = state.frame(triggered)
             if frame is None:
@@ -186,6 +190,14 @@ class GoalStack:
         owners = [name for name, task in self.domain.tasks.items()
                   if task.triggers and not task.digression and given <= set(self.tasks[name].slots)]
         return owners[0] if len(owners) == 1 else None
+
+    def _answers_active(self, tracker: Tracker, top: TaskFrame, triggered: str) -> bool:
+        """Whether a message with another task's intent gives values for the task going instead: values it takes
+        all of, when they answer what it asked or the other task would not take them all ("I'd like to watch Good
+        Boys" after "Which movie?" while buying tickets, read as finding a movie)."""
+        given, interpretation = set(tracker.turn.entities), tracker.turn.interpretation
+        return interpretation is not None and bool(given) and given <= set(self.tasks[top.task].slots) \
+            and (top.requested in given or not given <= set(self.tasks[triggered].slots))
 
     def _gives_task_values(self, tracker: Tracker) -> bool:
         """An unsure intent still answers when its entities are slots of a task on the stack (as a form takes a

@@ -103,7 +103,7 @@ def test_a_date_span_that_does_not_read_is_read_with_the_words_nearest_it(entiti
     that reads as a date is the value, never over another span."""
     def dates(tagged, text):
         return [(f.slot, f.value, text[f.start:f.end], f.normalised)
-                for f in entities.merge(tagged, text, split_words(text), NOW)]
+                for f in entities.merge(entities.joined(tagged, text, NOW), text, split_words(text), NOW)]
     text = "a table on the 28th of this month please"
     assert dates([("date", 11, 14)], text) == [("date", "2026-11-28", "the 28th", True)], "widened to the right"
     assert dates([("date", 11, 14), ("date", 15, 33)], text) == [
@@ -180,3 +180,68 @@ responses:
     assert merged(cities, [span("Lagos")], text) == [("city", "Lagos", "model")]  # unknown: kept as said
     assert merged(cities, [span("Paris, France")], text) == [("city", "Paris", "model")]
     assert merged(cities, [], "off to nyc tomorrow") == [("city", "New York", "gazetteer")]
+
+
+CINEMA = """
+version: 1
+name: cinema
+slots:
+  location: {type: text, values: {Livermore: [], San Jose: []}}
+  movie: {type: text, values: {Hustlers: []}}
+  guest: {type: text}
+  show_type: {type: category, values: [imax, 3d, regular]}
+  time: {type: time}
+  date: {type: date}
+intents:
+  watch: ["watch [Hustlers](movie) in [San Jose](location)"]
+tasks:
+  watch: {policy: frame, triggers: [watch], slots: [{slot: movie}], on_complete: [respond: ok]}
+responses:
+  ask_movie: [Which movie?]
+  ok: [Ok.]
+"""
+
+
+@pytest.fixture(scope="module")
+def cinema(tmp_path_factory) -> EntityNormaliser:
+    path = tmp_path_factory.mktemp("cinema") / "cinema.yaml"
+    path.write_text(CINEMA, encoding="utf-8")
+    return EntityNormaliser(load_domain(path))
+
+
+def at(text: str, slot: str, said: str) -> tuple[str, int, int]:
+    return slot, text.index(said), text.index(said) + len(said)
+
+
+def test_a_known_value_of_another_slot_tagged_as_a_listed_text_slot_goes_to_that_slot(cinema) -> None:
+    text = "I want to watch Hustlers in Livermore"
+    assert merged(cinema, [at(text, "movie", "Hustlers"), at(text, "movie", "Livermore")], text) == [
+        ("movie", "Hustlers", "model"), ("location", "Livermore", "model")]
+    assert merged(cinema, [at(text, "movie", "Livermore")], text) == [
+        ("movie", "Hustlers", "gazetteer"), ("location", "Livermore", "model")]
+    # the model tagged the location elsewhere: its reading stands; a text slot that lists nothing keeps its span
+    assert merged(cinema, [at(text, "location", "Hustlers"), at(text, "movie", "Livermore")], text)[1] == (
+        "movie", "Livermore", "model")
+    assert merged(cinema, [at(text, "guest", "Livermore")], text)[1] == ("guest", "Livermore", "model")
+
+
+def test_a_span_of_stop_words_only_is_no_value(cinema) -> None:
+    text = "a regular one is fine for us"
+    assert merged(cinema, [at(text, "movie", "us")], text) == [("show_type", "regular", "gazetteer")]
+    text = "the at 7pm"  # "the" of a date the model began, and nothing after it reads as one
+    assert merged(cinema, [at(text, "date", "the"), at(text, "time", "7pm")], text) == [("time", "19:00", "model")]
+
+
+def test_a_date_or_time_span_with_a_word_too_many_is_read_without_it(cinema) -> None:
+    text = "the 21:15 imax please"
+    assert merged(cinema, [at(text, "time", "21:15 imax")], text) == [
+        ("time", "21:15", "model"), ("show_type", "imax", "gazetteer")]
+
+
+def test_pieces_of_a_date_with_a_comma_between_are_one_when_they_read_as_one(cinema) -> None:
+    text = "on Tuesday, next week"
+    pieces = [at(text, "date", "Tuesday"), at(text, "date", "next week")]
+    assert cinema.joined(pieces, text, NOW) == [("date", 3, len(text))]
+    text = "on Monday, Tuesday"  # two days: they stay two
+    pieces = [at(text, "date", "Monday"), at(text, "date", "Tuesday")]
+    assert cinema.joined(pieces, text, NOW) == pieces

@@ -1,5 +1,5 @@
 """Two dates the model gave one slot: the one the words before it name as another date slot goes there; two joined
-as a range take the two slots in the domain's order."""
+as a range take the two slots in the domain's order; a lone date after "until" or "from" is that end of a range."""
 
 from __future__ import annotations
 
@@ -73,6 +73,24 @@ def test_without_words_naming_a_slot_or_joining_two_or_with_one_value_a_slot_not
     text = "check in on the 1st, check in on the 2nd and check out on the 3rd"  # check_out is taken
     tagged = spans(text, ("check_in", "the 1st"), ("check_in", "the 2nd"), ("check_out", "the 3rd"))
     assert spread(tagged, text, stay) == tagged
+
+
+@pytest.mark.parametrize("text, said, tagged, slot", [
+    ("I need the house until the 9th", "the 9th", "check_in", "check_out"),
+    ("staying till Sunday", "Sunday", "check_in", "check_out"),
+    ("from the 3rd, please", "the 3rd", "check_out", "check_in"),
+    ("until the 9th", "the 9th", "check_out", "check_out"),  # the model's slot is already that end
+    ("on the 9th", "the 9th", "check_in", "check_in"),  # no word says which end
+])
+def test_a_lone_date_after_until_or_from_is_that_end_of_the_range(stay, text: str, said: str, tagged: str,
+                                                                 slot: str) -> None:
+    assert slots(spread(spans(text, (tagged, said)), text, stay)) == [slot]
+
+
+def test_a_lone_date_stays_when_the_end_it_names_is_taken(stay) -> None:
+    text = "check in on the 3rd and stay until the 9th"  # the model gave the check-out to the 3rd: nothing moves
+    assert slots(spread(spans(text, ("check_out", "the 3rd"), ("check_in", "the 9th")), text, stay)) == [
+        "check_out", "check_in"]
 
 
 def test_only_dates_and_times_move(stay) -> None:

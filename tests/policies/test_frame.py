@@ -536,3 +536,32 @@ def test_a_bare_answer_is_read_as_the_slot_asked(tmp_path, said: str, understood
     assert engine.handle("s", UserInput(text="4")).text == "What time?"  # asked the party size: it is one
     result = engine.handle("s", UserInput(text=said))
     assert (result.understood.entities, result.text) == (understood, reply)
+
+
+class TimesOnly:
+    """A model that tags times ("at 8pm") but never a head count."""
+
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        time = re.search(r"at (\d+)pm", text)
+        if time is None:
+            return Interpretation(intent="book" if text == "book a table" else "inform", confidence=0.9, text=text)
+        value = f"{int(time.group(1)) + 12}:00"
+        span = EntitySpan(slot="time", text=time.group(), value=value, start=time.start(), end=time.end(),
+                          normalised=True, source="model")
+        return Interpretation(intent="inform", confidence=0.9, text=text, entities={"time": value}, spans=[span])
+
+
+@pytest.mark.parametrize(("said", "understood", "reply"), [
+    ("there will be two of us", {"party_size": 2}, "What time?"),
+    ("for one person at 8pm", {"time": "20:00", "party_size": 1}, "1 at 20:00."),
+    ("a small one is fine", {}, "Sorry, I didn't understand that.\nHow many?"),  # a pick, not a count
+    ("two or three", {}, "Sorry, I didn't understand that.\nHow many?"),  # two numbers: neither
+    ("thirty of us", {}, "Sorry, I didn't understand that.\nHow many?"),  # not a valid count
+])
+def test_the_one_untagged_number_answers_a_count_asked(tmp_path, said: str, understood: dict, reply: str) -> None:
+    path = tmp_path / "tables.yaml"
+    path.write_text(TABLE, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=TimesOnly())
+    assert engine.handle("s", UserInput(text="book a table")).text == "How many?"
+    result = engine.handle("s", UserInput(text=said))
+    assert (result.understood.entities, result.text) == (understood, reply)

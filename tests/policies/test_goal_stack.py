@@ -352,3 +352,40 @@ def test_values_two_tasks_take_start_neither_and_a_new_value_after_a_booking_boo
     again = dining.say('/deny{"people": 4}')  # "no, make it four" once the first booking is made
     assert again.responses == ["ask_city"] and again.state.active_task == "book"
     assert again.state.slots == {"people": 4}
+
+
+def test_values_for_the_task_going_with_another_tasks_intent_answer_it(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    answered = chat.say('/balance{"amount": 20}')  # "I'd like to move 20 from my balance": the balance takes no amount
+    assert answered.responses == ["ask_payee"] and answered.state.stack == ["transfer"]
+    assert answered.understood.intent == "inform" and answered.state.slots["amount"] == 20
+    pushed = chat.say('/balance{"account": "savings"}')  # values the transfer does not take: a request of its own
+    assert pushed.responses == ["balance_is", "back_to_transfer", "ask_payee"]
+
+
+def test_the_slot_asked_given_with_another_tasks_intent_answers_the_task_going(conversation) -> None:
+    chat = conversation("""\
+version: 1
+name: cinema
+slots:
+  movie: {type: text}
+  city: {type: text}
+intents:
+  buy: [buy tickets]
+  find: [find a movie]
+tasks:
+  buy: {policy: frame, triggers: [buy], slots: [{slot: movie}, {slot: city}], on_complete: [respond: bought]}
+  find: {policy: frame, triggers: [find], slots: [{slot: city}], on_complete: [respond: found]}
+responses:
+  ask_movie: Which movie?
+  ask_city: Which city?
+  bought: "Bought, {{ slots.movie }} in {{ slots.city }}."
+  found: Found some.
+""")
+    chat.say('/buy{"movie": "Dumbo"}')
+    answered = chat.say('/find{"city": "Oakland"}')  # "I want to see it in Oakland" after "Which city?"
+    assert answered.text == "Bought, Dumbo in Oakland." and answered.understood.intent == "inform"
+    chat.say('/buy')
+    pushed = chat.say('/find{"city": "Oakland"}')  # the movie was asked: finding one is a request of its own
+    assert pushed.text.startswith("Found some.")
