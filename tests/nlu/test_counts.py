@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from dialogue.domains import load_domain
 from dialogue.nlu.counts import counted
 from dialogue.nlu.text import split_words
 
@@ -29,11 +28,9 @@ responses:
 """
 
 
-@pytest.fixture(scope="module")
-def cinema(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cinema") / "cinema.yaml"
-    path.write_text(CINEMA, encoding="utf-8")
-    return load_domain(path)
+@pytest.fixture
+def cinema(domain_from):
+    return domain_from(CINEMA)
 
 
 def said(text: str, spans: list[tuple[str, int, int]], domain) -> list[tuple[str, str]]:

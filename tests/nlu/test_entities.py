@@ -202,11 +202,9 @@ responses:
 """
 
 
-@pytest.fixture(scope="module")
-def cinema(tmp_path_factory) -> EntityNormaliser:
-    path = tmp_path_factory.mktemp("cinema") / "cinema.yaml"
-    path.write_text(CINEMA, encoding="utf-8")
-    return EntityNormaliser(load_domain(path))
+@pytest.fixture
+def cinema(domain_from) -> EntityNormaliser:
+    return EntityNormaliser(domain_from(CINEMA))
 
 
 def at(text: str, slot: str, said: str) -> tuple[str, int, int]:
