@@ -155,6 +155,9 @@ class GoalStack:
                         above = [Finish(f.task, "abandoned") for f in reversed(state.stack[-depth:])]
                         return Decision([*reset, *above, TaskResumed(task=frame.task), *used])
             corrections = self._corrections(tracker, top)
+            if used is not None and triggered == top.task and turn.entities and turn.interpretation is not None:
+                # "I'd like three tickets" while buying them: values for the task going, as another task's intent
+                tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections)
         owner = self._owner_of_values(tracker, intent) if top is None and triggered is None else None

@@ -94,8 +94,8 @@ def eval_conversations(
                         "user turns)")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for name in ("intent_accuracy", "fallback_rate", "slot_precision", "slot_recall", "slot_f1", "value_reading",
-                 "task_success"):
+    from dialogue.corpus.report import FIGURES
+    for name in FIGURES:
         table.add_row(name.replace("_", " "), f"{figures[name] * 100:.1f}%")
     table.add_row("conversations counted for task success", str(figures["task_conversations"]))
     console.print(table)

@@ -20,6 +20,7 @@ from typing import Any
 
 from dialogue.corpus.formats import CorpusError, RealConversation
 from dialogue.dm.errors import TableError
+from dialogue.dm.events import UserUnderstood
 from dialogue.dm.sql import MemoryStore
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.schema import Domain
@@ -45,6 +46,8 @@ class TurnScore:
     reply: str = ""
     read: dict[str, bool] = field(default_factory=dict)
     """For each value the dataset says how the user said: whether the slot's type reads that text as the value."""
+    model_intent: str | None = None
+    """The intent as the NLU read the text, before the dialogue manager (`intent`: as the turn was understood)."""
 
 
 @dataclass
@@ -93,10 +96,13 @@ class Replayer:
             understood = result.understood
             expected = {slot: self._typed(slot, value) for slot, value in turn.slots.items()}
             got = understood.values if understood is not None else {}
+            parsed = next((event.interpretation for event in reversed(store.events.get((self.domain.name, session), []))
+                           if isinstance(event, UserUnderstood)), {})
             turns.append(TurnScore(turn.text, turn.intent, understood.intent if understood else None, expected, got,
                                    [slot for slot, value in expected.items() if same_value(value, got.get(slot))],
                                    result.text, {slot: same_value(expected[slot], self._read(slot, said, conversation))
-                                                 for slot, said in turn.said.items() if slot in expected}))
+                                                 for slot, said in turn.said.items() if slot in expected},
+                                   parsed.get("intent")))
         logged = store.events.get((self.domain.name, session), [])
         score = ConversationScore(conversation.id, turns, conversation.task,
                                   counted=conversation.task is not None and conversation.complete,
@@ -141,12 +147,14 @@ def _text(value: Any) -> str:
 
 
 def scores(conversations: list[ConversationScore]) -> dict[str, Any]:
-    """The figures: per user turn intent accuracy and fallback rate, slot value precision, recall and F1 (micro, and
+    """The figures: per user turn intent accuracy (as the engine understood the turn, and as the NLU read it before
+    the dialogue manager) and fallback rate, slot value precision, recall and F1 (micro, and
     per slot), the share of values as said that their slot's type reads right, and task success among the
     conversations that count for it."""
     turns = [turn for conversation in conversations for turn in conversation.turns]
     scored = [turn for turn in turns if turn.expected_intent is not None]
     right = sum(turn.intent == turn.expected_intent for turn in scored)
+    read_right = sum(turn.model_intent == turn.expected_intent for turn in scored)
     given = {slot for turn in turns for slot in turn.expected}  # a slot the dataset never gives is not scored
     per_slot: dict[str, Counter[str]] = {}
     for turn in turns:
@@ -168,6 +176,7 @@ def scores(conversations: list[ConversationScore]) -> dict[str, Any]:
         "user_turns": len(turns),
         "intent_turns": len(scored),
         "intent_accuracy": _share(right, len(scored)),
+        "model_intent_accuracy": _share(read_right, len(scored)),
         "fallback_rate": _share(sum(turn.intent == NLU_FALLBACK for turn in turns), len(turns)),
         **_prf(total),
         "per_slot": {slot: _prf(counts) for slot, counts in sorted(per_slot.items())},

@@ -389,3 +389,12 @@ responses:
     chat.say('/buy')
     pushed = chat.say('/find{"city": "Oakland"}')  # the movie was asked: finding one is a request of its own
     assert pushed.text.startswith("Found some.")
+
+
+def test_a_trigger_of_the_task_going_with_its_values_is_understood_as_giving_them(bank) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    given = chat.say('/transfer{"amount": 20}')  # "I want to send 20" while sending money
+    assert given.responses == ["ask_payee"] and given.understood.intent == "inform"
+    again = chat.say("/transfer")  # no values: the request said again
+    assert again.responses == ["ask_payee"] and again.understood.intent == "transfer"

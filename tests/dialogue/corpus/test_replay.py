@@ -42,6 +42,13 @@ def test_the_figures_count_turns_values_and_tasks() -> None:
     assert (figures["task_conversations"], figures["task_success"]) == (2, 0.5)
 
 
+def test_the_nlus_own_reading_is_scored_apart_from_the_engines() -> None:
+    turns = [TurnScore("three tickets", "inform", "inform", {}, {}, model_intent="buy"),  # the task going took them
+             TurnScore("buy tickets", "buy", "buy", {}, {}, model_intent="buy")]
+    figures = scores([ConversationScore("a", turns, None, counted=False)])
+    assert (figures["intent_accuracy"], figures["model_intent_accuracy"]) == (1.0, 0.5)
+
+
 def test_values_compare_after_normalisation() -> None:
     assert same_value("3.70", 3.7) and same_value(4, "4") and same_value("New York", "new york.")
     assert same_value(True, "True") and not same_value(True, "False")
@@ -64,6 +71,7 @@ def test_a_conversation_replayed_on_the_trained_model_books_through_the_service(
                                            "name": "Ana Lopez"}, complete=True)
     score = Replayer(restaurant, Understander.for_domain(restaurant, bundled_models)).replay(conversation)
     assert [t.intent for t in score.turns] == [t[1] for t in said]
+    assert score.turns[0].model_intent == "book_table" and all(t.model_intent for t in score.turns)  # from the log
     assert all(set(t.right) == set(t.expected) for t in score.turns), [(t.expected, t.understood) for t in score.turns]
     assert score.counted and score.success, score.reasons
     assert "booked" in score.turns[-1].reply
