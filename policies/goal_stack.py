@@ -156,7 +156,7 @@ class GoalStack:
                         return Decision([*reset, *above, TaskResumed(task=frame.task), *used])
             corrections = self._corrections(tracker, top)
             if used is not None and triggered == top.task and turn.entities and turn.interpretation is not None:
-                # "I'd like three tickets" while buying them: values for the task going, as another task's intent
+                # "I'd like three tickets" while buying them: values for the task going, as with `_answers_active`
                 tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections)
