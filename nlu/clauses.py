@@ -1,7 +1,8 @@
 """Where one message says two things: "Yes please, and what time do you open?" answers, then asks.
 
-A message is cut where a sentence ends, and before "and", "but", "also" or "plus" when a question or a
-request follows ("..., and what's their number?", "... and can you book it?"). Each piece is understood on its
+A message is cut where a sentence ends (a full stop with no space after it too: "Sounds good.Tell me"), before
+"and", "but", "also" or "plus" when a question or a request follows ("..., and what's their number?", "... and
+can you book it?"), and at a comma before a question word ("Good, what is the number?"). Each piece is understood on its
 own; the understander keeps the cuts only where the pieces ask for different things. English word lists; a
 message in another language stays whole.
 """
@@ -12,8 +13,10 @@ import re
 
 _OPENERS = ("what|what's|whats|when|where|which|who|whose|how|why|is|are|was|were|do|does|did|can|could|would|"
             "will|shall|should|may|might|please|tell|give|let|i'd|i'll|i want|i need|i would")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
-_JOINED = re.compile(rf"(?:,\s*|\s+)(?:and|but|also|plus)(?:\s+also)?\s+(?=(?:{_OPENERS})\b\W*\w)", re.IGNORECASE)
+_QUESTION_WORDS = "what|what's|whats|when|where|which|who|whose|how|why"
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|(?<=[a-z][.!?;])(?=[A-Z][a-z])")  # "Sounds good.Tell me"
+_JOINED = re.compile(rf"(?:,\s*|\s+)(?:and|but|also|plus)(?:\s+also)?\s+(?=(?:{_OPENERS})\b\W*\w)|"
+                     rf",\s*(?=(?:{_QUESTION_WORDS})\b\W*\w)", re.IGNORECASE)
 _WORD = re.compile(r"\w")
 _LAST_WORD = re.compile(r"(\w+)\.$")
 _ABBREVIATIONS = {"st", "mr", "mrs", "ms", "dr", "jr", "sr", "mt", "ft", "ave", "rd", "blvd", "vs", "etc",

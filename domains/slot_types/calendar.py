@@ -39,8 +39,9 @@ _DAY_OF_MONTH = re.compile(rf"^(?:(?P<weekday>{'|'.join(WEEKDAYS)}) )?(?:the )?(
                            r"(?: of (?:this|the) month)?$")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b")
 _MONTH = re.compile(rf"\b(?:{'|'.join(month[:3] for month in MONTHS)})")
-"""With no month said, a date parser reads a day of the month ("8th") as a month: such a phrase is a date only
-as _day_of_month reads it."""
+_NUMBER = re.compile(r"\b\d{1,2}\b")
+"""With no month said, a date parser reads a day of the month ("8th", or "11" beside a weekday: "thursday morning
+11") as a month: such a phrase is a date only as _day_of_month reads it."""
 _WEEK = re.compile(rf"^(?P<weekday>{'|'.join(WEEKDAYS)}) (?P<week>this|next) week$|"
                    rf"^(?P<week2>this|next) week (?:on )?(?P<weekday2>{'|'.join(WEEKDAYS)})$")
 _PART_OF_DAY = re.compile(r"^(?P<part>morning|afternoon|evening|night|tonight),? (?P<time>.+)$")
@@ -111,11 +112,14 @@ class Date(_Calendar):
         day = _day_of_month(plain, now.date()) or _day_in_week(plain, now.date())
         if day is not None:
             return day.isoformat()
-        if _ORDINAL_DAY.search(plain) and not _MONTH.search(plain):
+        named = [weekday for weekday in WEEKDAYS if re.search(rf"\b{weekday}\b", plain)]
+        if (_ORDINAL_DAY.search(plain) or (named and _NUMBER.search(plain))) and not _MONTH.search(plain):
             raise ValueError(f"not a date: {text!r} (a day of the month with words that are not a date)")
         found = parse_date(phrase, now, language)
         if found is None:
             raise ValueError(f"not a date: {text!r}")
+        if len(named) == 1 and WEEKDAYS[found.weekday()] != named[0]:
+            raise ValueError(f"not a date: {text!r} (read as a {WEEKDAYS[found.weekday()]}, not a {named[0]})")
         day = found.date()
         if day.year == now.year + 1 and (day.month, day.day) == (now.month, now.day):
             day = now.date()  # "25 November" said on 25 November is today, not next year (the future is preferred)

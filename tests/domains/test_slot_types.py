@@ -77,6 +77,16 @@ def test_dates_as_people_say_them(said: str, meant: str) -> None:
     assert SLOT_TYPES["date"].read(None, said, WEDNESDAY, "en") == meant
 
 
+def test_a_number_beside_a_weekday_is_never_a_month_and_a_date_falls_on_the_weekday_said() -> None:
+    friday = dt.datetime(2019, 3, 1, 12, 0)  # the date parser reads "thursday morning 11" as 1 November
+    with pytest.raises(ValueError, match="a day of the month with words"):
+        SLOT_TYPES["date"].read(None, "Thursday morning 11", friday, "en")
+    assert SLOT_TYPES["date"].read(None, "next Thursday morning", friday, "en") == "2019-03-07"
+    assert SLOT_TYPES["date"].read(None, "Thursday 7", friday, "en") == "2019-03-07"  # the day-of-month rule's
+    with pytest.raises(ValueError, match="read as a monday, not a sunday"):
+        SLOT_TYPES["date"].read(None, "Sunday, March 11th", friday, "en")  # the 11th of March 2019 is a Monday
+
+
 @pytest.mark.parametrize(("said", "meant"), [
     ("evening 7:15", "19:15"),  # the part of the day said first
     ("afternoon 12", "12:00"),

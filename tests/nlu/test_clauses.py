@@ -17,6 +17,10 @@ from dialogue.nlu.clauses import clauses
     ("book it and also can you tell me the address", ["book it", "can you tell me the address"]),
     ("No thanks! Bye", ["No thanks!", "Bye"]),
     ("sure, but when do you close?", ["sure", "when do you close?"]),
+    ("Good, what is the number?", ["Good", "what is the number?"]),  # a comma before a question word
+    ("Sounds good.Tell me their address.", ["Sounds good.", "Tell me their address."]),  # no space after the stop
+    ("Yes, please book it", ["Yes, please book it"]),  # a comma before a request: one thing
+    ("it is 4.5 stars", ["it is 4.5 stars"]),
     ("fish and chips for two", ["fish and chips for two"]),
     ("a table at 7.30 for 4", ["a table at 7.30 for 4"]),
     ("between 5 and 7 please", ["between 5 and 7 please"]),
