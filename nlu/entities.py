@@ -12,18 +12,19 @@ the domain's time zone; phone, e-mail and regex slots by the domain's own value 
 Merging the model's spans with the gazetteer's matches follows one rule, in this order:
 1. every span the model tagged is kept (but a span of stop words only that is no value: "us", "the"), with
    its value normalised (a value that does not normalise keeps its text, so the dialogue asks again with the
-   slot's invalid message); a span of a text slot inside a value annotated for that slot in the examples is widened
-   to it (a lookup table), and a span that fits no value of its slot but exactly one slot of a strict form
-   (regex, phone, e-mail) goes to that slot; a span cut from a run of digit groups ("07700" of "07700 900123")
-   that is not a value of its slot is widened to the run when the run is a value of that slot or of exactly
-   one strict slot; a span of a date or time that does not read as one is read with the words nearest it
-   ("the" of "the 5th of March" reads as "the 5th"), or without words at its ends ("21:15 imax");
+   slot's invalid message); a span inside a value its slot lists ("Foster" of "Foster City"), or, for a text
+   slot, inside a value annotated for that slot in the examples (a lookup table), is widened to it, and a span
+   that fits no value of its slot but exactly one slot of a strict form (regex, phone, e-mail) goes to that
+   slot; a span cut from a run of digit groups ("07700" of "07700 900123") that is not a value of its slot is
+   widened to the run when the run is a value of that slot or of exactly one strict slot; a span of a date or
+   time that does not read as one is read with the words nearest it ("the" of "the 5th of March" reads as "the
+   5th"), or without words at its ends ("21:15 imax");
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
    slot overlaps it, the match's canonical value is used; a span that is word for word a known value of
-   another slot and no value of its own (a text slot that lists its values) goes to that slot ("Livermore",
-   a city, tagged as the movie) when the model tagged nothing of that slot;
+   another slot and no value of its own (a text slot that lists its values, or a yes/no slot) goes to that
+   slot ("Livermore", a city, tagged as the movie) when the model tagged nothing of that slot;
 4. one value per slot: the first in the utterance that normalised wins (else the first).
 """
 
@@ -137,6 +138,9 @@ class EntityNormaliser:
         found = []
         for number, (slot, start, end) in enumerate(tagged):
             start, end = self._widen(slot, start, end, text, words)
+            holder = next((m for m in matches if m.slot == slot and m.start <= start and end <= m.end), None)
+            if holder is not None:  # "Foster" of "Foster City", a value the domain lists
+                start, end = holder.start, holder.end
             fillers = all(self._filler(w.text) for w in words if start <= w.start and w.end <= end)
             if fillers and self.types[slot].name == "text":
                 continue  # "us", "The": no name is only such words
@@ -168,11 +172,13 @@ class EntityNormaliser:
     def _named_elsewhere(self, slot: str, ok: bool, start: int, end: int, matches: list[Found],
                          tagged: list[tuple[str, int, int]], words: list[Word]) -> Found | None:
         """The known value of another slot that a span is, word for word, when the span is no value of the slot
-        the model gave it (not one it lists, for a text slot that lists its values or looks them up) and the model
-        tagged nothing of that other slot: "Livermore", a city in the domain's list, tagged as the movie. The
-        domain's lists say which slot such a name is."""
-        spec = self.domain.slots[slot]
-        if ok and not (self.types[slot].name == "text" and (getattr(spec, "values", None) or spec.lookup)):
+        the model gave it (not one it lists, for a text slot that lists its values or looks them up; never, for a
+        yes/no slot) and the model tagged nothing of that other slot: "Livermore", a city in the domain's list,
+        tagged as the movie, "Petaluma" tagged as allowing pets. The domain's lists say which slot such a name
+        is."""
+        spec, kind = self.domain.slots[slot], self.types[slot].name
+        listed = kind == "text" and (getattr(spec, "values", None) or spec.lookup)
+        if ok and not (listed or kind == "boolean"):  # a span a yes/no slot takes names its feature: any text reads
             return None  # a value of its slot, or a text slot that lists none of its values (a person's name)
         exact = [m for m in matches if (m.start, m.end) == (start, end) and m.slot != slot]
         if len(exact) != 1 or any(m.slot == slot and m.start < end and start < m.end for m in matches) \

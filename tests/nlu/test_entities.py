@@ -189,6 +189,7 @@ slots:
   location: {type: text, values: {Livermore: [], San Jose: []}}
   movie: {type: text, values: {Hustlers: []}}
   guest: {type: text}
+  parking: {type: boolean}
   show_type: {type: category, values: [imax, 3d, regular]}
   time: {type: time}
   date: {type: date}
@@ -243,3 +244,11 @@ def test_pieces_of_a_date_with_a_comma_between_are_one_when_they_read_as_one(cin
     text = "on Monday, Tuesday"  # two days: they stay two
     pieces = [at(text, "date", "Monday"), at(text, "date", "Tuesday")]
     assert cinema.joined(pieces, text, NOW) == pieces
+
+
+def test_a_span_inside_a_listed_value_is_widened_to_it_and_a_feature_named_by_a_listed_value_is_that_value(
+        cinema) -> None:
+    text = "tickets in San Jose please"
+    assert merged(cinema, [at(text, "location", "San")], text) == [("location", "San Jose", "model")]
+    text = "an imax show near Livermore"  # the model gave the city to a yes/no feature
+    assert merged(cinema, [at(text, "parking", "Livermore")], text)[-1] == ("location", "Livermore", "model")
