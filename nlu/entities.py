@@ -18,7 +18,8 @@ Merging the model's spans with the gazetteer's matches follows one rule, in this
    slot; a span cut from a run of digit groups ("07700" of "07700 900123") that is not a value of its slot is
    widened to the run when the run is a value of that slot or of exactly one strict slot; a span of a date or
    time that does not read as one is read with the words nearest it ("the" of "the 5th of March" reads as "the
-   5th"), or without words at its ends ("21:15 imax");
+   5th"), or without words at its ends ("21:15 imax"); a time is read with the part of the day said just before
+   it ("in the evening 5:30");
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
@@ -46,6 +47,7 @@ with without_torch():  # spaCy's thinc imports torch whenever it is installed; s
 from dialogue.domains.annotations import parse_example
 from dialogue.domains.schema import Domain
 from dialogue.domains.slot_types import SlotValues, slot_type
+from dialogue.domains.slot_types.calendar import part_of_day_said
 from dialogue.domains.values import InvalidValue, match_key
 from dialogue.nlu.text import Word, clean, split_words
 
@@ -151,9 +153,11 @@ class EntityNormaliser:
                     value, ok = cover.value, True
             if not ok:
                 slot, value, ok, start, end = self._repair(slot, value, start, end, text, now)
+            others = [(s, e) for other, (_, s, e) in enumerate(tagged) if other != number]
             if not ok and self.types[slot].phrased:
-                others = [(s, e) for other, (_, s, e) in enumerate(tagged) if other != number]
                 value, ok, start, end = self._reread(slot, value, start, end, text, words, others, now)
+            if ok and self.types[slot].name == "time":
+                value, start = self._with_part_of_day(slot, value, start, end, text, words, others, now)
             if fillers and not ok:
                 continue  # "the" of "until the 9th", cut from the date beside it: it holds no value
             elsewhere = self._named_elsewhere(slot, ok, start, end, matches, tagged, words)
@@ -263,6 +267,20 @@ class EntityNormaliser:
             if ok:
                 return reread, True, wider_start, wider_end
         return value, False, start, end
+
+    def _with_part_of_day(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
+                          others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, int]:
+        """A time that says no half of the day, read with the part of the day said just before it (up to
+        REREAD_WORDS words, none in another span): "in the evening 5:30", the model's span "5:30", is 17:30."""
+        if part_of_day_said(text[start:end]):
+            return value, start
+        for word in reversed([word for word in words if word.end <= start][-REREAD_WORDS:]):
+            if any(s < word.end and word.start < e for s, e in others):
+                break
+            if part_of_day_said(word.text):
+                reread, ok = self.normalise(slot, text[word.start:end], now)
+                return (reread, word.start) if ok else (value, start)
+        return value, start
 
     def _filler(self, word: str) -> bool:
         """A stop word of the domain's language, or a mark."""

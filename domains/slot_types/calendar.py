@@ -191,7 +191,7 @@ class Time(_Calendar):
         """A bare hour is the morning's or the afternoon's: "8" is 08:00, then 20:00."""
         first = self.read(spec, text, now, language)
         hour = int(first[:2])
-        said_which = _MERIDIEM_SAID.search(match_key(text)) or text.strip().startswith("0")  # 08:00 is 24-hour
+        said_which = part_of_day_said(text) or text.strip().startswith("0")  # 08:00 is 24-hour
         return [first] if said_which or hour >= 12 or hour == 0 else [first, f"{hour + 12:02d}{first[2:]}"]
 
     def forms(self, spec: TimeSlot, language: str, rng: random.Random) -> list[str]:
@@ -205,6 +205,11 @@ class Time(_Calendar):
 
     def say(self, spec: TimeSlot, value: Any, rng: random.Random, today: dt.date, hint: str) -> str:
         return time_words(value, rng)
+
+
+def part_of_day_said(text: str) -> bool:
+    """Whether the text says which half of the day a time is in ("pm", "evening", "tonight"; English)."""
+    return _MERIDIEM_SAID.search(match_key(text)) is not None
 
 
 def parse_date(phrase: str, now: dt.datetime, language: str) -> dt.datetime | None:

@@ -252,3 +252,13 @@ def test_a_span_inside_a_listed_value_is_widened_to_it_and_a_feature_named_by_a_
     assert merged(cinema, [at(text, "location", "San")], text) == [("location", "San Jose", "model")]
     text = "an imax show near Livermore"  # the model gave the city to a yes/no feature
     assert merged(cinema, [at(text, "parking", "Livermore")], text)[-1] == ("location", "Livermore", "model")
+
+
+def test_a_time_is_read_with_the_part_of_the_day_said_just_before_it(cinema) -> None:
+    text = "an appointment in the evening 5:30"
+    assert merged(cinema, [at(text, "time", "5:30")], text) == [("time", "17:30", "model")]
+    text = "tomorrow morning at 8"  # the part of the day is the date's: the time's own reading stands
+    assert merged(cinema, [at(text, "date", "tomorrow morning"), at(text, "time", "8")], text)[1] == (
+        "time", "08:00", "model")
+    text = "the evening show at 5:30 am"  # a half of the day said in the span wins
+    assert merged(cinema, [at(text, "time", "5:30 am")], text) == [("time", "05:30", "model")]
