@@ -17,9 +17,10 @@ Merging the model's spans with the gazetteer's matches follows one rule, in this
    that fits no value of its slot but exactly one slot of a strict form (regex, phone, e-mail) goes to that
    slot; a span cut from a run of digit groups ("07700" of "07700 900123") that is not a value of its slot is
    widened to the run when the run is a value of that slot or of exactly one strict slot; a span of a date or
-   time that does not read as one is read with the words nearest it ("the" of "the 5th of March" reads as "the
-   5th"), or without words at its ends ("21:15 imax"); a time is read with the part of the day said just before
-   it ("in the evening 5:30");
+   time that does not read as one goes to the one slot of the other type that got no span when it reads as
+   that ("evening 4" tagged as a date is the time), else is read with the words nearest it ("the" of "the 5th
+   of March" reads as "the 5th"), or without words at its ends ("21:15 imax"); a time is read with the part of
+   the day said just before it ("in the evening 5:30");
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
@@ -155,6 +156,8 @@ class EntityNormaliser:
                 slot, value, ok, start, end = self._repair(slot, value, start, end, text, now)
             others = [(s, e) for other, (_, s, e) in enumerate(tagged) if other != number]
             if not ok and self.types[slot].phrased:
+                slot, value, ok = self._as_other_phrased(slot, value, text[start:end], tagged, now)
+            if not ok and self.types[slot].phrased:
                 value, ok, start, end = self._reread(slot, value, start, end, text, words, others, now)
             if ok and self.types[slot].name == "time":
                 value, start = self._with_part_of_day(slot, value, start, end, text, words, others, now)
@@ -267,6 +270,18 @@ class EntityNormaliser:
             if ok:
                 return reread, True, wider_start, wider_end
         return value, False, start, end
+
+    def _as_other_phrased(self, slot: str, value: Any, said: str, tagged: list[tuple[str, int, int]],
+                          now: dt.datetime) -> tuple[str, Any, bool]:
+        """A date that reads only as a time ("evening 4" tagged as a second date), or a time only as a date, goes
+        to the one slot of the other type that the model gave nothing; else it stays as it was."""
+        kind = self.types[slot]
+        fits = []
+        for other, other_kind in self.types.items():
+            if other_kind.phrased and other_kind.name != kind.name and all(o != other for o, _, _ in tagged):
+                read, ok = self.normalise(other, said, now)
+                fits += [(other, read)] if ok else []
+        return (*fits[0], True) if len(fits) == 1 else (slot, value, False)
 
     def _with_part_of_day(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
                           others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, int]:

@@ -40,12 +40,14 @@ _DAY_OF_MONTH = re.compile(rf"^(?:(?P<weekday>{'|'.join(WEEKDAYS)}) )?(?:the )?(
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b")
 _MONTH = re.compile(rf"\b(?:{'|'.join(month[:3] for month in MONTHS)})")
 _NUMBER = re.compile(r"\b\d{1,2}\b")
-"""With no month said, a date parser reads a day of the month ("8th", or "11" beside a weekday: "thursday morning
-11") as a month: such a phrase is a date only as _day_of_month reads it."""
+"""With no month said, a date parser reads a day of the month ("8th", or a number beside a weekday or a part of the
+day: "thursday morning 11", "evening 4") as a month: such a phrase is a date only as _day_of_month reads it."""
 _WEEK = re.compile(rf"^(?P<weekday>{'|'.join(WEEKDAYS)}) (?P<week>this|next) week$|"
                    rf"^(?P<week2>this|next) week (?:on )?(?P<weekday2>{'|'.join(WEEKDAYS)})$")
-_PART_OF_DAY = re.compile(r"^(?P<part>morning|afternoon|evening|night|tonight),? (?P<time>.+)$")
+_PART_OF_DAY = re.compile(r"^(?:(?:in |at )?the |at |in )?(?P<part>morning|afternoon|evening|night|tonight),? "
+                          r"(?P<time>.+)$")
 _MERIDIEM_SAID = re.compile(r"\b(?:am|pm|a\.m|p\.m|morning|afternoon|evening|night|tonight|noon|midday|midnight)\b")
+_MIDNIGHT = re.compile(r"\b(?:0?0|12|twelve|midnight)\b")
 _OCLOCK = re.compile(r"\bo ?['\"’]? ?clock\b")
 
 
@@ -113,7 +115,8 @@ class Date(_Calendar):
         if day is not None:
             return day.isoformat()
         named = [weekday for weekday in WEEKDAYS if re.search(rf"\b{weekday}\b", plain)]
-        if (_ORDINAL_DAY.search(plain) or (named and _NUMBER.search(plain))) and not _MONTH.search(plain):
+        beside = named or _MERIDIEM_SAID.search(plain)  # "thursday morning 11", "evening 4": the number is no month
+        if (_ORDINAL_DAY.search(plain) or (beside and _NUMBER.search(plain))) and not _MONTH.search(plain):
             raise ValueError(f"not a date: {text!r} (a day of the month with words that are not a date)")
         found = parse_date(phrase, now, language)
         if found is None:
@@ -161,8 +164,8 @@ class Time(_Calendar):
         match = _TIME.match(phrase)
         if match is None:
             found = parse_date(phrase, now, language)
-            if found is None:
-                raise ValueError(f"not a time: {text!r}")
+            if found is None or ((found.hour, found.minute) == (0, 0) and not _MIDNIGHT.search(phrase)):
+                raise ValueError(f"not a time: {text!r}")  # a date parser gives a date alone midnight ("the 3rd")
             return found.strftime("%H:%M")
         hour = _small_number(match["hour"], language)
         minute = int(match["minute"]) if match["minute"] else 0

@@ -83,12 +83,23 @@ def test_a_number_beside_a_weekday_is_never_a_month_and_a_date_falls_on_the_week
         SLOT_TYPES["date"].read(None, "Thursday morning 11", friday, "en")
     assert SLOT_TYPES["date"].read(None, "next Thursday morning", friday, "en") == "2019-03-07"
     assert SLOT_TYPES["date"].read(None, "Thursday 7", friday, "en") == "2019-03-07"  # the day-of-month rule's
+    with pytest.raises(ValueError, match="a day of the month with words"):
+        SLOT_TYPES["date"].read(None, "evening 4", friday, "en")  # a time
+    assert SLOT_TYPES["date"].read(None, "in 2 days", friday, "en") == "2019-03-03"
     with pytest.raises(ValueError, match="read as a monday, not a sunday"):
         SLOT_TYPES["date"].read(None, "Sunday, March 11th", friday, "en")  # the 11th of March 2019 is a Monday
 
 
+def test_a_date_alone_is_no_time() -> None:
+    with pytest.raises(ValueError, match="not a time"):
+        SLOT_TYPES["time"].read(None, "the 3rd in", WEDNESDAY, "en")  # a date parser's midnight
+    assert SLOT_TYPES["time"].read(None, "12 at night", WEDNESDAY, "en") == "00:00"
+
+
 @pytest.mark.parametrize(("said", "meant"), [
     ("evening 7:15", "19:15"),  # the part of the day said first
+    ("in the evening 5:30", "17:30"),
+    ("at night 10", "22:00"),
     ("afternoon 12", "12:00"),
     ("afternoon 2", "14:00"),
     ("morning 9", "09:00"),

@@ -262,3 +262,12 @@ def test_a_time_is_read_with_the_part_of_the_day_said_just_before_it(cinema) -> 
         "time", "08:00", "model")
     text = "the evening show at 5:30 am"  # a half of the day said in the span wins
     assert merged(cinema, [at(text, "time", "5:30 am")], text) == [("time", "05:30", "model")]
+
+
+def test_a_date_span_that_reads_only_as_a_time_goes_to_the_time_slot_the_model_left_empty(cinema) -> None:
+    text = "March 13th at evening 4"
+    assert merged(cinema, [at(text, "date", "March 13th"), at(text, "date", "evening 4")], text) == [
+        ("date", "2027-03-13", "model"), ("time", "16:00", "model")]
+    text = "at 5pm and evening 4"  # the time slot is taken: the span stays the date's, and does not read
+    assert merged(cinema, [at(text, "time", "5pm"), at(text, "date", "evening 4")], text)[0] == ("time", "17:00",
+                                                                                                "model")
