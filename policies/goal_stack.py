@@ -268,6 +268,10 @@ class GoalStack:
         return self._start(tracker, action.start_task, {})
 
     def propose_task(self, tracker: Tracker, action: ProposeTask) -> list[Step]:
+        """Propose the next task, unless it is on the stack already (a booking that asked for a search first): then
+        it resumes when the task above ends."""
+        if tracker.state.frame(action.propose_task.task) is not None:
+            return []
         return [TaskProposed(task=action.propose_task.task), Say(action.propose_task.ask)]
 
     def _proposal(self, tracker: Tracker, task: str) -> list[Step] | None:
@@ -298,7 +302,8 @@ class GoalStack:
     def finish(self, tracker: Tracker, finish: Finish) -> list[Step]:
         """End a task: clear the slots only it uses (but its `persisted_slots`), give the slots it
         shares with the tasks below it back the values they had when it started (an interruption neither sees
-        nor changes the interrupted task's values), then pop it."""
+        nor changes the interrupted task's values), but for a persisted slot they had no value for (the city a
+        search found, pushed on a booking that had none yet: the booking has it), then pop it."""
         state = tracker.state
         frame = state.frame(finish.task)
         if frame is None:
@@ -308,7 +313,7 @@ class GoalStack:
         reset = self._cleared([slot for slot in self.tasks[finish.task].slots
                                if slot not in in_use and slot not in kept]).values
         reset |= {slot: value for slot, value in frame.saved.items()
-                  if slot in in_use and state.slots.get(slot) != value}
+                  if slot in in_use and state.slots.get(slot) != value and not (value is None and slot in kept)}
         if reset:
             tracker.apply(SlotsCleared(values=reset))
         tracker.apply(TaskEnded(task=finish.task, outcome=finish.outcome))

@@ -398,3 +398,14 @@ def test_a_trigger_of_the_task_going_with_its_values_is_understood_as_giving_the
     assert given.responses == ["ask_payee"] and given.understood.intent == "inform"
     again = chat.say("/transfer")  # no values: the request said again
     assert again.responses == ["ask_payee"] and again.understood.intent == "transfer"
+
+
+def test_a_persisted_value_fills_the_slot_the_task_below_had_no_value_for(conversation) -> None:
+    dining = conversation(CARRIED)
+    dining.say("/book")  # the booking asks the city; the user asks for a search first
+    dining.say("/search")
+    dining.say('/inform{"city": "Rome"}')
+    found = dining.say('/inform{"cuisine": "thai"}')
+    assert found.state.stack == ["book"] and found.state.slots["city"] == "Rome"  # the search's city stays
+    assert found.responses[0] == "found" and "offer_booking" not in found.responses  # the booking goes on
+    assert found.state.slots.get("cuisine") is None  # not persisted: the booking's own (none) comes back
