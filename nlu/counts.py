@@ -25,7 +25,8 @@ def counted(spans: list[Span], words: list[Word], domain: Domain, now: dt.dateti
              if slot_type(spec).name == "integer" and not any(slot == name for slot, _, _ in spans)}
     added = []
     for word, after in pairwise(words):
-        slot = nouns.get(_singular(after.text.lower()))
+        noun = _singular(after.text.lower())
+        slot = nouns.get(noun)
         if slot is None or any(start < word.end and word.start < end for _, start, end in spans):
             continue
         try:
@@ -33,7 +34,7 @@ def counted(spans: list[Span], words: list[Word], domain: Domain, now: dt.dateti
         except ValueError:
             continue
         added.append((slot, word.start, word.end))
-        del nouns[_singular(after.text.lower())]
+        del nouns[noun]
     return sorted(spans + added, key=lambda span: span[1])
 
 
