@@ -113,6 +113,23 @@ class SlotsCleared(BaseEvent):
         return [f"clear_slot:{slot}" for slot in self.values]
 
 
+class ValuesNoted(BaseEvent):
+    """Values the user gave that no task on the stack takes, kept for the next task that does (`values`), and
+    values such a task took (`taken`)."""
+
+    type: Literal["values_noted"] = "values_noted"
+    values: dict[str, Any] = Field(default_factory=dict)
+    taken: list[str] = Field(default_factory=list)
+
+    def apply(self, state: DialogueState) -> None:
+        for slot in self.taken:
+            state.noted.pop(slot, None)
+        state.noted.update(self.values)
+
+    def labels(self) -> list[str]:
+        return [f"note_slot:{slot}" for slot in self.values]
+
+
 class VariableSet(BaseEvent):
     type: Literal["variable_set"] = "variable_set"
     name: str
@@ -470,7 +487,7 @@ class ConversationRestarted(BaseEvent):
 
     def apply(self, state: DialogueState) -> None:
         state.slots = dict(self.slots)
-        state.stack, state.results, state.turned_down = [], {}, {}
+        state.stack, state.results, state.turned_down, state.noted = [], {}, {}, {}
         state.proposed, state.offering = None, None
         state.started = state.ended = state.handoff = False
         state.no_input = state.no_match = 0
@@ -478,7 +495,7 @@ class ConversationRestarted(BaseEvent):
 
 Event = Annotated[
     SessionCreated | TurnStarted | SessionStarted | UserUnderstood | SlotSet | SlotDefaulted | SlotsCleared
-    | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskProposed | ProposalAnswered | OfferMade
+    | ValuesNoted | VariableSet | TaskStarted | TaskRaised | TaskEnded | TaskProposed | ProposalAnswered | OfferMade
     | OfferAnswered | TaskResumed
     | SlotRequested | ConfirmationRequested | ConfirmationAnswered | ConfirmationWithdrawn | AttemptFailed
     | SubFrameCompleted | SubFramesReopened | StateEntered | EscalationStepped | EscalationReset | ResultsStored

@@ -73,6 +73,8 @@ class DialogueState(BaseModel):
     turned_down: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict, description="Rows of each result the user turned down by searching again for others "
                                           "(their `fill` and `match` values); offered last until one is taken.")
+    noted: dict[str, Any] = Field(default_factory=dict, description="Values the user gave that no task on the "
+                                                                    "stack takes, for the next task that does.")
     ended: bool = False
     handoff: bool = False
 
@@ -86,7 +88,7 @@ class DialogueState(BaseModel):
                  for frame in self.stack]
         return self.model_copy(update={"slots": dict(self.slots), "variables": dict(self.variables),
                                        "results": dict(self.results), "turned_down": dict(self.turned_down),
-                                       "stack": stack})
+                                       "noted": dict(self.noted), "stack": stack})
 
     @property
     def active(self) -> TaskFrame | None:

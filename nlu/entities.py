@@ -121,7 +121,8 @@ class EntityNormaliser:
         return doc
 
     def gazetteer(self, words: list[Word]) -> list[Found]:
-        """Exact (folded) matches of category values and synonyms, the longest where they overlap."""
+        """Exact (folded) matches of category values and synonyms, the longest where they overlap; a value that
+        is one stop word counts only when not said in lower case."""
         if not words:
             return []
         doc = self._doc(words)
@@ -130,6 +131,8 @@ class EntityNormaliser:
         found = []
         for span in filter_spans([doc[start:end] for _, start, end in matches]):
             slot, canonical = labelled[(span.start, span.end)].split("\t")
+            if len(span) == 1 and span.text.islower() and span.text in self.stop_words:
+                continue  # "I'm after a film" says no "After": a value that is a stop word, said as one
             found.append(Found(slot, canonical, words[span.start].start, words[span.end - 1].end, True, "gazetteer"))
         return found
 
@@ -160,7 +163,7 @@ class EntityNormaliser:
             if not ok and self.types[slot].phrased:
                 value, ok, start, end = self._reread(slot, value, start, end, text, words, others, now)
             if ok and self.types[slot].name == "time":
-                value, start = self._with_part_of_day(slot, value, start, end, text, words, others, now)
+                value, start, end = self._with_part_of_day(slot, value, start, end, text, words, others, now)
             if fillers and not ok:
                 continue  # "the" of "until the 9th", cut from the date beside it: it holds no value
             elsewhere = self._named_elsewhere(slot, ok, start, end, matches, tagged, words)
@@ -199,12 +202,19 @@ class EntityNormaliser:
 
     def joined(self, tagged: list[tuple[str, int, int]], text: str, now: dt.datetime) -> list[tuple[str, int, int]]:
         """Spans of one date or time slot with only spaces between them, as one ("the" + "5th of March": the
-        model began the value again), or a comma when they read as one ("Tuesday, next week")."""
+        model began the value again), or a comma when they read as one ("Tuesday, next week"); and stop words
+        the model gave another slot of the type, just before a span, with it ("the" as the check-out, "9th of
+        March" as the check-in: "the 9th of March", as the check-in, which `roles` may then move)."""
         joined: list[tuple[str, int, int]] = []
         for slot, start, end in tagged:
             between = text[joined[-1][2]:start].strip() if joined else None
-            if joined and joined[-1][0] == slot and self.types[slot].phrased and (
-                    not between or (between == "," and self.normalise(slot, text[joined[-1][1]:end], now)[1])):
+            same = joined and joined[-1][0] == slot
+            lead_in = joined and not same and not between and self.types[slot].phrased \
+                and self.domain.slots[joined[-1][0]].type == self.domain.slots[slot].type \
+                and all(self._filler(word) for word in text[joined[-1][1]:joined[-1][2]].split())
+            if (same and self.types[slot].phrased and (
+                    not between or (between == "," and self.normalise(slot, text[joined[-1][1]:end], now)[1]))) \
+                    or lead_in:
                 start = joined.pop()[1]
             joined.append((slot, start, end))
         return joined
@@ -284,18 +294,25 @@ class EntityNormaliser:
         return (*fits[0], True) if len(fits) == 1 else (slot, value, False)
 
     def _with_part_of_day(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
-                          others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, int]:
-        """A time that says no half of the day, read with the part of the day said just before it (up to
-        REREAD_WORDS words, none in another span): "in the evening 5:30", the model's span "5:30", is 17:30."""
+                          others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, int, int]:
+        """A time that says no half of the day, read with the part of the day said just before or after it (up to
+        REREAD_WORDS words, none in another span but one of a part of the day): "in the evening 5:30" and "5:30 in
+        the evening", the model's span "5:30", are 17:30."""
         if part_of_day_said(text[start:end]):
-            return value, start
-        for word in reversed([word for word in words if word.end <= start][-REREAD_WORDS:]):
-            if any(s < word.end and word.start < e for s, e in others):
-                break
-            if part_of_day_said(word.text):
-                reread, ok = self.normalise(slot, text[word.start:end], now)
-                return (reread, word.start) if ok else (value, start)
-        return value, start
+            return value, start, end
+        before = reversed([word for word in words if word.end <= start][-REREAD_WORDS:])
+        after = [word for word in words if word.start >= end][:REREAD_WORDS]
+        for nearby, is_before in ((before, True), (after, False)):
+            for word in nearby:
+                if any(s < word.end and word.start < e and not part_of_day_said(text[s:e]) for s, e in others):
+                    break  # another span's words, but a part of the day the model tagged apart ("night")
+                if part_of_day_said(word.text):
+                    wider = (word.start, end) if is_before else (start, word.end)
+                    reread, ok = self.normalise(slot, text[wider[0]:wider[1]], now)
+                    if ok:
+                        return reread, *wider
+                    break
+        return value, start, end
 
     def _filler(self, word: str) -> bool:
         """A stop word of the domain's language, or a mark."""

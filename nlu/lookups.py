@@ -2,12 +2,14 @@
 values, so a name the model never saw in training ("Ad Astra", "Golden Dragon Palace") is found when it is said,
 whole, misspelt a little, or shortened to its first words ("Golden Dragon").
 
-A name found this way is the slot's value, unless the model's own value for the slot is a name of the column too.
+A name found this way is the slot's value, unless the model's own value for the slot is a name of the column too;
+said as the name or one of its forms, it also drops other values the model found in its words ("two" of "IT two").
 Names of three characters or fewer count only when said exactly, in the same case ("IT", not "it").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,9 +21,14 @@ from dialogue.nlu.text import Word, split_words
 
 SCORE = 85.0
 """How close (0-100, rapidfuzz's ratio) some run of the user's words must be to a name."""
+EXACT = 95.0
+"""A name found this close wins over the values the model found in its words."""
 WORD_SCORE = 75.0
 """How close the first and the last word of such a run must be to a word of the name."""
 _LEADING = {"the", "a", "an"}
+_SEQUEL = {"chapter", "part", "episode", "volume", "vol"}
+_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+            "nine": "9", "ten": "10", "ii": "2", "iii": "3", "iv": "4"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,17 @@ def looked_up(understood: Interpretation, names: dict[str, list[str]]) -> Interp
         named = find_name(understood.text, known)
         if named is None:
             continue
+        crossed = [span for span in spans if span.slot != slot and span.start < named.end and named.start < span.end]
+        if crossed and named.score < EXACT:
+            continue  # a name said only nearly, across another value: the other value stands
+        for span in crossed:  # "two" of "IT two" is no head count; another value of its slot stands
+            left = [other for other in spans if other.slot == span.slot and other not in crossed]
+            if left:
+                entities[span.slot] = left[0].value
+            else:
+                entities.pop(span.slot, None)
         entities[slot] = named.value
-        spans = [span for span in spans if span.slot != slot] + [EntitySpan(
+        spans = [span for span in spans if span.slot != slot and span not in crossed] + [EntitySpan(
             slot=slot, text=understood.text[named.start:named.end], value=named.value, start=named.start,
             end=named.end, normalised=True, source="gazetteer")]
     return understood.model_copy(update={"entities": entities, "spans": spans,
@@ -77,21 +93,51 @@ def _said(text: str, words: list[Word], name: str) -> Named | None:
         return None if at is None else Named(name, at, at + len(name), 100.0)
     said = [word for word in words if word.text.isalnum()]
     bare = wanted[1:] if wanted[0] in _LEADING and len(wanted) > 1 else wanted
-    targets = {" ".join(wanted), " ".join(bare)}
+    forms = _forms(name)
+    targets = {" ".join(form) for form in forms}
     prefix = bare if len(bare) > 1 else wanted
     best: Named | None = None
     best_key = (0.0, 0)
-    for size in sorted({max(1, len(wanted) - 1), len(wanted), len(wanted) + 1, *range(2, min(len(prefix), 7))}):
+    sizes = {max(1, len(wanted) - 1), len(wanted), len(wanted) + 1, *range(2, min(len(prefix), 7)), *map(len, forms)}
+    for size in sorted(sizes):
         for i in range(len(said) - size + 1):
             run = said[i:i + size]
             spoken = [word.text.lower() for word in run]
             score = max(fuzz.ratio(" ".join(spoken), target) for target in targets) \
-                if _ends_belong(spoken, wanted) else 0.0
+                if _ends_belong(spoken, [word for form in forms for word in form]) and _cased(run, name) else 0.0
             if 2 <= size < len(prefix) and spoken == prefix[:size] and spoken[0] not in _LEADING:
                 score = max(score, SCORE)  # the name's first words: a short form
             if score >= SCORE and (score, size) > best_key:  # the closest, then the longest
                 best, best_key = Named(name, run[0].start, run[-1].end, score), (score, size)
     return best
+
+
+@lru_cache(maxsize=8192)
+def _forms(name: str) -> tuple[tuple[str, ...], ...]:
+    """The ways people say a name, as lowercased words: whole; without a leading article ("Farewell"); its title
+    without the subtitle after a colon or a dash ("Fiddler" for "Fiddler: A Miracle of Miracles"); and a sequel's
+    number without "chapter" or "part", as a word, a digit or a digit joined on ("IT two", "IT 2", "IT2" for "IT
+    Chapter Two")."""
+    wanted = _words_of(name)
+    main = _words_of(re.split(r"\s*:\s*|\s+[-–—]\s+", name, maxsplit=1)[0])
+    forms = {wanted, main}
+    for words in (wanted, main):
+        for at in range(1, len(words) - 1):
+            number = _NUMBERS.get(words[at + 1], words[at + 1])
+            if words[at] in _SEQUEL and number.isdigit() and at + 2 == len(words):
+                title = words[:at]
+                forms |= {(*title, words[at + 1]), (*title, number), (*title[:-1], title[-1] + number)}
+    forms |= {form[1:] for form in forms if len(form) > 1 and form[0] in _LEADING}
+    return tuple(form for form in forms if form and len(" ".join(form)) >= 3)
+
+
+def _cased(run: list[Word], name: str) -> bool:
+    """A name whose first word is short ("IT") is said only in the name's case, and a name said in one word
+    only with a capital ("After", not "I'm after a film")."""
+    head, first = name.split()[0], run[0].text
+    if len(run) == 1 and not (first[0].isupper() or first[0].isdigit()):
+        return False
+    return len(head) > 3 or not head.isupper() or first.startswith(head)
 
 
 def _ends_belong(spoken: list[str], wanted: list[str]) -> bool:
@@ -103,7 +149,7 @@ def _ends_belong(spoken: list[str], wanted: list[str]) -> bool:
 def _content(name: str) -> set[str]:
     """The name's words but the leading articles: a text that says none of them does not say the name (a quick
     test before the fuzzy one)."""
-    return set(_words_of(name)) - _LEADING
+    return {word for form in _forms(name) for word in form} - _LEADING
 
 
 @lru_cache(maxsize=8192)

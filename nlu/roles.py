@@ -23,9 +23,9 @@ Span = tuple[str, int, int]
 """(slot, start, end): characters of the text."""
 CUE_WORDS = 4
 """How many words before a span may name its slot."""
-JOINING = frozenset({"and", "to", "till", "until", "through", "thru", "then"})
+JOINING = frozenset({"and", "to", "till", "til", "until", "untill", "through", "thru", "then"})
 """Words between two values that make them the two ends of a range (not a value and its correction)."""
-ENDING = frozenset({"till", "until", "through", "thru"})
+ENDING = frozenset({"till", "til", "until", "untill", "through", "thru"})  # and the way users often spell them
 """Words just before a value that make it the end of a range ("I need it until the 9th")."""
 STARTING = frozenset({"from", "starting"})
 """Words just before a value that make it the start of a range."""

@@ -155,7 +155,8 @@ class _Request:
 def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: list[Interpretation],
                domain: Domain) -> Interpretation:
     """The message's interpretation as the model read it whole, unless its clauses (`pieces`, one per range)
-    ask for different things: then the first thing, the others in its `also`, in the order said. Each thing's
+    ask for different things: then the first thing, the others in its `also`, in the order said; or ask for one
+    task the whole reading does not: then the whole reading, asking for that task. Each thing's
     intent and text are its clauses'; its values are those the whole message's reading found in them.
 
     A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
@@ -181,7 +182,12 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
         else:
             requests.append(_Request(intent, piece, start, end))
     if len(requests) < 2:
-        return whole
+        asked = requests[0].piece if requests and requests[0].intent in starting - {whole.intent} else None
+        if asked is None:
+            return whole
+        # a task asked for after a yes, the whole read as the yes: "Farewell is perfect. I want tickets"
+        return whole.model_copy(update={"intent": asked.intent, "confidence": asked.confidence,
+                                        "ranking": asked.ranking, "ambiguous": asked.ambiguous})
     text = whole.text or ""
     things = []
     for request in requests:

@@ -76,6 +76,8 @@ class FramePolicy:
         """Use the turn in this frame: answers, confirmations, volunteered slots. None if nothing fits."""
         turn = tracker.turn
         name, answer = frame.task, self.domain.yes_or_no(turn.intent)
+        if answer is None and frame.confirming and turn.intent in self.task.triggers and not turn.entities:
+            answer = "affirm"  # "Shall I buy them?" - "Perfect, please buy them": asking again for the task is a yes
         entries = self.entries
         entities = {slot: value for slot, value in turn.entities.items()
                     if slot in entries and tracker.holds(entries[slot].when)}
@@ -103,7 +105,8 @@ class FramePolicy:
     def _short_answer(self, tracker: Tracker, entry: FrameSlot) -> dict[str, Any] | None:
         """A bare value the model gave another slot, read as the answer to the slot asked when it reads as a valid
         value of it: "8" tagged as the party size when the time was asked is 20:00 at a restaurant open 12 to 22,
-        a date tagged as the check-out when the check-in was asked is the check-in. The turn is understood so."""
+        a date tagged as the check-out when the check-in was asked is the check-in. The turn is understood so. A
+        value its own slot knows is not taken as any words a text slot would read ("regular" is no city)."""
         interpretation = tracker.turn.interpretation
         if interpretation is None or len(interpretation.spans) != 1 or not interpretation.text:
             return None
@@ -111,6 +114,8 @@ class FramePolicy:
         if span.slot == entry.slot or _FILLER.sub("", text[:span.start] + text[span.end:]).strip():
             return None  # not a bare value: other words around it may say which slot it is ("two people")
         slot, spec = entry.slot, self.domain.slots[entry.slot]
+        if slot_type(spec).name == "text" and self._known(span.slot, span.value):
+            return None  # "Just regular please" when the city was asked: a show type, not a city named "regular"
         try:
             readings = slot_type(spec).readings(spec, span.text, tracker.turn.now, self.language)
         except ValueError:
@@ -125,6 +130,11 @@ class FramePolicy:
                 tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
                 return {slot: value}
         return None
+
+    def _known(self, slot: str, value: Any) -> bool:
+        """Whether the value is one the slot's type or its list knows (a category's, a listed text value)."""
+        spec = self.domain.slots[slot]
+        return slot_type(spec).closed or value in (getattr(spec, "values", None) or {})
 
     def _untagged_count(self, tracker: Tracker, entry: FrameSlot) -> dict[str, Any] | None:
         """The one number of a message outside every span, read as the count asked for when the model tagged none:

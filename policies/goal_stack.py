@@ -28,6 +28,7 @@ from dialogue.dm.events import (
     TaskRaised,
     TaskResumed,
     TaskStarted,
+    ValuesNoted,
 )
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker
@@ -35,6 +36,8 @@ from dialogue.domains.builtin import ASK_INTENT, ENTITY_ONLY_INTENT, NLU_FALLBAC
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameTask, FsmTask
 from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
+from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.values import InvalidValue
 from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
 from dialogue.policies.knowledge import KnowledgeAnswers
@@ -60,6 +63,9 @@ class GoalStack:
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
         self.offers = Offers(domain, {name: list(policy.slots) for name, policy in self.tasks.items()})
         self.knowledge = KnowledgeAnswers(domain)
+        self.values = SlotValues(domain.slots)
+        self.task_slots = {slot for name, policy in self.tasks.items() if not domain.tasks[name].digression
+                           for slot in policy.slots}
 
     # -- a turn's input ----------------------------------------------------------------------
 
@@ -143,7 +149,8 @@ class GoalStack:
         if triggered is not None and (top is None or triggered != top.task):
             frame = state.frame(triggered)
             if frame is None:
-                return Decision(reset + self._start(tracker, triggered, turn.entities))
+                return Decision(reset + self._start(tracker, triggered, turn.entities)
+                                + self._noted(tracker, set(self.tasks[triggered].slots)))
             if self.routing == "host":
                 return Decision(reset + [TaskRaised(task=triggered)] + (self._react_task(tracker, frame) or []))
         if top is not None:
@@ -159,7 +166,7 @@ class GoalStack:
                 # "I'd like three tickets" while buying them: values for the task going, as with `_answers_active`
                 tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             if used is not None or corrections or triggered == top.task:
-                return Decision(reset + (used or []) + corrections)
+                return Decision(reset + (used or []) + corrections + self._noted(tracker, set()))
         owner = self._owner_of_values(tracker, intent) if top is None and triggered is None else None
         if owner is not None:
             return Decision(reset + self._start(tracker, owner, turn.entities))
@@ -178,10 +185,11 @@ class GoalStack:
         return self._not_understood(tracker, reset)
 
     def _not_understood(self, tracker: Tracker, reset: list[Step]) -> Decision:
-        """The next no-match level, after the offer or proposal the turn passed over (the escalation counts on)."""
+        """The next no-match level, after the offer or proposal the turn passed over (the escalation counts on); the
+        turn's values, that no task took, noted for the next task that does."""
         escalated = self._escalate(tracker, "no_match")
         passed_over = [step for step in reset if not isinstance(step, EscalationReset)]
-        return Decision(passed_over + escalated.steps, listen=escalated.listen)
+        return Decision(passed_over + self._noted(tracker, set()) + escalated.steps, listen=escalated.listen)
 
     def _owner_of_values(self, tracker: Tracker, intent: str | None) -> str | None:
         """With no task going, the one task that takes every value the message gives ("I'm in Palo Alto", "try
@@ -193,6 +201,19 @@ class GoalStack:
         owners = [name for name, task in self.domain.tasks.items()
                   if task.triggers and not task.digression and given <= set(self.tasks[name].slots)]
         return owners[0] if len(owners) == 1 else None
+
+    def _noted(self, tracker: Tracker, taking: set[str]) -> list[Step]:
+        """The turn's values that neither `taking` nor any task on the stack takes, noted for the next task that
+        does ("at 10:30 pm" while finding a movie's show times, kept for buying the tickets): values of the
+        domain's task slots only, each of its slot's type."""
+        unclaimed = set(tracker.turn.entities) - taking - self._slots_below(tracker.state.stack)
+        values = {}
+        for slot in sorted(unclaimed & self.task_slots):
+            try:
+                values[slot] = self.values.coerce(slot, tracker.turn.entities[slot])
+            except InvalidValue:
+                continue
+        return [ValuesNoted(values=values)] if values else []
 
     def _answers_active(self, tracker: Tracker, top: TaskFrame, triggered: str) -> bool:
         """Whether a message with another task's intent gives values for the task going instead: values it takes
@@ -326,11 +347,16 @@ class GoalStack:
         if tracker.state.frame(name) is not None:
             return [TaskRaised(task=name)]
         policy = self.tasks[name]
+        taken = sorted(set(tracker.state.noted) & set(policy.slots))
+        if taken:  # values said before, that no task going then took
+            entities = {**{slot: tracker.state.noted[slot] for slot in taken}, **entities}
         shared = set(policy.slots) & self._slots_below(tracker.state.stack)
         saved = {slot: tracker.state.slots.get(slot) for slot in sorted(shared)}
         started: list[Step] = [TaskStarted(task=name, saved=saved)]
         if any(value is not None for value in saved.values()):  # the new task starts without the values below
             started.append(self._cleared(sorted(shared)))
+        if taken:
+            started.append(ValuesNoted(taken=taken))
         return [*started, *policy.begin(tracker, TaskFrame(task=name), entities)]
 
     def _cleared(self, slots: list[str]) -> SlotsCleared:

@@ -1,7 +1,9 @@
 """Real conversations fed to a domain's engine, user turn by user turn, and scored.
 
 Each conversation runs on an engine of its own (sessions and tables in memory, its calls to the domain's
-services made and recorded), its clock at the conversation's `now`. Per user turn: the intent understood against
+services made and recorded), its clock at the conversation's `now`. Its tables hold the catalogue: the rows every
+conversation replayed with it was shown by the business's systems, its own first, as a deployed assistant's tables
+hold everything the business offers and not only what one conversation saw. Per user turn: the intent understood against
 the one the conversation's acts mean (turns the mapping gives none are not scored for it), and the values
 understood against the values the user gave, both compared after normalisation (the expected value coerced to the
 domain slot's type; text casefolded, punctuation and spacing ignored); a turn that fell to `nlu_fallback` counts
@@ -12,6 +14,7 @@ values, and its effects (rows, service calls) hold them.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -72,11 +75,13 @@ class Replayer:
         self.entities = EntityNormaliser(domain)
         self.judge = Judge(domain)
 
-    def replay(self, conversation: RealConversation) -> ConversationScore:
+    def replay(self, conversation: RealConversation,
+               catalogue: dict[str, list[dict[str, Any]]] | None = None) -> ConversationScore:
+        """Replays one conversation, its tables holding its own rows and then the rest of the `catalogue`."""
         store = MemoryStore()
         engine = Engine(self.domain, nlu=self.nlu, store=store)
         engine.services.exchanges = exchanges = []
-        for table, rows in conversation.rows.items():
+        for table, rows in pooled([conversation.rows, catalogue or {}]).items():
             columns = self.domain.memory.tables[table].columns
             for row in rows:
                 try:
@@ -201,11 +206,24 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def pooled(tables: list[dict[str, list[dict[str, Any]]]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of several conversations, by table, each row once, in the order first seen."""
+    pool: dict[str, dict[str, dict[str, Any]]] = {}
+    for rows_by_table in tables:
+        for table, rows in rows_by_table.items():
+            kept = pool.setdefault(table, {})
+            for row in rows:
+                kept.setdefault(json.dumps(row, sort_keys=True, default=str), row)
+    return {table: list(rows.values()) for table, rows in pool.items()}
+
+
 def replay_all(replayer: Replayer, conversations: list[RealConversation],
                advance: Callable[[int], None] = lambda n: None) -> list[ConversationScore]:
+    """Replays each conversation with the others' rows as the catalogue."""
+    catalogue = pooled([conversation.rows for conversation in conversations])
     results = []
     for conversation in conversations:
-        results.append(replayer.replay(conversation))
+        results.append(replayer.replay(conversation, catalogue))
         advance(1)
     return results
 

@@ -85,6 +85,20 @@ def _day_in_week(phrase: str, today: dt.date) -> dt.date | None:
     return max(monday + dt.timedelta(days=weekday), today)
 
 
+def _counted(phrase: str, language: str) -> bool:
+    """Whether the phrase is a number in words and nothing else ("two", "twelve"): a count, not a date (a date
+    parser would read a month)."""
+    from dialogue.domains.slot_types.numbers import read_number
+
+    if not phrase.isalpha():
+        return False
+    try:
+        read_number(phrase, language)
+    except ValueError:
+        return False
+    return True
+
+
 class _Calendar(SlotType):
     phrased: ClassVar[bool] = True
 
@@ -114,6 +128,8 @@ class Date(_Calendar):
         day = _day_of_month(plain, now.date()) or _day_in_week(plain, now.date())
         if day is not None:
             return day.isoformat()
+        if _counted(plain, language):
+            raise ValueError(f"not a date: {text!r} (a number in words alone is a count)")
         named = [weekday for weekday in WEEKDAYS if re.search(rf"\b{weekday}\b", plain)]
         beside = named or _MERIDIEM_SAID.search(plain)  # "thursday morning 11", "evening 4": the number is no month
         if (_ORDINAL_DAY.search(plain) or (beside and _NUMBER.search(plain))) and not _MONTH.search(plain):

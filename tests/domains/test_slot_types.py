@@ -90,6 +90,14 @@ def test_a_number_beside_a_weekday_is_never_a_month_and_a_date_falls_on_the_week
         SLOT_TYPES["date"].read(None, "Sunday, March 11th", friday, "en")  # the 11th of March 2019 is a Monday
 
 
+def test_a_number_in_words_alone_is_no_date() -> None:
+    """"Two" tagged as a date ("IT Chapter Two"): a date parser reads February."""
+    for said in ("two", "Twelve", "one"):
+        with pytest.raises(ValueError, match="a number in words alone is a count"):
+            SLOT_TYPES["date"].read(None, said, WEDNESDAY, "en")
+    assert SLOT_TYPES["date"].read(None, "March 2", WEDNESDAY, "en").endswith("-03-02")
+
+
 def test_a_date_alone_is_no_time() -> None:
     with pytest.raises(ValueError, match="not a time"):
         SLOT_TYPES["time"].read(None, "the 3rd in", WEDNESDAY, "en")  # a date parser's midnight

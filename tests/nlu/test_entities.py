@@ -187,7 +187,7 @@ version: 1
 name: cinema
 slots:
   location: {type: text, values: {Livermore: [], San Jose: []}}
-  movie: {type: text, values: {Hustlers: []}}
+  movie: {type: text, values: {Hustlers: [], After: []}}
   guest: {type: text}
   parking: {type: boolean}
   show_type: {type: category, values: [imax, 3d, regular]}
@@ -224,6 +224,11 @@ def test_a_known_value_of_another_slot_tagged_as_a_listed_text_slot_goes_to_that
     assert merged(cinema, [at(text, "guest", "Livermore")], text)[1] == ("guest", "Livermore", "model")
 
 
+def test_a_listed_value_that_is_a_stop_word_is_found_only_when_said_as_a_name(cinema) -> None:
+    assert merged(cinema, [], "I'm after an imax film") == [("show_type", "imax", "gazetteer")]
+    assert merged(cinema, [], "two for After please") == [("movie", "After", "gazetteer")]
+
+
 def test_a_span_of_stop_words_only_is_no_value(cinema) -> None:
     text = "a regular one is fine for us"
     assert merged(cinema, [at(text, "movie", "us")], text) == [("show_type", "regular", "gazetteer")]
@@ -254,7 +259,7 @@ def test_a_span_inside_a_listed_value_is_widened_to_it_and_a_feature_named_by_a_
     assert merged(cinema, [at(text, "parking", "Livermore")], text)[-1] == ("location", "Livermore", "model")
 
 
-def test_a_time_is_read_with_the_part_of_the_day_said_just_before_it(cinema) -> None:
+def test_a_time_is_read_with_the_part_of_the_day_said_just_before_or_after_it(cinema) -> None:
     text = "an appointment in the evening 5:30"
     assert merged(cinema, [at(text, "time", "5:30")], text) == [("time", "17:30", "model")]
     text = "tomorrow morning at 8"  # the part of the day is the date's: the time's own reading stands
@@ -262,6 +267,9 @@ def test_a_time_is_read_with_the_part_of_the_day_said_just_before_it(cinema) -> 
         "time", "08:00", "model")
     text = "the evening show at 5:30 am"  # a half of the day said in the span wins
     assert merged(cinema, [at(text, "time", "5:30 am")], text) == [("time", "05:30", "model")]
+    text = "at 10:15 in the night please"  # or just after it, the part of the day tagged apart or not
+    assert merged(cinema, [at(text, "time", "10:15")], text) == [("time", "22:15", "model")]
+    assert merged(cinema, [at(text, "time", "10:15"), at(text, "time", "night")], text) == [("time", "22:15", "model")]
 
 
 def test_a_date_span_that_reads_only_as_a_time_goes_to_the_time_slot_the_model_left_empty(cinema) -> None:

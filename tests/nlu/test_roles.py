@@ -3,6 +3,8 @@ as a range take the two slots in the domain's order; a lone date after "until" o
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from dialogue.domains import load_domain
@@ -78,6 +80,7 @@ def test_without_words_naming_a_slot_or_joining_two_or_with_one_value_a_slot_not
 @pytest.mark.parametrize("text, said, tagged, slot", [
     ("I need the house until the 9th", "the 9th", "check_in", "check_out"),
     ("staying till Sunday", "Sunday", "check_in", "check_out"),
+    ("book it untill the 11th", "the 11th", "check_in", "check_out"),  # as users often spell it
     ("from the 3rd, please", "the 3rd", "check_out", "check_in"),
     ("until the 9th", "the 9th", "check_out", "check_out"),  # the model's slot is already that end
     ("on the 9th", "the 9th", "check_in", "check_in"),  # no word says which end
@@ -97,3 +100,17 @@ def test_only_dates_and_times_move(stay) -> None:
     text = "a note about the view and a remark about the stairs"
     tagged = spans(text, ("note", "the view"), ("note", "the stairs"))
     assert spread(tagged, text, stay) == tagged
+
+
+def test_stop_words_the_model_gave_the_other_date_slot_join_the_date_after_them(stay) -> None:
+    """"until the 9th of March", "the" tagged as the check-out and the rest as the check-in: one date, which
+    "until" then makes the check-out."""
+    from dialogue.nlu.entities import EntityNormaliser
+
+    text = "I'll need it until the 9th of March"
+    pieces = spans(text, ("check_out", "the"), ("check_in", "9th of March"))
+    joined = EntityNormaliser(stay).joined(pieces, text, dt.datetime(2019, 3, 1, 12))
+    assert joined == [("check_in", text.index("the 9th"), len(text))]
+    assert slots(spread(joined, text, stay)) == ["check_out"]
+    both = spans("the 3rd and the 9th", ("check_in", "the 3rd"), ("check_out", "the 9th"))  # values: kept apart
+    assert EntityNormaliser(stay).joined(both, "the 3rd and the 9th", dt.datetime(2019, 3, 1, 12)) == both

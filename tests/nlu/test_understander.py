@@ -211,14 +211,30 @@ def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None
     [("greet", "Hi.", False), ("book_table", "Book a table for 4.", False)],
     [("nlu_fallback", "Hmm.", False), ("book_table", "Book a table for 4.", False)],
     [("affirm", "Hmm.", True), ("book_table", "Book a table for 4.", False)],
-    [("goodbye", "Thanks.", False), ("ask_opening_hours", "When do you open?", False)],
     [("book_table", "I need a table for 4.", False), ("help", "Can you help me out?", False)],
     [("help", "Can you help me?", False), ("book_table", "I need a table for 4.", False)],
+    [("goodbye", "Thanks.", False), ("ask_opening_hours", "When do you open?", False)],
     [("deny", "No, not that one.", False), ("another", "Anything else?", False), ("inform", "In Paris.", False)],
 ])
 def test_clauses_that_ask_one_thing_leave_the_whole_reading(pieces: list[tuple[str, str, bool]]) -> None:
     whole, ranges, readings = _read(" ".join(piece for _, piece, _ in pieces), *pieces)
     assert told_apart(whole, ranges, readings, DOMAIN) is whole
+
+
+@pytest.mark.parametrize(("pieces", "asked"), [
+    ([("affirm", "Sounds great.", False), ("book_table", "I want to book it.", False)], "book_table"),
+    ([("affirm", "Yes.", False), ("inform", "A table for 4.", False)], "affirm"),  # no task asked: the whole reading
+    ([("deny", "No, not now.", False), ("goodbye", "Thank you.", False)], "deny"),
+])
+def test_a_task_asked_after_a_yes_is_asked_when_the_whole_reads_as_the_yes(pieces: list[tuple[str, str, bool]],
+                                                                           asked: str) -> None:
+    """"Farewell is perfect. I want tickets", read whole as a yes: the message asks for the task, with the whole
+    reading's values."""
+    whole, ranges, readings = _read(" ".join(piece for _, piece, _ in pieces), *pieces)
+    whole = whole.model_copy(update={"intent": pieces[0][0]})
+    read = told_apart(whole, ranges, readings, DOMAIN)
+    assert (read.intent, read.text, read.also) == (asked, whole.text, [])
+    assert read.confidence == (0.9 if asked != pieces[0][0] else whole.confidence)
 
 
 def test_several_requests_on_the_real_model(bundled_models) -> None:

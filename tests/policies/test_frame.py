@@ -171,6 +171,14 @@ def test_confirmation_yes_completes(shop) -> None:
     assert result.state.stack == [] and result.state.slots == {}
 
 
+def test_asking_for_the_task_again_at_its_confirmation_is_a_yes(shop) -> None:
+    """"2 small, right?" - "perfect, order it": the request said again, with no new value, confirms."""
+    finish_order(shop)
+    assert shop.say("/order").responses == ["ordered"]
+    finish_order(shop)
+    assert shop.say('/order{"count": 3}').responses == ["corrected", "confirm_order"]  # a new value: a change
+
+
 def test_confirmation_denied_leads_to_a_change(shop) -> None:
     finish_order(shop)
     assert shop.say("/deny").responses == ["confirm_denied"]
@@ -565,3 +573,52 @@ def test_the_one_untagged_number_answers_a_count_asked(tmp_path, said: str, unde
     assert engine.handle("s", UserInput(text="book a table")).text == "How many?"
     result = engine.handle("s", UserInput(text=said))
     assert (result.understood.entities, result.text) == (understood, reply)
+
+
+SEATS = """
+version: 1
+name: seats
+slots:
+  city: {type: text}
+  seating: {type: category, values: [inside, outside]}
+  guest: {type: text}
+intents:
+  book: [book a table]
+  inform: ["[outside](seating)"]
+tasks:
+  book:
+    policy: frame
+    triggers: [book]
+    slots: [{slot: city}, {slot: seating}]
+    on_complete: [respond: booked]
+responses:
+  ask_city: Which city?
+  ask_seating: Inside or outside?
+  booked: "{{ slots.city }}, {{ slots.seating }}."
+"""
+
+
+class OneWordTagger:
+    """A model that tags the message's last word as the slot `tags` maps it to."""
+
+    def __init__(self, tags: dict[str, str]):
+        self.tags = tags
+
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        word = text.split()[-1]
+        if word not in self.tags:
+            return Interpretation(intent="book", confidence=0.9, text=text)
+        start = text.rindex(word)
+        span = EntitySpan(slot=self.tags[word], text=word, value=word, start=start, end=start + len(word),
+                          normalised=True, source="model")
+        return Interpretation(intent="inform", confidence=0.9, text=text, entities={span.slot: word}, spans=[span])
+
+
+def test_a_bare_value_its_own_slot_knows_is_no_answer_to_a_text_slot(domain_from) -> None:
+    """"Just outside" when the city was asked: a seating, not a city named "outside"; a name the model gave a text
+    slot that lists nothing still answers."""
+    engine = Engine(domain_from(SEATS), nlu=OneWordTagger({"outside": "seating", "Lyon": "guest"}))
+    engine.handle("s", UserInput(text="book a table"))
+    seated = engine.handle("s", UserInput(text="just outside"))
+    assert (seated.understood.entities, seated.text) == ({"seating": "outside"}, "Which city?")
+    assert engine.handle("s", UserInput(text="Lyon")).text == "Lyon, outside."

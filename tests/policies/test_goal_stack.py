@@ -409,3 +409,39 @@ def test_a_persisted_value_fills_the_slot_the_task_below_had_no_value_for(conver
     assert found.state.stack == ["book"] and found.state.slots["city"] == "Rome"  # the search's city stays
     assert found.responses[0] == "found" and "offer_booking" not in found.responses  # the booking goes on
     assert found.state.slots.get("cuisine") is None  # not persisted: the booking's own (none) comes back
+
+
+def test_a_value_no_task_going_takes_is_noted_for_the_next_task_that_does(conversation) -> None:
+    """"Two of us, in Lyon" while searching (which has no head count): the count is kept for the booking, which
+    does not ask it again; a value that is not one of its slot's type is not kept."""
+    dining = conversation(CARRIED)
+    dining.say("/search")
+    searching = dining.say('/inform{"city": "Lyon", "people": 2}')
+    assert searching.responses == ["ask_cuisine"] and searching.state.slots == {"city": "Lyon"}
+    done = dining.say('/inform{"cuisine": "thai"}')
+    assert done.responses == ["found", "offer_booking"]
+    assert dining.say("/affirm").responses == ["ask_cuisine"]  # the city persisted, the head count noted
+    booked = dining.say('/inform{"cuisine": "thai"}')
+    assert booked.text == "Booked in Lyon." and booked.state.slots == {}
+    dining.say("/search")
+    dining.say('/inform{"people": "lots"}')  # not a number: nothing to keep
+    dining.say('/inform{"city": "Oslo", "cuisine": "thai"}')
+    dining.say("/affirm")
+    assert dining.say('/inform{"cuisine": "thai"}').responses == ["ask_people"]
+
+
+def test_the_value_said_last_is_the_one_noted(conversation) -> None:
+    dining = conversation(CARRIED.replace('booked: "Booked in', 'booked: "Booked for {{ slots.people }} in'))
+    dining.say('/search{"people": 2}')
+    dining.say('/inform{"people": 3, "city": "Lyon"}')
+    dining.say('/inform{"cuisine": "thai"}')
+    dining.say("/affirm")
+    assert dining.say('/inform{"cuisine": "thai"}').text == "Booked for 3 in Lyon."
+
+
+def test_values_no_one_task_takes_are_noted_though_the_turn_was_not_understood(conversation) -> None:
+    """"Somewhere in Lyon" with nothing going: searching and booking both take a city, so it starts neither, but
+    the booking asked for next has it."""
+    dining = conversation(CARRIED)
+    assert dining.say('/inform{"city": "Lyon"}').responses == ["fallback"]
+    assert dining.say("/book").responses == ["ask_cuisine"]

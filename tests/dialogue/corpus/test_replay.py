@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialogue.corpus.formats import CorpusError, RealConversation, UserTurn
-from dialogue.corpus.replay import ConversationScore, Replayer, TurnScore, same_value, scores
+from dialogue.corpus.replay import ConversationScore, Replayer, TurnScore, replay_all, same_value, scores
 from dialogue.domains import load_domain
 from dialogue.nlu.understander import Understander
 from tests.conftest import NOW
@@ -96,3 +96,44 @@ def test_a_turn_the_engine_cannot_take_is_understood_as_nothing() -> None:
     [only] = score.turns
     assert only.intent is None and only.reply.startswith("error: text: free text needs a trained NLU")
     assert scores([score])["intent_accuracy"] == 0.0
+
+
+SHOPS = """\
+version: 1
+name: shops
+slots:
+  city: {type: text}
+intents:
+  find: [find a shop]
+memory:
+  tables:
+    shops:
+      columns: {name: text, city: text}
+tasks:
+  find:
+    policy: frame
+    triggers: [find]
+    slots: [{slot: city}]
+    on_complete:
+      - select: {table: shops, where: {city: "{{ slots.city }}"}, result: found}
+      - respond: found
+responses:
+  ask_city: Where?
+  found: "{% for row in results.found %}{{ row.name }}; {% endfor %}"
+"""
+
+
+def test_each_conversation_is_replayed_with_the_catalogue_its_own_rows_first(domain_from) -> None:
+    """The rows every replayed conversation was shown are the business's catalogue: a conversation whose user names
+    what only another one's search returned still finds it; its own rows come first, each row once."""
+    shops = domain_from(SHOPS)
+    asking = [UserTurn('/find{"city": "Oslo"}', "find")]
+    first = RealConversation("a", asking, NOW, rows={"shops": [{"name": "Ruby", "city": "Oslo"},
+                                                               {"name": "Jade", "city": "Rome"}]})
+    second = RealConversation("b", asking, NOW, rows={"shops": [{"name": "Opal", "city": "Oslo"},
+                                                                {"name": "Ruby", "city": "Oslo"}]})
+    third = RealConversation("c", asking, NOW)
+    replies = [score.turns[0].reply for score in replay_all(Replayer(shops, None), [first, second, third])]
+    assert replies == ["Ruby; Opal;", "Opal; Ruby;", "Ruby; Opal;"]
+    alone = Replayer(shops, None).replay(third)
+    assert alone.turns[0].reply == ""  # on its own, nothing
