@@ -146,10 +146,11 @@ def _ends_belong(spoken: list[str], wanted: list[str]) -> bool:
     return all(max(fuzz.ratio(word, other) for other in wanted) >= WORD_SCORE for word in (spoken[0], spoken[-1]))
 
 
-def _content(name: str) -> set[str]:
-    """The name's words but the leading articles: a text that says none of them does not say the name (a quick
-    test before the fuzzy one)."""
-    return {word for form in _forms(name) for word in form} - _LEADING
+@lru_cache(maxsize=8192)
+def _content(name: str) -> frozenset[str]:
+    """The words of the name's forms but the leading articles: a text that says none of them does not say the name
+    (a quick test before the fuzzy one)."""
+    return frozenset(word for form in _forms(name) for word in form) - _LEADING
 
 
 @lru_cache(maxsize=8192)
