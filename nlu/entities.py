@@ -207,17 +207,20 @@ class EntityNormaliser:
         March" as the check-in: "the 9th of March", as the check-in, which `roles` may then move)."""
         joined: list[tuple[str, int, int]] = []
         for slot, start, end in tagged:
-            between = text[joined[-1][2]:start].strip() if joined else None
-            same = joined and joined[-1][0] == slot
-            lead_in = joined and not same and not between and self.types[slot].phrased \
-                and self.domain.slots[joined[-1][0]].type == self.domain.slots[slot].type \
-                and all(self._filler(word) for word in text[joined[-1][1]:joined[-1][2]].split())
-            if (same and self.types[slot].phrased and (
-                    not between or (between == "," and self.normalise(slot, text[joined[-1][1]:end], now)[1]))) \
-                    or lead_in:
+            if joined and self.types[slot].phrased and self._one_value(joined[-1], slot, start, end, text, now):
                 start = joined.pop()[1]
             joined.append((slot, start, end))
         return joined
+
+    def _one_value(self, previous: tuple[str, int, int], slot: str, start: int, end: int, text: str,
+                   now: dt.datetime) -> bool:
+        """Whether the previous span and this date or time span are pieces of one value (see `joined`)."""
+        other, first, last = previous
+        between = text[last:start].strip()
+        if other == slot:
+            return not between or (between == "," and self.normalise(slot, text[first:end], now)[1])
+        return not between and self.domain.slots[other].type == self.domain.slots[slot].type \
+            and all(self._filler(word) for word in text[first:last].split())
 
     def _widen(self, slot: str, start: int, end: int, text: str, words: list[Word]) -> tuple[int, int]:
         """A span cut inside a value is widened to it: a number split at its separators ("1," of "1,156"),
