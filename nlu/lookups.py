@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from dialogue.domains.interpretation import EntitySpan, Interpretation
 from dialogue.nlu.text import Word, split_words
@@ -132,10 +133,10 @@ def _forms(name: str) -> tuple[tuple[str, ...], ...]:
 
 
 def _cased(run: list[Word], name: str) -> bool:
-    """A name whose first word is short ("IT") is said only in the name's case, and a name said in one word
-    only with a capital ("After", not "I'm after a film")."""
+    """A name whose first word is short ("IT") is said only in the name's case, and a name said as one stop word
+    only with a capital ("After", not "I'm after a film"; "shazam" is "Shazam!")."""
     head, first = name.split()[0], run[0].text
-    if len(run) == 1 and not (first[0].isupper() or first[0].isdigit()):
+    if len(run) == 1 and first.islower() and first in STOP_WORDS:
         return False
     return len(head) > 3 or not head.isupper() or first.startswith(head)
 

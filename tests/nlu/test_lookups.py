@@ -37,7 +37,7 @@ def test_a_name_is_found_as_people_say_it(text: str, name: str, said: str) -> No
 
 @pytest.mark.parametrize("text", ["I want to see it", "the wedding was lovely", "a golden evening", "hello",
                                   "", "The the the",
-                                  "I'm after an imax film",          # one word said as a name only with a capital
+                                  "I'm after an imax film",          # a stop word said as a name only with a capital
                                   "see it two days from now"])      # a short first word only in the name's case
 def test_words_that_only_touch_a_name_are_no_name(text: str) -> None:
     assert find_name(text, MOVIES) is None

@@ -306,7 +306,7 @@ def test_intents_the_domain_maps_to_yes_or_no_answer_its_questions(conversation)
 def test_an_intent_with_no_yes_or_no_meaning_does_not_answer_a_confirmation(conversation) -> None:
     shop = conversation(YES_AND_NO)
     finish_order(shop)
-    assert shop.say("/order").responses != ["ordered"]
+    assert "ordered" not in shop.say("/greet").responses  # (the task's own request is a yes: see above)
 
 
 def test_only_an_intent_of_the_domain_takes_a_yes_or_no_meaning(domain_from) -> None:
