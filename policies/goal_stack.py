@@ -347,9 +347,8 @@ class GoalStack:
         if tracker.state.frame(name) is not None:
             return [TaskRaised(task=name)]
         policy = self.tasks[name]
-        taken = sorted(set(tracker.state.noted) & set(policy.slots))
-        if taken:  # values said before, that no task going then took
-            entities = {**{slot: tracker.state.noted[slot] for slot in taken}, **entities}
+        taken = sorted(set(tracker.state.noted) & set(policy.slots))  # said before, when no task going took them
+        entities = {**{slot: tracker.state.noted[slot] for slot in taken}, **entities}
         shared = set(policy.slots) & self._slots_below(tracker.state.stack)
         saved = {slot: tracker.state.slots.get(slot) for slot in sorted(shared)}
         started: list[Step] = [TaskStarted(task=name, saved=saved)]
