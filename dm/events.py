@@ -66,7 +66,8 @@ class UserUnderstood(BaseEvent):
 
 
 class SlotSet(BaseEvent):
-    """A slot takes a value; failed attempts at answering it start again from zero."""
+    """A slot takes a value; failed attempts at answering it start again from zero, and a value noted for it
+    earlier is superseded."""
 
     type: Literal["slot_set"] = "slot_set"
     slot: str
@@ -74,6 +75,7 @@ class SlotSet(BaseEvent):
 
     def apply(self, state: DialogueState) -> None:
         state.slots[self.slot] = self.value
+        state.noted.pop(self.slot, None)
         for frame in state.stack:
             frame.attempts.pop(self.slot, None)
             if self.slot in frame.defaulted:
@@ -155,6 +157,7 @@ class TaskStarted(BaseEvent):
         if state.stack:
             state.stack[-1].interrupted = True
         state.stack.append(TaskFrame(task=self.task, state=self.state, saved=dict(self.saved)))
+        state.picked = None
 
     def labels(self) -> list[str]:
         return [f"start_task:{self.task}"]
@@ -215,6 +218,7 @@ class ProposalAnswered(BaseEvent):
 
     def apply(self, state: DialogueState) -> None:
         state.proposed = None
+        state.picked = None
 
 
 class OfferMade(BaseEvent):
@@ -227,6 +231,7 @@ class OfferMade(BaseEvent):
 
     def apply(self, state: DialogueState) -> None:
         state.offering = Offering(result=self.result, start=self.start, size=self.size)
+        state.picked = None
 
     def labels(self) -> list[str]:
         return [f"offer:{self.result}"]
@@ -242,6 +247,7 @@ class OfferAnswered(BaseEvent):
     turned_down: list[dict[str, Any]] = Field(default_factory=list)
 
     def apply(self, state: DialogueState) -> None:
+        state.picked = state.offering if self.chosen is not None else None
         state.offering = None
         if self.chosen is not None:
             state.turned_down.pop(self.result, None)

@@ -70,6 +70,8 @@ class DialogueState(BaseModel):
     last_understood: dict[str, Any] | None = None
     proposed: str | None = Field(None, description="The task a finished one proposed; the next turn answers it.")
     offering: Offering | None = Field(None, description="Rows offered; the next turn may take one.")
+    picked: Offering | None = Field(None, description="The offer a row was just taken from, while the task taking it "
+                                                      "leads to is proposed: asking for others offers its next rows.")
     turned_down: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict, description="Rows of each result the user turned down by searching again for others "
                                           "(their `fill` and `match` values); offered last until one is taken.")

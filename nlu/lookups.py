@@ -4,7 +4,9 @@ whole, misspelt a little, or shortened to its first words ("Golden Dragon").
 
 A name found this way is the slot's value, unless the model's own value for the slot is a name of the column too;
 said as the name or one of its forms, it also drops other values the model found in its words ("two" of "IT two").
-Names of three characters or fewer count only when said exactly, in the same case ("IT", not "it").
+Names of three characters or fewer count only when said exactly, in the same case ("IT", not "it"). Where the
+text names none of the column's values, a value the model found that is one word in lower case is dropped ("would
+lke 3 tickets": "lke" is no film); one said with a capital or in several words stays, a name the list may lack.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ def looked_up(understood: Interpretation, names: dict[str, list[str]]) -> Interp
             continue
         named = find_name(understood.text, known)
         if named is None:
+            if known and _stray(entities.get(slot)):  # "would lke 3 tickets": "lke" is no film
+                entities.pop(slot)
+                spans = [span for span in spans if span.slot != slot]
             continue
         crossed = [span for span in spans if span.slot != slot and span.start < named.end and named.start < span.end]
         if crossed and named.score < EXACT:
@@ -82,6 +87,12 @@ def looked_up(understood: Interpretation, names: dict[str, list[str]]) -> Interp
             end=named.end, normalised=True, source="gazetteer")]
     return understood.model_copy(update={"entities": entities, "spans": spans,
                                          "also": [looked_up(thing, names) for thing in understood.also]})
+
+
+def _stray(value: object) -> bool:
+    """Whether a value the model found is one word in lower case ("far", "lke"): where the slot's list names none
+    of the text, not taken as a name the list lacks."""
+    return isinstance(value, str) and value.islower() and len(value.split()) == 1
 
 
 def _said(text: str, words: list[Word], name: str) -> Named | None:
@@ -133,10 +144,11 @@ def _forms(name: str) -> tuple[tuple[str, ...], ...]:
 
 
 def _cased(run: list[Word], name: str) -> bool:
-    """A name whose first word is short ("IT") is said only in the name's case, and a name said as one stop word
-    only with a capital ("After", not "I'm after a film"; "shazam" is "Shazam!")."""
+    """A name whose first word is short ("IT") is said only in the name's case, and a name said as one stop word,
+    or as one word of its several, only with a capital ("After", not "I'm after a film"; "Load" for "The Load",
+    not "a real load off"; "shazam" is "Shazam!")."""
     head, first = name.split()[0], run[0].text
-    if len(run) == 1 and first.islower() and first in STOP_WORDS:
+    if len(run) == 1 and first.islower() and (first in STOP_WORDS or len(_words_of(name)) > 1):
         return False
     return len(head) > 3 or not head.isupper() or first.startswith(head)
 

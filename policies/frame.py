@@ -82,9 +82,15 @@ class FramePolicy:
         entities = {slot: value for slot, value in turn.entities.items()
                     if slot in entries and tracker.holds(entries[slot].when)}
         items: list[Step] = []
+        if answer == "affirm" and entities and frame.offered is None and not (
+                frame.requested and isinstance(self.domain.slots[frame.requested], BooleanSlot)) and not (
+                frame.confirming and self._restates(tracker, entities)):
+            # "on the 6th instead?" at a confirmation, "yes, in Vancouver" when the city was asked: the values
+            # answer, the yes is a manner of speaking
+            self._as_values(tracker)
         if frame.confirming or frame.changing or (frame.confirmed and entities):  # confirmed: its completion failed
-            if not entities:
-                answered = frame.confirming and answer is not None
+            if not entities or (frame.confirming and answer == "affirm" and self._restates(tracker, entities)):
+                answered = frame.confirming and answer is not None  # "yes, for two" confirming two: a yes
                 return [ConfirmationAnswered(task=name, confirmed=answer == "affirm")] if answered else None
             items.append(ConfirmationWithdrawn(task=name))
         elif frame.requested and frame.requested not in entities:
@@ -98,6 +104,23 @@ class FramePolicy:
         for slot, raw in entities.items():
             items += self._fill(tracker, frame, entries[slot], raw)
         return items or None
+
+    def _restates(self, tracker: Tracker, entities: dict[str, Any]) -> bool:
+        """Whether every value is the one its slot holds already."""
+        for slot, raw in entities.items():
+            try:
+                if self.values.coerce(slot, raw) != tracker.state.slots.get(slot):
+                    return False
+            except InvalidValue:
+                return False
+        return True
+
+    @staticmethod
+    def _as_values(tracker: Tracker) -> None:
+        """The turn understood as giving values."""
+        interpretation = tracker.turn.interpretation
+        if interpretation is not None:
+            tracker.reinterpret(interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
 
     def control(self, tracker: Tracker, frame: TaskFrame, intent: str) -> list[Step] | None:
         return None

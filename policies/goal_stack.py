@@ -32,7 +32,7 @@ from dialogue.dm.events import (
 )
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker
-from dialogue.domains.builtin import ASK_INTENT, ENTITY_ONLY_INTENT, NLU_FALLBACK
+from dialogue.domains.builtin import ASK_INTENT, BUILTIN_INTENTS, ENTITY_ONLY_INTENT, NLU_FALLBACK
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameTask, FsmTask
 from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
@@ -123,6 +123,9 @@ class GoalStack:
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             intent = ENTITY_ONLY_INTENT
         if state.proposed is not None:
+            others = self.offers.reopened(tracker)
+            if others is not None:
+                return Decision(reset + [ProposalAnswered(task=state.proposed, accepted=False), *others])
             answered = self._proposal(tracker, state.proposed)
             if answered is not None:
                 return Decision(reset + answered)
@@ -170,6 +173,10 @@ class GoalStack:
         owner = self._owner_of_values(tracker, intent) if top is None and triggered is None else None
         if owner is not None:
             return Decision(reset + self._start(tracker, owner, turn.entities))
+        ranked_next = self._ranked_next(tracker, intent) if top is None and triggered is None else None
+        if ranked_next is not None:
+            return Decision(reset + self._start(tracker, ranked_next, turn.entities)
+                            + self._noted(tracker, set(self.tasks[ranked_next].slots)))
         if top is None and turn.interpretation is not None and self.domain.yes_or_no(intent or "") == "deny":
             intent = "goodbye"  # "no, thanks" with nothing asked and no task going: the user is done
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": intent}))
@@ -201,6 +208,21 @@ class GoalStack:
         owners = [name for name, task in self.domain.tasks.items()
                   if task.triggers and not task.digression and given <= set(self.tasks[name].slots)]
         return owners[0] if len(owners) == 1 else None
+
+    def _ranked_next(self, tracker: Tracker, intent: str | None) -> str | None:
+        """With nothing going, for a domain intent that means nothing here and is no yes or no ("another" with
+        nothing offered: "can you help me look for apartments?"), the task of the first intent after it in the
+        NLU's top three that starts one (not a digression); the turn is understood as that intent."""
+        understood = tracker.turn.interpretation
+        if understood is None or intent is None or intent not in self.domain.intents or intent in BUILTIN_INTENTS \
+                or intent == ENTITY_ONLY_INTENT or self.domain.yes_or_no(intent) is not None:
+            return None
+        for score in understood.ranking[1:3]:
+            task = self.triggers.get(score.name)
+            if task is not None and not self.domain.tasks[task].digression:
+                tracker.reinterpret(understood.model_copy(update={"intent": score.name}))
+                return task
+        return None
 
     def _noted(self, tracker: Tracker, taking: set[str]) -> list[Step]:
         """The turn's values that neither `taking` nor any task on the stack takes, noted for the next task that
@@ -296,12 +318,15 @@ class GoalStack:
         return [TaskProposed(task=action.propose_task.task), Say(action.propose_task.ask)]
 
     def _proposal(self, tracker: Tracker, task: str) -> list[Step] | None:
-        """The answer to a proposed task: yes starts it (with the turn's values), and so do values of its slots when
-        the turn asks for no task ("until the 9th" after "shall I book it?"); no (or cancel) declines it; None for
-        anything else, which passes it over."""
+        """The answer to a proposed task: yes starts it (with the turn's values), and so do asking for it and values
+        of its slots when the turn asks for no task ("until the 9th" after "shall I book it?"); no (or cancel)
+        declines it; None for anything else, which passes it over."""
         intent = tracker.turn.intent or ""
         meaning = "deny" if intent == "cancel" else self.domain.yes_or_no(intent)
         gives_values = intent not in self.triggers and bool(set(tracker.turn.entities) & set(self.tasks[task].slots))
+        if self.triggers.get(intent) == task and tracker.turn.interpretation is not None:
+            meaning = "affirm"  # "yes, book me an appointment" after "shall I book one?": asking for it takes it
+            tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": "affirm"}))
         if meaning == "affirm" or (meaning is None and gives_values):
             return [ProposalAnswered(task=task, accepted=True), *self._start(tracker, task, tracker.turn.entities)]
         if meaning == "deny":

@@ -8,7 +8,8 @@ else?") asks for the next rows, unless the turn changes what was searched for ("
 "I want one in San Jose": values of the searching task's own slots that differ from those it holds): the offer is
 then passed over and the turn goes on to search again; the rows seen so far, when the user asked for others,
 are offered last in what it finds. Anything else is no answer: the offer is passed over and
-the turn goes on (input not understood at all, and a question a digression answers, leave it open).
+the turn goes on (input not understood at all, and a question a digression answers, leave it open). Just after a
+row is taken, while the task it leads to is proposed, a request for others offers the next rows (`reopened`).
 """
 
 from __future__ import annotations
@@ -134,6 +135,22 @@ class Offers:
             tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": lead}))
             return taken, True, None
         return [*taken, *spec.on_select], False, None
+
+    def reopened(self, tracker: Tracker) -> list[Step] | None:
+        """Asking for others just after taking a row, while the task it leads to is proposed ("that won't work,
+        I'd like another salon" after "shall I book Great Clips?"): the next rows of that offer (None: the turn
+        asks for no others, or changes what was searched for)."""
+        picked, turn = tracker.state.picked, tracker.turn
+        if picked is None or not _OTHERS.search(turn.text or "") or any(
+                turn.entities[slot] != tracker.state.slots.get(slot)
+                for slot in set(turn.entities) & self.search_slots[picked.result]):
+            return None
+        spec = self.specs[picked.result]
+        rows = tracker.state.results.get(picked.result, [])
+        start = picked.start + spec.size
+        if start < len(rows):
+            return self._offered(spec, rows, start)
+        return list(spec.on_exhausted or [Say("no_more_options")])
 
     def _values(self, tracker: Tracker, spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
         """The row's values for the `fill` slots, each a valid value of its slot (one that is not is left out,

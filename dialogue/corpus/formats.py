@@ -4,8 +4,8 @@ JSON lines (a team's own logs, written in the domain's terms already).
 JSON lines: one conversation a line,
 `{"id": "c1", "now": "2026-03-01T12:00:00", "task": "book_table", "final": {"party_size": 4},
   "turns": [{"text": "a table for 4", "intent": "book_table", "slots": {"party_size": 4}}]}`;
-`now`, `task` and `final` (the values the task must end with) are optional, and so are a turn's `intent` and
-`slots` (a turn without `intent` is not scored for it).
+`now`, `task` and `final` (the values the task must end with) are optional, and so are a turn's `intent`,
+`slots` and `also` (other intents the turn means as well; a turn without `intent` is not scored for it).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ class UserTurn:
     said: dict[str, str] = field(default_factory=dict)
     """How the user said them, where the dataset tells (SGD's INFORM values): how well the domain's slot types
     read what people say is measured apart from how well the model finds it."""
+    also: frozenset[str] = frozenset()
+    """Other intents the turn means as well, where it holds several acts ("No, make it the 12th" denies and
+    informs): a reading as one of them is right by the any-act figure."""
 
 
 @dataclass
@@ -103,9 +106,9 @@ def _sgd_conversation(dialogue: dict[str, Any], mapping: CorpusMapping,
                     rows[table].append(mapped)
             continue
         informed = _informed(frame, mapping)
-        turns.append(UserTurn(turn["utterance"], _intent(frame["actions"], mapping),
-                              {slot: value for slot, (_, value) in informed.items()},
-                              {slot: said for slot, (said, _) in informed.items()}))
+        intent, also = _intents(frame["actions"], mapping)
+        turns.append(UserTurn(turn["utterance"], intent, {slot: value for slot, (_, value) in informed.items()},
+                              {slot: said for slot, (said, _) in informed.items()}, also))
         active = frame["state"]["active_intent"]
         if active in mapping.tasks:
             task_intent, final = active, frame["state"]["slot_values"]
@@ -122,13 +125,14 @@ def _canonical(slot: str, values: list[str], canonical: dict[tuple[str, str], st
     return next((canonical[(slot, value)] for value in values if (slot, value) in canonical), values[0])
 
 
-def _intent(actions: list[dict[str, Any]], mapping: CorpusMapping) -> str | None:
-    """The INFORM_INTENT's intent, else the first of the mapping's acts the turn holds."""
-    for action in actions:
-        if action["act"] == "INFORM_INTENT" and action["canonical_values"][0] in mapping.intents:
-            return mapping.intents[action["canonical_values"][0]]
+def _intents(actions: list[dict[str, Any]], mapping: CorpusMapping) -> tuple[str | None, frozenset[str]]:
+    """The turn's intent (the INFORM_INTENT's, else the first of the mapping's acts the turn holds) and the other
+    intents its acts mean."""
+    informed = [mapping.intents[action["canonical_values"][0]] for action in actions
+                if action["act"] == "INFORM_INTENT" and action["canonical_values"][0] in mapping.intents]
     held = {action["act"] for action in actions}
-    return next((intent for acts, intent in mapping.acts.items() if held.issuperset(acts.split("+"))), None)
+    meant = informed + [intent for acts, intent in mapping.acts.items() if held.issuperset(acts.split("+"))]
+    return (meant[0], frozenset(meant[1:]) - {meant[0]}) if meant else (None, frozenset())
 
 
 def _informed(frame: dict[str, Any], mapping: CorpusMapping) -> dict[str, tuple[str, str]]:
@@ -151,8 +155,8 @@ def read_jsonl(path: Path, now: dt.datetime | None) -> list[RealConversation]:
             continue
         try:
             item = json.loads(line)
-            turns = [UserTurn(str(turn["text"]), turn.get("intent"), dict(turn.get("slots") or {}))
-                     for turn in item["turns"]]
+            turns = [UserTurn(str(turn["text"]), turn.get("intent"), dict(turn.get("slots") or {}),
+                              also=frozenset(turn.get("also") or ())) for turn in item["turns"]]
             when = dt.datetime.fromisoformat(item["now"]) if "now" in item else now
             if when is None:
                 raise CorpusError(f"{path}:{number}: no `now` (give one in the line, or a mapping with `now`)")

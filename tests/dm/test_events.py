@@ -60,3 +60,13 @@ def test_clone_shares_nothing_that_a_turn_changes() -> None:
     copy.stack[0].requested = "date"
     copy.stack.append(copy.stack[0])
     assert original.model_dump() == before
+
+
+def test_a_value_set_supersedes_the_one_noted_for_its_slot() -> None:
+    """"Somewhere close, I don't want to drive far" noted a movie "far"; the film then picked from the offer wins."""
+    from dialogue.dm.events import SlotSet, ValuesNoted
+
+    state = DialogueState(session_id="s", user_id="u", domain="d")
+    ValuesNoted(values={"movie": "far", "tickets": 2}).apply(state)
+    SlotSet(slot="movie", value="Ad Astra").apply(state)
+    assert state.noted == {"tickets": 2} and state.slots["movie"] == "Ad Astra"

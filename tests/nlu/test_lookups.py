@@ -43,6 +43,12 @@ def test_words_that_only_touch_a_name_are_no_name(text: str) -> None:
     assert find_name(text, MOVIES) is None
 
 
+def test_one_word_of_a_longer_name_is_said_with_a_capital() -> None:
+    assert find_name("Thanks, that's a real load off", ["The Load"]) is None
+    assert find_name("Two for Load tonight", ["The Load"]).value == "The Load"
+    assert find_name("Two for the load tonight", ["The Load"]).value == "The Load"  # the name whole
+
+
 def test_two_names_said_equally_well_are_neither() -> None:
     assert find_name("Golden Dragon please", ["Golden Dragon Palace", "Golden Dragon Garden"]) is None
 
@@ -57,6 +63,21 @@ def test_a_found_name_replaces_a_cut_value_and_keeps_one_from_the_table() -> Non
     assert read.also[0].entities == {"movie": "After The Wedding"}
     right = cut.model_copy(update={"entities": {"movie": "IT"}, "also": []})
     assert looked_up(right, {"movie": MOVIES}) == right  # the model's value is a name: kept
+
+
+def test_a_one_word_lower_case_value_that_names_nothing_in_the_list_is_dropped() -> None:
+    def model_read(text: str, value: str) -> Interpretation:
+        start = text.index(value)
+        return Interpretation(intent="inform", text=text, entities={"movie": value, "tickets": 3}, source="nlu",
+                              spans=[EntitySpan(slot="movie", text=value, value=value, start=start,
+                                                end=start + len(value), normalised=True, source="model")])
+
+    stray = looked_up(model_read("on the 4th and would lke 3 tickets", "lke"), {"movie": MOVIES})
+    assert stray.entities == {"tickets": 3} and stray.spans == []
+    for text, value in [("3 tickets for Parasite", "Parasite"), ("3 tickets for little women", "little women")]:
+        kept = model_read(text, value)  # capitalised, or several words: perhaps a film the list lacks
+        assert looked_up(kept, {"movie": MOVIES}) == kept
+    assert looked_up(model_read("would lke 3 tickets", "lke"), {"movie": []}).entities["movie"] == "lke"
 
 
 @given(st.text(max_size=80), st.lists(st.text(max_size=30), max_size=8))

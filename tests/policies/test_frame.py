@@ -193,6 +193,25 @@ def test_deny_with_the_new_value_changes_and_confirms_again(shop) -> None:
     assert shop.say('/deny{"size": "large"}').responses == ["corrected", "confirm_order"]
 
 
+def test_a_yes_with_a_new_value_at_the_confirmation_is_a_change(shop) -> None:
+    """"Could you make it large instead?" read as a yes: the value changes the order, the turn gives values."""
+    finish_order(shop)
+    changed = shop.say('/affirm{"size": "large"}')
+    assert changed.responses == ["corrected", "confirm_order"] and changed.understood.intent == "inform"
+
+
+def test_a_yes_with_the_values_confirmed_at_the_confirmation_is_a_yes(shop) -> None:
+    finish_order(shop)
+    confirmed = shop.say('/affirm{"count": 2, "size": "small"}')  # "yes, two small ones"
+    assert confirmed.responses == ["ordered"] and confirmed.understood.intent == "affirm"
+
+
+def test_a_yes_with_the_value_asked_is_an_answer(shop) -> None:
+    shop.say("/order")
+    answered = shop.say('/affirm{"size": "large"}')  # "yes, a large one will be perfect" after "Which size?"
+    assert answered.state.slots["size"] == "large" and answered.understood.intent == "inform"
+
+
 def test_not_understood_during_confirmation_repeats_it(shop) -> None:
     finish_order(shop)
     assert shop.say("/nlu_fallback").responses == ["fallback", "confirm_order"]

@@ -209,6 +209,20 @@ def test_an_ambiguous_turn_asks_which_task_was_meant(bank) -> None:
     assert chat.say("send money").state.stack == ["transfer"]
 
 
+def test_an_intent_that_means_nothing_here_gives_way_to_the_next_ranked_task(conversation) -> None:
+    """"Can you help me look for apartments?" read as asking for another of the rows offered, when none are."""
+    dining = conversation(CARRIED.replace("  sounds_good: [sounds good]", "  sounds_good: [sounds good]\n"
+                                          "  another: [something else]"))
+    dining.engine.nlu = TwoMindsNlu("another", "search", gap=0.8)
+    started = dining.say("can you help me look for a restaurant?")
+    assert started.responses == ["ask_city"] and started.understood.intent == "search"
+    dining.engine.nlu = TwoMindsNlu("another", "greet", gap=0.8)  # nothing ranked next starts a task
+    assert dining.say("something else").responses == ["fallback", "ask_city"]  # the search going asks on
+    other = conversation(CARRIED.replace("  sounds_good: [sounds good]", "  another: [something else]"))
+    other.engine.nlu = TwoMindsNlu("another", "greet", gap=0.8)
+    assert other.say("something else").responses == ["fallback"]
+
+
 def test_an_interrupting_task_gives_shared_slots_back_when_it_ends() -> None:
     """Changing a booking in the middle of making one: both use party_size, date and time; the new
     booking gets its own values back (found by the simulator: they leaked into the task below)."""
@@ -301,6 +315,15 @@ def test_a_proposed_task_starts_on_yes_and_is_passed_over_otherwise(conversation
     assert answered.responses == responses and answered.state.active_task == task
     if task == "search":  # passed over: a later yes no longer starts the booking
         assert dining.say("/affirm").state.stack == ["search"]
+
+
+def test_asking_for_the_proposed_task_accepts_it(conversation) -> None:
+    dining = conversation(CARRIED)
+    dining.say("/search")
+    dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
+    answered = dining.say('/book{"people": 2}')  # "yes, book me a table for two" after "shall I book a table?"
+    assert answered.responses == ["ask_cuisine"] and answered.understood.intent == "affirm"
+    assert answered.state.slots == {"city": "Lyon", "people": 2}
 
 
 def test_a_question_answered_on_the_side_leaves_a_proposed_task_open(conversation) -> None:

@@ -124,6 +124,19 @@ def test_no_and_anything_else_offer_the_next_rows_until_there_are_none(tmp_path:
     assert state(engine).offering is None
 
 
+def test_asking_for_others_just_after_taking_a_row_offers_the_next(tmp_path: Path) -> None:
+    """"Shall I book Golden Dragon?" - "that won't work, I'd like another place": the proposal is declined and
+    the offer goes on where it was; asking for others once the proposal is answered does not."""
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "yes, suits me") == "Shall I book Golden Dragon?"
+    assert say(engine, "that won't work, I'd like another place") == "2. Jade Garden (chinese) (more)"
+    assert state(engine).proposed is None and state(engine).offering is not None
+    assert say(engine, "yes") == "Shall I book Jade Garden?"
+    assert say(engine, "no") == "Okay. Is there anything else I can help with?"
+    assert say(engine, "another one?") != "3. Trattoria Roma (italian)"
+
+
 @pytest.mark.parametrize("reply, taken", [
     ("the second one", "Jade Garden"),
     ("number 3 please", "Trattoria Roma"),

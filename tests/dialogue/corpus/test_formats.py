@@ -76,6 +76,9 @@ def test_sgd_turns_read_through_the_mapping(sgd) -> None:
         ("Any budget is fine", None, {}),  # no act mapped: not scored; dontcare is no value
     ]
     assert conversation.turns[0].said == {"city": "NYC"}  # as the user said it, for the value reading
+    # the other intents a turn's acts mean: right too by the any-act figure
+    assert [t.also for t in conversation.turns] == [frozenset(), {"affirm"}, frozenset(), frozenset(), {"deny"},
+                                                    frozenset()]
     assert conversation.task == "book_house" and conversation.complete
     assert conversation.final == {"city": "New York", "guests": "2"}  # canonical, though the state says "NYC"
     assert conversation.rows == {"houses": [{"city": "New York", "address": "1 Main St"}]}  # once, slots renamed
@@ -97,12 +100,14 @@ def test_jsonl_conversations_are_in_the_domains_terms(tmp_path) -> None:
     path = tmp_path / "logs.jsonl"
     path.write_text(json.dumps({"id": "c1", "now": "2026-03-01T09:00:00", "task": "book_table",
                                 "final": {"party_size": 4},
-                                "turns": [{"text": "a table for 4", "intent": "book_table", "slots": {"party_size": 4}},
+                                "turns": [{"text": "a table for 4", "intent": "book_table", "slots": {"party_size": 4},
+                                           "also": ["inform"]},
                                           {"text": "hmm"}]}) + "\n\n")
     [conversation] = read_conversations(path, None)
     assert conversation.task == "book_table" and conversation.complete and conversation.final == {"party_size": 4}
     assert [(t.text, t.intent, t.slots) for t in conversation.turns] == [
         ("a table for 4", "book_table", {"party_size": 4}), ("hmm", None, {})]
+    assert [t.also for t in conversation.turns] == [{"inform"}, frozenset()]
 
 
 @pytest.mark.parametrize(("content", "message"), [

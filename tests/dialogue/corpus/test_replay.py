@@ -49,6 +49,14 @@ def test_the_nlus_own_reading_is_scored_apart_from_the_engines() -> None:
     assert (figures["intent_accuracy"], figures["model_intent_accuracy"]) == (1.0, 0.5)
 
 
+def test_a_turn_of_several_acts_read_as_any_of_them_is_right_by_the_any_act_figure() -> None:
+    turns = [TurnScore("no, make it the 12th", "deny", "inform", {}, {}, also_intents=("inform",)),
+             TurnScore("no thanks", "goodbye", "affirm", {}, {}, also_intents=("deny",)),
+             TurnScore("yes", "affirm", "affirm", {}, {})]
+    figures = scores([ConversationScore("a", turns, None, counted=False)])
+    assert (figures["intent_accuracy"], figures["intent_accuracy_any_act"]) == (round(1 / 3, 4), round(2 / 3, 4))
+
+
 def test_values_compare_after_normalisation() -> None:
     assert same_value("3.70", 3.7) and same_value(4, "4") and same_value("New York", "new york.")
     assert same_value(True, "True") and not same_value(True, "False")
