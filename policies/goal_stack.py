@@ -106,6 +106,8 @@ class GoalStack:
             if not goes_on:
                 return Decision(reset + offer_steps)
             if search_again is not None:  # "another one, in Woodside": the search starts again with the values
+                if intent == NLU_FALLBACK and turn.interpretation is not None:  # values a task takes: `inform`
+                    tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
                 return Decision(reset + offer_steps + self._start(tracker, search_again, turn.entities))
             reset += offer_steps
             intent = turn.intent  # taking the row may have read the turn as asking for the task it leads to
@@ -114,6 +116,9 @@ class GoalStack:
             tracker.reinterpret(turn.interpretation.model_copy(update={"entities": {}, "spans": []}))
         if intent == NLU_FALLBACK:
             if not self._gives_task_values(tracker):
+                read = self._read_as_answer(tracker, top)
+                if read is not None:
+                    return Decision(reset + read)
                 answer = self.knowledge.answer(tracker)
                 if answer:
                     return Decision(reset + answer)
@@ -208,6 +213,18 @@ class GoalStack:
         owners = [name for name, task in self.domain.tasks.items()
                   if task.triggers and not task.digression and given <= set(self.tasks[name].slots)]
         return owners[0] if len(owners) == 1 else None
+
+    def _read_as_answer(self, tracker: Tracker, top: TaskFrame | None) -> list[Step] | None:
+        """A message the NLU could not place that the active task still reads values from, as the answer to what
+        it asked ("There will be two of us" after "How many tickets?"): understood as `inform`."""
+        interpretation = tracker.turn.interpretation
+        if top is None or interpretation is None:
+            return None
+        steps = self._react_task(tracker, top)
+        if not steps or tracker.turn.entities == interpretation.entities:
+            return None
+        tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
+        return steps
 
     def _ranked_next(self, tracker: Tracker, intent: str | None) -> str | None:
         """With nothing going, for a domain intent that means nothing here and is no yes or no ("another" with

@@ -594,6 +594,27 @@ def test_the_one_untagged_number_answers_a_count_asked(tmp_path, said: str, unde
     assert (result.understood.entities, result.text) == (understood, reply)
 
 
+class UnsureOfCounts(TimesOnly):
+    """The same model, not sure of anything but asking for a table."""
+
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        read = super().parse(text, now=now, expecting=expecting)
+        return read if read.intent == "book" else read.model_copy(update={"intent": "nlu_fallback", "confidence": 0.3})
+
+
+def test_a_count_asked_is_read_from_a_message_the_nlu_could_not_place(tmp_path) -> None:
+    path = tmp_path / "tables.yaml"
+    path.write_text(TABLE, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=UnsureOfCounts())
+    engine.handle("s", UserInput(text="book a table"))
+    counted = engine.handle("s", UserInput(text="there will be two of us"))
+    assert (counted.understood.intent, counted.understood.entities, counted.text) == (
+        "inform", {"party_size": 2}, "What time?")
+    engine.handle("s2", UserInput(text="book a table"))
+    unread = engine.handle("s2", UserInput(text="a small one is fine"))
+    assert unread.text == "Sorry, I didn't understand that.\nHow many?"
+
+
 SEATS = """
 version: 1
 name: seats

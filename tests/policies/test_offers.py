@@ -164,7 +164,9 @@ def test_a_new_value_of_what_was_searched_for_searches_again_and_the_same_value_
         tmp_path: Path, reply: str) -> None:
     engine = dining(tmp_path)
     assert say(engine, "find a place") == "1. Golden Dragon (chinese) (more)"
-    assert say(engine, reply) == "1. Trattoria Roma (italian)"
+    searched = engine.handle("s", UserInput(text=reply))
+    assert searched.text == "1. Trattoria Roma (italian)"
+    assert searched.understood.intent == ("deny" if "another" in reply else "inform")  # not understood: its values
     assert state(engine).slots["cuisine"] == "italian"
     # the value searched for again: a no asks for the next rows
     assert engine.handle("s", UserInput(intent="deny", entities={"cuisine": "italian"})).text == \
