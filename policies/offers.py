@@ -1,7 +1,8 @@
 """Reading the user's answer to rows offered by an `offer:` action: the row they took, or that they want others.
 
 A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
-Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), or, when one row is
+Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), by the value the turn
+gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"), or, when one row is
 offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
 me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything
 else?") asks for the next rows, unless the turn changes what was searched for ("a different one, in Woodside",
@@ -97,7 +98,10 @@ class Offers:
         triggered = {name for name, task in self.domain.tasks.items() if turn.intent in task.triggers}
         triggers = bool(triggered)
         gives_next = not triggers and bool(set(turn.entities) & self.next_slots[spec.result])
-        reply = None if turn.intent == "cancel" else read_reply(
+        naming = {slot: column for slot, column in spec.fill.items()
+                  if column in spec.match and slot not in self.search_slots[spec.result]}
+        given = _given_row(turn.entities, rows, naming)
+        reply = None if turn.intent == "cancel" else Reply("take", given) if given is not None else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
             named_only=triggers, taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next)
         if (reply is None or reply.kind == "others") and any(
@@ -214,6 +218,19 @@ def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], s
     if meaning == "affirm":
         return Reply("take", start) if end - start == 1 else Reply("which")
     return None
+
+
+def _given_row(entities: dict[str, Any], rows: Sequence[dict[str, Any]], naming: dict[str, str]) -> int | None:
+    """The one row of the result, offered yet or not, whose value in a naming column (`naming`: slot -> column) the
+    turn gives for its slot: a name the domain's `lookup` found where the words were not close enough to the row's
+    ("IT two" for "IT Chapter Two"), or a film the search found that was not offered yet."""
+    found = {number for slot, column in naming.items() if isinstance(value := entities.get(slot), str)
+             for number, row in enumerate(rows) if _text(row.get(column)) == _text(value)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _text(value: Any) -> str:
+    return str(value).casefold().strip()
 
 
 def _place(text: str, first: int, last: int) -> int | None:

@@ -137,6 +137,24 @@ def test_asking_for_others_just_after_taking_a_row_offers_the_next(tmp_path: Pat
     assert say(engine, "another one?") != "3. Trattoria Roma (italian)"
 
 
+def test_a_row_is_taken_by_the_value_the_turn_gives_for_its_slot(tmp_path: Path) -> None:
+    """The NLU (or the domain's `lookup`) gives the name where the words are not close to it ("IT two" for "IT
+    Chapter Two"); a row of the result not offered yet is taken too."""
+    class Names(KeywordNlu):
+        def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+            read = super().parse(text, now=now, expecting=expecting)
+            if "pasta place" in text:
+                return read.model_copy(update={"intent": "affirm", "entities": {"restaurant": "trattoria roma"}})
+            return read
+
+    engine = dining(tmp_path)
+    engine.nlu = Names()
+    assert say(engine, "find a place") == "1. Golden Dragon (chinese) (more)"
+    taken = engine.handle("s", UserInput(text="that pasta place sounds perfect"))
+    assert taken.text == "For how many?"  # the row's name is a value only the booking takes: on to the booking
+    assert taken.state.slots["restaurant"] == "Trattoria Roma" and taken.state.slots["area"] == "harbour"
+
+
 @pytest.mark.parametrize("reply, taken", [
     ("the second one", "Jade Garden"),
     ("number 3 please", "Trattoria Roma"),
