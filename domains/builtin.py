@@ -80,6 +80,7 @@ BUILTIN_RESPONSES: dict[str, str] = {
     "corrected": "Got it, I've updated that.",
     "clarify": "Sorry, did you want to {{ options | join(' or ') }}?",
     "proposal_declined": "Okay. Is there anything else I can help with?",
+    "anything_else": "What else can I help you with?",
     "no_options": "Sorry, I found nothing that fits.",
     "no_more_options": "Sorry, that's all I have.",
     "which_option": "Which one would you like: the first, the second{% if offered.rows | length > 2 %}, or another"

@@ -185,6 +185,8 @@ class GoalStack:
         if top is None and turn.interpretation is not None and self.domain.yes_or_no(intent or "") == "deny":
             intent = "goodbye"  # "no, thanks" with nothing asked and no task going: the user is done
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": intent}))
+        if top is None and not turn.entities and self.domain.yes_or_no(intent or "") == "affirm":
+            return Decision(reset + [Say("anything_else")])  # "great, thanks" with nothing asked: no misunderstanding
         if intent == "out_of_scope":  # perhaps a question the domain's knowledge answers
             return Decision(reset + (self.knowledge.answer(tracker) or [Say("out_of_scope")]))
         builtin: list[Step] | None = {

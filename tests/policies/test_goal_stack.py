@@ -354,6 +354,16 @@ def test_a_no_with_nothing_asked_and_no_task_going_is_a_goodbye(conversation) ->
     assert done.responses == ["goodbye"] and done.ended and done.understood.intent == "goodbye"
 
 
+def test_a_yes_with_nothing_asked_and_no_task_going_asks_what_else(conversation) -> None:
+    """"Great, thanks" after a booking: nothing to say yes to, and no misunderstanding either (no escalation)."""
+    dining = conversation(CARRIED)
+    dining.say('/book{"city": "Lyon", "cuisine": "thai", "people": 2}')
+    thanked = dining.say("/affirm")
+    assert thanked.responses == ["anything_else"] and not thanked.ended
+    assert "escalate:no_match" not in thanked.actions
+    assert dining.say("/search").responses == ["ask_city"]
+
+
 @pytest.mark.parametrize("message, responses, task", [
     ('/inform{"account": "savings"}', ["balance_is"], None),  # "savings, please": the balance task, done at once
     ('/inform{"amount": 20}', ["ask_payee"], "transfer"),
