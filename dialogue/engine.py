@@ -505,7 +505,7 @@ class Engine:
                                                warnings=tracker.warnings)
                 if message is not None and self.assist:
                     pieces = self._written(tracker, pending.context, message, llm_deadline)
-            if message is None:
+            if message is None or (messages and message.text == messages[-1].text):  # the same words again
                 continue
             stream.pieces(len(messages), message, pieces or [message.text])
             messages.append(message)

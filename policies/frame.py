@@ -82,14 +82,14 @@ class FramePolicy:
         entities = {slot: value for slot, value in turn.entities.items()
                     if slot in entries and tracker.holds(entries[slot].when)}
         items: list[Step] = []
-        if answer == "affirm" and entities and frame.offered is None and not (
-                frame.requested and isinstance(self.domain.slots[frame.requested], BooleanSlot)) and not (
-                frame.confirming and self._restates(tracker, entities)):
+        restating = frame.confirming and answer == "affirm" and bool(entities) and self._restates(tracker, entities)
+        if answer == "affirm" and entities and frame.offered is None and not restating and not (
+                frame.requested and isinstance(self.domain.slots[frame.requested], BooleanSlot)):
             # "on the 6th instead?" at a confirmation, "yes, in Vancouver" when the city was asked: the values
             # answer, the yes is a manner of speaking
             self._as_values(tracker)
         if frame.confirming or frame.changing or (frame.confirmed and entities):  # confirmed: its completion failed
-            if not entities or (frame.confirming and answer == "affirm" and self._restates(tracker, entities)):
+            if not entities or restating:
                 answered = frame.confirming and answer is not None  # "yes, for two" confirming two: a yes
                 return [ConfirmationAnswered(task=name, confirmed=answer == "affirm")] if answered else None
             items.append(ConfirmationWithdrawn(task=name))

@@ -13,6 +13,7 @@ only that interface, whatever runs the task.
 
 from __future__ import annotations
 
+from itertools import takewhile
 from typing import Any
 
 from dialogue.dm.events import (
@@ -66,6 +67,11 @@ class GoalStack:
         self.values = SlotValues(domain.slots)
         self.task_slots = {slot for name, policy in self.tasks.items() if not domain.tasks[name].digression
                            for slot in policy.slots}
+        self.leads_to: dict[str, set[str]] = {task: set() for task in domain.tasks}
+        """The tasks each task's offers lead to (`on_select`): what its search is for."""
+        for result, tasks in self.offers.searching.items():
+            for task in tasks:
+                self.leads_to[task] |= self.offers.next_tasks[result]
 
     # -- a turn's input ----------------------------------------------------------------------
 
@@ -368,7 +374,9 @@ class GoalStack:
         """End a task: clear the slots only it uses (but its `persisted_slots`), give the slots it
         shares with the tasks below it back the values they had when it started (an interruption neither sees
         nor changes the interrupted task's values), but for a persisted slot they had no value for (the city a
-        search found, pushed on a booking that had none yet: the booking has it), then pop it."""
+        search found, pushed on a booking that had none yet: the booking has it), then pop it. A completed task
+        ends the searches right below it whose offers lead to it too (finding a movie, interrupted by buying
+        tickets: once they are bought, the search is not resumed)."""
         state = tracker.state
         frame = state.frame(finish.task)
         if frame is None:
@@ -382,7 +390,10 @@ class GoalStack:
         if reset:
             tracker.apply(SlotsCleared(values=reset))
         tracker.apply(TaskEnded(task=finish.task, outcome=finish.outcome))
-        return []
+        if finish.outcome != "completed":
+            return []
+        below = [frame.task for frame in reversed(state.stack)]
+        return [Finish(task, "abandoned") for task in takewhile(lambda task: finish.task in self.leads_to[task], below)]
 
     def _start(self, tracker: Tracker, name: str, entities: dict[str, Any]) -> list[Step]:
         task = self.domain.tasks[name]

@@ -2,15 +2,18 @@
 
 A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
 Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), by the value the turn
-gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"), or, when one row is
+gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"); rows named alike that fill the
+same values are one choice (the same film at two cinemas, when the film is all the offer fills); or, when one row is
 offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
 me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything
 else?") asks for the next rows, unless the turn changes what was searched for ("a different one, in Woodside",
 "I want one in San Jose": values of the searching task's own slots that differ from those it holds): the offer is
 then passed over and the turn goes on to search again; the rows seen so far, when the user asked for others,
 are offered last in what it finds. Anything else is no answer: the offer is passed over and
-the turn goes on (input not understood at all, and a question a digression answers, leave it open). Just after a
-row is taken, while the task it leads to is proposed, a request for others offers the next rows (`reopened`).
+the turn goes on (input not understood at all, and a question a digression answers, leave it open; a question
+naming a row fills its values in for the answer and leaves the offer open too, and a yes to several rows then takes
+the one the slots name). Just after a row is taken, while the task it leads to is proposed, a request for others
+offers the next rows (`reopened`).
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ class Offers:
         gives_next = not triggers and bool(set(turn.entities) & self.next_slots[spec.result])
         naming = {slot: column for slot, column in spec.fill.items()
                   if column in spec.match and slot not in self.search_slots[spec.result]}
-        given = _given_row(turn.entities, rows, naming)
+        given = _given_row(turn.entities, rows, naming, spec.fill)
         reply = None if turn.intent == "cancel" else Reply("take", given) if given is not None else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
             named_only=triggers, taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next)
@@ -116,7 +119,11 @@ class Offers:
             kept = turn.intent == NLU_FALLBACK or aside(self.domain, turn.intent)
             return ([] if kept else [OfferAnswered(result=spec.result, chosen=None)]), True, None
         if reply.kind == "which":
-            return [Say("which_option", {"offered": offered_window(rows, offering.start, spec.size)})], False, None
+            end = min(offering.start + spec.size, len(rows))
+            held = _given_row(tracker.state.slots, rows[offering.start:end], naming, spec.fill)
+            if held is None:
+                return [Say("which_option", {"offered": offered_window(rows, offering.start, spec.size)})], False, None
+            reply = Reply("take", offering.start + held)  # a yes after asking about one of them: that one
         if reply.kind == "others":
             start = offering.start + spec.size
             if start < len(rows):
@@ -131,8 +138,9 @@ class Offers:
                                                                                **values}}))
         taken: list[Step] = [OfferAnswered(result=spec.result, chosen=reply.row),
                              *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
-        if triggers:
-            return taken, True, None  # "book Jade Garden": the turn goes on to its task instead of on_select
+        if triggers:  # "book Jade Garden": the turn goes on to its task instead of on_select; a question about
+            # the row ("is Jade Garden open on Sundays?") leaves the offer open, the row's values known to answer it
+            return (taken[1:] if aside(self.domain, turn.intent) else taken), True, None
         lead = self.leads.get(spec.result)
         if gives_next and lead is not None and tracker.turn.interpretation is not None:
             # "for Tuesday at 10:45": the turn asks for what taking the row leads to, with its values
@@ -208,7 +216,7 @@ def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], s
     place = None if named_only else _place(text, first=0 if spec.size == 1 else start, last=end - 1)
     if place is not None and place < end:
         return Reply("take", place)
-    named = named_row(text, rows[:end], spec.columns)
+    named = named_row(text, rows[:end], spec.columns, fills=spec.fill)
     if named is None and taking_leads and end - start == 1 and meaning != "deny" and not _OTHERS.search(text):
         return Reply("take", start)
     if named is not None or named_only:
@@ -220,13 +228,21 @@ def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], s
     return None
 
 
-def _given_row(entities: dict[str, Any], rows: Sequence[dict[str, Any]], naming: dict[str, str]) -> int | None:
+def _given_row(entities: dict[str, Any], rows: Sequence[dict[str, Any]], naming: dict[str, str],
+               fill: dict[str, str]) -> int | None:
     """The one row of the result, offered yet or not, whose value in a naming column (`naming`: slot -> column) the
     turn gives for its slot: a name the domain's `lookup` found where the words were not close enough to the row's
     ("IT two" for "IT Chapter Two"), or a film the search found that was not offered yet."""
     found = {number for slot, column in naming.items() if isinstance(value := entities.get(slot), str)
              for number, row in enumerate(rows) if _text(row.get(column)) == _text(value)}
-    return found.pop() if len(found) == 1 else None
+    return _one_choice(found, rows, fill)
+
+
+def _one_choice(found: set[int], rows: Sequence[dict[str, Any]], fill: dict[str, str]) -> int | None:
+    """The row found, or the first of several that fill the same values (the film showing at two cinemas, when
+    the offer fills only the film); None when none was found, or rows that fill differently."""
+    filled = {tuple(_text(rows[number].get(column)) for column in fill.values()) for number in found}
+    return min(found) if found and (len(found) == 1 or (fill and len(filled) == 1)) else None
 
 
 def _text(value: Any) -> str:
@@ -246,15 +262,17 @@ def _place(text: str, first: int, last: int) -> int | None:
     return first + (int(number) if number.isdigit() else NUMBERS[number.lower()]) - 1
 
 
-def named_row(text: str, rows: Sequence[dict[str, Any]], columns: list[str]) -> int | None:
-    """The one row whose value in `columns` the text names (None if none does, or several equally well)."""
+def named_row(text: str, rows: Sequence[dict[str, Any]], columns: list[str], *,
+              fills: dict[str, str] | None = None) -> int | None:
+    """The one row whose value in `columns` the text names (None if none does, or several equally well, unless
+    those fill the same values: `fills`, slot -> column)."""
     words = [word.lower() for word in _WORD.findall(text)]
     scores = [max((_named(words, value) for column in columns if isinstance(value := row.get(column), str)),
                   default=0.0) for row in rows]
     best = max(scores, default=0.0)
-    if best < NAME_SCORE or scores.count(best) > 1:
+    if best < NAME_SCORE:
         return None
-    return scores.index(best)
+    return _one_choice({number for number, score in enumerate(scores) if score == best}, rows, fills or {})
 
 
 def _named(words: list[str], value: str) -> float:

@@ -193,6 +193,14 @@ def test_deny_with_the_new_value_changes_and_confirms_again(shop) -> None:
     assert shop.say('/deny{"size": "large"}').responses == ["corrected", "confirm_order"]
 
 
+def test_two_values_changed_in_one_turn_say_so_once(shop) -> None:
+    """Each changed slot says `corrected`; the same words twice in a row in one reply are said once."""
+    finish_order(shop)
+    changed = shop.say('/inform{"size": "large", "count": 3}')
+    assert changed.responses == ["corrected", "confirm_order"]
+    assert changed.text.count("updated") == 1
+
+
 def test_a_yes_with_a_new_value_at_the_confirmation_is_a_change(shop) -> None:
     """"Could you make it large instead?" read as a yes: the value changes the order, the turn gives values."""
     finish_order(shop)

@@ -478,3 +478,65 @@ def test_values_no_one_task_takes_are_noted_though_the_turn_was_not_understood(c
     dining = conversation(CARRIED)
     assert dining.say('/inform{"city": "Lyon"}').responses == ["fallback"]
     assert dining.say("/book").responses == ["ask_cuisine"]
+
+
+CINEMA = """\
+version: 1
+name: cinema
+slots:
+  city: {type: text}
+  movie: {type: text}
+  tickets: {type: integer}
+intents:
+  find: [find a movie]
+  buy: [buy tickets]
+  weather: [what's the weather]
+memory:
+  tables:
+    films:
+      columns: {movie: text, city: text}
+      seed: [{movie: Dumbo, city: Oakland}]
+tasks:
+  find:
+    policy: frame
+    triggers: [find]
+    slots: [{slot: city}]
+    on_complete:
+      - select: {table: films, where: {city: "{{ slots.city }}"}, result: films}
+      - offer:
+          result: films
+          ask: offer_films
+          fill: {movie: movie}
+          on_select: [{propose_task: {task: buy, ask: shall_i}}]
+  buy:
+    policy: frame
+    triggers: [buy]
+    slots: [{slot: movie}, {slot: tickets}]
+    on_complete: [respond: bought]
+  weather:
+    policy: frame
+    triggers: [weather]
+    slots: [{slot: city}]
+    on_complete: [respond: sunny]
+responses:
+  ask_city: Which city?
+  ask_movie: Which movie?
+  ask_tickets: How many?
+  offer_films: "{{ offered.rows[0].movie }}?"
+  shall_i: Buy tickets?
+  bought: "Bought {{ slots.tickets }} for {{ slots.movie }}."
+  sunny: Sunny.
+"""
+
+
+def test_a_task_done_ends_the_search_below_that_leads_to_it_and_resumes_any_other(conversation) -> None:
+    """Finding a movie, interrupted by buying tickets: once they are bought, the search is not resumed ("Let's get
+    back to where we were. Which city?"); a task whose offers do not lead to the purchase is."""
+    chat = conversation(CINEMA)
+    chat.say("/find")
+    done = chat.say('/buy{"movie": "Dumbo", "tickets": 2}')
+    assert done.responses == ["bought"] and done.state.stack == []
+    chat = conversation(CINEMA, session="s2")
+    chat.say("/weather")
+    done = chat.say('/buy{"movie": "Dumbo", "tickets": 2}')
+    assert done.responses == ["bought", "resume", "ask_city"] and done.state.stack == ["weather"]

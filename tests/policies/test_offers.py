@@ -177,6 +177,24 @@ def test_a_yes_to_several_rows_asks_which_and_a_name_shared_by_two_takes_neither
     assert say(engine, "number two") == "Shall I book Jade Garden?"
 
 
+def test_a_name_shared_by_rows_that_fill_the_same_values_takes_the_first(tmp_path: Path) -> None:
+    """The same film at two cinemas, when the offer fills only the film: naming it is no ambiguity; when the rows
+    fill different values (here the area too), it is."""
+    twice = DOMAIN.replace("        - {name: Jade Garden, cuisine: chinese, area: north}\n",
+                           "        - {name: Jade Garden, cuisine: chinese, area: north}\n"
+                           "        - {name: Golden Dragon, cuisine: chinese, area: harbour}\n")
+    engine = dining(tmp_path, size=3, text=twice.replace("fill: {restaurant: name, area: area}",
+                                                         "fill: {restaurant: name}"))
+    say(engine, "find a place")
+    assert say(engine, "golden dragon sounds good") == "Shall I book Golden Dragon?"
+    assert state(engine).slots["restaurant"] == "Golden Dragon"
+
+    engine = dining(tmp_path, size=3, text=twice)
+    say(engine, "find a place")
+    assert say(engine, "golden dragon sounds good") == "Sorry, I didn't understand that."
+    assert state(engine).offering is not None
+
+
 @pytest.mark.parametrize("reply", ["another one, italian please", "something italian"])  # a no; not understood
 def test_a_new_value_of_what_was_searched_for_searches_again_and_the_same_value_asks_for_others(
         tmp_path: Path, reply: str) -> None:
@@ -216,6 +234,20 @@ def test_a_question_a_digression_answers_leaves_the_offer_open(tmp_path: Path) -
     assert say(engine, "when do you open?") == "From noon."
     assert state(engine).offering is not None
     assert say(engine, "the second one") == "Shall I book Jade Garden?"
+
+
+def test_a_question_about_a_row_leaves_the_offer_open_and_a_yes_then_takes_that_row(tmp_path: Path) -> None:
+    """"When does Jade Garden open?" asks about the row, it does not take it: the row's values are known to the
+    answer, the offer stays open, and a yes to the several rows offered then takes the one asked about."""
+    engine = dining(tmp_path, size=3)
+    say(engine, "find a place")
+    assert say(engine, "when does jade garden open?") == "From noon."
+    assert state(engine).offering is not None and state(engine).slots["restaurant"] == "Jade Garden"
+    assert say(engine, "yes") == "Shall I book Jade Garden?"
+    engine = dining(tmp_path)
+    say(engine, "find a place")
+    assert say(engine, "when does golden dragon open?") == "From noon."
+    assert say(engine, "anything else?") == "2. Jade Garden (chinese) (more)"
 
 
 def test_any_response_reads_the_rows_offered_now_as_offered(tmp_path: Path) -> None:
