@@ -17,6 +17,7 @@ _QUESTION_WORDS = "what|what's|whats|when|where|which|who|whose|how|why"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|(?<=[a-z][.!?;])(?=[A-Z][a-z])")  # "Sounds good.Tell me"
 _JOINED = re.compile(rf"(?:,\s*|\s+)(?:and|but|also|plus)(?:\s+also)?\s+(?=(?:{_OPENERS})\b\W*\w)|"
                      rf",\s*(?=(?:{_QUESTION_WORDS})\b\W*\w)", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(?:maybe|possibly|perhaps|might|may (?:be|work|do))\b", re.IGNORECASE)
 _WORD = re.compile(r"\w")
 _LAST_WORD = re.compile(r"(\w+)\.$")
 _ABBREVIATIONS = {"st", "mr", "mrs", "ms", "dr", "jr", "sr", "mt", "ft", "ave", "rd", "blvd", "vs", "etc",
@@ -45,3 +46,8 @@ def _ends_sentence(before: str) -> bool:
     found = _LAST_WORD.search(before[-12:])
     word = found[1] if found else ""
     return not ((len(word) == 1 and word.isalpha()) or word.lower() in _ABBREVIATIONS)
+
+
+def hedged(clause: str) -> bool:
+    """Whether the clause hedges ("Possibly.", "That may work."): a yes that commits to nothing."""
+    return _HEDGE.search(clause) is not None

@@ -29,6 +29,7 @@ EXACT = 95.0
 WORD_SCORE = 75.0
 """How close the first and the last word of such a run must be to a word of the name."""
 _LEADING = {"the", "a", "an"}
+_DETERMINERS = _LEADING | {"this", "that", "these", "those", "their", "its", "my", "your", "our", "some", "any"}
 _SEQUEL = {"chapter", "part", "episode", "volume", "vol"}
 _NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
             "nine": "9", "ten": "10", "ii": "2", "iii": "3", "iv": "4"}
@@ -90,9 +91,13 @@ def looked_up(understood: Interpretation, names: dict[str, list[str]]) -> Interp
 
 
 def _stray(value: object) -> bool:
-    """Whether a value the model found is one word in lower case ("far", "lke"): where the slot's list names none
-    of the text, not taken as a name the list lacks."""
-    return isinstance(value, str) and value.islower() and len(value.split()) == 1
+    """Whether a value the model found is one word in lower case ("far", "lke"), or words in lower case after an
+    article or a determiner, which describe rather than name ("the hair shop", "this place"): where the slot's
+    list names none of the text, not taken as a name the list lacks."""
+    if not isinstance(value, str) or not value.islower():
+        return False
+    words = value.split()
+    return len(words) == 1 or words[0] in _DETERMINERS
 
 
 def _said(text: str, words: list[Word], name: str) -> Named | None:

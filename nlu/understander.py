@@ -12,7 +12,7 @@ from dialogue.domains.interpretation import EntitySpan, Expectation, IntentScore
 from dialogue.domains.schema import Domain
 from dialogue.nlu import roles
 from dialogue.nlu.artifacts import latest_model
-from dialogue.nlu.clauses import clauses
+from dialogue.nlu.clauses import clauses, hedged
 from dialogue.nlu.counts import counted
 from dialogue.nlu.data import OUTSIDE, nlu_data_hash
 from dialogue.nlu.entities import EntityNormaliser
@@ -156,23 +156,32 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
                domain: Domain) -> Interpretation:
     """The message's interpretation as the model read it whole, unless its clauses (`pieces`, one per range)
     ask for different things: then the first thing, the others in its `also`, in the order said; or ask for one
-    task the whole reading does not: then the whole reading, asking for that task. Each thing's
+    task the whole reading does not, or one thing the whole reading takes for the yes that hedged before it: then
+    the whole reading, asking for that thing. Each thing's
     intent and text are its clauses'; its values are those the whole message's reading found in them.
 
     A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
     when it gives way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?",
-    "No, not that one. Anything else?"), a yes to one that starts a task ("Sounds great. I want to book it"); and
+    "No, not that one. Anything else?"), a yes that hedges to any other ("Possibly. What is their address?"), a yes
+    to one that starts a task ("Sounds great. I want to book it"); and
     a call for help to a request, before or after it, that starts a task ("I need a salon in Oakland. Can you
-    help me?")."""
+    help me?"). Nor does a yes after a request that starts a task: it says yes to nothing the user has heard
+    yet, it adds to the request ("Find me movies in Santa Rosa. A regular show would be good.")."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
-    for number, intent in enumerate(intents):
+    hedging: set[str | None] = set()
+    for number, (intent, piece) in enumerate(zip(intents, pieces)):
+        earlier = set(intents[:number])
         later = {other for other in intents[number + 1:] if other not in (None, intent)}
         meaning = domain.yes_or_no(intent or "")
-        if ((later and (intent == "goodbye" or meaning == "deny")) or (meaning == "affirm" and later & starting)
+        hedges = later and meaning == "affirm" and hedged(piece.text or "")
+        if ((later and (intent == "goodbye" or meaning == "deny")) or hedges
+                or (meaning == "affirm" and (earlier | later) & starting)
                 or (intent == "help" and set(intents) & starting)):
             intents[number] = None
+            if hedges:
+                hedging.add(intent)
     requests: list[_Request] = []
     for (start, end), piece, intent in zip(ranges, pieces, intents):
         if requests and intent in (None, requests[-1].intent):  # the same request goes on, or a clause joins it
@@ -182,10 +191,13 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
         else:
             requests.append(_Request(intent, piece, start, end))
     if len(requests) < 2:
-        asked = requests[0].piece if requests and requests[0].intent in starting - {whole.intent} else None
+        only = requests[0] if requests else None
+        asked = only.piece if only is not None and only.intent not in (None, whole.intent) \
+            and (only.intent in starting or (whole.intent in hedging and _asks(only.intent, domain))) else None
         if asked is None:
             return whole
-        # a task asked for after a yes, the whole read as the yes: "Farewell is perfect. I want tickets"
+        # what was asked, the whole read as the yes before it: "Farewell is perfect. I want tickets", "Possibly.
+        # What is their address?"
         return whole.model_copy(update={"intent": asked.intent, "confidence": asked.confidence,
                                         "ranking": asked.ranking, "ambiguous": asked.ambiguous})
     text = whole.text or ""
@@ -197,6 +209,11 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
             "entities": {span.slot: span.value for span in spans}, "spans": spans,
             "text": text[request.start:request.end], "warnings": []}))
     return things[0].model_copy(update={"warnings": whole.warnings, "also": things[1:]})
+
+
+def _asks(intent: str | None, domain: Domain) -> bool:
+    """Whether the intent asks for something: not a yes, a no or a goodbye."""
+    return intent not in (None, "goodbye") and domain.yes_or_no(intent) is None
 
 
 def _spans(words: list[Word], tags: list[str], domain: Domain) -> list[tuple[str, int, int]]:

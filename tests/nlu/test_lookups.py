@@ -65,15 +65,17 @@ def test_a_found_name_replaces_a_cut_value_and_keeps_one_from_the_table() -> Non
     assert looked_up(right, {"movie": MOVIES}) == right  # the model's value is a name: kept
 
 
-def test_a_one_word_lower_case_value_that_names_nothing_in_the_list_is_dropped() -> None:
+def test_a_one_word_or_described_lower_case_value_that_names_nothing_in_the_list_is_dropped() -> None:
     def model_read(text: str, value: str) -> Interpretation:
         start = text.index(value)
         return Interpretation(intent="inform", text=text, entities={"movie": value, "tickets": 3}, source="nlu",
                               spans=[EntitySpan(slot="movie", text=value, value=value, start=start,
                                                 end=start + len(value), normalised=True, source="model")])
 
-    stray = looked_up(model_read("on the 4th and would lke 3 tickets", "lke"), {"movie": MOVIES})
-    assert stray.entities == {"tickets": 3} and stray.spans == []
+    for text, value in [("on the 4th and would lke 3 tickets", "lke"), ("3 tickets at the cinema", "the cinema"),
+                        ("3 tickets for this film", "this film")]:
+        stray = looked_up(model_read(text, value), {"movie": MOVIES})
+        assert stray.entities == {"tickets": 3} and stray.spans == []
     for text, value in [("3 tickets for Parasite", "Parasite"), ("3 tickets for little women", "little women")]:
         kept = model_read(text, value)  # capitalised, or several words: perhaps a film the list lacks
         assert looked_up(kept, {"movie": MOVIES}) == kept

@@ -215,6 +215,7 @@ def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None
     [("help", "Can you help me?", False), ("book_table", "I need a table for 4.", False)],
     [("goodbye", "Thanks.", False), ("ask_opening_hours", "When do you open?", False)],
     [("deny", "No, not that one.", False), ("another", "Anything else?", False), ("inform", "In Paris.", False)],
+    [("book_table", "Book a table for 4.", False), ("affirm", "Outside would be great.", False)],  # adds to it
 ])
 def test_clauses_that_ask_one_thing_leave_the_whole_reading(pieces: list[tuple[str, str, bool]]) -> None:
     whole, ranges, readings = _read(" ".join(piece for _, piece, _ in pieces), *pieces)
@@ -225,11 +226,13 @@ def test_clauses_that_ask_one_thing_leave_the_whole_reading(pieces: list[tuple[s
     ([("affirm", "Sounds great.", False), ("book_table", "I want to book it.", False)], "book_table"),
     ([("affirm", "Yes.", False), ("inform", "A table for 4.", False)], "affirm"),  # no task asked: the whole reading
     ([("deny", "No, not now.", False), ("goodbye", "Thank you.", False)], "deny"),
+    ([("affirm", "Possibly.", False), ("ask_opening_hours", "When do you open?", False)], "ask_opening_hours"),
+    ([("goodbye", "Thanks.", False), ("deny", "Nothing else.", False)], "goodbye"),  # the whole reading stands
 ])
-def test_a_task_asked_after_a_yes_is_asked_when_the_whole_reads_as_the_yes(pieces: list[tuple[str, str, bool]],
-                                                                           asked: str) -> None:
+def test_what_a_clause_gave_way_to_is_asked_when_the_whole_reads_as_that_clause(pieces: list[tuple[str, str, bool]],
+                                                                               asked: str) -> None:
     """"Farewell is perfect. I want tickets", read whole as a yes: the message asks for the task, with the whole
-    reading's values."""
+    reading's values; so "Possibly. When do you open?" (a yes that hedges) asks the question."""
     whole, ranges, readings = _read(" ".join(piece for _, piece, _ in pieces), *pieces)
     whole = whole.model_copy(update={"intent": pieces[0][0]})
     read = told_apart(whole, ranges, readings, DOMAIN)
