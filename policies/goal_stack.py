@@ -67,11 +67,6 @@ class GoalStack:
         self.values = SlotValues(domain.slots)
         self.task_slots = {slot for name, policy in self.tasks.items() if not domain.tasks[name].digression
                            for slot in policy.slots}
-        self.leads_to: dict[str, set[str]] = {task: set() for task in domain.tasks}
-        """The tasks each task's offers lead to (`on_select`): what its search is for."""
-        for result, tasks in self.offers.searching.items():
-            for task in tasks:
-                self.leads_to[task] |= self.offers.next_tasks[result]
 
     # -- a turn's input ----------------------------------------------------------------------
 
@@ -393,7 +388,8 @@ class GoalStack:
         if finish.outcome != "completed":
             return []
         below = [frame.task for frame in reversed(state.stack)]
-        return [Finish(task, "abandoned") for task in takewhile(lambda task: finish.task in self.leads_to[task], below)]
+        searches = takewhile(lambda task: finish.task in self.offers.leads_to[task], below)
+        return [Finish(task, "abandoned") for task in searches]
 
     def _start(self, tracker: Tracker, name: str, entities: dict[str, Any]) -> list[Step]:
         task = self.domain.tasks[name]

@@ -69,6 +69,9 @@ class Offers:
                                    if isinstance(action, Offer) and action.offer.result == result}
                           for result in self.specs}
         """The tasks that offer each result."""
+        self.leads_to = {name: {task for result, tasks in self.searching.items() if name in tasks
+                                for task in self.next_tasks[result]} for name in domain.tasks}
+        """The tasks each task's offers lead to (`on_select`): what its search is for."""
         self.search_slots = {result: {slot for task in tasks for slot in task_slots[task]}
                              for result, tasks in self.searching.items()}
         """Their slots: a new value of one is a new search."""
@@ -140,7 +143,8 @@ class Offers:
                              *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
         if triggers:  # "book Jade Garden": the turn goes on to its task instead of on_select; a question about
             # the row ("is Jade Garden open on Sundays?") leaves the offer open, the row's values known to answer it
-            return (taken[1:] if aside(self.domain, turn.intent) else taken), True, None
+            asked = aside(self.domain, turn.intent)
+            return [step for step in taken if not (asked and isinstance(step, OfferAnswered))], True, None
         lead = self.leads.get(spec.result)
         if gives_next and lead is not None and tracker.turn.interpretation is not None:
             # "for Tuesday at 10:45": the turn asks for what taking the row leads to, with its values
