@@ -146,8 +146,8 @@ class GoalStack:
         if intent == "help":
             return Decision(reset + [Say(self._help_response(tracker))])
         clarify = self._clarification(tracker)
-        if clarify:
-            return Decision(reset + clarify)
+        if clarify:  # the values are kept for the task the answer chooses ("3d tickets in San Jose")
+            return Decision(reset + clarify + self._noted(tracker, set()))
         if intent == ASK_INTENT and ASK_INTENT not in self.triggers:  # a question: answered aside, as a digression
             return Decision(reset + (self.knowledge.answer(tracker) or [Say("no_answer")]))
         triggered = self.triggers.get(intent)
@@ -259,11 +259,17 @@ class GoalStack:
 
     def _answers_active(self, tracker: Tracker, top: TaskFrame, triggered: str) -> bool:
         """Whether a message with another task's intent gives values for the task going instead: values it takes
-        all of, when they answer what it asked or the other task would not take them all ("I'd like to watch Good
-        Boys" after "Which movie?" while buying tickets, read as finding a movie)."""
+        all of, when they answer what it asked ("I'd like to watch Good Boys" after "Which movie?" while buying
+        tickets, read as finding a movie), or the other task would not take them all, or it is a search for the
+        task going that cannot find what that task asked ("a regular show" after "On what day?" while buying
+        tickets for a movie chosen already, read as finding a movie; "find one in Oakland" after "Which movie?" is
+        a search)."""
         given, interpretation = set(tracker.turn.entities), tracker.turn.interpretation
-        return interpretation is not None and bool(given) and given <= set(self.tasks[top.task].slots) \
-            and (top.requested in given or not given <= set(self.tasks[triggered].slots))
+        if interpretation is None or not given or not given <= set(self.tasks[top.task].slots):
+            return False
+        search_for_it = top.task in self.offers.leads_to[triggered]
+        return top.requested in given or not given <= set(self.tasks[triggered].slots) \
+            or (search_for_it and top.requested is not None and top.requested not in self.offers.finds[triggered])
 
     def _gives_task_values(self, tracker: Tracker) -> bool:
         """An unsure intent still answers when its entities are slots of a task on the stack (as a form takes a

@@ -72,6 +72,9 @@ class Offers:
         self.leads_to = {name: {task for result, tasks in self.searching.items() if name in tasks
                                 for task in self.next_tasks[result]} for name in domain.tasks}
         """The tasks each task's offers lead to (`on_select`): what its search is for."""
+        self.finds = {name: {slot for result, tasks in self.searching.items() if name in tasks
+                             for slot in self.specs[result].fill} for name in domain.tasks}
+        """The slots each task's offers fill: what its search can find."""
         self.search_slots = {result: {slot for task in tasks for slot in task_slots[task]}
                              for result, tasks in self.searching.items()}
         """Their slots: a new value of one is a new search."""

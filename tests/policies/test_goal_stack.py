@@ -186,8 +186,8 @@ def test_after_goodbye_the_next_turn_starts_afresh(bank) -> None:
 class TwoMindsNlu:
     """A stand-in NLU that cannot decide between two intents (the real one is tested in tests/nlu)."""
 
-    def __init__(self, first: str, second: str, gap: float):
-        self.first, self.second, self.gap = first, second, gap
+    def __init__(self, first: str, second: str, gap: float, entities: dict | None = None):
+        self.first, self.second, self.gap, self.entities = first, second, gap, entities or {}
 
     def parse(self, text, *, now, expecting=None):
         from dialogue.domains.interpretation import IntentScore, Interpretation
@@ -195,7 +195,7 @@ class TwoMindsNlu:
         top = 0.5 + self.gap / 2
         ranking = [IntentScore(name=self.first, confidence=top), IntentScore(name=self.second, confidence=1 - top)]
         return Interpretation(intent=self.first, confidence=top, ranking=ranking, ambiguous=self.gap < 0.1,
-                              text=text, source="nlu")
+                              entities=self.entities, text=text, source="nlu")
 
 
 def test_an_ambiguous_turn_asks_which_task_was_meant(bank) -> None:
@@ -207,6 +207,16 @@ def test_an_ambiguous_turn_asks_which_task_was_meant(bank) -> None:
     assert result.state.stack == []
     chat.engine.nlu = TwoMindsNlu("transfer", "balance", gap=0.5)
     assert chat.say("send money").state.stack == ["transfer"]
+
+
+def test_the_values_of_an_ambiguous_turn_go_to_the_task_the_answer_chooses(bank) -> None:
+    """"20 to send or something", asked which task was meant: the amount waits for the transfer chosen next."""
+    chat = bank()
+    chat.engine.nlu = TwoMindsNlu("transfer", "balance", gap=0.02, entities={"amount": 20})
+    assert chat.say("20 money").responses == ["clarify"]
+    chosen = chat.say("/transfer")
+    assert chosen.state.stack == ["transfer"] and chosen.state.slots["amount"] == 20
+    assert chosen.responses == ["ask_payee"]
 
 
 def test_an_intent_that_means_nothing_here_gives_way_to_the_next_ranked_task(conversation) -> None:
@@ -540,3 +550,19 @@ def test_a_task_done_ends_the_search_below_that_leads_to_it_and_resumes_any_othe
     chat.say("/weather")
     done = chat.say('/buy{"movie": "Dumbo", "tickets": 2}')
     assert done.responses == ["bought", "resume", "ask_city"] and done.state.stack == ["weather"]
+
+
+def test_a_search_for_the_task_going_that_cannot_find_what_it_asked_gives_it_values(conversation) -> None:
+    """Buying tickets for a movie chosen already, "I'd like to see it in Berkeley" read as finding a movie gives the
+    purchase its city; while the purchase asks which movie, the same words are a search for one."""
+    cinema = CINEMA.replace("slots: [{slot: movie}, {slot: tickets}]", "slots: [{slot: movie}, {slot: city}, "
+                            "{slot: tickets}]")
+    chat = conversation(cinema)
+    chat.say('/buy{"movie": "Dumbo", "city": "Oakland"}')
+    given = chat.say('/find{"city": "Berkeley"}')
+    assert given.understood.intent == "inform" and given.state.stack == ["buy"]
+    assert given.state.slots["city"] == "Berkeley" and given.responses[-1] == "ask_tickets"
+    chat = conversation(cinema, session="s2")
+    chat.say('/buy{"city": "Oakland"}')
+    searched = chat.say('/find{"city": "Oakland"}')
+    assert searched.understood.intent == "find" and searched.responses[0] == "offer_films"
