@@ -106,7 +106,7 @@ class ParseJob:
 
     def __init__(self, understander: Understander, texts: list[str], now: dt.datetime, warnings: list[list[str]],
                  expecting: list[Expectation | None]):
-        self.understander, self.now, self.warnings = understander, now, warnings
+        self.understander, self.now, self.warnings, self.expecting = understander, now, warnings, expecting
         self.texts = [clean(text) for text in texts]
         several = understander.domain.settings.nlu.several_requests
         self.ranges = [clauses(text, understander.entities.language) if several else [(0, len(text))]
@@ -134,8 +134,9 @@ class ParseJob:
             read = [nlu._interpret(text, ws, prediction, self.now) if ws else nlu._nothing(text)
                     for text, ws, prediction in zip(self.texts + self.pieces, self.words, predictions)]
             pieces = iter(read[len(self.texts):])
-            found = [told_apart(whole, ranges, [next(pieces) for _ in ranges], nlu.domain) if len(ranges) > 1
-                     else whole for whole, ranges in zip(read, self.ranges)]
+            found = [told_apart(whole, ranges, [next(pieces) for _ in ranges], nlu.domain, answering)
+                     if len(ranges) > 1 else whole
+                     for whole, ranges, answering in zip(read, self.ranges, self.expecting)]
         for interpretation, warnings in zip(found, self.warnings):
             interpretation.warnings += warnings
         return found
@@ -153,7 +154,7 @@ class _Request:
 
 
 def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: list[Interpretation],
-               domain: Domain) -> Interpretation:
+               domain: Domain, answering: Expectation | None = None) -> Interpretation:
     """The message's interpretation as the model read it whole, unless its clauses (`pieces`, one per range)
     ask for different things: then the first thing, the others in its `also`, in the order said; or ask for one
     task the whole reading does not, or one thing the whole reading takes for the yes that hedged before it: then
@@ -163,11 +164,13 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
     A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
     when it gives way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?",
     "No, not that one. Anything else?"), a yes that hedges to any other ("Possibly. What is their address?"), a yes
-    to one that starts a task ("Sounds great. I want to book it"); and
+    to one that starts a task ("Sounds great. I want to book it"), unless the message answers a yes-or-no question
+    (`answering`: "Yes, that's right. Is there a theater you'd recommend?" confirms, then asks); and
     a call for help to a request, before or after it, that starts a task ("I need a salon in Oakland. Can you
     help me?"). Nor does a yes after a request that starts a task: it says yes to nothing the user has heard
     yet, it adds to the request ("Find me movies in Santa Rosa. A regular show would be good.")."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
+    yes_given_way = starting if answering is None or answering.kind != "yes_no" else set()
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
     hedging: set[str | None] = set()
@@ -177,7 +180,7 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
         meaning = domain.yes_or_no(intent or "")
         hedges = later and meaning == "affirm" and hedged(piece.text or "")
         if ((later and (intent == "goodbye" or meaning == "deny")) or hedges
-                or (meaning == "affirm" and (earlier | later) & starting)
+                or (meaning == "affirm" and (earlier & starting or later & yes_given_way))
                 or (intent == "help" and set(intents) & starting)):
             intents[number] = None
             if hedges:

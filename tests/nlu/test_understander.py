@@ -206,6 +206,17 @@ def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None
     assert [ask.intent, *(thing.intent for thing in ask.also)] == ["affirm", "ask_opening_hours"]
 
 
+def test_a_yes_to_a_yes_or_no_question_stays_before_a_task_said_after_it() -> None:
+    """"Yes, that's right. I want to book another one" after "Shall I book it?": it confirms, then asks again."""
+    pieces = (("affirm", "Yes, that's right.", False), ("book_table", "I want to book another one.", False))
+    confirmed = told_apart(*_read("Yes, that's right. I want to book another one.", *pieces), DOMAIN,
+                           Expectation(kind="yes_no"))
+    assert [confirmed.intent, *(thing.intent for thing in confirmed.also)] == ["affirm", "book_table"]
+    chosen = told_apart(*_read("Yes, that's right. I want to book another one.", *pieces), DOMAIN,
+                        Expectation(kind="choice"))
+    assert chosen.intent == "book_table" and chosen.also == []
+
+
 @pytest.mark.parametrize("pieces", [
     [("book_table", "Book a table for 4.", False), ("book_table", "Tomorrow please.", False)],
     [("greet", "Hi.", False), ("book_table", "Book a table for 4.", False)],
