@@ -6,9 +6,10 @@ the words of that slot's name: "check in", "checking in" for `check_in`) goes to
 Without such words, two spans of one slot joined by "and", "to", "until" (and the like: "arriving on the 1st and
 leaving on the 6th", "from the 3rd to the 5th") take that slot and the one other slot of its type that got none in
 the order the domain declares them: the first said goes to the slot declared first (users say the start of a
-range before its end). A lone date after "until" ("I need it until the 9th") is the later of the domain's two
-slots of its type, and after "from" the earlier, when the model gave that slot nothing. Only dates and times: two
-text or yes/no slots of a domain are seldom two roles of one kind of value.
+range before its end). A lone date the words before it name the other of the domain's two slots of its type goes
+to that one ("a party of 4, checking in on the 5th", tagged as the check-out); one after "until" ("I need it until
+the 9th") is the later of the two, and after "from" the earlier, when the model gave that slot nothing. Only dates
+and times: two text or yes/no slots of a domain are seldom two roles of one kind of value.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def spread(spans: list[Span], text: str, domain: Domain) -> list[Span]:
                 held[named[0]] += 1
                 slot = named[0]
         elif held[slot] == 1 and slot_type(domain.slots[slot]).phrased:
-            slot = _end_named(spans, place, text, domain, held)
+            slot = _lone_slot(spans, place, text, domain, held)
         spread_out.append((slot, start, end))
     return _in_order(spread_out, text, domain)
 
@@ -69,16 +70,20 @@ def _in_order(spans: list[Span], text: str, domain: Domain) -> list[Span]:
     return spans
 
 
-def _end_named(spans: list[Span], place: int, text: str, domain: Domain, held: Counter[str]) -> str:
-    """The slot of a lone date or time, as the words just before it say which end of a range it is: "until the
-    9th" is the later of the domain's two slots of its type ("until" is never the check-in), "from" the earlier."""
+def _lone_slot(spans: list[Span], place: int, text: str, domain: Domain, held: Counter[str]) -> str:
+    """The slot of a lone date or time of a domain with two slots of its type, as the words just before it say: the
+    other slot when they name it and not its own ("checking in on the 5th", tagged as the check-out); else, as
+    they say which end of a range it is, "until the 9th" the later of the two ("until" is never the check-in),
+    "from" the earlier."""
     slot, start, _ = spans[place]
     pair = [other for other, spec in domain.slots.items() if spec.type == domain.slots[slot].type]
     since = spans[place - 1][2] if place else 0
-    before = {word.text.lower() for word in split_words(text[since:start])[-CUE_WORDS:]}
+    before = [word.text.lower() for word in split_words(text[since:start])[-CUE_WORDS:]]
     if len(pair) != 2:
         return slot
-    wanted = pair[1] if before & ENDING else pair[0] if before & STARTING else slot
+    other = pair[1] if pair[0] == slot else pair[0]
+    wanted = other if _names(before, other) and not _names(before, slot) \
+        else pair[1] if ENDING.intersection(before) else pair[0] if STARTING.intersection(before) else slot
     if wanted != slot and not held[wanted]:
         held.update({slot: -1, wanted: 1})
         return wanted

@@ -1,5 +1,6 @@
 """Two dates the model gave one slot: the one the words before it name as another date slot goes there; two joined
-as a range take the two slots in the domain's order; a lone date after "until" or "from" is that end of a range."""
+as a range take the two slots in the domain's order; a lone date goes to the other slot the words before it name,
+and after "until" or "from" is that end of a range."""
 
 from __future__ import annotations
 
@@ -69,8 +70,8 @@ def test_without_words_naming_a_slot_or_joining_two_or_with_one_value_a_slot_not
     text = "on the 11th, no, sorry, on the 13th"  # a correction, not a range
     tagged = spans(text, ("check_in", "the 11th"), ("check_in", "the 13th"))
     assert spread(tagged, text, stay) == tagged
-    text = "we check out on the 5th"  # one value: the model's slot stands, whatever the words say
-    tagged = spans(text, ("check_in", "the 5th"))
+    text = "we check in and out on the 5th"  # words naming both slots: the model's slot stands
+    tagged = spans(text, ("check_out", "the 5th"))
     assert spread(tagged, text, stay) == tagged
     text = "check in on the 1st, check in on the 2nd and check out on the 3rd"  # check_out is taken
     tagged = spans(text, ("check_in", "the 1st"), ("check_in", "the 2nd"), ("check_out", "the 3rd"))
@@ -84,8 +85,10 @@ def test_without_words_naming_a_slot_or_joining_two_or_with_one_value_a_slot_not
     ("from the 3rd, please", "the 3rd", "check_out", "check_in"),
     ("until the 9th", "the 9th", "check_out", "check_out"),  # the model's slot is already that end
     ("on the 9th", "the 9th", "check_in", "check_in"),  # no word says which end
+    ("we check out on the 5th", "the 5th", "check_in", "check_out"),  # the words name the other slot
+    ("We'll be a party of 4, checking in on the 5th.", "the 5th", "check_out", "check_in"),
 ])
-def test_a_lone_date_after_until_or_from_is_that_end_of_the_range(stay, text: str, said: str, tagged: str,
+def test_a_lone_date_the_words_before_name_or_after_until_or_from_is_that_slot(stay, text: str, said: str, tagged: str,
                                                                  slot: str) -> None:
     assert slots(spread(spans(text, (tagged, said)), text, stay)) == [slot]
 
