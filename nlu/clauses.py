@@ -2,10 +2,9 @@
 
 A message is cut where a sentence ends (a full stop with no space after it too: "Sounds good.Tell me"), before
 "and", "but", "also" or "plus" when a question or a request follows ("..., and what's their number?", "... and
-can you book it?"), and at a comma before a question word ("Good, what is the number?") or a question that asks
-for something ("That is fine with me, may I have their address?"). Each piece is understood on its own; the
-understander keeps the cuts only where the pieces ask for different things. English word lists; a message in
-another language stays whole.
+can you book it?"), and at a comma before a question word ("Good, what is the number?"). Each piece is understood on its
+own; the understander keeps the cuts only where the pieces ask for different things. English word lists; a
+message in another language stays whole.
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ import re
 _OPENERS = ("what|what's|whats|when|where|which|who|whose|how|why|is|are|was|were|do|does|did|can|could|would|"
             "will|shall|should|may|might|please|tell|give|let|i'd|i'll|i want|i need|i would")
 _QUESTION_WORDS = "what|what's|whats|when|where|which|who|whose|how|why"
-_ASKING = r"(?:can|could|would|will|may)\s+(?:i|you|we)"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|(?<=[a-z][.!?;])(?=[A-Z][a-z])")  # "Sounds good.Tell me"
 _JOINED = re.compile(rf"(?:,\s*|\s+)(?:and|but|also|plus)(?:\s+also)?\s+(?=(?:{_OPENERS})\b\W*\w)|"
-                     rf",\s*(?=(?:{_QUESTION_WORDS}|{_ASKING})\b\W*\w)", re.IGNORECASE)
+                     rf",\s*(?=(?:{_QUESTION_WORDS})\b\W*\w)", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:maybe|possibly|perhaps|might|may (?:be|work|do))\b", re.IGNORECASE)
 _WORD = re.compile(r"\w")
 _LAST_WORD = re.compile(r"(\w+)\.$")

@@ -20,11 +20,6 @@ from dialogue.nlu.clauses import clauses
     ("Good, what is the number?", ["Good", "what is the number?"]),  # a comma before a question word
     ("Sounds good.Tell me their address.", ["Sounds good.", "Tell me their address."]),  # no space after the stop
     ("Yes, please book it", ["Yes, please book it"]),  # a comma before a request: one thing
-    ("That is fine with me, may I have their address please?", ["That is fine with me",
-                                                                 "may I have their address please?"]),
-    ("I want Hustlers in Santa Clara, can you check?", ["I want Hustlers in Santa Clara", "can you check?"]),
-    ("Hey, could you find me a movie?", ["Hey", "could you find me a movie?"]),
-    ("a movie I can watch, you know", ["a movie I can watch, you know"]),
     ("it is 4.5 stars", ["it is 4.5 stars"]),
     ("fish and chips for two", ["fish and chips for two"]),
     ("a table at 7.30 for 4", ["a table at 7.30 for 4"]),
