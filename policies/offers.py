@@ -69,11 +69,12 @@ class Offers:
                                    if isinstance(action, Offer) and action.offer.result == result}
                           for result in self.specs}
         """The tasks that offer each result."""
-        self.leads_to = {name: {task for result, tasks in self.searching.items() if name in tasks
-                                for task in self.next_tasks[result]} for name in domain.tasks}
+        offered = {name: [result for result, tasks in self.searching.items() if name in tasks] for name in domain.tasks}
+        self.leads_to = {name: {task for result in results for task in self.next_tasks[result]}
+                         for name, results in offered.items()}
         """The tasks each task's offers lead to (`on_select`): what its search is for."""
-        self.finds = {name: {slot for result, tasks in self.searching.items() if name in tasks
-                             for slot in self.specs[result].fill} for name in domain.tasks}
+        self.finds = {name: {slot for result in results for slot in self.specs[result].fill}
+                      for name, results in offered.items()}
         """The slots each task's offers fill: what its search can find."""
         self.search_slots = {result: {slot for task in tasks for slot in task_slots[task]}
                              for result, tasks in self.searching.items()}
