@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from dialogue.domains.interpretation import EntitySpan, Interpretation
+from dialogue.nlu.imports import without_torch
 from dialogue.nlu.text import Word, split_words
 
 SCORE = 85.0
@@ -153,7 +153,7 @@ def _cased(run: list[Word], name: str) -> bool:
     or as one word of its several, only with a capital ("After", not "I'm after a film"; "Load" for "The Load",
     not "a real load off"; "shazam" is "Shazam!")."""
     head, first = name.split()[0], run[0].text
-    if len(run) == 1 and first.islower() and (first in STOP_WORDS or len(_words_of(name)) > 1):
+    if len(run) == 1 and first.islower() and (first in _stop_words() or len(_words_of(name)) > 1):
         return False
     return len(head) > 3 or not head.isupper() or first.startswith(head)
 
@@ -187,3 +187,12 @@ def _exact(text: str, name: str) -> int | None:
             return at
         at = text.find(name, at + 1)
     return None
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """spaCy's English stop words, imported at the first use (spaCy takes most of a second to import, and only
+    text needs it)."""
+    with without_torch():  # as in entities.py: spaCy's thinc would import torch
+        from spacy.lang.en.stop_words import STOP_WORDS
+    return frozenset(STOP_WORDS)

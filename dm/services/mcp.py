@@ -18,17 +18,17 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
-from mcp import Client, StdioServerParameters
-from mcp import types as mcp_types
-from mcp.client.stdio import get_default_environment
-from mcp.client.streamable_http import streamable_http_client
 
 from dialogue.dm.services.breaker import CircuitBreaker
 from dialogue.dm.services.calls import ServiceAnswer, call_key
 from dialogue.domains.schema.services import McpServer
+
+if TYPE_CHECKING:  # the SDK is imported at the first connection (a second to import; most domains have no tools)
+    from mcp import Client
+    from mcp import types as mcp_types
 
 KEY_META = "dialogue/idempotency_key"
 CONNECT_TIMEOUT_S = 30.0
@@ -120,6 +120,10 @@ class _Server:
 
 def _opener(spec: McpServer, folder: Path, environ: Mapping[str, str]) -> Any:
     """What opens a session with the server: an async context manager factory yielding an entered Client."""
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import get_default_environment
+    from mcp.client.streamable_http import streamable_http_client
+
     if spec.command is not None:
         program, *args = spec.command
         params = StdioServerParameters(
@@ -204,6 +208,8 @@ class McpClient:
 
 def _answer(result: mcp_types.CallToolResult, limit: int) -> ServiceAnswer:
     """A tool's result as an answer: its structured content, else its text read as JSON, else the text."""
+    from mcp import types as mcp_types
+
     text = "\n".join(part.text for part in result.content if isinstance(part, mcp_types.TextContent))
     size = len(text.encode()) + len(json.dumps(result.structured_content, default=str).encode())
     if size > limit:

@@ -28,3 +28,12 @@ def test_no_torch_at_serve_time(tiny_model) -> None:
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"torch": False, "transformers": False, "provider": "CPUExecutionProvider", "quantized": True,
                     "source": "nlu"}
+
+
+def test_the_engine_its_server_and_the_cli_import_no_torch() -> None:
+    """Without an NLU model in the way: the engine's name lookups read spaCy's stop words, and spaCy's thinc imports
+    torch wherever it is installed unless kept from it."""
+    done = subprocess.run([sys.executable, "-c", "import sys, dialogue.engine, dialogue.server.app, dialogue.cli; "
+                           "print(sorted({'torch', 'transformers'} & set(sys.modules)))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
