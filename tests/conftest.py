@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
 import textwrap
 import time
 from pathlib import Path
@@ -188,20 +189,53 @@ def tiny_config(tiny_encoder):
     return TrainConfig(encoder=str(tiny_encoder), epochs=1, max_steps=25, learning_rate=1e-3)
 
 
+BUNDLED_MODELS_ENV = "DIALOGUE_TEST_MODELS"
+"""A folder to keep the session's trained models in between runs (unchanged domains are then not trained again)."""
+_TRAINING = pytest.StashKey[tuple[Path, subprocess.Popen]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The modules that need the trained models run last, and the training (tests/bundled_training.py) starts now
+    in a process of its own at the lowest priority: the rest of the suite, which leaves about a core idle while it
+    waits on servers and subprocesses, runs meanwhile instead of after it."""
+    needing = {item.path for item in items if "bundled_models" in getattr(item, "fixturenames", ())}
+    if needing and not config.option.collectonly:
+        items.sort(key=lambda item: item.path in needing)
+        _training(config)
+
+
+def _training(config: pytest.Config) -> tuple[Path, subprocess.Popen]:
+    """The folder of the session's models and the process that trains them, started once."""
+    import os
+    import signal
+    import sys
+    import tempfile
+
+    if _TRAINING not in config.stash:
+        kept = os.environ.get(BUNDLED_MODELS_ENV)
+        root = Path(kept) if kept else Path(tempfile.mkdtemp(prefix="bundled-models-"))
+        root.mkdir(parents=True, exist_ok=True)
+        if not kept:
+            config.add_cleanup(lambda: shutil.rmtree(root, ignore_errors=True))
+        with (root / "training.log").open("w") as log:
+            process = subprocess.Popen([sys.executable, "-m", "tests.bundled_training", str(root)],
+                                       cwd=Path(__file__).resolve().parent.parent, stdout=log, stderr=log,
+                                       start_new_session=True)
+        config.add_cleanup(lambda: process.poll() is None and os.killpg(process.pid, signal.SIGKILL))
+        config.stash[_TRAINING] = (root, process)
+    return config.stash[_TRAINING]
+
+
 @pytest.fixture(scope="session")
-def bundled_models(tmp_path_factory) -> Path:
-    """The bundled domains trained with the default settings (the real encoder), as `dialogue train` does.
+def bundled_models(request: pytest.FixtureRequest) -> Path:
+    """The bundled domains trained with the default settings (the real encoder), and the blank starter trained by
+    `dialogue train`, as tests/bundled_training.py trains them; waits for that training to end.
 
     Set DIALOGUE_TEST_MODELS to a folder to keep the models between runs; unchanged domains
     are then not trained again.
     """
-    import os
-
-    from dialogue.domains import bundled_domains, load_domain
-    from dialogue.nlu.train import TrainConfig
-    from dialogue.nlu.training import train_domain
-
-    root = Path(os.environ.get("DIALOGUE_TEST_MODELS") or tmp_path_factory.mktemp("bundled-models"))
-    for path in bundled_domains():
-        train_domain(load_domain(path), root, TrainConfig())
+    root, process = _training(request.config)
+    if process.wait() != 0:
+        log = (root / "training.log").read_text(errors="replace")
+        pytest.fail(f"training the session's models failed (exit {process.returncode}):\n{log[-4000:]}")
     return root

@@ -51,8 +51,10 @@ def test_a_copy_of_a_bundled_domain_passes_its_tests(source: str, bundled_models
 
 
 def test_the_blank_starter_trains_and_passes_its_tests(bundled_models: Path, tmp_path: Path) -> None:
-    """Trained for real with the default settings, as a user would, into the session's models folder (which
-    DIALOGUE_TEST_MODELS keeps between runs), where the tutorial's test (tests/test_tutorial.py) finds it trained."""
+    """Trained for real with `dialogue train`'s defaults into the session's models folder (which
+    DIALOGUE_TEST_MODELS keeps between runs): by the session's training (tests/bundled_training.py runs these two
+    commands), so that this `dialogue train`, on the same data with the same settings, finds it trained, as the
+    tutorial's test (tests/test_tutorial.py) does."""
     assert init(tmp_path, "coffee").exit_code == 0
     path = tmp_path / "coffee.yaml"
     models = bundled_models
