@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CLOCK_AHEAD_ENV
+from tests.conftest import BUNDLED_MODELS_ENV, CLOCK_AHEAD_ENV
 
 TESTS = Path(__file__).resolve().parent
 DATED = re.compile(r"\d{4}-\d{2}-\d{2}|\btoday\b|\btimedelta\b|\.tests\.yaml|\brun_tests\b")
@@ -39,7 +39,7 @@ def test_the_selection_holds_the_modules_that_handle_dates() -> None:
 
 
 def test_date_sensitive_modules_pass_with_the_clock_a_year_ahead(bundled_models: Path) -> None:
-    env = {**os.environ, CLOCK_AHEAD_ENV: "366", "DIALOGUE_TEST_MODELS": str(bundled_models)}
+    env = {**os.environ, CLOCK_AHEAD_ENV: "366", BUNDLED_MODELS_ENV: str(bundled_models)}
     modules = [str(path) for path in date_sensitive_modules()]
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
                           *modules], cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=1200)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import BUNDLED_MODELS_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION = ROOT / "integrations" / "pipecat"
 PYTHON = INTEGRATION / ".venv" / "bin" / "python"
@@ -23,7 +25,7 @@ def test_the_pipecat_integration_passes_its_tests(bundled_models: Path) -> None:
     done = subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=INTEGRATION,
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "DIALOGUE_PYTHON": sys.executable,
-                               "DIALOGUE_TEST_MODELS": str(bundled_models)})
+                               BUNDLED_MODELS_ENV: str(bundled_models)})
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
