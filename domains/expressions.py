@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -130,12 +130,12 @@ class Text:
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Usage:
     """What a piece of source reads: top-level names and `root.member` pairs."""
 
-    names: set[str] = field(default_factory=set)
-    members: set[tuple[str, str]] = field(default_factory=set)
+    names: frozenset[str] = frozenset()
+    members: frozenset[tuple[str, str]] = frozenset()
 
 
 @cache
@@ -192,12 +192,16 @@ def _compile_text(value: str) -> Callable[[dict], Any]:
     return compile_condition(single["expr"]) if single else compile_template(value)
 
 
+@cache
 def condition_usage(source: str) -> Usage:
+    """What a condition reads (kept per source: checking a domain asks it of the same sources again and again)."""
     compile_condition(source)
     return _usage(Parser(ENVIRONMENT, source, state="variable").parse_expression(), None)
 
 
+@cache
 def template_usage(source: str) -> Usage:
+    """What a template reads (kept per source, as `condition_usage`: finding its names compiles it once more)."""
     compile_template(source)
     tree = ENVIRONMENT.parse(source)
     return _usage(tree, find_undeclared_variables(tree))
@@ -214,11 +218,11 @@ def value_usage(value: Any) -> Usage:
 def _usage(tree: nodes.Node, undeclared: set[str] | None) -> Usage:
     if undeclared is None:
         undeclared = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
-    usage = Usage(names=set(undeclared) - FUNCTIONS)
+    members = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         root = node.node
         if isinstance(root, nodes.Name) and root.name in undeclared:
             member = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
             if isinstance(member, str):
-                usage.members.add((root.name, member))
-    return usage
+                members.add((root.name, member))
+    return Usage(frozenset(undeclared - FUNCTIONS), frozenset(members))

@@ -75,8 +75,10 @@ def show(raw: Any) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+@functools.lru_cache(maxsize=8192)
 def match_key(text: str) -> str:
-    """Case-, width- and accent-insensitive form of a word, for synonym matching."""
+    """Case-, width- and accent-insensitive form of a word, for synonym matching (kept for the words seen lately:
+    a domain's check asks it of every category word for every example that marks one)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.split())
