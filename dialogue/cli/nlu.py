@@ -49,6 +49,8 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
           batch_size: int = typer.Option(32, min=1), seed: int = 0,
           holdout: float = typer.Option(0.2, min=0, max=0.9, help="Share of a domain's examples held out."),
           max_steps: int | None = typer.Option(None, min=1, help="Stop after this many steps (quick checks)."),
+          bf16: bool = typer.Option(False, "--bf16", help="Compute in bfloat16 where the CPU has AVX512-BF16 "
+                                                          "(faster; the weights stay fp32)."),
           out_of_scope: str | None = OutOfScopeOption,
           per_intent: int | None = typer.Option(None, min=1, help="With --dataset: train on this many utterances "
                                                                   "of each intent only."),
@@ -72,7 +74,7 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
         writable(models_root(models), "--models", folder=True)
     config = TrainConfig(encoder=encoder, layers=layers, epochs=epochs, learning_rate=learning_rate,
                          batch_size=batch_size, seed=seed, max_steps=max_steps, copies=copies,
-                         teacher=str(teacher) if teacher else None)
+                         teacher=str(teacher) if teacher else None, bf16=bf16)
     with _progress() as progress:
         task = progress.add_task("training", total=None, loss=float("nan"))
 

@@ -53,6 +53,9 @@ def test_train_parse_and_evaluate_a_domain(tiny_encoder, tmp_path) -> None:
     again = json.loads(invoke("train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "3",
                               "--json", *common).output)
     assert again["reused"] and again["model"] == trained["model"]
+    half = json.loads(invoke("train", "restaurant", "--encoder", str(tiny_encoder), "--max-steps", "3", "--bf16",
+                             "--json", *common).output)
+    assert not half["reused"] and json.loads((Path(half["model"]) / "manifest.json").read_text())["settings"]["bf16"]
     parsed = json.loads(invoke("parse", "restaurant", "a table for four tomorrow at 7pm, sushi", "--now",
                                "2026-11-25T10:00", "--json", *common).output)
     assert parsed["source"] == "nlu" and len(parsed["ranking"]) == 5

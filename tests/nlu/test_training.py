@@ -56,6 +56,31 @@ def test_a_small_domain_trains_for_at_least_the_minimum_steps(restaurant, tiny_c
     assert len(steps) == 6 and set(steps) == {6}, "2 batches an epoch, raised to the 6-step minimum"
 
 
+def test_bf16_computes_in_bfloat16_where_the_cpu_does_and_keeps_the_weights_fp32(restaurant, tiny_config,
+                                                                                 monkeypatch) -> None:
+    from dataclasses import replace
+
+    import torch
+
+    from dialogue.nlu.data import Labels, domain_examples, tag_example
+    from dialogue.nlu.train import fit
+
+    utterances = [tag_example(intent, example) for intent, example in domain_examples(restaurant)[:40]]
+    labels, config = Labels.for_domain(restaurant), replace(tiny_config, max_steps=3)
+    computed: list[torch.dtype] = []
+    hook = torch.nn.modules.module.register_module_forward_hook(
+        lambda module, _, output: computed.append(output.dtype) if isinstance(module, torch.nn.Linear) else None)
+    try:
+        half = fit(utterances, labels, replace(config, bf16=True))
+    finally:
+        hook.remove()
+    assert {parameter.dtype for parameter in half.parameters()} == {torch.float32}
+    assert (torch.bfloat16 in computed) == torch.cpu._is_avx512_bf16_supported()
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)  # a CPU without it: plain fp32
+    without, full = fit(utterances, labels, replace(config, bf16=True)), fit(utterances, labels, config)
+    assert all(torch.equal(a, b) for a, b in zip(without.state_dict().values(), full.state_dict().values()))
+
+
 def test_a_per_intent_sample_keeps_that_many_of_each_intent_in_order() -> None:
     from dialogue.nlu.data import TaggedUtterance
     from dialogue.nlu.training import per_intent_sample
