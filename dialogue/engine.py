@@ -61,8 +61,9 @@ if TYPE_CHECKING:
 MAX_STEPS = 16
 """Batches a turn may run before it must wait for the user (a guard against loops in a domain)."""
 MAX_ATTEMPTS = 4
-"""Times a turn may run: another process may save the session first (the version check sees it), then the
-turn runs again on the fresh state, holding the session from its read on."""
+"""Times a turn may run: another process may save the session first (the version check sees it), or a SQLite turn
+may find at a table write that another write replaced the snapshot it read (WriteNeeded); then the turn runs again
+on the fresh state, holding the session (on SQLite, the database) from its read on."""
 LOOKUP_ROWS = 2000
 """Rows of a table a `lookup` slot reads its names from, at most (docs/nlu.md)."""
 KNOWLEDGE_HITS = 5
@@ -213,14 +214,14 @@ class Engine:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 with self.store.begin(self.domain.name, session_id, request.turn_id, exclusive=attempt > 0,
-                                      wait=wait or attempt > 0) as unit:
+                                      wait=wait) as unit:
                     clock.lap("load")
                     if unit.stored is not None:
                         return _replayed(unit.stored, understood.fingerprint, request.turn_id, clock)
                     book.rewind()
                     tracker, result = self._turn(unit, session_id, understood.user_id, request,
                                                  dataclasses.replace(understood.turn), clock,
-                                                 _Stream(stream, attempt + 1), understood.llm_deadline, book)
+                                                 _Stream(stream, book.runs), understood.llm_deadline, book)
                     result.attempts = attempt + 1
                     unit.save(tracker.state, self._logged(tracker), TurnRecord(
                         turn_id=request.turn_id, fingerprint=understood.fingerprint, latency_ms=result.latency_ms,

@@ -167,7 +167,9 @@ class TurnResult(BaseModel):
     latency_ms: dict[str, float] = Field(description="Time per step: load, nlu, guards, policy, nlg, store, total.")
     warnings: list[str] = Field(default_factory=list)
     attempts: int = Field(1, description="Times the turn ran: more than once when another server saved the "
-                                         "session first, and the turn ran again on the fresh state.")
+                                         "session first, and the turn ran again on the fresh state (or, on "
+                                         "SQLite, when another write came between its read and its write to "
+                                         "a domain table).")
     replayed: bool = Field(False, description="A retry of a turn id already answered: this is the stored answer, "
                                               "and nothing ran again.")
     calls: list[ServiceCalled] = Field(default_factory=list, description="The turn's calls to services: where, "

@@ -1,5 +1,5 @@
-"""What the store raises: the database failed, another turn of the session came first, it would have to wait, or a
-table write cannot run."""
+"""What the store raises: the database failed, another turn of the session came first, the turn must run again to
+write, it would have to wait, or a table write cannot run."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ class StoreError(RuntimeError):
 
 class SessionConflict(Exception):
     """Another turn of the session committed first (its version moved on): run the turn again."""
+
+
+class WriteNeeded(SessionConflict):
+    """A turn that reads before it writes (SQLite, `Database.turn`) came to a table write after another write had
+    replaced the snapshot it read: run it again holding the write lock from its start."""
 
 
 class TableError(ValueError):

@@ -5,7 +5,8 @@ parsed by the domain's `ParseQueue`: the texts of concurrent turns go to the mod
 and only the model runs off the event loop, on the queue's thread (ONNX Runtime releases the
 GIL while it runs, so the loop goes on serving the other calls). Answering runs on the event
 loop itself when it cannot wait on anything (`Engine.quick`: no LLM, a local SQLite or memory
-store) and the session and the write lock are free at once; otherwise on one of `workers`
+store) and the session is free at once (and, on SQLite, the write lock within QUICK_WAIT_S of its
+save: dm/sql/database.py); otherwise on one of `workers`
 threads, so a turn that waits (for an LLM, PostgreSQL, or another turn) never holds up the
 others. Python runs one thread at a time anyway: a quick answer (about half a millisecond)
 costs the loop what it would cost it on a thread, without the hand-over between threads,
@@ -152,8 +153,8 @@ class Host:
 
     async def _answer(self, engine: Engine, understood: Understood, book: CallBook, deadline: float | None,
                       stream: ChunkSink | None, *, on_loop: bool) -> TurnResult:
-        """The turn answered with the call answers in `book`, on the loop if `on_loop` and the store is free at
-        once, else on a worker; CallNeeded when it needs another."""
+        """The turn answered with the call answers in `book`, on the loop if `on_loop` and the store lets it run
+        there without waiting (else again, on a worker); CallNeeded when it needs another."""
         if on_loop:
             _check(deadline)
             try:

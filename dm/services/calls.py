@@ -83,18 +83,21 @@ class CallNeeded(Exception):
 
 @dataclass
 class CallBook:
-    """The answers of one turn's calls, by key, and what is left of the turn's budget for calls."""
+    """The answers of one turn's calls, by key, what is left of the turn's budget for calls, and its runs."""
 
     deadline: float
     """On time.monotonic()'s clock: the turn's calls must be done by then."""
     answers: dict[str, ServiceAnswer] = field(default_factory=dict)
     made: int = 0
     """Calls made this run of the turn (their ordinal)."""
+    runs: int = 0
+    """Times the turn began to run (the attempt number its streamed text carries)."""
 
     def next_ordinal(self) -> int:
         self.made += 1
         return self.made
 
     def rewind(self) -> None:
-        """The turn runs again from its start: its calls count from one again."""
+        """The turn runs (again) from its start: its calls count from one again."""
         self.made = 0
+        self.runs += 1

@@ -2,7 +2,8 @@
 
 Keyed by a hash of the backend, model, prompt and sampling parameters (nlg.llm.base.cache_key). Entries older
 than the age limit are ignored and pruned; above the size limit the oldest go first.
-Inside a turn, reads and writes join the turn's transaction (same database object).
+Inside a turn, reads join the turn's transaction (same database object), and so do writes once the turn writes;
+before that (a SQLite turn that reads first, `Database.turn`) a write commits on its own.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class LlmCache:
 
     def put(self, key: str, backend: str, model: str, answer: str) -> None:
         values = dict(backend=backend, model=model[:200], answer=answer, created_at=_now())
-        with self.database.transaction() as connection:
+        with self.database.transaction(apart=True) as connection:
             done = connection.execute(llm_cache.update().where(llm_cache.c.key == key).values(**values)).rowcount
             if not done:
                 connection.execute(llm_cache.insert().values(key=key, **values))

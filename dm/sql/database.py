@@ -20,17 +20,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from dialogue.dm.errors import Busy, StoreError
+from dialogue.dm.errors import Busy, StoreError, WriteNeeded
 from dialogue.dm.sql.writelock import WriteLock
 
 URL_HINT = "use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/database"
 BUSY_TIMEOUT_S = 30
 """How long a SQLite turn waits for another process's write to finish."""
+QUICK_WAIT_S = 0.002
+"""How long a transaction that may not wait (`wait=False`, a turn on the server's event loop) waits for the write lock
+all the same: turns hold it only to save, for a fraction of a millisecond, and a turn refused at its save runs again
+on a worker thread (twice the work; with two server processes on one file, 0.83x the turns/s of one process without
+this wait, 1.2x with it: BENCHMARKS.md)."""
 CONNECT_TIMEOUT_S = 10
 _STEP = "dialogue_step"
 """The savepoint of `all_or_nothing`."""
 _SETUP_LOCK = zlib.crc32(b"dialogue schema setup")
 """PostgreSQL advisory lock taken while tables are created, so two servers starting at once do not race."""
+_SQLITE_BUSY_SNAPSHOT = 517
+"""SQLite's extended result code for a write on a read snapshot that another write has replaced."""
 
 
 class Database:
@@ -42,11 +49,11 @@ class Database:
         self.url = parse_url(url)
         self.shown = self.url.render_as_string(hide_password=True)
         self.dialect = self.url.get_backend_name()
-        self._current: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar("turn", default=None)
+        self._current: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar("turn", default=None)
         self.quick = False
         """Whether a transaction never waits on a network or a disk flush (SQLite without an fsync per commit): only
-        on the write lock, which `transaction(wait=False)` does not wait for."""
-        self._writer: WriteLock | None = None
+        on the write lock, which `transaction(wait=False)` waits for only briefly (QUICK_WAIT_S)."""
+        self.writer: WriteLock | None = None
         """On SQLite, writing transactions of every thread and process queue here (see writelock.py)."""
         if self.dialect == "postgresql":
             connect_args = {} if "connect_timeout" in self.url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
@@ -58,7 +65,7 @@ class Database:
         elif _in_memory(self.url):
             self.engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
             _own_transactions(self.engine, synchronous=None)
-            self._writer = WriteLock(None)
+            self.writer = WriteLock(None)
             self.quick = True
         else:
             folder = Path(self.url.database).expanduser().parent
@@ -73,34 +80,61 @@ class Database:
             self.engine = sa.create_engine(self.url.difference_update_query(["synchronous"]),
                                            connect_args={"timeout": BUSY_TIMEOUT_S})
             _own_transactions(self.engine, synchronous=synchronous)
-            self._writer = WriteLock(Path(self.url.database).expanduser())
+            self.writer = WriteLock(Path(self.url.database).expanduser())
             self.quick = synchronous == "normal"
 
+    @property
+    def reads_first(self) -> bool:
+        """Whether a turn reads before it takes the write lock (`turn`): on a SQLite file, where the lock is the
+        whole database's and other processes may share it."""
+        return self.writer is not None and not _in_memory(self.url)
+
     @contextmanager
-    def transaction(self, *, write: bool = True, lazy: bool = False, wait: bool = True) -> Iterator[sa.Connection]:
+    def transaction(self, *, write: bool = True, lazy: bool = False, wait: bool = True,
+                    apart: bool = False) -> Iterator[sa.Connection]:
         """The current turn's transaction, or a new one committed when the block ends.
 
         On SQLite a writing transaction takes the write lock at its start (writelock.py, then
         BEGIN IMMEDIATE), so turns of several threads and processes queue instead of failing;
-        reads do not wait. A `lazy`
-        transaction yields None, and connects only when a statement first joins it. Without
-        `wait`, a write raises Busy instead of waiting for another one to end.
+        reads do not wait. A `lazy` transaction yields None, and connects only when a statement
+        first joins it. Without `wait`, a write raises Busy instead of waiting for another one to
+        end (for longer than QUICK_WAIT_S). A write inside a turn that has not begun writing
+        (`Database.turn`) takes the write lock and writes on the turn's snapshot if no other write
+        came since it was read (else WriteNeeded), or, `apart`, runs in a transaction of its own
+        (for writes none of the turn's decisions rest on: the LLM's response cache).
         """
         current = self._current.get()
-        if current is not None:
+        if current is not None and not (write and apart and current.reading):
+            if write and current.reading:
+                current.write_here()
             yield current.writing() if write else current.connection()
             return
+        with self._begin(write=write, wait=wait, lazy=lazy) as transaction:
+            yield None if lazy else transaction.connection()
+
+    @contextmanager
+    def turn(self, *, wait: bool = True, exclusive: bool = False) -> Iterator[Transaction]:
+        """A turn's transaction. Where `reads_first`, unless `exclusive`, it reads, and takes the write lock only
+        at `Transaction.write_now` (its save), so that turns of other threads and processes wait on each other
+        only while they save. Its reads see one snapshot; a table write before the save takes the lock there and
+        writes on that snapshot if nothing was written since it was read, else raises WriteNeeded (run the turn
+        again, `exclusive`). Elsewhere, an ordinary writing transaction."""
+        with self._begin(write=True, wait=wait, reading=self.reads_first and not exclusive) as transaction:
+            transaction.connection()
+            yield transaction
+
+    @contextmanager
+    def _begin(self, *, write: bool, wait: bool, lazy: bool = False, reading: bool = False) \
+            -> Iterator[Transaction]:
         with self.errors(), ExitStack() as stack:
-            if write and self._writer is not None:
-                if not self._writer.acquire(timeout=BUSY_TIMEOUT_S if wait else 0):
-                    if not wait:
-                        raise Busy(self.shown)
-                    raise StoreError(f"database {self.shown}: another write held it for {BUSY_TIMEOUT_S} s")
-                stack.callback(self._writer.release)
-            shared = _Shared(self.engine, stack, write)
-            token = self._current.set(shared)
+            transaction = Transaction(self, stack, write=write and not reading, wait=wait)
+            transaction.reading = reading
+            stack.callback(transaction.let_go)  # after the commit, which leaving the connection's block does
+            if transaction.write:
+                transaction.lock()
+            token = self._current.set(transaction)
             try:
-                yield None if lazy else shared.connection()
+                yield transaction
             finally:
                 self._current.reset(token)
 
@@ -124,6 +158,8 @@ class Database:
         try:
             yield
         except sa.exc.DBAPIError as err:
+            if _stale_snapshot(err.orig):
+                raise WriteNeeded(self.shown) from None
             raise StoreError(f"database {self.shown}: {reason(err)}") from None
         except self.engine.dialect.loaded_dbapi.Error as err:  # from a statement run on the driver (statements.py)
             raise StoreError(f"database {self.shown}: {reason(err)}") from None
@@ -133,15 +169,20 @@ class Database:
     def dispose(self) -> None:
         """Close the pooled connections."""
         self.engine.dispose()
-        if self._writer is not None:
-            self._writer.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
-class _Shared:
+class Transaction:
     """A transaction that statements of one turn share, begun at the first that needs it."""
 
-    def __init__(self, engine: sa.Engine, stack: ExitStack, write: bool):
-        self.engine, self.stack, self.write = engine, stack, write
+    def __init__(self, database: Database, stack: ExitStack, *, write: bool, wait: bool):
+        self.database, self.engine, self.stack = database, database.engine, stack
+        self.write, self.wait = write, wait
+        self.reading = False
+        """A turn's transaction that reads until `write_now` (see `Database.turn`)."""
+        self.held = False
+        """Whether it holds the database's write lock (SQLite), until its end."""
         self._connection: sa.Connection | None = None
         self.batching = False
         """In an `all_or_nothing` block: its first write takes the savepoint."""
@@ -168,13 +209,48 @@ class _Shared:
         """A statement of the transaction's own on the driver (as statements.py runs a turn's statements)."""
         self.connection().connection.driver_connection.execute(sql)
 
+    def write_now(self) -> None:
+        """In a turn that still reads: end its reads and begin its writes, holding the write lock (Busy if the
+        turn was begun without `wait` and another holds it, `lock`). Nothing otherwise."""
+        if not self.reading:
+            return
+        with self.database.errors():
+            self.run("COMMIT")
+            self.lock()
+            self.reading, self.write = False, True
+            self.run("BEGIN IMMEDIATE")
+
+    def write_here(self) -> None:
+        """In a turn that still reads: take the write lock and go on in the same transaction, whose next write
+        begins writing on the snapshot it read (SQLite refuses that, SQLITE_BUSY_SNAPSHOT, if another write came
+        since: `Database.errors` makes it WriteNeeded)."""
+        self.lock()
+        self.reading, self.write = False, True
+
+    def lock(self) -> None:
+        """Take the database's write lock (SQLite; writelock.py): Busy without `wait` if another holds it for
+        longer than QUICK_WAIT_S, else StoreError after BUSY_TIMEOUT_S."""
+        writer = self.database.writer
+        if writer is None:
+            return
+        if not writer.acquire(timeout=BUSY_TIMEOUT_S if self.wait else QUICK_WAIT_S):
+            if not self.wait:
+                raise Busy(self.database.shown)
+            raise StoreError(f"database {self.database.shown}: another write held it for {BUSY_TIMEOUT_S} s")
+        self.held = True
+
+    def let_go(self) -> None:
+        if self.held:
+            self.held = False
+            self.database.writer.release()
+
 
 class _Step:
     """See `Database.all_or_nothing`. A class, not a generator: a turn runs several."""
 
     __slots__ = ("shared",)
 
-    def __init__(self, shared: _Shared | None):
+    def __init__(self, shared: Transaction | None):
         self.shared = shared
 
     def __enter__(self) -> None:
@@ -201,6 +277,11 @@ def _check_sqlite_file(path: Path, shown: str) -> None:
         header = file.read(16)
     if header and header != b"SQLite format 3\x00":
         raise StoreError(f"cannot open {shown}: the file is not a SQLite database")
+
+
+def _stale_snapshot(err: BaseException | None) -> bool:
+    """Whether SQLite refused a write because the transaction read a snapshot that another write has replaced."""
+    return getattr(err, "sqlite_errorcode", None) == _SQLITE_BUSY_SNAPSHOT
 
 
 def in_memory(url: str) -> bool:

@@ -3,6 +3,8 @@
 A turn reads one snapshot and writes one snapshot plus its events, whatever the length
 of the conversation. Turns of a session are ordered by a lock in this process and by
 the session's version across processes: a save from a stale version is a SessionConflict.
+On a SQLite file a turn reads first and takes the database's write lock only to save
+(`Database.turn`), so that the version check is what orders the turns of processes.
 """
 
 from __future__ import annotations
@@ -66,9 +68,12 @@ class SqlStore:
     @contextmanager
     def begin(self, domain: str, session_id: str, turn_id: str | None = None, *,
               exclusive: bool = False, wait: bool = True) -> Iterator[SqlTurn]:
-        """One turn's transaction (on SQLite, turns of all processes take turns anyway: BEGIN IMMEDIATE)."""
-        with self._locks.hold((domain, session_id), wait), self.database.transaction(wait=wait) as connection:
-            yield SqlTurn(connection, domain, session_id, turn_id, exclusive=exclusive)
+        """One turn's transaction. On a SQLite file it takes the database's write lock only to save (or, when
+        `exclusive`, from its start), so that turns of other sessions and processes run meanwhile."""
+        with self._locks.hold((domain, session_id), wait), \
+                self.database.turn(wait=wait, exclusive=exclusive) as transaction:
+            yield SqlTurn(transaction.connection(), domain, session_id, turn_id, exclusive=exclusive,
+                          before_save=transaction.write_now)
 
     def tables(self, domain: Domain) -> DomainTables:
         return DomainTables(domain, self.database)
@@ -120,8 +125,10 @@ class SqlTurn:
     """One turn in its transaction: the snapshot it read, and the writes it makes."""
 
     def __init__(self, connection: sa.Connection, domain: str, session_id: str, turn_id: str | None, *,
-                 exclusive: bool = False):
+                 exclusive: bool = False, before_save: Callable[[], None] | None = None):
+        """`before_save`: what the save does first (a turn's transaction begins writing: `Transaction.write_now`)."""
         self.connection, self.domain, self.session_id = connection, domain, session_id
+        self._before_save = before_save
         load = _LOAD_LOCKED if exclusive and connection.dialect.name == "postgresql" else _LOAD
         row = load.execute(connection, {"domain_": domain, "session_id_": session_id}).fetchone()
         self.key, self.version = (row[0], row[1]) if row else (None, 0)
@@ -140,6 +147,8 @@ class SqlTurn:
         return None if self._snapshot is None else DialogueState.model_validate_json(self._snapshot)
 
     def save(self, state: DialogueState, events: list[Any], record: TurnRecord) -> None:
+        if self._before_save is not None:
+            self._before_save()
         connection = self.connection
         now = _time(connection.dialect)(dt.datetime.now(dt.UTC))
         snapshot = state.model_dump_json()

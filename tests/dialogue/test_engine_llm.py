@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 
 import pytest
@@ -149,4 +150,35 @@ def test_repeated_rephrasings_come_from_the_cache(domain, tmp_path) -> None:
     second = engine.handle("b", "/book_table").messages[0]
     assert len(backend.requests) == 1 and first.text == second.text == "Lovely! How many people?"
     assert second.note == "cached"
+    store.close()
+
+
+def test_on_sqlite_a_turn_waiting_for_the_llm_holds_up_no_other_session(write_domain, tmp_path) -> None:
+    """A turn takes the database's write lock only to save, after its reply is written (the LLM is given longer
+    than the other session waits here)."""
+    domain = load_domain(write_domain(DOMAIN.replace("llm: {timeout_ms: 300}", "llm: {timeout_ms: 30000}")))
+    in_llm, other_saved, calls = threading.Event(), threading.Event(), []
+
+    def reply(request) -> str:
+        calls.append(request)
+        if len(calls) == 1:  # the first turn's rephrasing waits until the other session's turn is kept
+            in_llm.set()
+            other_saved.wait(10)
+        return booked(request)
+
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = Engine(domain, store=store, llm=ScriptedBackend(reply))
+    slow = threading.Thread(target=engine.handle, args=("slow", '/book_table{"party_size": 4, "name": "Ada"}'))
+    slow.start()
+    assert in_llm.wait(10)
+    quick: list = []
+    other = threading.Thread(target=lambda: quick.append(engine.handle("quick", "/book_table")))
+    other.start()
+    other.join(5)
+    finished_meanwhile = not other.is_alive()
+    other_saved.set()
+    slow.join(10)
+    other.join(10)
+    assert finished_meanwhile and quick[0].text == "Lovely! How many people?"
+    assert store.load("booking", "quick").turn == 1 and store.load("booking", "slow").turn == 1
     store.close()

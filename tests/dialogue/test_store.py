@@ -18,7 +18,7 @@ from dialogue.dm.sql import DomainTables, MemoryStore, SqlStore
 from dialogue.dm.sql.maintenance import export_sessions
 from dialogue.domains import Domain, load_domain
 from dialogue.engine import Engine
-from dialogue.turns import InputError
+from dialogue.turns import InputError, UserInput
 from tests.dialogue.turn_server import COUNTER, add
 from tests.dm.statements import record_statements
 
@@ -100,7 +100,7 @@ def test_a_quick_sqlite_turn_may_not_wait_for_another_sessions_write(counter: Do
     assert engine.quick and not Engine(counter, store=SqlStore(f"sqlite:///{tmp_path / 'x.db'}?synchronous=full")).quick
     assert not Engine(counter, store=store, tables=DomainTables(counter)).quick  # its tables wait on their own
     understood = engine.understand(engine.check("s", add(3), user_id="anonymous", channel="text"))
-    with held_by_another_thread(lambda: store.begin("counter", "another-session")):
+    with held_by_another_thread(lambda: store.begin("counter", "another-session", exclusive=True)):
         with pytest.raises(Busy):
             engine.respond(understood, wait=False)
         started = time.monotonic()
@@ -111,6 +111,41 @@ def test_a_quick_sqlite_turn_may_not_wait_for_another_sessions_write(counter: Do
         assert waiting.is_alive() and not finished
     waiting.join(10)
     assert finished[0].text == "Total 3." and time.monotonic() - started >= 0.3
+
+
+def test_a_sqlite_turn_whose_table_write_finds_its_snapshot_replaced_runs_again(counter: Domain, tmp_path: Path,
+                                                                               monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store, other_process = SqlStore(url), SqlStore(url)
+    engine = Engine(counter, store=store)
+    assert engine.handle("quiet", add(1)).attempts == 1  # nothing written meanwhile: it writes on its snapshot
+    insert, interleaved = DomainTables.insert, []
+
+    def after_another_write(tables: DomainTables, table: str, values: dict[str, Any]) -> int:
+        if not interleaved:
+            interleaved.append(True)
+            other_process.remember("counter", "bob", {"adds": 7})  # another process, after the turn's read
+        return insert(tables, table, values)
+
+    monkeypatch.setattr(DomainTables, "insert", after_another_write)
+    result = engine.handle("s", add(3))
+    assert result.attempts == 2 and result.text == "Total 3."
+    assert engine.tables.count("entries") == 2 and store.variables("counter", "bob") == {"adds": 7}
+
+
+def test_a_turn_that_found_the_write_lock_taken_at_its_save_streams_anew_when_run_again(tmp_path: Path) -> None:
+    """As the server does: the turn tried where it may not wait, then on a worker (host.py)."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = Engine(load_domain("restaurant"), store=store)
+    understood = engine.understand(engine.check("s", UserInput.parse("/greet"), user_id="ana", channel="text"))
+    book, chunks = engine.call_book(), []
+    with held_by_another_thread(lambda: store.begin("restaurant", "another-session", exclusive=True)):
+        with pytest.raises(Busy):
+            engine.attempt(understood, book, stream=chunks.append, wait=False)
+        assert chunks and {chunk.attempt for chunk in chunks} == {1}  # it ran, and streamed, up to its save
+    result = engine.attempt(understood, book, stream=chunks.append)
+    assert [chunk.text for chunk in chunks if chunk.attempt == 2] == [message.text for message in result.messages]
+    assert store.load("restaurant", "s").turn == 1
 
 
 def test_retries_are_idempotent_across_a_restart(counter: Domain, db_url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from dialogue.dm.errors import StoreError
+from dialogue.dm.errors import SessionConflict, StoreError, WriteNeeded
 from dialogue.dm.events import EVENT_ADAPTER, SessionCreated, VariableSet, replay
 from dialogue.dm.sql import DomainTables, SqlStore
 from dialogue.dm.sql.database import Database
@@ -139,6 +140,57 @@ def test_a_failed_turn_leaves_nothing_behind(db_url: str) -> None:
         unit.save(state, logged, TurnRecord(latency_ms={}))
     assert tables.count("bookings") == 1 and store.load("restaurant", "s") == state
     assert store.variables("restaurant", "ana") == {"favourite_cuisine": "indian"}
+
+
+def test_a_sqlite_turn_takes_the_write_lock_only_to_save(tmp_path: Path) -> None:
+    """While one turn runs, a turn of another session saves (it would wait for the whole turn if turns held the
+    lock from their start); a save from a state another process saved since is a conflict."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store, other_process = SqlStore(url), SqlStore(url)
+
+    def first_turn(session: str) -> DialogueState:
+        return DialogueState(session_id=session, user_id="ana", domain="restaurant", turn=1)
+
+    def save(on: SqlStore, session: str) -> None:
+        with on.begin("restaurant", session) as unit:
+            unit.save(first_turn(session), [], TurnRecord(latency_ms={}))
+
+    with store.begin("restaurant", "a") as running:
+        meanwhile = threading.Thread(target=save, args=(store, "b"))
+        meanwhile.start()
+        meanwhile.join(5)
+        assert not meanwhile.is_alive() and other_process.load("restaurant", "b") == first_turn("b")
+        running.save(first_turn("a"), [], TurnRecord(latency_ms={}))
+    assert store.load("restaurant", "a") == first_turn("a")
+    with store.begin("restaurant", "a") as stale:
+        with other_process.begin("restaurant", "a") as fresh:
+            fresh.save(first_turn("a").model_copy(update={"turn": 2}), [], TurnRecord(latency_ms={}))
+        with pytest.raises(SessionConflict):
+            stale.save(first_turn("a").model_copy(update={"turn": 2}), [], TurnRecord(latency_ms={}))
+
+
+def test_a_sqlite_turn_writes_a_table_on_its_snapshot_unless_another_write_came_since(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store, other_process = SqlStore(url), SqlStore(url)
+    tables = store.tables(load_domain("restaurant"))
+    with store.begin("restaurant", "s") as unit:
+        tables.insert("bookings", {"name": "on the snapshot it read"})
+        unit.save(DialogueState(session_id="s", user_id="ana", domain="restaurant", turn=1), [],
+                  TurnRecord(latency_ms={}))
+    with pytest.raises(WriteNeeded), store.begin("restaurant", "s"):
+        other_process.remember("restaurant", "bob", {"customer_name": "Bob"})  # after this turn's read
+        tables.insert("bookings", {"name": "on a snapshot another write replaced"})
+    assert [row["name"] for row in tables.select("bookings", {})] == ["on the snapshot it read"]
+    assert store.load("restaurant", "s").turn == 1
+
+
+def test_a_sqlite_turn_keeps_its_llm_cache_writes_even_if_it_runs_again(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    cache = store.response_cache(max_entries=10, max_age_days=1)
+    with pytest.raises(WriteNeeded), store.begin("restaurant", "s"):
+        cache.put("key", "backend", "model", "an answer the LLM took long to write")
+        raise WriteNeeded(store.shown)
+    assert cache.get("key") == "an answer the LLM took long to write"
 
 
 def test_prune_deletes_idle_sessions_with_their_log_but_keeps_user_variables(db_url: str) -> None:

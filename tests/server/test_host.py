@@ -116,7 +116,7 @@ def test_a_turn_that_finds_the_store_taken_waits_for_it_on_a_worker(serve, resta
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with store.begin("restaurant", "another-session"):
+        with store.begin("restaurant", "another-session", exclusive=True):  # holds the write lock throughout
             held.set()
             release.wait(30)
 
