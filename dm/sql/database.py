@@ -109,7 +109,7 @@ class Database:
                 current.write_here()
             yield current.writing() if write else current.connection()
             return
-        with self._begin(write=write, wait=wait, lazy=lazy) as transaction:
+        with self._begin(write=write, wait=wait) as transaction:
             yield None if lazy else transaction.connection()
 
     @contextmanager
@@ -124,11 +124,9 @@ class Database:
             yield transaction
 
     @contextmanager
-    def _begin(self, *, write: bool, wait: bool, lazy: bool = False, reading: bool = False) \
-            -> Iterator[Transaction]:
+    def _begin(self, *, write: bool, wait: bool, reading: bool = False) -> Iterator[Transaction]:
         with self.errors(), ExitStack() as stack:
-            transaction = Transaction(self, stack, write=write and not reading, wait=wait)
-            transaction.reading = reading
+            transaction = Transaction(self, stack, write=write, wait=wait, reading=reading)
             stack.callback(transaction.let_go)  # after the commit, which leaving the connection's block does
             if transaction.write:
                 transaction.lock()
@@ -176,11 +174,11 @@ class Database:
 class Transaction:
     """A transaction that statements of one turn share, begun at the first that needs it."""
 
-    def __init__(self, database: Database, stack: ExitStack, *, write: bool, wait: bool):
-        self.database, self.engine, self.stack = database, database.engine, stack
-        self.write, self.wait = write, wait
-        self.reading = False
-        """A turn's transaction that reads until `write_now` (see `Database.turn`)."""
+    def __init__(self, database: Database, stack: ExitStack, *, write: bool, wait: bool, reading: bool = False):
+        self.database, self.stack, self.wait = database, stack, wait
+        self.reading = reading
+        """A turn's transaction that reads until it writes (see `Database.turn`)."""
+        self.write = write and not reading
         self.held = False
         """Whether it holds the database's write lock (SQLite), until its end."""
         self._connection: sa.Connection | None = None
@@ -190,7 +188,7 @@ class Transaction:
 
     def connection(self) -> sa.Connection:
         if self._connection is None:
-            connection = self.stack.enter_context(self.engine.connect())
+            connection = self.stack.enter_context(self.database.engine.connect())
             if not self.write:
                 connection.execution_options(dialogue_read=True)
             self.stack.enter_context(connection.begin())
@@ -216,8 +214,7 @@ class Transaction:
             return
         with self.database.errors():
             self.run("COMMIT")
-            self.lock()
-            self.reading, self.write = False, True
+            self.write_here()
             self.run("BEGIN IMMEDIATE")
 
     def write_here(self) -> None:
