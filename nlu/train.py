@@ -6,7 +6,7 @@ import math
 import os
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,35 +16,7 @@ from torch.nn import functional
 from dialogue.nlu.data import Labels, TaggedUtterance
 from dialogue.nlu.encoding import IGNORE, encode, load_tokenizer, piece_labels
 from dialogue.nlu.model import JointModel, encoder_folder
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    encoder: str | None = None
-    layers: int | None = None
-    epochs: int = 8
-    batch_size: int = 32
-    learning_rate: float = 1e-4
-    head_learning_rate: float = 1e-3
-    warmup: float = 0.1
-    max_tokens: int = 96
-    seed: int = 0
-    max_steps: int | None = None
-    min_steps: int = 300
-    """Small domains train for at least this many steps (a few hundred examples at 8 epochs is too few updates)."""
-    ema_decay: float = 0.999
-    copies: int = 3
-    """Augmented variants of each annotated example (slot values swapped for others)."""
-    teacher: str | None = None
-    """A trained model folder on the same labels whose outputs the new model also learns (distillation)."""
-    distill_weight: float = 1.0
-    temperature: float = 2.0
-    bf16: bool = False
-    """The forward pass's matrix products in bfloat16 where the CPU computes it natively (AVX512-BF16), fp32
-    elsewhere; the weights, their average and the losses stay fp32."""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+from dialogue.nlu.train_config import TrainConfig
 
 
 @dataclass

@@ -19,7 +19,7 @@ def train_for_the_session(root: Path) -> None:
     """The bundled domains with the training defaults, then the blank starter by `dialogue init` and `dialogue
     train` as a user runs them. Imported here, so that the process lowers its priority before torch loads."""
     from dialogue.domains import bundled_domains, load_domain
-    from dialogue.nlu.train import TrainConfig
+    from dialogue.nlu.train_config import TrainConfig
     from dialogue.nlu.training import train_domain
 
     for path in bundled_domains():

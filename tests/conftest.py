@@ -184,7 +184,7 @@ def tiny_encoder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_config(tiny_encoder):
-    from dialogue.nlu.train import TrainConfig
+    from dialogue.nlu.train_config import TrainConfig
 
     return TrainConfig(encoder=str(tiny_encoder), epochs=1, max_steps=25, learning_rate=1e-3)
 

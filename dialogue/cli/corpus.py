@@ -108,7 +108,7 @@ def _review_round(loaded: Domain, domain: str, conversations: list, nlu: Any, re
     from dialogue.corpus.formats import CorpusError
     from dialogue.corpus.review_round import review_round
     from dialogue.domains.loader import resolve_domain_path
-    from dialogue.nlu.train import TrainConfig
+    from dialogue.nlu.train_config import TrainConfig
     from dialogue.nlu.training import train_domain
     from dialogue.nlu.understander import Understander
 

@@ -28,7 +28,10 @@ from dialogue.cli.common import (
 )
 from dialogue.domains.interpretation import Expectation
 from dialogue.domains.schema import Domain
+from dialogue.nlu.train_config import TrainConfig
 
+TRAINING = TrainConfig()
+"""The training's defaults, shown by `dialogue train --help`."""
 DatasetOption = typer.Option(None, "--dataset", help="A JointBERT-format dataset folder (train/dev/test with "
                                                      "seq.in, seq.out, label) instead of a domain.")
 OutOfScopeOption = typer.Option(None, "--out-of-scope", help="With --dataset: the label of utterances no intent "
@@ -43,10 +46,11 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
           encoder: str | None = typer.Option(None, help="A local Hugging Face encoder folder "
                                                         "(default: the bundled all-MiniLM-L6-v2)."),
           layers: int | None = typer.Option(None, help="Keep only the encoder's lower N layers (smaller, faster)."),
-          epochs: int = typer.Option(10, min=1), learning_rate: float = typer.Option(1e-4, min=0),
-          copies: int = typer.Option(3, min=0, help="Augmented variants of each annotated example."),
+          epochs: int = typer.Option(TRAINING.epochs, min=1),
+          learning_rate: float = typer.Option(TRAINING.learning_rate, min=0),
+          copies: int = typer.Option(TRAINING.copies, min=0, help="Augmented variants of each annotated example."),
           teacher: Path | None = typer.Option(None, help="A trained model folder (same labels) to distil from."),
-          batch_size: int = typer.Option(32, min=1), seed: int = 0,
+          batch_size: int = typer.Option(TRAINING.batch_size, min=1), seed: int = TRAINING.seed,
           holdout: float = typer.Option(0.2, min=0, max=0.9, help="Share of a domain's examples held out."),
           max_steps: int | None = typer.Option(None, min=1, help="Stop after this many steps (quick checks)."),
           bf16: bool = typer.Option(False, "--bf16", help="Compute in bfloat16 where the CPU has AVX512-BF16 "
@@ -60,7 +64,6 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
     A domain's model goes to a versioned folder keyed by its NLU data; unchanged data is not trained again.
     """
     from dialogue.nlu.artifacts import MANIFEST
-    from dialogue.nlu.train import TrainConfig
     from dialogue.nlu.training import train_dataset, train_domain
 
     if (domain is None) == (dataset is None):
