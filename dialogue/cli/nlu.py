@@ -53,8 +53,8 @@ def train(domain: str | None = typer.Argument(None, help="A domain file or bundl
           batch_size: int = typer.Option(TRAINING.batch_size, min=1), seed: int = TRAINING.seed,
           holdout: float = typer.Option(0.2, min=0, max=0.9, help="Share of a domain's examples held out."),
           max_steps: int | None = typer.Option(None, min=1, help="Stop after this many steps (quick checks)."),
-          bf16: bool = typer.Option(False, "--bf16", help="Compute in bfloat16 where the CPU has AVX512-BF16 "
-                                                          "(faster; the weights stay fp32)."),
+          bf16: bool = typer.Option(TRAINING.bf16, "--bf16", help="Compute in bfloat16 where the CPU has "
+                                                                  "AVX512-BF16 (faster; the weights stay fp32)."),
           out_of_scope: str | None = OutOfScopeOption,
           per_intent: int | None = typer.Option(None, min=1, help="With --dataset: train on this many utterances "
                                                                   "of each intent only."),
