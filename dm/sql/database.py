@@ -245,25 +245,25 @@ class Transaction:
 class _Step:
     """See `Database.all_or_nothing`. A class, not a generator: a turn runs several."""
 
-    __slots__ = ("shared",)
+    __slots__ = ("transaction",)
 
-    def __init__(self, shared: Transaction | None):
-        self.shared = shared
+    def __init__(self, transaction: Transaction | None):
+        self.transaction = transaction
 
     def __enter__(self) -> None:
-        if self.shared is not None:
-            self.shared.batching = True
+        if self.transaction is not None:
+            self.transaction.batching = True
 
     def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
-        shared = self.shared
-        if shared is None:
+        transaction = self.transaction
+        if transaction is None:
             return
-        shared.batching = False
-        if shared.savepoint:
-            shared.savepoint = False
+        transaction.batching = False
+        if transaction.savepoint:
+            transaction.savepoint = False
             if failed is not None:
-                shared.run(f"ROLLBACK TO SAVEPOINT {_STEP}")
-            shared.run(f"RELEASE SAVEPOINT {_STEP}")
+                transaction.run(f"ROLLBACK TO SAVEPOINT {_STEP}")
+            transaction.run(f"RELEASE SAVEPOINT {_STEP}")
 
 
 def _check_sqlite_file(path: Path, shown: str) -> None:
