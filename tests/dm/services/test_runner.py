@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,7 +82,9 @@ def test_values_in_the_path_are_one_segment_each(tmp_path: Path, service: Behavi
 def test_an_answer_of_the_wrong_shape_undoes_the_step_and_says_so(engine: Engine, service: Behaviour,
                                                                    answer: object, problem: str) -> None:
     service.answer = answer
-    result = engine.handle("s", "/check_balance", user_id="ana")
+    # a session of each example's own: the fixtures outlive an example, and a balance that an earlier example's
+    # valid answer gave stays in its session when this answer fails (as it should)
+    result = engine.handle(uuid.uuid4().hex, "/check_balance", user_id="ana")
     assert result.responses == ["action_failed"]
     assert any(problem in warning for warning in result.warnings), result.warnings
     assert engine.tables.count("audit") == 0  # the insert before the call was undone
@@ -182,7 +185,9 @@ ANSWERS = st.recursive(
 def test_hostile_answers_never_crash_and_never_give_a_slot_the_wrong_type(engine: Engine, service: Behaviour,
                                                                           answer: object) -> None:
     service.answer = answer
-    result = engine.handle("s", "/check_balance", user_id="ana")
+    # a session of each example's own: the fixtures outlive an example, and a balance that an earlier example's
+    # valid answer gave stays in its session when this answer fails (as it should)
+    result = engine.handle(uuid.uuid4().hex, "/check_balance", user_id="ana")
     balance, currency = result.state.slots.get("balance"), result.state.slots.get("currency")
     if result.responses == ["your_balance"]:
         assert isinstance(balance, float) and currency in ("EUR", "USD")
