@@ -44,7 +44,7 @@ from dialogue.policies.fsm import FsmPolicy
 from dialogue.policies.knowledge import KnowledgeAnswers
 from dialogue.policies.offers import Offers
 from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
-from dialogue.policies.task import TaskPolicy, aside, keyed
+from dialogue.policies.task import TaskPolicy, aside, keyed, read_as_yes
 
 POLICIES: dict[type, type[TaskPolicy]] = {FrameTask: FramePolicy, FsmTask: FsmPolicy}
 """The policy that runs each kind of task."""
@@ -115,6 +115,9 @@ class GoalStack:
         if intent == "out_of_scope" and turn.entities and turn.interpretation is not None:
             # the words of a request the domain does not handle answer nothing ("what is the capital of Peru?")
             tracker.reinterpret(turn.interpretation.model_copy(update={"entities": {}, "spans": []}))
+        yes_to = state.proposed or (top.task if top is not None and top.confirming else None)
+        if intent == NLU_FALLBACK and yes_to is not None and read_as_yes(tracker, self.domain, [yes_to]):
+            intent = turn.intent  # "can you book a visit to it?" after "shall I schedule a visit to it?"
         if intent == NLU_FALLBACK:
             if not self._gives_task_values(tracker):
                 read = self._read_as_answer(tracker, top)
@@ -260,15 +263,17 @@ class GoalStack:
     def _answers_active(self, tracker: Tracker, top: TaskFrame, triggered: str) -> bool:
         """Whether a message with another task's intent gives values for the task going instead: values it takes
         all of, when they answer what it asked ("I'd like to watch Good Boys" after "Which movie?" while buying
-        tickets, read as finding a movie), or the other task would not take them all, or it is a search for the
-        task going that cannot find what that task asked ("a regular show" after "On what day?" while buying
-        tickets for a movie chosen already, read as finding a movie; "find one in Oakland" after "Which movie?" is
-        a search)."""
+        tickets, read as finding a movie), or the other task would not take them all, or it is what the search going
+        is for ("Find me a house. I need it for one person", read as a search and then a booking: the search offers
+        the house to book), or it is a search for the task going that cannot find what that task asked ("a regular
+        show" after "On what day?" while buying tickets for a movie chosen already, read as finding a movie; "find
+        one in Oakland" after "Which movie?" is a search)."""
         given, interpretation = set(tracker.turn.entities), tracker.turn.interpretation
         if interpretation is None or not given or not given <= set(self.tasks[top.task].slots):
             return False
         search_for_it = top.task in self.offers.leads_to[triggered]
         return top.requested in given or not given <= set(self.tasks[triggered].slots) \
+            or triggered in self.offers.leads_to[top.task] \
             or (search_for_it and top.requested is not None and top.requested not in self.offers.finds[triggered])
 
     def _gives_task_values(self, tracker: Tracker) -> bool:

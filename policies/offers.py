@@ -5,7 +5,8 @@ Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for 
 gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"); rows named alike that fill the
 same values are one choice (the same film at two cinemas, when the film is all the offer fills); or, when one row is
 offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
-me in there"; or values only that task takes: "for Tuesday at 10:45"). A no or a request for others ("anything
+me in there"; or values only that task takes: "for Tuesday at 10:45"; a message the NLU could not place between
+such readings is a yes when together they pass its threshold). A no or a request for others ("anything
 else?") asks for the next rows, unless the turn changes what was searched for ("a different one, in Woodside",
 "I want one in San Jose": values of the searching task's own slots that differ from those it holds): the offer is
 then passed over and the turn goes on to search again; the rows seen so far, when the user asked for others,
@@ -34,7 +35,7 @@ from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import Offer, OfferSpec, ProposeTask, StartTask
 from dialogue.domains.slot_types import SlotValues
 from dialogue.policies.steps import Say, Step
-from dialogue.policies.task import aside
+from dialogue.policies.task import aside, read_as_yes
 
 PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4,
           "5th": 4}
@@ -105,6 +106,7 @@ class Offers:
         spec = self.specs[offering.result]
         rows = tracker.state.results.get(offering.result, [])
         turn = tracker.turn
+        read_as_yes(tracker, self.domain, self.next_tasks[spec.result])
         triggered = {name for name, task in self.domain.tasks.items() if turn.intent in task.triggers}
         triggers = bool(triggered)
         gives_next = not triggers and bool(set(turn.entities) & self.next_slots[spec.result])

@@ -7,10 +7,12 @@ task schema in `dialogue.policies.goal_stack.POLICIES`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from dialogue.dm.state import TaskFrame
 from dialogue.dm.tracker import Tracker
+from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.ivr import Escalation
@@ -69,3 +71,23 @@ def keyed(payload: str) -> Interpretation | None:
     except StructuredInputError:
         return None
     return Interpretation(intent=intent, entities=entities, source="dtmf")
+
+
+def read_as_yes(tracker: Tracker, domain: Domain, tasks: Iterable[str]) -> bool:
+    """Read a turn the NLU found too unsure to place as a yes when its likeliest reading is one (a yes, or asking
+    for one of `tasks`: what the row offered leads to, the task proposed or being confirmed) and all such readings
+    together pass the NLU's threshold: "this house works for me", `book_house` 0.38 and `affirm` 0.33, which the
+    model tells apart poorly and which mean the same there. Input turned away for being unlike every example
+    (`nlu.novelty`) stays turned away. Whether it was read so."""
+    interpretation = tracker.turn.interpretation
+    threshold = domain.settings.nlu.threshold
+    if interpretation is None or interpretation.intent != NLU_FALLBACK or not interpretation.ranking \
+            or interpretation.ranking[0].confidence >= threshold:
+        return False
+    yes = {"affirm"} | {name for name in domain.intents if domain.yes_or_no(name) == "affirm"}
+    yes |= {trigger for task in tasks for trigger in domain.tasks[task].triggers}
+    likely = sum(score.confidence for score in interpretation.ranking if score.name in yes)
+    if interpretation.ranking[0].name not in yes or likely < threshold:
+        return False
+    tracker.reinterpret(interpretation.model_copy(update={"intent": "affirm", "confidence": likely}))
+    return True

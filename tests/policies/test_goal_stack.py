@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.policies.unsure_nlu import UnsureNlu
+
 BANK = """\
 version: 1
 name: bank
@@ -334,6 +336,41 @@ def test_asking_for_the_proposed_task_accepts_it(conversation) -> None:
     answered = dining.say('/book{"people": 2}')  # "yes, book me a table for two" after "shall I book a table?"
     assert answered.responses == ["ask_cuisine"] and answered.understood.intent == "affirm"
     assert answered.state.slots == {"city": "Lyon", "people": 2}
+
+
+@pytest.mark.parametrize("ranking, accepted", [
+    ({"book": 0.3, "affirm": 0.28, "search": 0.2}, True),   # a yes or asking for the booking: a yes either way
+    ({"search": 0.3, "affirm": 0.28, "book": 0.2}, False),  # likeliest is something else
+])
+def test_a_turn_unsure_between_a_yes_and_asking_for_the_proposed_task_accepts_it(
+        conversation, ranking: dict[str, float], accepted: bool) -> None:
+    """"Can you book a visit to the apartment?" after "shall I schedule a visit?": `affirm` 0.32, `schedule_visit`
+    0.30, each below the threshold, together above it."""
+    dining = conversation(CARRIED)
+    dining.say("/search")
+    dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
+    dining.engine.nlu = UnsureNlu({"could you do so for me": ranking})
+    answered = dining.say("could you do so for me")
+    assert (answered.state.active_task == "book") is accepted
+    assert answered.understood.intent == ("affirm" if accepted else "nlu_fallback")
+    if accepted:
+        assert answered.responses == ["ask_cuisine"] and answered.state.slots == {"city": "Lyon"}
+
+
+@pytest.mark.parametrize("ranking, sent", [
+    ({"transfer": 0.3, "affirm": 0.25, "balance": 0.2}, True),
+    ({"affirm": 0.3, "balance": 0.25, "transfer": 0.1}, False),  # 0.4 together: below the threshold
+])
+def test_a_turn_unsure_between_a_yes_and_asking_for_the_task_being_confirmed_confirms_it(
+        bank, ranking: dict[str, float], sent: bool) -> None:
+    chat = bank()
+    chat.say("/transfer")
+    assert chat.say('/inform{"amount": 50, "payee": "bob"}').responses == ["confirm_transfer"]
+    chat.engine.nlu = UnsureNlu({"go on and send it": ranking})
+    answered = chat.say("go on and send it")
+    assert (answered.responses == ["sent"]) is sent
+    if not sent:
+        assert answered.state.stack == ["transfer"] and chat.say("/affirm").responses == ["sent"]
 
 
 def test_a_question_answered_on_the_side_leaves_a_proposed_task_open(conversation) -> None:

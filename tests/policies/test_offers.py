@@ -14,6 +14,7 @@ from dialogue.domains.interpretation import Expectation, Interpretation
 from dialogue.engine import Engine
 from dialogue.policies.offers import named_row, read_reply
 from dialogue.turns import UserInput
+from tests.policies.unsure_nlu import UnsureNlu
 
 DOMAIN = """\
 version: 1
@@ -289,6 +290,30 @@ def test_asking_for_the_next_task_takes_the_one_row_offered(tmp_path: Path) -> N
     assert say(engine, "book it") == "Which restaurant?"
 
 
+@pytest.mark.parametrize(("ranking", "takes"), [
+    ({"book": 0.38, "affirm": 0.33, "weather": 0.1}, True),   # a yes or the booking: the row either way
+    ({"affirm": 0.3, "book": 0.25, "hours": 0.2}, True),
+    ({"affirm": 0.3, "weather": 0.25, "book": 0.15}, False),  # 0.45 together: below the threshold
+    ({"weather": 0.4, "affirm": 0.3, "book": 0.2}, False),    # likeliest is something else
+    ({"affirm": 0.9, "book": 0.05}, False),                   # sure, but unlike every example (`nlu.novelty`)
+])
+def test_a_turn_unsure_between_a_yes_and_the_task_the_offer_leads_to_takes_the_row(
+        tmp_path: Path, ranking: dict[str, float], takes: bool) -> None:
+    """"This house works for me", which the model cannot place between `affirm` and asking for the booking: both
+    take the one row offered, so together they are a yes when they pass the NLU's threshold."""
+    engine = dining(tmp_path)
+    novel = frozenset({"works for me"} if max(ranking.values()) >= 0.5 else ())  # sure, so turned away as novel
+    engine.nlu = UnsureNlu({"works for me": ranking}, otherwise=KeywordNlu(), novel=novel)
+    say(engine, "find a place")
+    result = engine.handle("s", UserInput(text="works for me"))
+    if takes:
+        assert result.text == "Shall I book Golden Dragon?" and result.understood.intent == "affirm"
+        assert result.state.slots["restaurant"] == "Golden Dragon"
+    else:
+        assert result.understood.intent == "nlu_fallback" and "restaurant" not in result.state.slots
+        assert say(engine, "yes") == "Shall I book Golden Dragon?"  # the offer is still open
+
+
 def test_values_only_the_next_task_takes_take_the_one_row_offered_into_it(tmp_path: Path) -> None:
     """"For four of us" after one row was offered: the row and the party go to the booking at once; with a no,
     the next row is offered."""
@@ -299,6 +324,24 @@ def test_values_only_the_next_task_takes_take_the_one_row_offered_into_it(tmp_pa
     engine = dining(tmp_path)
     say(engine, "find a place")
     assert say(engine, "no, four of us") == "2. Jade Garden (chinese) (more)"
+
+
+def test_asking_for_what_the_search_going_is_for_gives_the_search_its_values(tmp_path: Path) -> None:
+    """"Find me a house ... I need it for one person", the second clause read as booking: the booking does not
+    start over the search for the house it books (which then never offered one); its values go to the search, which
+    offers, and the booking then has them."""
+    searching_first = DOMAIN.replace("    slots: [{slot: cuisine, optional: true}]\n    persisted_slots: [cuisine]",
+                                     "    slots: [{slot: cuisine}, {slot: party, optional: true}]\n"
+                                     "    persisted_slots: [cuisine, party]")
+    searching_first = searching_first.replace("  ask_party: For how many?", "  ask_party: For how many?\n"
+                                              "  ask_cuisine: What food?")
+    engine = dining(tmp_path, text=searching_first)
+    assert say(engine, "find a place") == "What food?"
+    result = engine.handle("s", UserInput(text="book it for four"))
+    assert result.state.stack == ["find"] and result.state.slots == {"party": 4} and result.text == "What food?"
+    assert say(engine, "italian") == "1. Trattoria Roma (italian)"
+    assert say(engine, "yes") == "Shall I book Trattoria Roma?"
+    assert say(engine, "yes") == "Booked Trattoria Roma in the harbour for 4."
 
 
 def test_a_filter_narrows_the_search_only_when_its_slot_is_given(tmp_path: Path) -> None:
