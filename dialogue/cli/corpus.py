@@ -138,7 +138,7 @@ def _review_round(loaded: Domain, domain: str, conversations: list, nlu: Any, re
                         f"{figures['unseen_conversations']} unseen conversations")
     for column in ("figure", "before", "after"):
         table.add_column(column, justify="left" if column == "figure" else "right")
-    for name in ("intent_accuracy", "fallback_rate", "slot_f1", "task_success"):
+    for name in ("intent_accuracy", "fallback_rate", "not_understood_rate", "slot_f1", "task_success"):
         table.add_row(name.replace("_", " "), f"{figures['before'][name] * 100:.1f}%",
                       f"{figures['after'][name] * 100:.1f}%")
     console.print(table)

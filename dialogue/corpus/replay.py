@@ -7,9 +7,10 @@ hold everything the business offers and not only what one conversation saw. Per 
 the one the conversation's acts mean (turns the mapping gives none are not scored for it), and the values
 understood against the values the user gave, both compared after normalisation (the expected value coerced to the
 domain slot's type; text casefolded, punctuation and spacing ignored); a turn that fell to `nlu_fallback` counts
-for the fallback rate. A conversation whose user gave every value its task needs counts for task success, judged
-as the simulator judges a goal (`dialogue.simulation.judge`): the task completed with the conversation's final
-values, and its effects (rows, service calls) hold them.
+for the fallback rate, and one the assistant answered as not understood (its no-match escalation) for the
+not-understood rate, whatever the NLU read. A conversation whose user gave every value its task needs counts for
+task success, judged as the simulator judges a goal (`dialogue.simulation.judge`): the task completed with the
+conversation's final values, and its effects (rows, service calls) hold them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class TurnScore:
     also_intents: tuple[str, ...] = ()
     """Other intents the turn means as well (it holds several acts): a reading as one of them is right by the any-act
     figure."""
+    not_understood: bool = False
+    """Whether the assistant answered that it did not understand (its no-match escalation stepped), whatever the
+    NLU read: what the user sees of a misreading."""
 
     @property
     def any_act_right(self) -> bool:
@@ -115,7 +119,8 @@ class Replayer:
                                    [slot for slot, value in expected.items() if same_value(value, got.get(slot))],
                                    result.text, {slot: same_value(expected[slot], self._read(slot, said, conversation))
                                                  for slot, said in turn.said.items() if slot in expected},
-                                   parsed.get("intent"), tuple(sorted(turn.also))))
+                                   parsed.get("intent"), tuple(sorted(turn.also)),
+                                   "escalate:no_match" in result.actions))
         logged = store.events.get((self.domain.name, session), [])
         score = ConversationScore(conversation.id, turns, conversation.task,
                                   counted=conversation.task is not None and conversation.complete,
@@ -161,8 +166,8 @@ def _text(value: Any) -> str:
 
 def scores(conversations: list[ConversationScore]) -> dict[str, Any]:
     """The figures: per user turn intent accuracy (as the engine understood the turn, against the turn's intent and,
-    by the any-act figure, against any intent its acts mean; and as the NLU read it before the dialogue manager) and
-    fallback rate, slot value precision, recall and F1 (micro, and
+    by the any-act figure, against any intent its acts mean; and as the NLU read it before the dialogue manager),
+    fallback rate and the share answered as not understood, slot value precision, recall and F1 (micro, and
     per slot), the share of values as said that their slot's type reads right, and task success among the
     conversations that count for it."""
     turns = [turn for conversation in conversations for turn in conversation.turns]
@@ -193,6 +198,7 @@ def scores(conversations: list[ConversationScore]) -> dict[str, Any]:
         "intent_accuracy_any_act": _share(sum(turn.any_act_right for turn in scored), len(scored)),
         "model_intent_accuracy": _share(read_right, len(scored)),
         "fallback_rate": _share(sum(turn.intent == NLU_FALLBACK for turn in turns), len(turns)),
+        "not_understood_rate": _share(sum(turn.not_understood for turn in turns), len(turns)),
         **_prf(total),
         "per_slot": {slot: _prf(counts) for slot, counts in sorted(per_slot.items())},
         "per_intent": {intent: {"accuracy": _share(counts["right"], counts["support"]), "support": counts["support"]}

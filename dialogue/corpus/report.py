@@ -35,8 +35,8 @@ PAGE = """{% extends "skeleton.html" %}
 </li>{% endfor %}</ol></details>{% endfor %}
 <p>Every turn: <a href="turns.jsonl">turns.jsonl</a>; figures: <a href="metrics.json">metrics.json</a>.</p>
 {% endblock %}"""
-FIGURES = ["intent_accuracy", "intent_accuracy_any_act", "model_intent_accuracy", "fallback_rate", "slot_precision",
-           "slot_recall", "slot_f1", "value_reading", "task_success"]
+FIGURES = ["intent_accuracy", "intent_accuracy_any_act", "model_intent_accuracy", "fallback_rate",
+           "not_understood_rate", "slot_precision", "slot_recall", "slot_f1", "value_reading", "task_success"]
 
 
 def write_report(folder: Path, results: list[ConversationScore], figures: dict[str, Any]) -> list[Path]:

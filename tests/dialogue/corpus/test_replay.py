@@ -31,6 +31,7 @@ def test_the_figures_count_turns_values_and_tasks() -> None:
     assert figures["user_turns"] == 6 and figures["intent_turns"] == 4
     assert figures["intent_accuracy"] == 0.5  # book, affirm right; nlu_fallback, book wrong
     assert figures["fallback_rate"] == round(1 / 6, 4)
+    assert figures["not_understood_rate"] == 0.0
     assert figures["value_reading"] == 0.5
     # right: city, guests; wrong: the date (a false positive and a miss); missed: Rome and the 5th; rating and
     # colour are not values the conversations ever give, so they are not scored
@@ -89,6 +90,18 @@ def test_a_conversation_replayed_on_the_trained_model_books_through_the_service(
     assert not score.success and "slot 'party_size' held 4, the user wanted 5" in score.reasons[0]
 
 
+def test_a_turn_the_assistant_did_not_understand_counts_whatever_the_nlu_read(domain_from) -> None:
+    """A yes while a city is asked is the intent the user meant, and still not understood by the assistant (the
+    city then given for the search going is understood as `inform`)."""
+    shops = domain_from(SHOPS)
+    said = [UserTurn("/find", "find"), UserTurn("/affirm", "affirm"), UserTurn('/find{"city": "Oslo"}', "inform")]
+    score = Replayer(shops, None).replay(RealConversation("y", said, NOW))
+    assert [t.not_understood for t in score.turns] == [False, True, False]
+    assert score.turns[1].intent == "affirm" and score.turns[1].reply.startswith("Sorry")
+    figures = scores([score])
+    assert (figures["intent_accuracy"], figures["not_understood_rate"]) == (1.0, round(1 / 3, 4))
+
+
 def test_results_that_do_not_fit_the_domains_table_are_named() -> None:
     restaurant = load_domain("restaurant")
     conversation = RealConversation("r9", [UserTurn("/greet", None)], NOW,
@@ -135,7 +148,7 @@ def test_each_conversation_is_replayed_with_the_catalogue_its_own_rows_first(dom
     """The rows every replayed conversation was shown are the business's catalogue: a conversation whose user names
     what only another one's search returned still finds it; its own rows come first, each row once."""
     shops = domain_from(SHOPS)
-    asking = [UserTurn('/find{"city": "Oslo"}', "find")]
+    asking = [UserTurn('/find{"city": "Oslo"}', "inform")]
     first = RealConversation("a", asking, NOW, rows={"shops": [{"name": "Ruby", "city": "Oslo"},
                                                                {"name": "Jade", "city": "Rome"}]})
     second = RealConversation("b", asking, NOW, rows={"shops": [{"name": "Opal", "city": "Oslo"},
