@@ -148,7 +148,7 @@ def test_each_conversation_is_replayed_with_the_catalogue_its_own_rows_first(dom
     """The rows every replayed conversation was shown are the business's catalogue: a conversation whose user names
     what only another one's search returned still finds it; its own rows come first, each row once."""
     shops = domain_from(SHOPS)
-    asking = [UserTurn('/find{"city": "Oslo"}', "inform")]
+    asking = [UserTurn('/find{"city": "Oslo"}', "find")]
     first = RealConversation("a", asking, NOW, rows={"shops": [{"name": "Ruby", "city": "Oslo"},
                                                                {"name": "Jade", "city": "Rome"}]})
     second = RealConversation("b", asking, NOW, rows={"shops": [{"name": "Opal", "city": "Oslo"},
