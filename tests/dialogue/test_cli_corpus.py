@@ -49,7 +49,7 @@ def test_bad_input_is_named_without_a_traceback(tmp_path) -> None:
 
 def test_a_review_round_trains_the_reviewed_copy_and_measures_both_models(bundled_models, tmp_path, monkeypatch,
                                                                           tiny_config) -> None:
-    monkeypatch.setattr("dialogue.nlu.train.TrainConfig", lambda: tiny_config)  # a quick training, still a real one
+    monkeypatch.setattr("dialogue.nlu.train_config.TrainConfig", lambda: tiny_config)  # a quick training, a real one
     log = tmp_path / "logs.jsonl"
     conversations = [[{"text": "could you get me a table for 4 tonight?", "intent": "book_table",
                        "slots": {"party_size": 4}}],
