@@ -84,10 +84,13 @@ def read_as_yes(tracker: Tracker, domain: Domain, tasks: Iterable[str]) -> bool:
     if interpretation is None or interpretation.intent != NLU_FALLBACK or not interpretation.ranking \
             or interpretation.ranking[0].confidence >= threshold:
         return False
-    yes = {"affirm"} | {name for name in domain.intents if domain.yes_or_no(name) == "affirm"}
-    yes |= {trigger for task in tasks for trigger in domain.tasks[task].triggers}
-    likely = sum(score.confidence for score in interpretation.ranking if score.name in yes)
-    if interpretation.ranking[0].name not in yes or likely < threshold:
+    asking = {trigger for task in tasks for trigger in domain.tasks[task].triggers}
+
+    def yes(intent: str) -> bool:
+        return domain.yes_or_no(intent) == "affirm" or intent in asking
+
+    likely = sum(score.confidence for score in interpretation.ranking if yes(score.name))
+    if not yes(interpretation.ranking[0].name) or likely < threshold:
         return False
     tracker.reinterpret(interpretation.model_copy(update={"intent": "affirm", "confidence": likely}))
     return True
