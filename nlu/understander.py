@@ -163,28 +163,35 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
 
     A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
     when it gives way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?",
-    "No, not that one. Anything else?"), a yes that hedges to any other ("Possibly. What is their address?"), a yes
-    to one that starts a task ("Sounds great. I want to book it"), unless the message answers a yes-or-no question
-    (`answering`: "Yes, that's right. Is there a theater you'd recommend?" confirms, then asks); and
-    a call for help to a request, before or after it, that starts a task ("I need a salon in Oakland. Can you
-    help me?"). Nor does a yes after a request that starts a task: it says yes to nothing the user has heard
-    yet, it adds to the request ("Find me movies in Santa Rosa. A regular show would be good.")."""
+    "No, not that one. Anything else?"), but for a no that first answers a yes-or-no question, before a goodbye
+    ("No thanks, I'll book later. That's all" after "Shall I book it?" declines, then closes); a yes that hedges
+    to any other ("Possibly. What is their address?"); a yes to one that starts a task ("Sounds great. I want to
+    book it"), unless the message answers a yes-or-no question (`answering`: "Yes, that's right. Is there a
+    theater you'd recommend?" confirms, then asks); a yes to a goodbye when nothing was asked ("Great. Thanks for
+    the help": the yes says yes to nothing, the message closes); and a call for help to a request, before or
+    after it, that starts a task ("I need a salon in Oakland. Can you help me?"). Nor does a yes after a request
+    that starts a task: it says yes to nothing the user has heard yet, it adds to the request ("Find me movies in
+    Santa Rosa. A regular show would be good.")."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
     yes_given_way = starting if answering is None or answering.kind != "yes_no" else set()
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
-    hedging: set[str | None] = set()
+    gave_way: set[str | None] = set()
+    """Yeses that gave way as saying nothing of their own: hedging, or closing with nothing asked."""
     for number, (intent, piece) in enumerate(zip(intents, pieces)):
         earlier = set(intents[:number])
         later = {other for other in intents[number + 1:] if other not in (None, intent)}
         meaning = domain.yes_or_no(intent or "")
         hedges = later and meaning == "affirm" and hedged(piece.text or "")
-        if ((later and (intent == "goodbye" or meaning == "deny")) or hedges
+        closes = meaning == "affirm" and answering is None and "goodbye" in later
+        declines = meaning == "deny" and answering is not None and answering.kind == "yes_no" \
+            and later == {"goodbye"} and not earlier - {None}
+        if ((later and (intent == "goodbye" or (meaning == "deny" and not declines))) or hedges or closes
                 or (meaning == "affirm" and (earlier & starting or later & yes_given_way))
                 or (intent == "help" and set(intents) & starting)):
             intents[number] = None
-            if hedges:
-                hedging.add(intent)
+            if hedges or closes:
+                gave_way.add(intent)
     requests: list[_Request] = []
     for (start, end), piece, intent in zip(ranges, pieces, intents):
         if requests and intent in (None, requests[-1].intent):  # the same request goes on, or a clause joins it
@@ -196,11 +203,12 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
     if len(requests) < 2:
         only = requests[0] if requests else None
         asked = only.piece if only is not None and only.intent not in (None, whole.intent) \
-            and (only.intent in starting or (whole.intent in hedging and _asks(only.intent, domain))) else None
+            and (only.intent in starting or (whole.intent in gave_way and (_asks(only.intent, domain)
+                                                                          or only.intent == "goodbye"))) else None
         if asked is None:
             return whole
         # what was asked, the whole read as the yes before it: "Farewell is perfect. I want tickets", "Possibly.
-        # What is their address?"
+        # What is their address?", "Okay. Goodbye." with nothing asked
         return whole.model_copy(update={"intent": asked.intent, "confidence": asked.confidence,
                                         "ranking": asked.ranking, "ambiguous": asked.ambiguous})
     text = whole.text or ""

@@ -23,6 +23,7 @@ from dialogue.dm.events import (
     HandedOff,
     ProposalAnswered,
     SessionStarted,
+    SlotRequested,
     SlotsCleared,
     TaskEnded,
     TaskProposed,
@@ -159,6 +160,7 @@ class GoalStack:
             tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             intent, triggered = ENTITY_ONLY_INTENT, None
         if triggered is not None and (top is None or triggered != top.task):
+            triggered = self._search_first(tracker, triggered)
             frame = state.frame(triggered)
             if frame is None:
                 return Decision(reset + self._start(tracker, triggered, turn.entities)
@@ -179,6 +181,9 @@ class GoalStack:
                 tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections + self._noted(tracker, set()))
+        if top is not None and top.requested is not None and not top.changing and not turn.entities \
+                and self.domain.yes_or_no(intent or ""):
+            return Decision(reset + self._yes_or_no_to_a_value(tracker, top))
         owner = self._owner_of_values(tracker, intent) if top is None and triggered is None else None
         if owner is not None:
             return Decision(reset + self._start(tracker, owner, turn.entities))
@@ -204,9 +209,13 @@ class GoalStack:
 
     def _not_understood(self, tracker: Tracker, reset: list[Step]) -> Decision:
         """The next no-match level, after the offer or proposal the turn passed over (the escalation counts on); the
-        turn's values, that no task took, noted for the next task that does."""
-        escalated = self._escalate(tracker, "no_match")
+        turn's values, that no task took, noted for the next task that does. A later request of a message whose
+        first was understood escalates nothing: the message was answered ("I need a house to stay in. Please help
+        me find one", the second clause read as asking for other rows, with none offered)."""
         passed_over = [step for step in reset if not isinstance(step, EscalationReset)]
+        if tracker.taken_from:
+            return Decision(passed_over + self._noted(tracker, set()))
+        escalated = self._escalate(tracker, "no_match")
         return Decision(passed_over + self._noted(tracker, set()) + escalated.steps, listen=escalated.listen)
 
     def _owner_of_values(self, tracker: Tracker, intent: str | None) -> str | None:
@@ -276,10 +285,40 @@ class GoalStack:
             or triggered in self.offers.leads_to[top.task] \
             or (search_for_it and top.requested is not None and top.requested not in self.offers.finds[triggered])
 
+    def _yes_or_no_to_a_value(self, tracker: Tracker, top: TaskFrame) -> list[Step]:
+        """A bare yes or no when the task asked for a value, which neither answers. A no to the question asked before
+        this message stops the task ("No, not now. That's all" after "When would you like to check in?": the user
+        does not want to go on, as with `cancel`). A yes ("Yes, please!" after "How many people?", said to the
+        question the user expected), or a no after the question this message's first request led to ("I need an
+        apartment. I haven't found much"), misunderstands nothing: the question is asked again, no escalation."""
+        asked_now = any(isinstance(event, SlotRequested) and event.task == top.task for event in tracker.events)
+        if self.domain.yes_or_no(tracker.turn.intent or "") == "deny" and not asked_now:
+            return self._cancel(tracker)
+        return []
+
+    def _search_first(self, tracker: Tracker, triggered: str) -> str:
+        """The task a request for `triggered` starts: the one search leading to it (its offers' `on_select`) when the
+        turn gives values `triggered` does not take and that search takes them all ("I need to rent a house rated 4
+        or more": the rating says which house, so the search runs and offers one to book; the values only the
+        booking takes are noted for it), else `triggered`. The turn is then understood as asking for the search. Not
+        while rows are on offer: the offer's own reading of the turn has decided what its values mean."""
+        interpretation = tracker.turn.interpretation
+        rest = set(tracker.turn.entities) - set(self.tasks[triggered].slots)
+        searches = [name for name, leads in self.offers.leads_to.items()
+                    if triggered in leads and self.domain.tasks[name].triggers and rest <= set(self.tasks[name].slots)]
+        if not rest or len(searches) != 1 or interpretation is None or tracker.state.offering is not None:
+            return triggered
+        tracker.reinterpret(interpretation.model_copy(update={"intent": self.domain.tasks[searches[0]].triggers[0]}))
+        return searches[0]
+
     def _gives_task_values(self, tracker: Tracker) -> bool:
         """An unsure intent still answers when its entities are slots of a task on the stack (as a form takes a
-        requested value whatever the intent), or, with no task going, values one task takes ("I want one in San
-        Jose")."""
+        requested value whatever the intent), or of the task proposed ("Yes. Please book for Saturday" after "Shall I
+        buy tickets for it?", which then takes the proposal), or, with no task going, values one task takes ("I want
+        one in San Jose")."""
+        given, proposed = set(tracker.turn.entities), tracker.state.proposed
+        if proposed is not None and given and given <= set(self.tasks[proposed].slots):
+            return True
         if tracker.state.active is None:
             return self._owner_of_values(tracker, None) is not None
         return bool(self._slots_below(tracker.state.stack) & set(tracker.turn.entities))
@@ -403,6 +442,10 @@ class GoalStack:
         return [Finish(task, "abandoned") for task in searches]
 
     def _start(self, tracker: Tracker, name: str, entities: dict[str, Any]) -> list[Step]:
+        """Start a task with the turn's values and those noted for it. It starts without the values of the slots it
+        shares with the tasks below (an interruption neither sees nor changes them), but for those of a search below
+        whose offers lead to it: that search's criteria are the task's (buying tickets asked for while finding a
+        movie in Oakland buys them in Oakland)."""
         task = self.domain.tasks[name]
         if task.digression:
             return list(task.on_complete)
@@ -411,11 +454,15 @@ class GoalStack:
         policy = self.tasks[name]
         taken = sorted(set(tracker.state.noted) & set(policy.slots))  # said before, when no task going took them
         entities = {**{slot: tracker.state.noted[slot] for slot in taken}, **entities}
-        shared = set(policy.slots) & self._slots_below(tracker.state.stack)
+        stack = tracker.state.stack
+        shared = set(policy.slots) & self._slots_below(stack)
         saved = {slot: tracker.state.slots.get(slot) for slot in sorted(shared)}
+        searched = {slot for frame in stack if name in self.offers.leads_to[frame.task]
+                    for slot in self.tasks[frame.task].slots}
         started: list[Step] = [TaskStarted(task=name, saved=saved)]
-        if any(value is not None for value in saved.values()):  # the new task starts without the values below
-            started.append(self._cleared(sorted(shared)))
+        cleared = sorted(shared - searched)
+        if any(saved[slot] is not None for slot in cleared):  # the new task starts without the values below
+            started.append(self._cleared(cleared))
         if taken:
             started.append(ValuesNoted(taken=taken))
         return [*started, *policy.begin(tracker, TaskFrame(task=name), entities)]

@@ -376,3 +376,28 @@ def test_a_domain_can_read_each_message_alone(domain) -> None:
     engine.handle("s", "/book_table")
     engine.handle("s", "something odd")
     assert nlu.expected == [None] and engine.expectation_at_hand("s")
+
+
+def test_a_no_after_the_question_its_own_message_led_to_answers_nothing(tmp_path) -> None:
+    """"Book a table. I haven't decided much" (a no the model found in the second clause) does not stop the booking
+    the first clause began: the no answers no question asked before it. The same no said to the question, a turn
+    later, stops the task."""
+    text = "book a table. I haven't decided much"
+    said = _thing("book_table", text).model_copy(update={"also": [_thing("deny", "I haven't decided much")]})
+    engine = several_requests(tmp_path, {text: said, "no, not now": _thing("deny", "no, not now")})
+    kept = engine.handle("s", text)
+    assert kept.responses == ["ask_party_size"] and kept.state.active_task == "book_table"
+    assert "escalate:no_match" not in kept.actions
+    stopped = engine.handle("s", "no, not now")
+    assert stopped.responses == ["cancelled"] and stopped.state.active_task is None
+
+
+def test_a_later_request_not_understood_escalates_nothing(tmp_path) -> None:
+    """"Book a table. Please help me out there" (the second clause not understood here): the booking is answered, with
+    no apology for the rest; the same words alone are not understood."""
+    text = "book a table. Please help me out there"
+    said = _thing("book_table", text).model_copy(update={"also": [_thing("nlu_fallback", "Please help me out there")]})
+    engine = several_requests(tmp_path, {text: said, "hm": _thing("nlu_fallback", "hm")})
+    answered = engine.handle("s", text)
+    assert answered.responses == ["ask_party_size"] and "escalate:no_match" not in answered.actions
+    assert "escalate:no_match" in engine.handle("s", "hm").actions

@@ -192,9 +192,25 @@ def test_clauses_that_ask_different_things_are_several_requests_in_the_order_sai
 
 
 def test_a_goodbye_or_a_no_at_the_end_is_a_request_of_its_own() -> None:
-    read = told_apart(*_read("Okay. No thanks. Bye!", ("affirm", "Okay.", False), ("deny", "No thanks.", False),
-                             ("goodbye", "Bye!", False)), DOMAIN)
+    """"Okay. No thanks. Bye!" after "Shall I book it?": a yes, then a goodbye. With nothing asked, the yes says yes
+    to nothing and gives way to the goodbye."""
+    pieces = (("affirm", "Okay.", False), ("deny", "No thanks.", False), ("goodbye", "Bye!", False))
+    read = told_apart(*_read("Okay. No thanks. Bye!", *pieces), DOMAIN, Expectation(kind="yes_no"))
     assert [read.intent, *(thing.intent for thing in read.also)] == ["affirm", "goodbye"]
+    whole, ranges, readings = _read("Okay. No thanks. Bye!", *pieces)
+    closed = told_apart(whole.model_copy(update={"intent": "affirm"}), ranges, readings, DOMAIN)
+    assert (closed.intent, closed.also) == ("goodbye", [])
+
+
+def test_a_no_to_a_yes_or_no_question_stays_before_a_goodbye() -> None:
+    """"No thanks, I'll book later. That's all." after "Shall I book it?": it declines, then closes; with nothing
+    asked the no gives way to the goodbye."""
+    pieces = (("deny", "No thanks, I'll book later.", False), ("goodbye", "That's all.", False))
+    whole, ranges, readings = _read("No thanks, I'll book later. That's all.", *pieces)
+    whole = whole.model_copy(update={"intent": "goodbye"})
+    declined = told_apart(whole, ranges, readings, DOMAIN, Expectation(kind="yes_no"))
+    assert [declined.intent, *(thing.intent for thing in declined.also)] == ["deny", "goodbye"]
+    assert told_apart(whole, ranges, readings, DOMAIN) is whole
 
 
 def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None:
@@ -239,6 +255,7 @@ def test_clauses_that_ask_one_thing_leave_the_whole_reading(pieces: list[tuple[s
     ([("deny", "No, not now.", False), ("goodbye", "Thank you.", False)], "deny"),
     ([("affirm", "Possibly.", False), ("ask_opening_hours", "When do you open?", False)], "ask_opening_hours"),
     ([("goodbye", "Thanks.", False), ("deny", "Nothing else.", False)], "goodbye"),  # the whole reading stands
+    ([("affirm", "Great.", False), ("goodbye", "Thanks for the help.", False)], "goodbye"),  # nothing asked
 ])
 def test_what_a_clause_gave_way_to_is_asked_when_the_whole_reads_as_that_clause(pieces: list[tuple[str, str, bool]],
                                                                                asked: str) -> None:

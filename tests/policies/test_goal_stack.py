@@ -315,6 +315,7 @@ def test_persisted_slots_outlive_their_task_and_the_next_task_has_them(conversat
     ("/cancel", ["proposal_declined"], None),
     ("/search", ["ask_cuisine"], "search"),
     ('/inform{"people": 2}', ["ask_cuisine"], "book"),  # values of the proposed task: taken as a yes
+    ('/nlu_fallback{"cuisine": "thai"}', ["ask_people"], "book"),  # so from a message the NLU could not place
     ('/deny{"people": 2}', ["proposal_declined"], None),
 ])
 def test_a_proposed_task_starts_on_yes_and_is_passed_over_otherwise(conversation, answer: str,
@@ -394,11 +395,64 @@ def test_persisted_slots_are_slots_of_the_domain(write_domain) -> None:
 
 def test_a_no_with_nothing_asked_and_no_task_going_is_a_goodbye(conversation) -> None:
     dining = conversation(CARRIED)
-    dining.say("/book")
-    assert dining.say("/deny").responses == ["fallback", "ask_city"]  # a task is going: a no is no goodbye
-    dining.say('/inform{"city": "Lyon", "cuisine": "thai", "people": 2}')
+    dining.say('/book{"city": "Lyon", "cuisine": "thai", "people": 2}')
     done = dining.say("/deny")  # "no, thanks" after the booking
     assert done.responses == ["goodbye"] and done.ended and done.understood.intent == "goodbye"
+
+
+def test_a_no_when_asked_for_a_value_stops_the_task(conversation) -> None:
+    """"No, not now" when asked where: the user does not want to go on, which is no misunderstanding."""
+    dining = conversation(CARRIED)
+    dining.say("/book")
+    stopped = dining.say("/deny")
+    assert stopped.responses == ["cancelled"] and "escalate:no_match" not in stopped.actions
+    assert not stopped.ended and stopped.state.stack == []
+
+
+def test_a_yes_when_asked_for_a_value_asks_again_without_apology(conversation) -> None:
+    """"Yes, please!" when asked where (answering a question the user expected): the question stands, and nothing
+    counts as misunderstood. A no with a value at it is an answer, as a yes with one is."""
+    dining = conversation(CARRIED)
+    dining.say("/book")
+    acknowledged = dining.say("/affirm")
+    assert acknowledged.responses == ["ask_city"] and "escalate:no_match" not in acknowledged.actions
+    assert dining.say('/deny{"city": "Lyon"}').responses == ["ask_cuisine"]
+
+
+def test_a_task_pushed_on_the_search_for_it_keeps_what_was_searched_for(conversation) -> None:
+    """Buying tickets asked for while the search for a movie is going (in Oakland, show still asked): the purchase
+    starts with the search's city, as that search is for it; a task the search does not lead to starts without."""
+    cinema = CINEMA.replace("  tickets: {type: integer}", "  tickets: {type: integer}\n  show: {type: text}").replace(
+        "    slots: [{slot: city}]\n    on_complete:\n      - select", "    slots: [{slot: city}, {slot: show}]\n"
+        "    on_complete:\n      - select").replace(
+        "slots: [{slot: movie}, {slot: tickets}]", "slots: [{slot: movie}, {slot: city}, {slot: tickets}]").replace(
+        "  ask_tickets: How many?", "  ask_tickets: How many?\n  ask_show: Which show?")
+    chat = conversation(cinema)
+    chat.say('/find{"city": "Oakland"}')
+    buying = chat.say('/buy{"tickets": 2}')
+    assert buying.state.stack == ["find", "buy"] and buying.state.slots["city"] == "Oakland"
+    assert buying.responses == ["ask_movie"]
+    chat = conversation(cinema, session="s2")
+    chat.say('/find{"city": "Oakland"}')
+    weather = chat.say("/weather")
+    assert weather.state.stack == ["find", "weather"] and weather.state.slots.get("city") is None
+
+
+def test_values_only_a_search_takes_start_the_search_before_the_task_it_leads_to(conversation) -> None:
+    """"Buy two tickets for something in Oakland": the city is the search's alone, so the search runs and its offer
+    leads to the purchase, which keeps the values only it takes. Values the purchase takes all of start it."""
+    chat = conversation(CINEMA)
+    searched = chat.say('/buy{"city": "Oakland", "tickets": 2}')
+    assert searched.understood.intent == "find" and searched.responses == ["offer_films"]
+    assert searched.state.stack == [] and chat.say("/affirm").responses == ["shall_i"]
+    bought = chat.say("/affirm")
+    assert bought.responses == ["bought"] and bought.text == "Bought 2 for Dumbo."
+    plain = conversation(CINEMA, session="s2")
+    assert plain.say('/buy{"tickets": 2}').understood.intent == "buy"
+    offered = conversation(CINEMA, session="s3")
+    offered.say('/find{"city": "Oakland"}')
+    taken = offered.say('/buy{"city": "Oakland", "tickets": 2}')  # a row on offer: the offer reads the turn
+    assert taken.understood.intent != "find" and "offer_films" not in taken.responses
 
 
 def test_a_yes_with_nothing_asked_and_no_task_going_asks_what_else(conversation) -> None:

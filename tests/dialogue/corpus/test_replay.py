@@ -91,13 +91,13 @@ def test_a_conversation_replayed_on_the_trained_model_books_through_the_service(
 
 
 def test_a_turn_the_assistant_did_not_understand_counts_whatever_the_nlu_read(domain_from) -> None:
-    """A yes while a city is asked is the intent the user meant, and still not understood by the assistant (the
-    city then given for the search going is understood as `inform`)."""
+    """Asking for other shops while a city is asked, with none offered, is the intent the user meant, and still not
+    understood by the assistant (the city then given for the search going is understood as `inform`)."""
     shops = domain_from(SHOPS)
-    said = [UserTurn("/find", "find"), UserTurn("/affirm", "affirm"), UserTurn('/find{"city": "Oslo"}', "inform")]
+    said = [UserTurn("/find", "find"), UserTurn("/another", "another"), UserTurn('/find{"city": "Oslo"}', "inform")]
     score = Replayer(shops, None).replay(RealConversation("y", said, NOW))
     assert [t.not_understood for t in score.turns] == [False, True, False]
-    assert score.turns[1].intent == "affirm" and score.turns[1].reply.startswith("Sorry")
+    assert score.turns[1].intent == "another" and score.turns[1].reply.startswith("Sorry")
     figures = scores([score])
     assert (figures["intent_accuracy"], figures["not_understood_rate"]) == (1.0, round(1 / 3, 4))
 
@@ -126,6 +126,7 @@ slots:
   city: {type: text}
 intents:
   find: [find a shop]
+  another: [any other shops?]
 memory:
   tables:
     shops:
