@@ -176,8 +176,7 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
     yes_given_way = starting if answering is None or answering.kind != "yes_no" else set()
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
-    gave_way: set[str | None] = set()
-    """Yeses that gave way as saying nothing of their own: hedging, or closing with nothing asked."""
+    gave_way: set[str | None] = set()  # yeses that said nothing of their own: hedging, or closing with nothing asked
     for number, (intent, piece) in enumerate(zip(intents, pieces)):
         earlier = set(intents[:number])
         later = {other for other in intents[number + 1:] if other not in (None, intent)}
