@@ -181,9 +181,9 @@ class GoalStack:
                 tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections + self._noted(tracker, set()))
-        if top is not None and top.requested is not None and not top.changing and not turn.entities \
-                and self.domain.yes_or_no(intent or ""):
-            return Decision(reset + self._yes_or_no_to_a_value(tracker, top))
+        yes_no = self.domain.yes_or_no(intent or "")
+        if top is not None and top.requested is not None and not top.changing and not turn.entities and yes_no:
+            return Decision(reset + self._yes_or_no_to_a_value(tracker, top, yes_no))
         owner = self._owner_of_values(tracker, intent) if top is None and triggered is None else None
         if owner is not None:
             return Decision(reset + self._start(tracker, owner, turn.entities))
@@ -285,14 +285,14 @@ class GoalStack:
             or triggered in self.offers.leads_to[top.task] \
             or (search_for_it and top.requested is not None and top.requested not in self.offers.finds[triggered])
 
-    def _yes_or_no_to_a_value(self, tracker: Tracker, top: TaskFrame) -> list[Step]:
+    def _yes_or_no_to_a_value(self, tracker: Tracker, top: TaskFrame, yes_no: str) -> list[Step]:
         """A bare yes or no when the task asked for a value, which neither answers. A no to the question asked before
         this message stops the task ("No, not now. That's all" after "When would you like to check in?": the user
         does not want to go on, as with `cancel`). A yes ("Yes, please!" after "How many people?", said to the
         question the user expected), or a no after the question this message's first request led to ("I need an
         apartment. I haven't found much"), misunderstands nothing: the question is asked again, no escalation."""
         asked_now = any(isinstance(event, SlotRequested) and event.task == top.task for event in tracker.events)
-        if self.domain.yes_or_no(tracker.turn.intent or "") == "deny" and not asked_now:
+        if yes_no == "deny" and not asked_now:
             return self._cancel(tracker)
         return []
 
@@ -304,9 +304,11 @@ class GoalStack:
         while rows are on offer: the offer's own reading of the turn has decided what its values mean."""
         interpretation = tracker.turn.interpretation
         rest = set(tracker.turn.entities) - set(self.tasks[triggered].slots)
+        if not rest or interpretation is None or tracker.state.offering is not None:
+            return triggered
         searches = [name for name, leads in self.offers.leads_to.items()
                     if triggered in leads and self.domain.tasks[name].triggers and rest <= set(self.tasks[name].slots)]
-        if not rest or len(searches) != 1 or interpretation is None or tracker.state.offering is not None:
+        if len(searches) != 1:
             return triggered
         tracker.reinterpret(interpretation.model_copy(update={"intent": self.domain.tasks[searches[0]].triggers[0]}))
         return searches[0]
