@@ -35,8 +35,11 @@ from dialogue.domains.schema.actions import (
     Call,
     Goto,
     Offer,
+    OfferSpec,
+    ProposeTask,
     Python,
     Select,
+    StartTask,
     Tool,
     ToolSpec,
     leaves,
@@ -585,6 +588,20 @@ def task_actions(task: FrameTask | FsmTask) -> Iterable[Any]:
                       *(state.no_input or []), *(state.no_match or [])]
     for actions in lists:
         yield from _nested_actions(actions)
+
+
+def next_tasks(offer: OfferSpec) -> set[str]:
+    """The tasks taking one of an offer's rows starts or proposes (its `on_select`)."""
+    return {step.propose_task.task if isinstance(step, ProposeTask) else step.start_task
+            for step in offer.on_select if isinstance(step, ProposeTask | StartTask)}
+
+
+def offers_lead_to(domain: Domain) -> dict[str, set[str]]:
+    """The tasks each task's offers lead to: what its search is for."""
+    specs = {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
+    return {name: {led for action in task_actions(task) if isinstance(action, Offer)
+                   for led in next_tasks(specs[action.offer.result])}
+            for name, task in domain.tasks.items()}
 
 
 def _frame_action_lists(entries: list[Any]) -> list[list[Any]]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dialogue.domains.builtin import ENTITY_ONLY_INTENT, NLU_FALLBACK
 from dialogue.domains.interpretation import EntitySpan, Expectation, IntentScore, Interpretation
+from dialogue.domains.references import offers_lead_to
 from dialogue.domains.schema import Domain
 from dialogue.nlu import roles
 from dialogue.nlu.artifacts import latest_model
@@ -35,6 +36,7 @@ class Understander:
         self.threshold = domain.settings.nlu.threshold
         self.margin = domain.settings.nlu.ambiguity_margin
         self.novelty = domain.settings.nlu.novelty
+        self.searches_for = _searches_for(domain)
         self.entities.warm_up()
         self.model.predict([["hello"]])  # the first real parse then costs what every other one does
 
@@ -67,7 +69,10 @@ class Understander:
         return Interpretation(intent=NLU_FALLBACK, confidence=0.0, text=text, source="nlu",
                               warnings=["the text holds no words to understand"])
 
-    def _interpret(self, text: str, words: list[Word], prediction: Prediction, now: dt.datetime) -> Interpretation:
+    def _interpret(self, text: str, words: list[Word], prediction: Prediction, now: dt.datetime,
+                   clause: bool = False) -> Interpretation:
+        """The model's reading of a text; of a whole message (not a `clause` of one), a reading unsure between a
+        search and what it is for asks for the latter (`_goal_of_search`)."""
         warnings = []
         if prediction.cut_words:
             warnings.append(f"only the first {len(words) - prediction.cut_words} words were understood "
@@ -79,6 +84,9 @@ class Understander:
         best = ranking[0]
         ambiguous = len(ranking) > 1 and best.confidence - ranking[1].confidence < self.margin
         intent = best.name if best.confidence >= self.threshold else NLU_FALLBACK
+        confidence, goal = best.confidence, None if clause else self._goal_of_search(ranking)
+        if goal is not None and (ambiguous or intent == NLU_FALLBACK):  # sure of the two together
+            intent, ambiguous, confidence = goal, False, round(best.confidence + ranking[1].confidence, 4)
         if prediction.rarity is not None and prediction.rarity < self.novelty:
             intent = NLU_FALLBACK
             warnings.append(f"unlike every intent's examples: fewer than {self.novelty:.0%} of the held-out "
@@ -91,10 +99,22 @@ class Understander:
             found.remove(asked)
             warnings.append(f"'{text[asked.start:asked.end]}' is asked about, not given: {asked.slot} stays as it was")
         return Interpretation(
-            intent=intent, confidence=best.confidence, ranking=ranking, ambiguous=ambiguous and intent != NLU_FALLBACK,
+            intent=intent, confidence=confidence, ranking=ranking, ambiguous=ambiguous and intent != NLU_FALLBACK,
             entities={f.slot: f.value for f in found}, text=text, source="nlu", warnings=warnings,
             spans=[EntitySpan(slot=f.slot, text=text[f.start:f.end], value=f.value, start=f.start, end=f.end,
                               normalised=f.normalised, source=f.source) for f in found])
+
+
+    def _goal_of_search(self, ranking: list[IntentScore]) -> str | None:
+        """Of the two intents ranked first, the one that asks for what the other's search is for, when they are
+        such a pair and together sure enough ("I am looking to book movie tickets", read as finding movies and as
+        buying tickets: the search would lead to buying them)."""
+        if len(ranking) < 2 or ranking[0].confidence + ranking[1].confidence < self.threshold:
+            return None
+        first, second = ranking[0].name, ranking[1].name
+        if second in self.searches_for.get(first, set()):
+            return second
+        return first if first in self.searches_for.get(second, set()) else None
 
 
 class ParseJob:
@@ -131,8 +151,10 @@ class ParseJob:
         else:
             assert self.logits is not None, "finish() before infer()"
             predictions = nlu.model.decode(self.encoded, self.logits)
-            read = [nlu._interpret(text, ws, prediction, self.now) if ws else nlu._nothing(text)
-                    for text, ws, prediction in zip(self.texts + self.pieces, self.words, predictions)]
+            read = [nlu._interpret(text, ws, prediction, self.now, clause=number >= len(self.texts))
+                    if ws else nlu._nothing(text)
+                    for number, (text, ws, prediction) in enumerate(zip(self.texts + self.pieces, self.words,
+                                                                        predictions))]
             pieces = iter(read[len(self.texts):])
             found = [told_apart(whole, ranges, [next(pieces) for _ in ranges], nlu.domain, answering)
                      if len(ranges) > 1 else whole
@@ -169,11 +191,14 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
     book it"), unless the message answers a yes-or-no question (`answering`: "Yes, that's right. Is there a
     theater you'd recommend?" confirms, then asks); a yes to a goodbye when nothing was asked ("Great. Thanks for
     the help": the yes says yes to nothing, the message closes); and a call for help to a request, before or
-    after it, that starts a task ("I need a salon in Oakland. Can you help me?"). Nor does a yes after a request
+    after it, that starts a task ("I need a salon in Oakland. Can you help me?"); and a search to a request after
+    it for what the search is for ("I want to watch a movie. I'd like to buy tickets": one request, to buy them). Nor
+    does a yes after a request
     that starts a task: it says yes to nothing the user has heard yet, it adds to the request ("Find me movies in
     Santa Rosa. A regular show would be good.")."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
     yes_given_way = starting if answering is None or answering.kind != "yes_no" else set()
+    searches_for = _searches_for(domain) if len(set(piece.intent for piece in pieces)) > 1 else {}
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
     gave_way: set[str | None] = set()  # yeses that said nothing of their own: hedging, or closing with nothing asked
@@ -187,7 +212,7 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
             and later == {"goodbye"} and not earlier - {None}
         if ((later and (intent == "goodbye" or (meaning == "deny" and not declines))) or hedges or closes
                 or (meaning == "affirm" and (earlier & starting or later & yes_given_way))
-                or (intent == "help" and set(intents) & starting)):
+                or (intent == "help" and set(intents) & starting) or later & searches_for.get(intent or "", set())):
             intents[number] = None
             if hedges or closes:
                 gave_way.add(intent)
@@ -219,6 +244,12 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
             "entities": {span.slot: span.value for span in spans}, "spans": spans,
             "text": text[request.start:request.end], "warnings": []}))
     return things[0].model_copy(update={"warnings": whole.warnings, "also": things[1:]})
+
+
+def _searches_for(domain: Domain) -> dict[str, set[str]]:
+    """The intents that start a search -> the intents that ask for what its offers lead to."""
+    return {intent: {asking for task in led for asking in domain.tasks[task].triggers}
+            for search, led in offers_lead_to(domain).items() for intent in domain.tasks[search].triggers}
 
 
 def _asks(intent: str | None, domain: Domain) -> bool:

@@ -30,9 +30,9 @@ from dialogue.dm.events import OfferAnswered, OfferMade, ResultsStored, SlotSet
 from dialogue.dm.state import offered_window
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.builtin import NLU_FALLBACK
-from dialogue.domains.references import all_actions, task_actions
+from dialogue.domains.references import all_actions, next_tasks, offers_lead_to, task_actions
 from dialogue.domains.schema import Domain
-from dialogue.domains.schema.actions import Offer, OfferSpec, ProposeTask, StartTask
+from dialogue.domains.schema.actions import Offer, OfferSpec
 from dialogue.domains.slot_types import SlotValues
 from dialogue.policies.steps import Say, Step
 from dialogue.policies.task import aside, read_as_yes
@@ -58,9 +58,7 @@ class Offers:
         """`task_slots`: the slots each task owns."""
         self.domain = domain
         self.specs = {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
-        self.next_tasks = {result: {step.propose_task.task if isinstance(step, ProposeTask) else step.start_task
-                                    for step in spec.on_select if isinstance(step, ProposeTask | StartTask)}
-                           for result, spec in self.specs.items()}
+        self.next_tasks = {result: next_tasks(spec) for result, spec in self.specs.items()}
         """The tasks each offer's `on_select` starts or proposes."""
         self.next_slots = {result: {slot for task in tasks for slot in task_slots[task]}
                            - {slot for task, slots in task_slots.items() if task not in tasks for slot in slots}
@@ -70,10 +68,9 @@ class Offers:
                                    if isinstance(action, Offer) and action.offer.result == result}
                           for result in self.specs}
         """The tasks that offer each result."""
-        offered = {name: [result for result, tasks in self.searching.items() if name in tasks] for name in domain.tasks}
-        self.leads_to = {name: {task for result in results for task in self.next_tasks[result]}
-                         for name, results in offered.items()}
+        self.leads_to = offers_lead_to(domain)
         """The tasks each task's offers lead to (`on_select`): what its search is for."""
+        offered = {name: [result for result, tasks in self.searching.items() if name in tasks] for name in domain.tasks}
         self.finds = {name: {slot for result in results for slot in self.specs[result].fill}
                       for name, results in offered.items()}
         """The slots each task's offers fill: what its search can find."""

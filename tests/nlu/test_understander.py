@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,8 @@ from dialogue.domains import load_domain
 from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.interpretation import EntitySpan, Expectation, Interpretation
 from dialogue.nlu.clauses import clauses
-from dialogue.nlu.runtime import OnnxJointModel
+from dialogue.nlu.runtime import OnnxJointModel, Prediction
+from dialogue.nlu.text import split_words
 from dialogue.nlu.understander import Understander, told_apart
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)
@@ -53,6 +55,27 @@ def test_threshold_and_ambiguity(understander: Understander, restaurant) -> None
     assert result.intent == NLU_FALLBACK and not result.ambiguous
     strict.threshold = 0.0
     assert strict.parse("book a table", now=NOW).ambiguous
+
+
+@pytest.mark.parametrize(("scores", "intent", "confidence"), [
+    ({"find_restaurant": 0.45, "book_table": 0.44}, "book_table", 0.89),  # each unsure, together sure: the goal
+    ({"book_table": 0.45, "find_restaurant": 0.44}, "book_table", 0.89),
+    ({"find_restaurant": 0.52, "book_table": 0.47}, "book_table", 0.99),  # too close to tell apart
+    ({"find_restaurant": 0.9, "book_table": 0.05}, "find_restaurant", 0.9),  # sure of the search
+    ({"find_restaurant": 0.3, "book_table": 0.15}, NLU_FALLBACK, 0.3),  # not sure of the two together either
+    ({"find_restaurant": 0.45, "cancel_booking": 0.44}, NLU_FALLBACK, 0.45),  # no search and what it is for
+])
+def test_a_message_unsure_between_a_search_and_what_it_is_for_asks_for_the_latter(
+        understander: Understander, scores: dict[str, float], intent: str, confidence: float) -> None:
+    """"I am looking to book a table", read as finding a restaurant and as booking one: finding one would lead to
+    booking it. A clause of a message is read as the model reads it (the message's requests are told apart after)."""
+    labels = understander.model.labels.intents
+    prediction = Prediction(np.array([scores.get(label, 0.001) for label in labels]), ["O"] * 4)
+    words = split_words("book a table please")
+    read = understander._interpret("book a table please", words, prediction, NOW)
+    assert (read.intent, read.confidence, read.ambiguous) == (intent, confidence, False)
+    clause = understander._interpret("book a table please", words, prediction, NOW, clause=True)
+    assert clause.intent == (max(scores, key=scores.__getitem__) if max(scores.values()) >= 0.5 else NLU_FALLBACK)
 
 
 def test_novelty_turns_away_input_farther_than_the_held_out_examples(understander: Understander,
@@ -220,6 +243,19 @@ def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None
     ask = told_apart(*_read("Sounds great. When do you open?", ("affirm", "Sounds great.", False),
                             ("ask_opening_hours", "When do you open?", False)), DOMAIN)
     assert [ask.intent, *(thing.intent for thing in ask.also)] == ["affirm", "ask_opening_hours"]
+
+
+def test_a_search_gives_way_to_what_it_is_for_said_after_it() -> None:
+    """"Find me a place. I'd like to book a table for 4": the search's offers lead to booking, so the message asks
+    for the booking, with the values of both clauses; said the other way round, both are asked for."""
+    for_it = told_apart(*_read("Find me a place. I'd like to book a table for 4.",
+                               ("find_restaurant", "Find me a place.", False),
+                               ("book_table", "I'd like to book a table for 4.", False)), DOMAIN)
+    assert (for_it.intent, for_it.entities, for_it.also) == ("book_table", {"party_size": 4}, [])
+    before = told_apart(*_read("I'd like to book a table for 4. Find me a place.",
+                               ("book_table", "I'd like to book a table for 4.", False),
+                               ("find_restaurant", "Find me a place.", False)), DOMAIN)
+    assert [before.intent, *(thing.intent for thing in before.also)] == ["book_table", "find_restaurant"]
 
 
 def test_a_yes_to_a_yes_or_no_question_stays_before_a_task_said_after_it() -> None:
