@@ -201,9 +201,11 @@ class TaskProposed(BaseEvent):
 
     type: Literal["task_proposed"] = "task_proposed"
     task: str
+    ask: str | None = None
+    """The response that asked it."""
 
     def apply(self, state: DialogueState) -> None:
-        state.proposed = self.task
+        state.proposed, state.proposal_ask = self.task, self.ask
 
     def labels(self) -> list[str]:
         return [f"propose_task:{self.task}"]
@@ -217,7 +219,7 @@ class ProposalAnswered(BaseEvent):
     accepted: bool | None
 
     def apply(self, state: DialogueState) -> None:
-        state.proposed = None
+        state.proposed = state.proposal_ask = None
         state.picked = None
 
 

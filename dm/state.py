@@ -69,6 +69,8 @@ class DialogueState(BaseModel):
     no_match: int = Field(0, description="Consecutive turns that were not understood.")
     last_understood: dict[str, Any] | None = None
     proposed: str | None = Field(None, description="The task a finished one proposed; the next turn answers it.")
+    proposal_ask: str | None = Field(None, description="The response that asked it, asked again after a question "
+                                                       "answered on the side.")
     offering: Offering | None = Field(None, description="Rows offered; the next turn may take one.")
     picked: Offering | None = Field(None, description="The offer a row was just taken from, while the task taking it "
                                                       "leads to is proposed: asking for others offers its next rows.")

@@ -387,7 +387,7 @@ class GoalStack:
         it resumes when the task above ends."""
         if tracker.state.frame(action.propose_task.task) is not None:
             return []
-        return [TaskProposed(task=action.propose_task.task), Say(action.propose_task.ask)]
+        return [TaskProposed(task=action.propose_task.task, ask=action.propose_task.ask), Say(action.propose_task.ask)]
 
     def _proposal(self, tracker: Tracker, task: str) -> list[Step] | None:
         """The answer to a proposed task: yes starts it (with the turn's values), and so do asking for it and values
@@ -488,11 +488,16 @@ class GoalStack:
     # -- after the input: moving on ---------------------------------------------------------
 
     def advance(self, tracker: Tracker) -> Decision:
-        """What the active task does next: resume, ask, confirm or complete."""
+        """What the active task does next: resume, ask, confirm or complete. With none, a proposal still open
+        after a question answered on the side is asked again, after the answer ("What is their number?" after
+        "Shall I book it?"; "Sounds good. What is their number?" to an offer that leads to the proposal)."""
         state = tracker.state
         top = state.active
-        if state.ended or state.handoff or top is None or state.offering is not None:  # an offer asks the user
+        if state.ended or state.handoff or state.offering is not None:  # an offer asks the user
             return Decision(listen=True)
+        if top is None:
+            ask = state.proposal_ask if state.proposed is not None else None
+            return Decision([Say(ask)] if ask is not None and not tracker.said(ask) else [], listen=True)
         if top.interrupted:
             task = self.domain.tasks[top.task]
             return Decision([TaskResumed(task=top.task), Say(task.resume or "resume")])

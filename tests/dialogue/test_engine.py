@@ -392,6 +392,22 @@ def test_a_no_after_the_question_its_own_message_led_to_answers_nothing(tmp_path
     assert stopped.responses == ["cancelled"] and stopped.state.active_task is None
 
 
+def test_a_proposal_is_asked_again_after_a_question_the_same_message_asks(tmp_path) -> None:
+    """"Find me one. When are you open?": the search proposes the booking, the question is answered, and the
+    proposal is asked last, once: it is what the user has to answer."""
+    text = "find me one. When are you open?"
+    said = _thing("find_table", "find me one.").model_copy(update={"also": [_thing("ask_hours", "When are you open?")]})
+    proposing = SEVERAL.replace("  ask_hours: [when are you open]", "  ask_hours: [when are you open]\n"
+                                "  find_table: [find me one]").replace("  hours:\n", (
+        "  find_table:\n    triggers: [find_table]\n    policy: frame\n    slots: []\n"
+        "    on_complete: [propose_task: {task: book_table, ask: shall_i_book}]\n  hours:\n")).replace(
+        "responses:\n", "responses:\n  shall_i_book: Shall I book one?\n")
+    (tmp_path / "several.yaml").write_text(proposing, encoding="utf-8")
+    engine = Engine(load_domain(tmp_path / "several.yaml"), nlu=Said({text: said}))
+    answered = engine.handle("s", text)
+    assert answered.responses == ["hours", "shall_i_book"] and "propose_task:book_table" in answered.actions
+
+
 def test_a_later_request_not_understood_escalates_nothing(tmp_path) -> None:
     """"Book a table. Please help me out there" (the second clause not understood here): the booking is answered, with
     no apology for the rest; the same words alone are not understood."""

@@ -374,14 +374,16 @@ def test_a_turn_unsure_between_a_yes_and_asking_for_the_task_being_confirmed_con
         assert answered.state.stack == ["transfer"] and chat.say("/affirm").responses == ["sent"]
 
 
-def test_a_question_answered_on_the_side_leaves_a_proposed_task_open(conversation) -> None:
+def test_a_question_answered_on_the_side_leaves_a_proposed_task_open_and_asks_it_again(conversation) -> None:
+    """The proposal is asked again after the answer, whether the question came in a message of its own or after
+    the yes that led to the proposal ("Sounds good. When are you open?"): the user is left with what to answer."""
     hours = ("  hours:\n    policy: frame\n    triggers: [ask_hours]\n    digression: true\n"
              "    on_complete: [respond: hours]\nresponses:\n  hours: Noon to eleven.")
     dining = conversation(CARRIED.replace("  sounds_good: [sounds good]", "  sounds_good: [sounds good]\n"
                                           "  ask_hours: [when are you open]").replace("responses:", hours))
     dining.say("/search")
     dining.say('/inform{"city": "Lyon", "cuisine": "thai"}')
-    assert dining.say("/ask_hours").responses == ["hours"]
+    assert dining.say("/ask_hours").responses == ["hours", "offer_booking"]
     assert dining.say("/affirm").state.active_task == "book"
 
 

@@ -261,7 +261,8 @@ def test_any_response_reads_the_rows_offered_now_as_offered(tmp_path: Path) -> N
     say(engine, "anything else?")
     assert say(engine, "when do you open?") == "Jade Garden (2 of 3) opens at noon."
     assert say(engine, "yes") == "Shall I book Jade Garden?"
-    assert say(engine, "when do you open?") == "From noon."  # taken: nothing is on offer
+    # taken: nothing is on offer, and the booking it leads to is proposed again after the answer
+    assert say(engine, "when do you open?") == "From noon.\nShall I book Jade Garden?"
 
 
 def test_naming_a_row_with_a_task_trigger_takes_it_and_starts_the_task(tmp_path: Path) -> None:
