@@ -181,6 +181,9 @@ class GoalStack:
                 tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections + self._noted(tracker, set()))
+        search = self.offers.search_asked_for(tracker) if self._means_nothing_here(intent) else None
+        if search is not None:  # the search runs on the task, with its values, and offers rows to take into it
+            return Decision(reset + self._start(tracker, search, turn.entities))
         yes_no = self.domain.yes_or_no(intent or "")
         if top is not None and top.requested is not None and not top.changing and not turn.entities and yes_no:
             return Decision(reset + self._yes_or_no_to_a_value(tracker, top, yes_no))
@@ -246,8 +249,7 @@ class GoalStack:
         nothing offered: "can you help me look for apartments?"), the task of the first intent after it in the
         NLU's top three that starts one (not a digression); the turn is understood as that intent."""
         understood = tracker.turn.interpretation
-        if understood is None or intent is None or intent not in self.domain.intents or intent in BUILTIN_INTENTS \
-                or intent == ENTITY_ONLY_INTENT or self.domain.yes_or_no(intent) is not None:
+        if understood is None or not self._means_nothing_here(intent):
             return None
         for score in understood.ranking[1:3]:
             task = self.triggers.get(score.name)
@@ -255,6 +257,12 @@ class GoalStack:
                 tracker.reinterpret(understood.model_copy(update={"intent": score.name}))
                 return task
         return None
+
+    def _means_nothing_here(self, intent: str | None) -> bool:
+        """Whether the intent is the domain's own and starts no task: no built-in, no yes or no, no `inform` ("another"
+        with nothing offered)."""
+        return intent is not None and intent in self.domain.intents and intent not in BUILTIN_INTENTS \
+            and intent != ENTITY_ONLY_INTENT and self.domain.yes_or_no(intent) is None and intent not in self.triggers
 
     def _noted(self, tracker: Tracker, taking: set[str]) -> list[Step]:
         """The turn's values that neither `taking` nor any task on the stack takes, noted for the next task that
@@ -447,7 +455,8 @@ class GoalStack:
         """Start a task with the turn's values and those noted for it. It starts without the values of the slots it
         shares with the tasks below (an interruption neither sees nor changes them), but for those of a search below
         whose offers lead to it: that search's criteria are the task's (buying tickets asked for while finding a
-        movie in Oakland buys them in Oakland)."""
+        movie in Oakland buys them in Oakland); so are the values of a task below that the new task's offers lead
+        to (other houses asked for while booking one in London are searched for in London)."""
         task = self.domain.tasks[name]
         if task.digression:
             return list(task.on_complete)
@@ -459,7 +468,8 @@ class GoalStack:
         stack = tracker.state.stack
         shared = set(policy.slots) & self._slots_below(stack)
         saved = {slot: tracker.state.slots.get(slot) for slot in sorted(shared)}
-        searched = {slot for frame in stack if name in self.offers.leads_to[frame.task]
+        searched = {slot for frame in stack
+                    if name in self.offers.leads_to[frame.task] or frame.task in self.offers.leads_to[name]
                     for slot in self.tasks[frame.task].slots}
         started: list[Step] = [TaskStarted(task=name, saved=saved)]
         cleared = sorted(shared - searched)

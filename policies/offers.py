@@ -155,6 +155,18 @@ class Offers:
             return taken, True, None
         return [*taken, *spec.on_select], False, None
 
+    def search_asked_for(self, tracker: Tracker) -> str | None:
+        """With nothing on offer, the search to start when the turn asks for others while a task goes that one
+        search, not on the stack, leads to ("what other options do you have, rated 4 or more?" while booking a house
+        asked for outright): None when it asks for none, or no such search or several do."""
+        state = tracker.state
+        top = state.active
+        if top is None or state.offering is not None or not _OTHERS.search(tracker.turn.text or ""):
+            return None
+        searches = [name for name, led in self.leads_to.items()
+                    if top.task in led and self.domain.tasks[name].triggers and state.frame(name) is None]
+        return searches[0] if len(searches) == 1 else None
+
     def reopened(self, tracker: Tracker) -> list[Step] | None:
         """Asking for others just after taking a row, while the task it leads to is proposed ("that won't work,
         I'd like another salon" after "shall I book Great Clips?"): the next rows of that offer (None: the turn

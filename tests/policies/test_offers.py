@@ -125,6 +125,25 @@ def test_no_and_anything_else_offer_the_next_rows_until_there_are_none(tmp_path:
     assert state(engine).offering is None
 
 
+def test_asking_for_others_while_the_task_a_search_leads_to_goes_runs_that_search_with_its_values(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A booking asked for outright, its cuisine given, then "any other options?" (an intent that starts nothing):
+    the search runs on the booking with the booking's cuisine, and the row taken goes into the booking, which
+    resumes. Without a task going, the same words start nothing."""
+    text = DOMAIN.replace("  hours: [when do you open]", "  hours: [when do you open]\n  others: [any other options]")
+    text = text.replace("slots: [{slot: restaurant}, {slot: party}]",
+                        "slots: [{slot: cuisine, optional: true}, {slot: restaurant}, {slot: party}]")
+    monkeypatch.setitem(INTENTS, "options", "others")
+    engine = dining(tmp_path, text=text)
+    assert say(engine, "any other options?") == "Sorry, I didn't understand that."
+    assert say(engine, "book") == "Which restaurant?"
+    say(engine, "italian, please")
+    assert say(engine, "any other options?") == "1. Trattoria Roma (italian)"
+    assert [frame.task for frame in state(engine).stack] == ["book"] and state(engine).offering is not None
+    assert say(engine, "yes") == "Let's get back to where we were.\nFor how many?"
+    assert say(engine, "four") == "Booked Trattoria Roma in the harbour for 4."
+
+
 def test_asking_for_others_just_after_taking_a_row_offers_the_next(tmp_path: Path) -> None:
     """"Shall I book Golden Dragon?" - "that won't work, I'd like another place": the proposal is declined and
     the offer goes on where it was; asking for others once the proposal is answered does not."""
