@@ -156,7 +156,8 @@ class ParseJob:
                     for number, (text, ws, prediction) in enumerate(zip(self.texts + self.pieces, self.words,
                                                                         predictions))]
             pieces = iter(read[len(self.texts):])
-            found = [told_apart(whole, ranges, [next(pieces) for _ in ranges], nlu.domain, answering)
+            found = [told_apart(whole, ranges, [next(pieces) for _ in ranges], nlu.domain, answering,
+                                nlu.searches_for)
                      if len(ranges) > 1 else whole
                      for whole, ranges, answering in zip(read, self.ranges, self.expecting)]
         for interpretation, warnings in zip(found, self.warnings):
@@ -176,7 +177,8 @@ class _Request:
 
 
 def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: list[Interpretation],
-               domain: Domain, answering: Expectation | None = None) -> Interpretation:
+               domain: Domain, answering: Expectation | None = None,
+               searches_for: dict[str, set[str]] | None = None) -> Interpretation:
     """The message's interpretation as the model read it whole, unless its clauses (`pieces`, one per range)
     ask for different things: then the first thing, the others in its `also`, in the order said; or ask for one
     task the whole reading does not, or one thing the whole reading takes for the yes that hedged before it: then
@@ -195,10 +197,12 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
     it for what the search is for ("I want to watch a movie. I'd like to buy tickets": one request, to buy them). Nor
     does a yes after a request
     that starts a task: it says yes to nothing the user has heard yet, it adds to the request ("Find me movies in
-    Santa Rosa. A regular show would be good.")."""
+    Santa Rosa. A regular show would be good."). `searches_for`: the intents that start a search and those that ask for
+    what it is for (`_searches_for`), when the caller has them already."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
     yes_given_way = starting if answering is None or answering.kind != "yes_no" else set()
-    searches_for = _searches_for(domain) if len(set(piece.intent for piece in pieces)) > 1 else {}
+    if searches_for is None:  # the understander has them already
+        searches_for = _searches_for(domain)
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
     gave_way: set[str | None] = set()  # yeses that said nothing of their own: hedging, or closing with nothing asked
