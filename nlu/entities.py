@@ -20,7 +20,8 @@ Merging the model's spans with the gazetteer's matches follows one rule, in this
    time that does not read as one goes to the one slot of the other type that got no span when it reads as
    that ("evening 4" tagged as a date is the time), else is read with the words nearest it ("the" of "the 5th
    of March" reads as "the 5th"), or without words at its ends ("21:15 imax"); a time is read with the part of
-   the day said just before it ("in the evening 5:30");
+   the day said just before it ("in the evening 5:30"); a date span that says a time too is cut in two
+   first ("next Thursday morning 11": `apart`);
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
@@ -58,6 +59,8 @@ REREAD_WORDS = 3
 _REREADINGS = [(0, more) for more in range(1, REREAD_WORDS + 1)] + [(more, 0) for more in range(1, REREAD_WORDS)] \
     + [(1, 1)]
 """(words added on the left, on the right) of each rereading, in the order they are tried."""
+_DATE_OR_TIME = frozenset({"date", "time"})
+_CLOCK = re.compile(r"\d:\d\d|o'?\s?clock", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"\+?\(?\d(?:[\d().-]*[\d)])?(?: \(?\d(?:[\d().-]*[\d)])?)*")
 """Digits in groups, as phone numbers are said and written: "07700 900123", "+44 (20) 7946-0000"."""
 
@@ -212,6 +215,34 @@ class EntityNormaliser:
             joined.append((slot, start, end))
         return joined
 
+    def apart(self, tagged: list[tuple[str, int, int]], text: str, now: dt.datetime) -> list[tuple[str, int, int]]:
+        """A span of a date that also says a time ("next Thursday morning 11", all tagged as the date), or of a
+        time that also says a date ("11 am tomorrow"), as two spans, each part to its slot: when the domain has one
+        slot of the other type and the model tagged nothing of it, the time's part says a time (a part of the day,
+        am or pm, a clock time) and the date's does not, and both read as values."""
+        parted = []
+        for slot, start, end in tagged:
+            kinds = {self.types[slot].name, *(self.types[other].name for other, _, _ in tagged if other != slot)}
+            others = [other for other, kind in self.types.items() if kind.name in _DATE_OR_TIME - kinds]
+            pieces = self._date_and_time(slot, others[0], start, end, text, now) \
+                if self.types[slot].name in _DATE_OR_TIME and len(others) == 1 else None
+            parted += pieces or [(slot, start, end)]
+        return sorted(parted, key=lambda span: span[1])
+
+    def _date_and_time(self, slot: str, other: str, start: int, end: int, text: str,
+                       now: dt.datetime) -> list[tuple[str, int, int]] | None:
+        """The span cut in two between words, a date and a time in either order (see `apart`); None: no cut is."""
+        date, time = (slot, other) if self.types[slot].name == "date" else (other, slot)
+        words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+        for cut in range(1, len(words)):
+            left, right = (start, words[cut - 1][1]), (words[cut][0], end)
+            for (date_at, time_at) in ((left, right), (right, left)):
+                said_date, said_time = text[date_at[0]:date_at[1]], text[time_at[0]:time_at[1]]
+                if _says_time(said_time) and not _says_time(said_date) and self.normalise(time, said_time, now)[1] \
+                        and self.normalise(date, said_date, now)[1]:
+                    return sorted([(date, *date_at), (time, *time_at)], key=lambda span: span[1])
+        return None
+
     def _one_value(self, previous: tuple[str, int, int], slot: str, start: int, end: int, text: str,
                    now: dt.datetime) -> bool:
         """Whether the previous span and this date or time span are pieces of one value (see `joined`)."""
@@ -331,3 +362,8 @@ class EntityNormaliser:
             except InvalidValue:
                 continue
         return (*fits[0], True) if len(fits) == 1 else (slot, value, False)
+
+
+def _says_time(text: str) -> bool:
+    """Whether the text says a time of day: a part of the day, am or pm, or a clock time ("17:30", "5 o'clock")."""
+    return part_of_day_said(text) or _CLOCK.search(text) is not None

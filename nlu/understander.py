@@ -91,8 +91,8 @@ class Understander:
             intent = NLU_FALLBACK
             warnings.append(f"unlike every intent's examples: fewer than {self.novelty:.0%} of the held-out "
                             f"examples were as far from them ({prediction.rarity:.1%})")
-        spans = self.entities.joined(counted(_spans(words, prediction.tags, self.domain), words, self.domain, now),
-                                     text, now)
+        spans = self.entities.apart(self.entities.joined(counted(_spans(words, prediction.tags, self.domain), words,
+                                                                 self.domain, now), text, now), text, now)
         found = self.entities.merge(roles.spread(spans, text, self.domain), text, words, now)
         for asked in [f for f in found if self.entities.types[f.slot].name == "boolean"
                       and asked_about(text, f.start, f.end, self.entities.language)]:
