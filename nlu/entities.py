@@ -318,10 +318,13 @@ class EntityNormaliser:
     def _as_other_phrased(self, slot: str, value: Any, said: str, tagged: list[tuple[str, int, int]],
                           now: dt.datetime) -> tuple[str, Any, bool]:
         """A date that reads only as a time ("evening 4" tagged as a second date), or a time only as a date, goes
-        to the one slot of the other type that the model gave nothing; else it stays as it was."""
+        to the one slot of the other type that the model gave nothing; else it stays as it was. A clock time is no
+        date ("7:30 in", which a date parser reads as tomorrow)."""
         kind = self.types[slot]
         fits = []
         for other, other_kind in self.types.items():
+            if other_kind.name == "date" and _CLOCK.search(said):
+                continue
             if other_kind.phrased and other_kind.name != kind.name and all(o != other for o, _, _ in tagged):
                 read, ok = self.normalise(other, said, now)
                 fits += [(other, read)] if ok else []

@@ -129,7 +129,8 @@ class FramePolicy:
         """A bare value the model gave another slot, read as the answer to the slot asked when it reads as a valid
         value of it: "8" tagged as the party size when the time was asked is 20:00 at a restaurant open 12 to 22,
         a date tagged as the check-out when the check-in was asked is the check-in. The turn is understood so. A
-        value its own slot knows is not taken as any words a text slot would read ("regular" is no city)."""
+        value its own slot knows, or one its own slot's type read ("Nine pm", a time), is not taken as any words a
+        text slot would read ("regular" is no city, nor is "nine pm")."""
         interpretation = tracker.turn.interpretation
         if interpretation is None or len(interpretation.spans) != 1 or not interpretation.text:
             return None
@@ -137,7 +138,8 @@ class FramePolicy:
         if span.slot == entry.slot or _FILLER.sub("", text[:span.start] + text[span.end:]).strip():
             return None  # not a bare value: other words around it may say which slot it is ("two people")
         slot, spec = entry.slot, self.domain.slots[entry.slot]
-        if slot_type(spec).name == "text" and self._known(span.slot, span.value):
+        typed = span.normalised and slot_type(self.domain.slots[span.slot]).name != "text"
+        if slot_type(spec).name == "text" and (typed or self._known(span.slot, span.value)):
             return None  # "Just regular please" when the city was asked: a show type, not a city named "regular"
         try:
             readings = slot_type(spec).readings(spec, span.text, tracker.turn.now, self.language)

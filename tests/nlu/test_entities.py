@@ -300,6 +300,8 @@ def test_a_date_span_that_reads_only_as_a_time_goes_to_the_time_slot_the_model_l
     text = "March 13th at evening 4"
     assert merged(cinema, [at(text, "date", "March 13th"), at(text, "date", "evening 4")], text) == [
         ("date", "2027-03-13", "model"), ("time", "16:00", "model")]
+    text = "at 7:30 in San Jose"  # a clock time that does not read as a time is read without "in", never as a date
+    assert merged(cinema, [at(text, "time", "7:30 in")], text)[0] == ("time", "07:30", "model")
     text = "at 5pm and evening 4"  # the time slot is taken: the span stays the date's, and does not read
     assert merged(cinema, [at(text, "time", "5pm"), at(text, "date", "evening 4")], text)[0] == ("time", "17:00",
                                                                                                 "model")

@@ -602,6 +602,18 @@ def test_the_one_untagged_number_answers_a_count_asked(tmp_path, said: str, unde
     assert (result.understood.entities, result.text) == (understood, reply)
 
 
+def test_a_time_said_when_a_name_is_asked_is_the_time_not_the_name(tmp_path) -> None:
+    """"at 8pm" when the name (free text) was asked: a value its own slot's type read is no name."""
+    path = tmp_path / "tables.yaml"
+    path.write_text(TABLE.replace("  time: {type: time}", "  time: {type: time}\n  name: {type: text}").replace(
+        "      - slot: party_size", "      - slot: name\n      - slot: party_size").replace(
+        "  ask_party_size:", "  ask_name: Your name?\n  ask_party_size:"), encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=TimesOnly())
+    assert engine.handle("s", UserInput(text="book a table")).text == "Your name?"
+    result = engine.handle("s", UserInput(text="at 8pm"))
+    assert (result.understood.entities, result.text) == ({"time": "20:00"}, "Your name?")
+
+
 class UnsureOfCounts(TimesOnly):
     """The same model, not sure of anything but asking for a table."""
 
