@@ -104,7 +104,6 @@ class Understander:
             spans=[EntitySpan(slot=f.slot, text=text[f.start:f.end], value=f.value, start=f.start, end=f.end,
                               normalised=f.normalised, source=f.source) for f in found])
 
-
     def _goal_of_search(self, ranking: list[IntentScore]) -> str | None:
         """Of the two intents ranked first, the one that asks for what the other's search is for, when they are
         such a pair and together sure enough ("I am looking to book movie tickets", read as finding movies and as
@@ -194,14 +193,13 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
     theater you'd recommend?" confirms, then asks); a yes to a goodbye when nothing was asked ("Great. Thanks for
     the help": the yes says yes to nothing, the message closes); and a call for help to a request, before or
     after it, that starts a task ("I need a salon in Oakland. Can you help me?"); and a search to a request after
-    it for what the search is for ("I want to watch a movie. I'd like to buy tickets": one request, to buy them). Nor
-    does a yes after a request
-    that starts a task: it says yes to nothing the user has heard yet, it adds to the request ("Find me movies in
-    Santa Rosa. A regular show would be good."). `searches_for`: the intents that start a search and those that ask for
-    what it is for (`_searches_for`), when the caller has them already."""
+    it for what the search is for ("I want to watch a movie. I'd like to buy tickets": one request, to buy them).
+    Nor does a yes after a request that starts a task: it says yes to nothing the user has heard yet, it adds to
+    the request ("Find me movies in Santa Rosa. A regular show would be good."). `searches_for`: the intents that
+    start a search and those that ask for what it is for (`_searches_for`), when the caller has them already."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
     yes_given_way = starting if answering is None or answering.kind != "yes_no" else set()
-    if searches_for is None:  # the understander has them already
+    if searches_for is None:
         searches_for = _searches_for(domain)
     intents = [None if piece.intent in NO_REQUEST_OF_THEIR_OWN or piece.ambiguous else piece.intent
                for piece in pieces]
