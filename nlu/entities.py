@@ -220,10 +220,12 @@ class EntityNormaliser:
         time that also says a date ("11 am tomorrow"), as two spans, each part to its slot: when the domain has one
         slot of the other type and the model tagged nothing of it, the time's part says a time (a part of the day,
         am or pm, a clock time) and the date's does not, and both read as values."""
+        kinds = {self.types[slot].name for slot, _, _ in tagged}
+        if not kinds & _DATE_OR_TIME or kinds >= _DATE_OR_TIME:
+            return tagged
+        others = [other for other, kind in self.types.items() if kind.name in _DATE_OR_TIME - kinds]
         parted = []
         for slot, start, end in tagged:
-            kinds = {self.types[slot].name, *(self.types[other].name for other, _, _ in tagged if other != slot)}
-            others = [other for other, kind in self.types.items() if kind.name in _DATE_OR_TIME - kinds]
             pieces = self._date_and_time(slot, others[0], start, end, text, now) \
                 if self.types[slot].name in _DATE_OR_TIME and len(others) == 1 else None
             parted += pieces or [(slot, start, end)]
