@@ -181,7 +181,7 @@ class GoalStack:
                 tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections + self._noted(tracker, set()))
-        search = self.offers.search_asked_for(tracker) if self._means_nothing_here(intent) else None
+        search = self.offers.search_asked_for(tracker) if self._means_nothing_here(tracker, intent) else None
         if search is not None:  # the search runs on the task, with its values, and offers rows to take into it
             return Decision(reset + self._start(tracker, search, turn.entities))
         yes_no = self.domain.yes_or_no(intent or "")
@@ -245,11 +245,11 @@ class GoalStack:
         return steps
 
     def _ranked_next(self, tracker: Tracker, intent: str | None) -> str | None:
-        """With nothing going, for a domain intent that means nothing here and is no yes or no ("another" with
-        nothing offered: "can you help me look for apartments?"), the task of the first intent after it in the
-        NLU's top three that starts one (not a digression); the turn is understood as that intent."""
+        """With nothing going, for a domain intent that means nothing here (`_means_nothing_here`: "another" with
+        nothing offered, "can you help me look for apartments?"), the task of the first intent after it in the NLU's
+        top three that starts one (not a digression); the turn is understood as that intent."""
         understood = tracker.turn.interpretation
-        if understood is None or not self._means_nothing_here(intent):
+        if understood is None or not self._means_nothing_here(tracker, intent):
             return None
         for score in understood.ranking[1:3]:
             task = self.triggers.get(score.name)
@@ -258,11 +258,14 @@ class GoalStack:
                 return task
         return None
 
-    def _means_nothing_here(self, intent: str | None) -> bool:
-        """Whether the intent is the domain's own and starts no task: no built-in, no yes or no, no `inform` ("another"
-        with nothing offered)."""
+    def _means_nothing_here(self, tracker: Tracker, intent: str | None) -> bool:
+        """Whether the intent is the domain's own and starts no task: no built-in, no yes or no ("another" with
+        nothing offered), and `inform` only when the turn gives no value ("I'm looking for a salon", read as
+        `inform` 0.58 and `find_salon` 0.37, informs nothing)."""
+        if intent == ENTITY_ONLY_INTENT:
+            return not tracker.turn.entities
         return intent is not None and intent in self.domain.intents and intent not in BUILTIN_INTENTS \
-            and intent != ENTITY_ONLY_INTENT and self.domain.yes_or_no(intent) is None and intent not in self.triggers
+            and self.domain.yes_or_no(intent) is None and intent not in self.triggers
 
     def _noted(self, tracker: Tracker, taking: set[str]) -> list[Step]:
         """The turn's values that neither `taking` nor any task on the stack takes, noted for the next task that

@@ -235,6 +235,19 @@ def test_an_intent_that_means_nothing_here_gives_way_to_the_next_ranked_task(con
     assert other.say("something else").responses == ["fallback"]
 
 
+def test_an_inform_that_gives_no_value_gives_way_to_the_next_ranked_task_and_one_with_values_does_not(
+        conversation) -> None:
+    """"I'm looking for a restaurant" read as `inform` 0.58 with no value: it informs nothing, so the search ranked
+    next starts; an `inform` with values is read as the values it gives."""
+    dining = conversation(CARRIED)
+    dining.engine.nlu = TwoMindsNlu("inform", "search", gap=0.2)
+    started = dining.say("I'm looking for a restaurant")
+    assert started.responses == ["ask_city"] and started.understood.intent == "search"
+    other = conversation(CARRIED)
+    other.engine.nlu = TwoMindsNlu("inform", "search", gap=0.2, entities={"people": 2})
+    assert other.say("for 2 people").understood.intent == "inform"
+
+
 def test_an_interrupting_task_gives_shared_slots_back_when_it_ends() -> None:
     """Changing a booking in the middle of making one: both use party_size, date and time; the new
     booking gets its own values back (found by the simulator: they leaked into the task below)."""
