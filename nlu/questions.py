@@ -16,6 +16,10 @@ _FILLERS = {"and", "also", "so", "but", "oh", "ok", "okay", "yes", "yeah", "then
 _TO_THE_ASSISTANT = {"you", "u", "ya"}
 _EMBEDDED = re.compile(r"\b(?:if|whether)\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w']+")
+_QUESTION_WORDS = {"what", "what's", "whats", "when", "where", "which", "who", "whose", "how", "why"}
+_YESES = {"yes", "yeah", "ok", "okay", "great", "perfect", "sure"}
+_PICKS = {"about", "not"}
+"""Words after a question word that make no question: "how about the first one?", "why not?" pick and agree."""
 
 
 def asked_about(text: str, start: int, end: int, language: str = "en") -> bool:
@@ -35,3 +39,20 @@ def asked_about(text: str, start: int, end: int, language: str = "en") -> bool:
     if words and words[0] in _AUXILIARIES:
         return len(words) > 1 and words[1] not in _TO_THE_ASSISTANT
     return clause.group().rstrip().endswith("?")
+
+
+def asks(text: str, language: str = "en") -> bool:
+    """Whether the text asks about something rather than answering: it ends with a question mark, and its first
+    word (after fillers such as "so", but no yes: "yes, is it free?" answers too) is an auxiliary with no "you"
+    after it ("is it furnished?", "are pets allowed?") or a question word ("what is their number?"). A request to
+    the assistant ("can you book it?") and a pick ("how about the second?") ask nothing."""
+    if language != "en" or not text.rstrip().endswith("?"):
+        return False
+    words = [w.lower() for w in _WORD.findall(text)]
+    while len(words) > 2 and words[0] in _FILLERS - _YESES:
+        words = words[1:]
+    if len(words) < 2:
+        return False
+    if words[0] in _AUXILIARIES:
+        return words[1] not in _TO_THE_ASSISTANT
+    return words[0] in _QUESTION_WORDS and words[1] not in _PICKS

@@ -17,7 +17,7 @@ from dialogue.nlu.clauses import clauses, hedged
 from dialogue.nlu.counts import counted
 from dialogue.nlu.data import OUTSIDE, nlu_data_hash
 from dialogue.nlu.entities import EntityNormaliser
-from dialogue.nlu.questions import asked_about
+from dialogue.nlu.questions import asked_about, asks
 from dialogue.nlu.runtime import OnnxJointModel, Outputs, Prediction
 from dialogue.nlu.text import Word, clean, split_words
 
@@ -82,6 +82,9 @@ class Understander:
         ranking = [IntentScore(name=intents[i], confidence=round(float(prediction.intent_scores[i]), 4))
                    for i in order[:RANKED]]
         best = ranking[0]
+        if any(self.domain.yes_or_no(score.name) for score in ranking[:2]) and asks(text, self.entities.language):
+            best, ranking = self._no_yes_or_no(ranking)
+            warnings.append("a question is no yes or no: read as the other intents")
         ambiguous = len(ranking) > 1 and best.confidence - ranking[1].confidence < self.margin
         intent = best.name if best.confidence >= self.threshold else NLU_FALLBACK
         confidence, goal = best.confidence, None if clause else self._goal_of_search(ranking)
@@ -103,6 +106,17 @@ class Understander:
             entities={f.slot: f.value for f in found}, text=text, source="nlu", warnings=warnings,
             spans=[EntitySpan(slot=f.slot, text=text[f.start:f.end], value=f.value, start=f.start, end=f.end,
                               normalised=f.normalised, source=f.source) for f in found])
+
+    def _no_yes_or_no(self, ranking: list[IntentScore]) -> tuple[IntentScore, list[IntentScore]]:
+        """The ranking without the intents that mean yes or no, their probabilities shared out among the others in
+        proportion ("Is it furnished?" after an offer: `affirm` 0.42, `ask_details` 0.33 is `ask_details` 0.57)."""
+        others = [score for score in ranking if self.domain.yes_or_no(score.name) is None]
+        left = 1 - sum(score.confidence for score in ranking if self.domain.yes_or_no(score.name) is not None)
+        if not others or left <= 0:
+            return ranking[0], ranking
+        shared = [score.model_copy(update={"confidence": round(min(1.0, score.confidence / left), 4)})
+                  for score in others]
+        return shared[0], shared
 
     def _goal_of_search(self, ranking: list[IntentScore]) -> str | None:
         """Of the two intents ranked first, the one that asks for what the other's search is for, when they are

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.nlu.questions import asked_about
+from dialogue.nlu.questions import asked_about, asks
 
 
 def _asked(text: str, feature: str, language: str = "en") -> bool:
@@ -40,3 +40,16 @@ def test_a_feature_given_or_asked_for_is_not_asked_about(text: str, feature: str
 
 def test_other_languages_read_every_feature_as_given() -> None:
     assert not _asked("¿Hay parking?", "parking", language="es")
+
+
+@pytest.mark.parametrize(("text", "asking"), [
+    ("Is it furnished?", True), ("So are there pets allowed?", True), ("What is their number?", True),
+    ("Is it furnished", False),  # no question mark: "is it furnished" may be how an answer starts
+    ("Yes, is it furnished?", False), ("Okay, is it free then?", False),  # a yes first: it answers too
+    ("Can you book it for me?", False), ("Could you do so please?", False),  # requests to the assistant
+    ("How about the second one?", False), ("Why not?", False),  # a pick, a yes
+])
+def test_a_question_asks_and_a_request_or_a_pick_does_not(text: str, asking: bool) -> None:
+    assert asks(text) is asking
+    assert not asks(text, "de")
+

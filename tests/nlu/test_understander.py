@@ -78,6 +78,22 @@ def test_a_message_unsure_between_a_search_and_what_it_is_for_asks_for_the_latte
     assert clause.intent == (max(scores, key=scores.__getitem__) if max(scores.values()) >= 0.5 else NLU_FALLBACK)
 
 
+@pytest.mark.parametrize(("text", "intent", "confidence"), [
+    ("is it open on sundays?", "ask_opening_hours", 0.6),  # a question: 0.3 of the 0.5 that is no yes
+    ("can you book it?", "affirm", 0.5),  # a request to the assistant may say yes
+    ("sure, that one", "affirm", 0.5),
+])
+def test_a_question_is_no_yes_or_no(understander: Understander, text: str, intent: str, confidence: float) -> None:
+    """"Is it furnished?" after rows offered, read as `affirm` 0.42 and `ask_details` 0.33: the yes and the no are
+    taken out of the ranking and the rest shared out in proportion."""
+    labels = understander.model.labels.intents
+    scores = {"affirm": 0.5, "ask_opening_hours": 0.3, "book_table": 0.15}
+    prediction = Prediction(np.array([scores.get(label, 0.05 / (len(labels) - 3)) for label in labels]),
+                            ["O"] * len(split_words(text)))
+    read = understander._interpret(text, split_words(text), prediction, NOW)
+    assert read.intent == intent and read.confidence == pytest.approx(confidence, abs=0.01)
+
+
 def test_novelty_turns_away_input_farther_than_the_held_out_examples(understander: Understander,
                                                                      restaurant) -> None:
     rarity = understander.model.predict([["book", "a", "table"]])[0].rarity
