@@ -59,7 +59,6 @@ REREAD_WORDS = 3
 _REREADINGS = [(0, more) for more in range(1, REREAD_WORDS + 1)] + [(more, 0) for more in range(1, REREAD_WORDS)] \
     + [(1, 1)]
 """(words added on the left, on the right) of each rereading, in the order they are tried."""
-_DATE_OR_TIME = frozenset({"date", "time"})
 _CLOCK = re.compile(r"\d:\d\d|o'?\s?clock", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"\+?\(?\d(?:[\d().-]*[\d)])?(?: \(?\d(?:[\d().-]*[\d)])?)*")
 """Digits in groups, as phone numbers are said and written: "07700 900123", "+44 (20) 7946-0000"."""
@@ -90,6 +89,7 @@ class EntityNormaliser:
         self.values = SlotValues(domain.slots)
         self.types = {name: slot_type(spec) for name, spec in domain.slots.items()}
         self.strict = [name for name, kind in self.types.items() if kind.strict]
+        self.times = [name for name, kind in self.types.items() if kind.name == "time"]
         self.matcher = PhraseMatcher(self.vocab, attr="NORM")
         for slot, spec in domain.slots.items():
             if self.types[slot].closed or getattr(spec, "values", None):  # a category, or a text slot with known values
@@ -216,32 +216,30 @@ class EntityNormaliser:
         return joined
 
     def apart(self, tagged: list[tuple[str, int, int]], text: str, now: dt.datetime) -> list[tuple[str, int, int]]:
-        """A span of a date that also says a time ("next Thursday morning 11", all tagged as the date), or of a
-        time that also says a date ("11 am tomorrow"), as two spans, each part to its slot: when the domain has one
-        slot of the other type and the model tagged nothing of it, the time's part says a time (a part of the day,
-        am or pm, a clock time) and the date's does not, and both read as values."""
-        kinds = {self.types[slot].name for slot, _, _ in tagged}
-        if not kinds & _DATE_OR_TIME or kinds >= _DATE_OR_TIME:
+        """A date span that also says a time ("next Thursday morning 11", all tagged as the date) as two spans, the
+        date and the time, when the domain has one time slot and the model tagged none: the time's part says a time
+        (a part of the day, am or pm, a clock time) and the date's does not, and both read as values."""
+        if len(self.times) != 1 or any(slot == self.times[0] for slot, _, _ in tagged):
             return tagged
-        others = [other for other, kind in self.types.items() if kind.name in _DATE_OR_TIME - kinds]
         parted = []
         for slot, start, end in tagged:
-            pieces = self._date_and_time(slot, others[0], start, end, text, now) \
-                if self.types[slot].name in _DATE_OR_TIME and len(others) == 1 else None
+            pieces = self._date_and_time(slot, self.times[0], start, end, text, now) \
+                if self.types[slot].name == "date" and _says_time(text[start:end]) else None
             parted += pieces or [(slot, start, end)]
         return sorted(parted, key=lambda span: span[1])
 
-    def _date_and_time(self, slot: str, other: str, start: int, end: int, text: str,
+    def _date_and_time(self, date: str, time: str, start: int, end: int, text: str,
                        now: dt.datetime) -> list[tuple[str, int, int]] | None:
-        """The span cut in two between words, a date and a time in either order (see `apart`); None: no cut is."""
-        date, time = (slot, other) if self.types[slot].name == "date" else (other, slot)
+        """The date span cut in two between words, the date and the time in either order (see `apart`); None: no
+        cut is."""
         words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
         for cut in range(1, len(words)):
             left, right = (start, words[cut - 1][1]), (words[cut][0], end)
             for (date_at, time_at) in ((left, right), (right, left)):
                 said_date, said_time = text[date_at[0]:date_at[1]], text[time_at[0]:time_at[1]]
-                if _says_time(said_time) and not _says_time(said_date) and self.normalise(time, said_time, now)[1] \
-                        and self.normalise(date, said_date, now)[1]:
+                if _says_time(said_time) and not _says_time(said_date) \
+                        and not all(self._filler(word) for word in said_date.split()) \
+                        and self.normalise(time, said_time, now)[1] and self.normalise(date, said_date, now)[1]:
                     return sorted([(date, *date_at), (time, *time_at)], key=lambda span: span[1])
         return None
 
