@@ -270,7 +270,7 @@ def test_a_date_that_says_a_time_too_is_cut_into_the_two(cinema, text: str, said
     ("tomorrow at 7:30", [("date", "tomorrow"), ("time", "at 7:30")]),  # the model tagged the time already
     ("at 11 am tomorrow", [("time", "11 am tomorrow")]),  # a time span is read as a time, as the model tagged it
 ])
-def test_a_date_that_says_no_time_of_its_own_stays_whole(cinema, text: str, tagged: list[tuple[str, str]]) -> None:
+def test_only_a_date_span_that_says_a_time_of_its_own_is_cut(cinema, text: str, tagged: list[tuple[str, str]]) -> None:
     spans = [at(text, slot, said) for slot, said in tagged]
     assert cinema.apart(spans, text, NOW) == spans
 
