@@ -596,9 +596,14 @@ def next_tasks(offer: OfferSpec) -> set[str]:
             for step in offer.on_select if isinstance(step, ProposeTask | StartTask)}
 
 
+def offer_specs(domain: Domain) -> dict[str, OfferSpec]:
+    """The domain's `offer:` actions, by the result they offer."""
+    return {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
+
+
 def offers_lead_to(domain: Domain) -> dict[str, set[str]]:
     """The tasks each task's offers lead to: what its search is for."""
-    specs = {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
+    specs = offer_specs(domain)
     return {name: {led for action in task_actions(task) if isinstance(action, Offer)
                    for led in next_tasks(specs[action.offer.result])}
             for name, task in domain.tasks.items()}

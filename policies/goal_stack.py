@@ -317,8 +317,7 @@ class GoalStack:
         rest = set(tracker.turn.entities) - set(self.tasks[triggered].slots)
         if not rest or interpretation is None or tracker.state.offering is not None:
             return triggered
-        searches = [name for name, leads in self.offers.leads_to.items()
-                    if triggered in leads and self.domain.tasks[name].triggers and rest <= set(self.tasks[name].slots)]
+        searches = [name for name in self.offers.searches_leading_to(triggered) if rest <= set(self.tasks[name].slots)]
         if len(searches) != 1:
             return triggered
         tracker.reinterpret(interpretation.model_copy(update={"intent": self.domain.tasks[searches[0]].triggers[0]}))

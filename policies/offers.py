@@ -30,7 +30,7 @@ from dialogue.dm.events import OfferAnswered, OfferMade, ResultsStored, SlotSet
 from dialogue.dm.state import offered_window
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.builtin import NLU_FALLBACK
-from dialogue.domains.references import all_actions, next_tasks, offers_lead_to, task_actions
+from dialogue.domains.references import next_tasks, offer_specs, offers_lead_to, task_actions
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import Offer, OfferSpec
 from dialogue.domains.slot_types import SlotValues
@@ -57,7 +57,7 @@ class Offers:
     def __init__(self, domain: Domain, task_slots: dict[str, list[str]]):
         """`task_slots`: the slots each task owns."""
         self.domain = domain
-        self.specs = {action.offer.result: action.offer for action in all_actions(domain) if isinstance(action, Offer)}
+        self.specs = offer_specs(domain)
         self.next_tasks = {result: next_tasks(spec) for result, spec in self.specs.items()}
         """The tasks each offer's `on_select` starts or proposes."""
         self.next_slots = {result: {slot for task in tasks for slot in task_slots[task]}
@@ -163,9 +163,12 @@ class Offers:
         top = state.active
         if top is None or state.offering is not None or not _OTHERS.search(tracker.turn.text or ""):
             return None
-        searches = [name for name, led in self.leads_to.items()
-                    if top.task in led and self.domain.tasks[name].triggers and state.frame(name) is None]
+        searches = [name for name in self.searches_leading_to(top.task) if state.frame(name) is None]
         return searches[0] if len(searches) == 1 else None
+
+    def searches_leading_to(self, task: str) -> list[str]:
+        """The tasks with triggers whose offers lead to `task`: the searches a user can ask for to find it."""
+        return [name for name, led in self.leads_to.items() if task in led and self.domain.tasks[name].triggers]
 
     def reopened(self, tracker: Tracker) -> list[Step] | None:
         """Asking for others just after taking a row, while the task it leads to is proposed ("that won't work,
