@@ -368,9 +368,10 @@ class Engine:
         return turn
 
     def searches(self, understood: Interpretation | None) -> bool:
-        """Whether the message asks a question (or things of it do) for the domain's knowledge to answer."""
+        """Whether the message asks a question (or things of it do) for the domain's knowledge to answer, which the
+        NLU did not answer already (an FAQ entry its answer head was sure of)."""
         return self.knowledge is not None and understood is not None and any(
-            thing.intent in QUESTION_INTENTS and thing.text for thing in [understood, *understood.also])
+            _unanswered(thing) for thing in [understood, *understood.also])
 
     def _searched(self, understood: Interpretation) -> Interpretation:
         """The message with what the knowledge holds for each question it asks (`Interpretation.knowledge`)."""
@@ -378,8 +379,7 @@ class Engine:
             return understood
         assert self.knowledge is not None
         things = [thing.model_copy(update={"knowledge": self.knowledge.search(thing.text, KNOWLEDGE_HITS)})
-                  if thing.intent in QUESTION_INTENTS and thing.text else thing
-                  for thing in [understood, *understood.also]]
+                  if _unanswered(thing) else thing for thing in [understood, *understood.also]]
         return things[0].model_copy(update={"also": things[1:]})
 
     def _rescued(self, understood: Interpretation, llm_deadline: float) -> Interpretation:
@@ -576,6 +576,11 @@ class Engine:
                           calls=[event for event in tracker.events if isinstance(event, ServiceCalled)],
                           sources=[found for event in tracker.events if isinstance(event, KnowledgeAnswered)
                                    for found in event.sources])
+
+
+def _unanswered(thing: Interpretation) -> bool:
+    """A question (or input no intent took) the NLU found no answer to."""
+    return thing.intent in QUESTION_INTENTS and bool(thing.text) and not thing.knowledge
 
 
 def _given_once(responses: list[PendingResponse], starts: list[int]) -> list[PendingResponse]:

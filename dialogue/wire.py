@@ -142,11 +142,12 @@ def interpretation(understood: pb.Understanding) -> Interpretation:
 
 
 def _source(found: Found) -> pb.Source:
-    return pb.Source(kind=found.kind, id=found.id, score=found.score, source=found.source)
+    return pb.Source(kind=found.kind, id=found.id, score=found.score, source=found.source, by=found.by)
 
 
 def _found(source: pb.Source) -> Found:
-    return Found(kind=source.kind, id=source.id, score=source.score, source=source.source)  # type: ignore[arg-type]
+    return Found(kind=source.kind, id=source.id, score=source.score, source=source.source,  # type: ignore[arg-type]
+                 by=source.by or "search")
 
 
 def summary(state: StateSummary) -> pb.StateSummary:

@@ -29,7 +29,11 @@ class Found(BaseModel):
 
     kind: Literal["faq", "passage"]
     id: str
-    score: float = Field(description="How similar it is to the message (cosine of sentence embeddings, -1 to 1).")
+    score: float = Field(description="How similar it is to the message (a search: cosine of sentence embeddings, "
+                                     "-1 to 1; the NLU: the probability its answer head gives the entry).")
+    by: Literal["search", "nlu"] = Field("search", description=(
+        "Who found it: the search of the knowledge index, or the NLU model's answer head, sure of an FAQ entry in "
+        "the same pass that read the intent (then there is no search)."))
     source: str = Field("", description="Where a passage is: `file:line` relative to the domain's file.")
 
 

@@ -33,6 +33,8 @@ class TaggedUtterance:
     tags: tuple[str, ...]
     intent: str
     context: tuple[str, ...] = ()
+    answer: str | None = None
+    """The FAQ entry an `ask` utterance is a phrasing of (what the model's answer head learns), if any."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,15 @@ class Labels:
     tags: tuple[str, ...]
     reads_context: bool = False
     """The model was trained to read the dialogue state after the message (domain models are)."""
+    answers: tuple[str, ...] = ()
+    """The FAQ entries the answer head tells apart (a domain with an FAQ)."""
 
     @classmethod
     def for_domain(cls, domain: Domain) -> Labels:
         slots = sorted(domain.slots)
         return cls(tuple(sorted(domain.intents)),
-                   (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]), reads_context=True)
+                   (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]), reads_context=True,
+                   answers=tuple(entry.id for entry in domain.knowledge.faq))
 
     @classmethod
     def for_utterances(cls, utterances: list[TaggedUtterance]) -> Labels:
@@ -55,16 +60,17 @@ class Labels:
                    (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]))
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"intents": self.intents, "tags": self.tags, "reads_context": self.reads_context},
-                                   indent=1), encoding="utf-8")
+        path.write_text(json.dumps({"intents": self.intents, "tags": self.tags, "reads_context": self.reads_context,
+                                    "answers": self.answers}, indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Labels:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(data["intents"]), tuple(data["tags"]), data.get("reads_context", False))
+        return cls(tuple(data["intents"]), tuple(data["tags"]), data.get("reads_context", False),
+                   tuple(data.get("answers", ())))
 
 
-def tag_example(intent: str, example: Example) -> TaggedUtterance:
+def tag_example(intent: str, example: Example, answer: str | None = None) -> TaggedUtterance:
     """Split an annotated example into words and tag each word B-/I-<slot> or O."""
     words = split_words(example.text)
     tags, previous = [], None
@@ -72,7 +78,12 @@ def tag_example(intent: str, example: Example) -> TaggedUtterance:
         span = next((s for s in example.spans if s.start <= word.start and word.end <= s.end), None)
         tags.append(OUTSIDE if span is None else f"{'I' if span is previous else 'B'}-{span.slot}")
         previous = span
-    return TaggedUtterance(tuple(w.text for w in words), tuple(tags), intent)
+    return TaggedUtterance(tuple(w.text for w in words), tuple(tags), intent, answer=answer)
+
+
+def faq_answers(domain: Domain) -> dict[str, str]:
+    """Each FAQ phrasing (cleaned, as `domain_examples` gives it) -> the id of its entry."""
+    return {clean(text): entry.id for entry in domain.knowledge.faq for text in entry.phrasings}
 
 
 def domain_examples(domain: Domain) -> list[tuple[str, Example]]:
@@ -212,6 +223,7 @@ def nlu_data_hash(domain: Domain) -> str:
         "language": domain.settings.language,
         "augmentation": AUGMENTATION,
         "intents": {name: spec.examples for name, spec in sorted(domain.intents.items())},
+        "answers": faq_answers(domain),
         "slots": {name: spec.model_dump(mode="json", exclude={"lookup"})  # read at each turn, not learnt
                   for name, spec in sorted(domain.slots.items())},
     }

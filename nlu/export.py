@@ -29,13 +29,15 @@ def export(model: JointModel, tokenizer: Path, labels: Labels, folder: Path) -> 
         raw = Path(scratch) / "raw.onnx"
         ids = torch.ones((2, 8), dtype=torch.long)
         model.eval()
+        answers = ["answer_logits"] if model.answer_head is not None else []
         torch.onnx.export(
             model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(raw), dynamo=False, opset_version=17,
             input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["intent_logits", "tag_logits", "sentence"],
+            output_names=["intent_logits", "tag_logits", "sentence", *answers],
             dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
                           "token_type_ids": {0: "batch", 1: "tokens"}, "intent_logits": {0: "batch"},
-                          "tag_logits": {0: "batch", 1: "tokens"}, "sentence": {0: "batch"}})
+                          "tag_logits": {0: "batch", 1: "tokens"}, "sentence": {0: "batch"},
+                          **{name: {0: "batch"} for name in answers}})
         fused = optimizer.optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads,
                                          hidden_size=config.hidden_size)
         fused.save_model_to_file(str(folder / FP32))

@@ -33,18 +33,22 @@ def encoder_folder(encoder: str | None) -> Path:
 
 class JointModel(nn.Module):
     """One encoder; a mean-pooled intent head and a per-token slot-tagging head. The mean-pooled vector is an
-    output too (the sentence's place among the training examples, for out-of-scope detection)."""
+    output too (the sentence's place among the training examples, for out-of-scope detection). With `answers`, a
+    mean-pooled answer head tells the FAQ entries apart (which one an `ask` message asks), Rasa's retrieval
+    intents in the same pass."""
 
-    def __init__(self, encoder: nn.Module, intents: int, tags: int, dropout: float = 0.1):
+    def __init__(self, encoder: nn.Module, intents: int, tags: int, answers: int = 0, dropout: float = 0.1):
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
         self.intent_head = nn.Linear(hidden, intents)
         self.tag_head = nn.Linear(hidden, tags)
+        self.answer_head = nn.Linear(hidden, answers) if answers else None
 
     @classmethod
-    def from_encoder(cls, folder: Path, intents: int, tags: int, layers: int | None = None) -> JointModel:
+    def from_encoder(cls, folder: Path, intents: int, tags: int, layers: int | None = None,
+                     answers: int = 0) -> JointModel:
         """Start from a pretrained encoder, keeping only its lower `layers` layers if given."""
         encoder = AutoModel.from_pretrained(str(folder), attn_implementation="eager")  # eager fuses in ONNX
         total = encoder.config.num_hidden_layers
@@ -53,17 +57,20 @@ class JointModel(nn.Module):
                 raise ValueError(f"--layers must be between 1 and {total} for this encoder")
             encoder.encoder.layer = encoder.encoder.layer[:layers]
             encoder.config.num_hidden_layers = layers
-        return cls(encoder, intents, tags)
+        return cls(encoder, intents, tags, answers)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                token_type_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Intent logits, tag logits (per word piece) and the mean-pooled sentence vector. Word pieces of the second
-        segment (`token_type_ids` 1: the dialogue state after the message) inform the message's through attention
-        but are not pooled: the sentence vector is the message's."""
+                token_type_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
+        """Intent logits, tag logits (per word piece), the mean-pooled sentence vector and, with an answer head, the
+        answer logits. Word pieces of the second segment (`token_type_ids` 1: the dialogue state after the message)
+        inform the message's through attention but are not pooled: the sentence vector is the message's."""
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
         mask = (attention_mask * (1 - token_type_ids)).unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return self.intent_head(self.dropout(pooled)), self.tag_head(self.dropout(hidden)), pooled
+        outputs = self.intent_head(self.dropout(pooled)), self.tag_head(self.dropout(hidden)), pooled
+        if self.answer_head is None:
+            return outputs
+        return *outputs, self.answer_head(self.dropout(pooled))

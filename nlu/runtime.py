@@ -36,10 +36,14 @@ class Prediction:
     rarity: float | None = None
     """The share of held-out in-scope utterances at least as far from every intent (see novelty.py); None for a
     model without novelty.npz."""
+    answer_scores: np.ndarray | None = None
+    """How likely each FAQ entry (`Labels.answers`) is the one asked, if the message asks one (softmax of the answer
+    head); None for a model without one."""
 
 
-Outputs = tuple[np.ndarray, np.ndarray, np.ndarray | None]
-"""One utterance's (or a batch's) intent logits, tag logits (word pieces x tags) and sentence vector."""
+Outputs = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]
+"""One utterance's (or a batch's) intent logits, tag logits (word pieces x tags), sentence vector and answer
+logits (models without an answer head: None)."""
 
 
 CALL_TOKENS = 7
@@ -94,7 +98,8 @@ class JointModelBase:
         self.transitions, self.start = bio_constraints(self.labels.tags)
 
     def infer(self, ids: np.ndarray, mask: np.ndarray, segments: np.ndarray) -> Outputs:
-        """Intent logits (batch x intents), tag logits (batch x pieces x tags), sentence vectors (batch x hidden)."""
+        """Intent logits (batch x intents), tag logits (batch x pieces x tags), sentence vectors (batch x hidden) and
+        answer logits (batch x answers)."""
         raise NotImplementedError
 
     def predict(self, batch: list[list[str]], contexts: list[tuple[str, ...]] | None = None) -> list[Prediction]:
@@ -124,26 +129,28 @@ class JointModelBase:
         """The model on every group: each row's outputs, in the batch's order."""
         found: dict[int, Outputs] = {}
         for rows, ids, mask, segments in encoded.groups:
-            intents, tags, sentences = self.infer(ids, mask, segments)
-            found.update({row: (intents[line], tags[line], None if sentences is None else sentences[line])
-                          for line, row in enumerate(rows)})
+            intents, tags, sentences, answers = self.infer(ids, mask, segments)
+            found.update({row: (intents[line], tags[line], None if sentences is None else sentences[line],
+                                None if answers is None else answers[line]) for line, row in enumerate(rows)})
         return [found[row] for row in range(len(encoded.batch))]
 
     def decode(self, encoded: Encoded, outputs: list[Outputs]) -> list[Prediction]:
         """The model's outputs as intent scores (calibrated), the best BIO tags of each utterance's words, and the
         unit-length sentence vector with its rarity."""
-        intents = np.exp(log_softmax(np.stack([intent for intent, _, _ in outputs]) / self.calibration.temperature))
-        units = unit_rows([sentence for _, _, sentence in outputs])
+        intents = np.exp(log_softmax(np.stack([output[0] for output in outputs]) / self.calibration.temperature))
+        units = unit_rows([output[2] for output in outputs])
         rarities = self.novelty.rarity(units) if self.novelty is not None and units is not None else None
         predictions = []
-        for row, (words, encoding, (_, tag_logits, _)) in enumerate(zip(encoded.batch, encoded.encodings, outputs)):
+        for row, (words, encoding, (_, tag_logits, _, answers)) in enumerate(zip(encoded.batch, encoded.encodings,
+                                                                                  outputs)):
             first = first_pieces(encoding, len(words))
             kept = [p for p in first if p >= 0]
             path = viterbi(log_softmax(tag_logits[kept]), self.transitions, self.start)
             tags = [self.labels.tags[i] for i in path] + ["O"] * (len(words) - len(kept))
             predictions.append(Prediction(intents[row], tags, len(words) - len(kept),
                                           None if units is None else units[row],
-                                          None if rarities is None else float(rarities[row])))
+                                          None if rarities is None else float(rarities[row]),
+                                          None if answers is None else np.exp(log_softmax(answers))))
         return predictions
 
 
@@ -182,10 +189,11 @@ class OnnxJointModel(JointModelBase):
         self.provider = self.session.get_providers()[0]
         self.segmented = any(given.name == "token_type_ids" for given in self.session.get_inputs())
         """Models exported before the dialogue state was read take no segments."""
+        self.outputs = [output.name for output in self.session.get_outputs()]
 
     def infer(self, ids: np.ndarray, mask: np.ndarray, segments: np.ndarray) -> Outputs:
         given = {"input_ids": ids, "attention_mask": mask}
         if self.segmented:
             given["token_type_ids"] = segments
-        outputs = self.session.run(None, given)
-        return outputs[0], outputs[1], outputs[2] if len(outputs) > 2 else None
+        named = dict(zip(self.outputs, self.session.run(None, given)))  # older models: no sentence vector, no answers
+        return named["intent_logits"], named["tag_logits"], named.get("sentence"), named.get("answer_logits")

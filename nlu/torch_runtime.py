@@ -30,13 +30,13 @@ class TorchJointModel(JointModelBase):
         labels = Labels.load(folder / LABELS)
         settings = read_manifest(folder)["settings"]
         model = JointModel.from_encoder(encoder_folder(settings["encoder"]), len(labels.intents), len(labels.tags),
-                                        settings["layers"])
+                                        settings["layers"], answers=len(labels.answers))
         model.load_state_dict(torch.load(folder / TORCH_WEIGHTS))
         model.eval()
         return cls(model, labels, load_tokenizer(folder / TOKENIZER, MAX_TOKENS))
 
     def infer(self, ids: np.ndarray, mask: np.ndarray, segments: np.ndarray) -> Outputs:
         with torch.inference_mode():
-            intents, tags, sentences = self.model(torch.from_numpy(ids), torch.from_numpy(mask),
-                                                  torch.from_numpy(segments))
-        return intents.numpy(), tags.numpy(), sentences.numpy()
+            outputs = self.model(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(segments))
+        intents, tags, sentences = (output.numpy() for output in outputs[:3])
+        return intents, tags, sentences, outputs[3].numpy() if len(outputs) > 3 else None

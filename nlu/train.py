@@ -25,6 +25,8 @@ class _Feature:
     segments: list[int]
     tags: list[int]
     intent: int
+    answer: int = IGNORE
+    """The FAQ entry an `ask` utterance asks (an index of `Labels.answers`), IGNORE for the rest."""
     teacher: tuple[np.ndarray, np.ndarray] | None = None  # the teacher's intent and tag logits
 
 
@@ -43,11 +45,12 @@ def fit(utterances: list[TaggedUtterance], labels: Labels, config: TrainConfig,
     features = _features(utterances, labels, tokenizer)
     if config.teacher is not None:
         _teach(features, Path(config.teacher), labels)
-    model = JointModel.from_encoder(folder, len(labels.intents), len(labels.tags), config.layers)
+    model = JointModel.from_encoder(folder, len(labels.intents), len(labels.tags), config.layers,
+                                    answers=len(labels.answers))
     model.train()
     steps_per_epoch = math.ceil(len(features) / config.batch_size)
     total = max(steps_per_epoch * config.epochs, config.min_steps) if config.max_steps is None else config.max_steps
-    heads = [*model.intent_head.parameters(), *model.tag_head.parameters()]
+    heads = [parameter for name, parameter in model.named_parameters() if not name.startswith("encoder.")]
     optimizer = torch.optim.AdamW([{"params": model.encoder.parameters(), "lr": config.learning_rate},
                                    {"params": heads, "lr": config.head_learning_rate}], weight_decay=0.01,
                                   fused=True)  # one kernel for all the weights: a step 7x faster on the CPU
@@ -63,10 +66,13 @@ def fit(utterances: list[TaggedUtterance], labels: Labels, config: TrainConfig,
         for batch in _batches(features, config.batch_size, rng):
             ids, mask, segments, tags, intents = _tensors(batch)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=half):
-                intent_logits, tag_logits, _ = model(ids, mask, segments)
-            intent_logits, tag_logits = intent_logits.float(), tag_logits.float()
+                outputs = model(ids, mask, segments)
+            intent_logits, tag_logits = outputs[0].float(), outputs[1].float()
             loss = functional.cross_entropy(intent_logits, intents) + functional.cross_entropy(
                 tag_logits.reshape(-1, tag_logits.shape[-1]), tags.reshape(-1), ignore_index=IGNORE)
+            answers = torch.tensor([f.answer for f in batch])
+            if len(outputs) > 3 and (answers != IGNORE).any():
+                loss = loss + functional.cross_entropy(outputs[3].float(), answers, ignore_index=IGNORE)
             if config.teacher is not None:
                 loss = loss + config.distill_weight * _distillation(batch, intent_logits, tag_logits, tags,
                                                                    config.temperature)
@@ -136,7 +142,7 @@ def _teach(features: list[_Feature], folder: Path, labels: Labels) -> None:
     for begin in range(0, len(order), 64):
         batch = [features[i] for i in order[begin:begin + 64]]
         ids, mask, segments, _, _ = _tensors(batch)
-        intent_logits, tag_logits, _ = teacher.infer(ids.numpy(), mask.numpy(), segments.numpy())
+        intent_logits, tag_logits = teacher.infer(ids.numpy(), mask.numpy(), segments.numpy())[:2]
         for row, feature in enumerate(batch):
             feature.teacher = (intent_logits[row], tag_logits[row, :len(feature.ids)])
 
@@ -160,9 +166,11 @@ def _distillation(batch: list[_Feature], intent_logits: torch.Tensor, tag_logits
 def _features(utterances: list[TaggedUtterance], labels: Labels, tokenizer) -> list[_Feature]:
     tag_index = {tag: i for i, tag in enumerate(labels.tags)}
     intent_index = {intent: i for i, intent in enumerate(labels.intents)}
+    answer_index = {answer: i for i, answer in enumerate(labels.answers)}
     encodings = encode(tokenizer, [list(u.words) for u in utterances], [u.context for u in utterances])
     return [_Feature(encoding.ids, encoding.type_ids, piece_labels(encoding, [tag_index.get(t, 0) for t in u.tags]),
-                     intent_index[u.intent]) for u, encoding in zip(utterances, encodings)]
+                     intent_index[u.intent], answer_index.get(u.answer or "", IGNORE))
+            for u, encoding in zip(utterances, encodings)]
 
 
 def _batches(features: list[_Feature], size: int, rng: random.Random) -> list[list[_Feature]]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from dialogue.domains.annotations import Example
+from dialogue.domains.builtin import ASK_INTENT
 from dialogue.domains.schema import Domain
 from dialogue.nlu.artifacts import MANIFEST, model_folder, read_manifest, write_manifest
 from dialogue.nlu.calibration import expected_calibration_error, fit_temperature
@@ -22,6 +23,7 @@ from dialogue.nlu.data import (
     TaggedUtterance,
     augment,
     domain_examples,
+    faq_answers,
     nlu_data_hash,
     read_jointbert,
     split_holdout,
@@ -65,7 +67,7 @@ def _train_nlu(domain: Domain, root: Path, config: Any, holdout: float, progress
         return TrainingReport(folder, True, manifest["metrics"], manifest["counts"])
     train, held = split_holdout(domain_examples(domain), holdout, config.seed)
     augmented = augment(train, domain, config.seed, config.copies)
-    utterances = placed([tag_example(intent, example) for intent, example in augmented], domain, config.seed)
+    utterances = placed(_tagged(augmented, domain), domain, config.seed)
     evaluation = _in_context(held, domain, config.seed)
     counts = {"examples": len(train) + len(held), "held_out": len(held), "training_utterances": len(utterances)}
     labels = Labels.for_domain(domain)
@@ -82,7 +84,14 @@ def held_out(domain: Domain, folder: Path) -> list[TaggedUtterance]:
 
 def _in_context(held: list[tuple[str, Example]], domain: Domain, seed: int) -> list[TaggedUtterance]:
     """Held-out examples, each in a dialogue state drawn for it (as training places its utterances)."""
-    return placed([tag_example(intent, example) for intent, example in held], domain, seed, added=False)
+    return placed(_tagged(held, domain), domain, seed, added=False)
+
+
+def _tagged(examples: list[tuple[str, Example]], domain: Domain) -> list[TaggedUtterance]:
+    """The examples tagged, each FAQ phrasing with the entry it asks (`TaggedUtterance.answer`)."""
+    answers = faq_answers(domain)
+    return [tag_example(intent, example, answers.get(example.text) if intent == ASK_INTENT else None)
+            for intent, example in examples]
 
 
 def train_dataset(dataset: Path, folder: Path, config: Any, progress: Progress | None = None, *,
@@ -193,4 +202,4 @@ def _outputs(runtime: OnnxJointModel, utterances: list[TaggedUtterance]) -> tupl
         outputs += runtime.run(runtime.encode([list(u.words) for u in batch], [u.context for u in batch]))
     if not outputs:
         return np.empty((0, len(runtime.labels.intents))), np.empty((0, 0))
-    return np.stack([intent for intent, _, _ in outputs]), unit_rows([sentence for _, _, sentence in outputs])
+    return np.stack([output[0] for output in outputs]), unit_rows([output[2] for output in outputs])

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from dialogue.domains.builtin import ENTITY_ONLY_INTENT, NLU_FALLBACK
-from dialogue.domains.interpretation import EntitySpan, Expectation, IntentScore, Interpretation
+from dialogue.domains.builtin import ASK_INTENT, ENTITY_ONLY_INTENT, NLU_FALLBACK
+from dialogue.domains.interpretation import EntitySpan, Expectation, Found, IntentScore, Interpretation
 from dialogue.domains.references import offers_lead_to
 from dialogue.domains.schema import Domain
 from dialogue.nlu import roles
@@ -37,6 +37,7 @@ class Understander:
         self.margin = domain.settings.nlu.ambiguity_margin
         self.novelty = domain.settings.nlu.novelty
         self.searches_for = _searches_for(domain)
+        self.faq = {entry.id: entry for entry in domain.knowledge.faq}
         self.entities.warm_up()
         self.model.predict([["hello"]])  # the first real parse then costs what every other one does
 
@@ -104,8 +105,27 @@ class Understander:
         return Interpretation(
             intent=intent, confidence=confidence, ranking=ranking, ambiguous=ambiguous and intent != NLU_FALLBACK,
             entities={f.slot: f.value for f in found}, text=text, source="nlu", warnings=warnings,
+            knowledge=self._answer(prediction) if intent == ASK_INTENT else [],
             spans=[EntitySpan(slot=f.slot, text=text[f.start:f.end], value=f.value, start=f.start, end=f.end,
                               normalised=f.normalised, source=f.source) for f in found])
+
+    def faq_answer(self, question: str) -> Found | None:
+        """The FAQ entry the model's answer head is sure a question asks, whatever intent the model reads in it."""
+        words = [word.text for word in split_words(clean(question))]
+        found = self._answer(self.model.predict([words or ["."]])[0])
+        return found[0] if found else None
+
+    def _answer(self, prediction: Prediction) -> list[Found]:
+        """The FAQ entry a question asks, when the model's answer head is sure of it (`knowledge.model_threshold`)
+        and it has no condition (those are left to the search, which ranks the next entry when one fails)."""
+        if prediction.answer_scores is None:
+            return []
+        best = int(prediction.answer_scores.argmax())
+        probability = float(prediction.answer_scores[best])
+        entry = self.faq.get(self.model.labels.answers[best])
+        if entry is None or entry.when is not None or probability < self.domain.knowledge.model_threshold:
+            return []
+        return [Found(kind="faq", id=entry.id, score=round(probability, 4), by="nlu")]
 
     def _no_yes_or_no(self, ranking: list[IntentScore]) -> tuple[IntentScore, list[IntentScore]]:
         """The ranking without the intents that mean yes or no, their probabilities shared out among the others in

@@ -191,16 +191,18 @@ class TurnResponse(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., turn: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., ended: _Optional[bool] = ..., handoff: _Optional[bool] = ..., understood: _Optional[_Union[Understanding, _Mapping]] = ..., state: _Optional[_Union[StateSummary, _Mapping]] = ..., actions: _Optional[_Iterable[str]] = ..., latency_ms: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ..., attempts: _Optional[int] = ..., replayed: _Optional[bool] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ...) -> None: ...
 
 class Source(_message.Message):
-    __slots__ = ("kind", "id", "score", "source")
+    __slots__ = ("kind", "id", "score", "source", "by")
     KIND_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
     kind: str
     id: str
     score: float
     source: str
-    def __init__(self, kind: _Optional[str] = ..., id: _Optional[str] = ..., score: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
+    by: str
+    def __init__(self, kind: _Optional[str] = ..., id: _Optional[str] = ..., score: _Optional[float] = ..., source: _Optional[str] = ..., by: _Optional[str] = ...) -> None: ...
 
 class ConverseRequest(_message.Message):
     __slots__ = ("turn",)

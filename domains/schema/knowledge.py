@@ -57,6 +57,9 @@ class Knowledge(Model):
     faq_threshold: float = Field(0.46, ge=0, le=1, description=(
         "An FAQ entry this similar to the question (cosine of sentence embeddings) is its answer, said as written. "
         "0.46 was chosen on CLINC150's dev split (BENCHMARKS.md)."))
+    model_threshold: float = Field(0.9, ge=0, le=1, description=(
+        "A question read as `ask` whose FAQ entry the NLU's answer head gives this probability is answered with it, "
+        "without a search (an entry with a `when` is always searched; 1 searches every question)."))
     passage_threshold: float = Field(0.25, ge=0, le=1, description=(
         "Passages this similar to the question may ground an LLM answer (`nlg.knowledge`); below, and below the "
         "FAQ threshold, the answer is the `no_answer` response. Lower than the FAQ's: a passage is longer than a "
@@ -76,13 +79,14 @@ class Knowledge(Model):
 
     def answering(self, found: list[Found], holds: Callable[[str | None], bool] = lambda _: True) -> Found | None:
         """The FAQ entry that answers a question whose search found `found` (best first): the best-ranked entry whose
-        condition `holds`, if it is as similar as `faq_threshold`; None otherwise (a lower-ranked entry is never
-        the answer, even when more similar: the ranking weighs the words too)."""
+        condition `holds`, if it is as similar as `faq_threshold` or the NLU found it (sure of it by `model_threshold`);
+        None otherwise (a lower-ranked entry is never the answer, even when more similar: the ranking weighs the words
+        too)."""
         entries = {entry.id: entry for entry in self.faq}
         for hit in found:
             entry = entries.get(hit.id) if hit.kind == "faq" else None
             if entry is not None and holds(entry.when):
-                return hit if hit.score >= self.faq_threshold else None
+                return hit if hit.by == "nlu" or hit.score >= self.faq_threshold else None
         return None
 
     def grounding(self, found: list[Found]) -> list[Found]:

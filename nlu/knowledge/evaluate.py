@@ -1,9 +1,10 @@
 """How well the knowledge answers questions: a domain's held-out questions, or a labelled dataset made into an FAQ.
 
 For each question: the search's ranking (recall@1, recall@5, MRR against the item that answers it) and what the
-engine would answer it from: the FAQ entry above its threshold; else, with `nlg.knowledge`, the passage the LLM
-is given first (whether the LLM's answer then passes the grounding check is not measured here); else nothing
-(`no_answer`).
+engine would answer it from: the FAQ entry the NLU's answer head is sure of (with the domain's trained model);
+else the FAQ entry the search ranks first, above its threshold; else, with `nlg.knowledge`, the passage the LLM is
+given first (whether the LLM's answer then passes the grounding check is not measured here); else nothing
+(`no_answer`). Each question is taken as one (`ask`), whatever intent the NLU reads in it.
 """
 
 from __future__ import annotations
@@ -21,22 +22,25 @@ from dialogue.domains.schema.knowledge import FaqEntry
 from dialogue.nlu.data import read_jointbert
 from dialogue.nlu.knowledge.build import build_index
 from dialogue.nlu.knowledge.index import KnowledgeIndex, index_folder, items_of, knowledge_hash
+from dialogue.nlu.understander import Understander
 
 RANKED = 5
 THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.8, 0.01)]
 """The thresholds tried on a dataset's dev split."""
 
 
-def question_figures(index: KnowledgeIndex, domain: Domain, tick: Callable[[], None] = lambda: None) \
-        -> dict[str, Any]:
-    """Ranking and answer figures of the domain's held-out questions, with each question's outcome."""
+def question_figures(index: KnowledgeIndex, domain: Domain, nlu: Understander | None = None,
+                     tick: Callable[[], None] = lambda: None) -> dict[str, Any]:
+    """Ranking and answer figures of the domain's held-out questions, with each question's outcome; with `nlu`,
+    FAQ entries its answer head is sure of answer first."""
     outcomes = []
     for question in domain.questions:
         found = index.search(question.ask, RANKED)
         passages = domain.knowledge.grounding(found) if domain.nlg.knowledge else []
-        answer = domain.knowledge.answering(found) or (passages[0] if passages else None)
+        known = nlu.faq_answer(question.ask) if nlu is not None else None
+        answer = known or domain.knowledge.answering(found) or (passages[0] if passages else None)
         outcomes.append({"ask": question.ask, "expect": question.expect, "answer": answer.id if answer else None,
-                         "found": [hit.model_dump() for hit in found]})
+                         "by": answer.by if answer else None, "found": [hit.model_dump() for hit in found]})
         tick()
     answerable = [o for o in outcomes if o["expect"] is not None]
     ranks = [_rank(o["expect"], o["found"]) for o in answerable]
@@ -48,6 +52,8 @@ def question_figures(index: KnowledgeIndex, domain: Domain, tick: Callable[[], N
         "mrr": round(sum(1 / rank for rank in ranks if rank) / len(ranks), 4) if ranks else None,
         "answer_accuracy": share(sum(o["answer"] == o["expect"] for o in outcomes)),
         "no_answer_rate": share(sum(o["answer"] is None for o in outcomes)),
+        "wrong_answer_rate": share(sum(o["answer"] not in (None, o["expect"]) for o in outcomes)),
+        "answered_by_nlu": share(sum(o["by"] == "nlu" for o in outcomes)),
         "outcomes": outcomes,
     }
 

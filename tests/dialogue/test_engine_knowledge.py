@@ -142,3 +142,37 @@ def test_a_question_mid_task_is_answered_from_a_passage_and_the_task_resumes(dom
     result = engine.handle("s", "when do you send the bills")
     assert result.responses == ["knowledge_answer", "ask_plan"]
     assert result.state.active_task == "upgrade"
+
+
+class Counted:
+    """The real index, its searches counted."""
+
+    def __init__(self, index):
+        self.index, self.searched = index, []
+
+    def search(self, text: str, k: int = 5):
+        self.searched.append(text)
+        return self.index.search(text, k)
+
+    def __getattr__(self, name: str):
+        return getattr(self.index, name)
+
+
+@pytest.mark.parametrize(("model_threshold", "by", "searches"), [(0.9, "nlu", 0), (1.0, "search", 1)])
+def test_an_faq_entry_the_nlu_is_sure_of_is_answered_without_a_search(bundled_models, model_threshold: float,
+                                                                        by: str, searches: int) -> None:
+    """The bundled restaurant, its real model and index: the answer head's entry is the answer and the question is
+    not embedded again; with `knowledge.model_threshold` 1 the search answers it, as before the head."""
+    from dialogue.nlu.understander import Understander
+
+    bundled = load_domain("restaurant")
+    domain = bundled.model_copy(update={"knowledge": bundled.knowledge.model_copy(
+        update={"model_threshold": model_threshold})})
+    index = Counted(domain_index(domain, bundled_models))
+    engine = Engine(domain, nlu=Understander.for_domain(domain, bundled_models), knowledge=index)
+    result = engine.handle("s", "is there a car park")
+    assert result.responses == ["faq.parking"]
+    assert [(s.kind, s.id, s.by) for s in result.sources] == [("faq", "parking", by)]
+    assert len(index.searched) == searches
+    assert [event.sources[0].by for event in engine.store.events[("restaurant", "s")]
+            if isinstance(event, KnowledgeAnswered)] == [by]

@@ -11,6 +11,7 @@ from dialogue.nlu.data import (
     _recombined,
     augment,
     domain_examples,
+    faq_answers,
     nlu_data_hash,
     read_jointbert,
     split_holdout,
@@ -81,8 +82,23 @@ def test_data_hash_follows_the_examples(restaurant) -> None:
 def test_labels(restaurant, tmp_path) -> None:
     labels = Labels.for_domain(restaurant)
     assert labels.tags[0] == "O" and "B-cuisine" in labels.tags and "I-cuisine" in labels.tags
+    assert labels.answers == tuple(entry.id for entry in restaurant.knowledge.faq)
     labels.save(tmp_path / "l.json")
     assert Labels.load(tmp_path / "l.json") == labels
+    (tmp_path / "old.json").write_text('{"intents": ["a"], "tags": ["O"]}')  # a model trained before answer heads
+    assert Labels.load(tmp_path / "old.json").answers == ()
+
+
+def test_each_faq_phrasing_names_its_entry(restaurant) -> None:
+    answers = faq_answers(restaurant)
+    asked = [(intent, example.text) for intent, example in domain_examples(restaurant) if intent == "ask"]
+    assert asked and all(text in answers for _, text in asked)
+    assert answers["where can I park"] == "parking" and answers["are dogs allowed"] == "dogs"
+    assert tag_example("ask", parse_example("where can I park"), "parking").answer == "parking"
+    moved = restaurant.model_copy(deep=True)  # the same phrasings, another entry's: the model must learn again
+    moved.knowledge.faq[0].paraphrases, moved.knowledge.faq[1].paraphrases = (moved.knowledge.faq[1].paraphrases,
+                                                                              moved.knowledge.faq[0].paraphrases)
+    assert nlu_data_hash(moved) != nlu_data_hash(restaurant)
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="the shared SNIPS/ATIS data is not next to the project")

@@ -44,7 +44,7 @@ def test_similar_lengths_share_a_call_and_far_ones_do_not() -> None:
 
 
 def test_a_model_exported_before_the_sentence_output_still_parses(tiny_model, tmp_path) -> None:
-    """Its two outputs, no calibration.json and no novelty.npz: raw scores, no sentence vector, no rarity."""
+    """Its two outputs, no calibration.json and no novelty.npz: raw scores, no sentence vector, no rarity, no answers."""
     import shutil
 
     import onnx
@@ -60,12 +60,13 @@ def test_a_model_exported_before_the_sentence_output_still_parses(tiny_model, tm
     (old / "novelty.npz").unlink()
     for name in (FP32, INT8):
         graph = onnx.load(str(old / name))
-        graph.graph.output.pop()  # "sentence", the last output
+        for output in [o for o in graph.graph.output if o.name in ("sentence", "answer_logits")]:
+            graph.graph.output.remove(output)
         onnx.save(graph, str(old / name))
     before = OnnxJointModel(old, quantized=False).predict([["book", "a", "table"]])[0]
     now = OnnxJointModel(report.folder, quantized=False).predict([["book", "a", "table"]])[0]
-    assert before.sentence is None and before.rarity is None
-    assert now.sentence is not None and now.rarity is not None
+    assert before.sentence is None and before.rarity is None and before.answer_scores is None
+    assert now.sentence is not None and now.rarity is not None and now.answer_scores is not None
     assert before.tags == now.tags
     temperature = OnnxJointModel(report.folder).calibration.temperature
     if temperature == 1.0:

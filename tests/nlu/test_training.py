@@ -91,3 +91,18 @@ def test_a_per_intent_sample_keeps_that_many_of_each_intent_in_order() -> None:
     assert [utterances.index(u) for u in sample] == sorted(utterances.index(u) for u in sample)
     assert sample == per_intent_sample(utterances, 4, seed=1) != per_intent_sample(utterances, 4, seed=2)
     assert per_intent_sample(utterances, 50, seed=1) == utterances, "fewer than asked: all of them"
+
+
+def test_a_domain_with_an_faq_gets_an_answer_head(tiny_model, restaurant) -> None:
+    """Its ONNX model gives each FAQ entry's probability beside the intents (both the fp32 and the int8 one)."""
+    import numpy as np
+
+    from dialogue.nlu.runtime import OnnxJointModel
+
+    _, report = tiny_model
+    for quantized in (False, True):
+        model = OnnxJointModel(report.folder, quantized=quantized)
+        assert model.labels.answers == tuple(entry.id for entry in restaurant.knowledge.faq)
+        prediction = model.predict([["is", "there", "parking"]], [()])[0]
+        assert prediction.answer_scores is not None and prediction.answer_scores.shape == (len(model.labels.answers),)
+        assert np.isclose(prediction.answer_scores.sum(), 1.0, atol=1e-5)

@@ -364,3 +364,62 @@ def test_a_reply_to_a_yes_no_question_in_the_users_words_is_a_yes_or_a_no_on_the
         for intent, texts in said.items():
             read = [r.intent for r in nlu.parse_batch(texts, now=NOW, expecting=[expecting] * len(texts))]
             assert read == [intent] * len(texts), (expecting, list(zip(texts, read)))
+
+
+def _asking(understander: Understander, answers: list[float], text: str = "is there parking") -> Interpretation:
+    """`text` read as `ask` for sure, with the answer head's probabilities set (in the order of the FAQ)."""
+    intents = understander.model.labels.intents
+    scores = np.array([1.0 if intent == "ask" else 0.0 for intent in intents])
+    words = split_words(text)
+    return understander._interpret(text, words, Prediction(scores, ["O"] * len(words),
+                                                           answer_scores=np.array(answers)), NOW)
+
+
+def test_an_faq_entry_the_answer_head_is_sure_of_is_found_without_a_search(understander: Understander) -> None:
+    answers = understander.model.labels.answers
+    assert answers == tuple(entry.id for entry in DOMAIN.knowledge.faq)
+    sure = [0.95 if answer == "parking" else 0.05 / (len(answers) - 1) for answer in answers]
+    found = _asking(understander, sure).knowledge
+    assert [(hit.kind, hit.id, hit.by, hit.score) for hit in found] == [("faq", "parking", "nlu", 0.95)]
+    unsure = [0.85 if answer == "parking" else 0.15 / (len(answers) - 1) for answer in answers]
+    assert _asking(understander, unsure).knowledge == []  # below knowledge.model_threshold (0.9): left to the search
+
+
+def test_an_faq_entry_with_a_condition_is_left_to_the_search(tiny_model) -> None:
+    """The search ranks the next entry when one's condition fails; the head names one entry only."""
+    root, _ = tiny_model
+    faq = [entry.model_copy(update={"when": "false"}) if entry.id == "parking" else entry
+           for entry in DOMAIN.knowledge.faq]
+    domain = DOMAIN.model_copy(update={"knowledge": DOMAIN.knowledge.model_copy(update={"faq": faq})})
+    nlu = Understander(domain, Understander.for_domain(DOMAIN, root).model)
+    answers = nlu.model.labels.answers
+    assert _asking(nlu, [1.0 if answer == "parking" else 0.0 for answer in answers]).knowledge == []
+    assert [hit.id for hit in _asking(nlu, [1.0 if answer == "dogs" else 0.0 for answer in answers]).knowledge] \
+        == ["dogs"]
+
+
+def test_only_a_question_gets_an_answer_from_the_head(understander: Understander) -> None:
+    intents = understander.model.labels.intents
+    scores = np.array([1.0 if intent == "book_table" else 0.0 for intent in intents])
+    answers = [1.0 if answer == "parking" else 0.0 for answer in understander.model.labels.answers]
+    prediction = Prediction(scores, ["O"] * 3, answer_scores=np.array(answers))
+    read = understander._interpret("book a table", split_words("book a table"), prediction, NOW)
+    assert read.intent == "book_table" and read.knowledge == []
+
+
+def test_faq_questions_on_the_real_model(bundled_models) -> None:
+    """The restaurant's answer head on questions its FAQ does not hold as written (its tests file's held-out ones):
+    what it is sure of is right, and it is sure of most of them."""
+    nlu = Understander.for_domain(load_domain("restaurant"), bundled_models)
+    assert nlu is not None
+    asked = {"is there a car park": "parking", "do you do dairy free food": "allergens",
+             "do you have a kids menu": "children", "can my dog come with us": "dogs",
+             "I want to buy a voucher for my mum": "gift_vouchers", "will I be charged if I cancel": "deposit",
+             "my son is allergic to peanuts, can you handle that": "allergens",
+             "do you take contactless payment": "payment"}
+    found = {text: nlu.faq_answer(text) for text in asked}
+    sure = {text: hit.id for text, hit in found.items() if hit is not None}
+    assert all(sure[text] == asked[text] for text in sure), sure
+    assert len(sure) >= 5 and all(hit.by == "nlu" and hit.score >= 0.9 for hit in found.values() if hit), found
+    read = nlu.parse("is there a car park", now=NOW)
+    assert read.intent == "ask" and [hit.id for hit in read.knowledge] == ["parking"]
