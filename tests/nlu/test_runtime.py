@@ -44,7 +44,7 @@ def test_similar_lengths_share_a_call_and_far_ones_do_not() -> None:
 
 
 def test_a_model_exported_before_the_sentence_output_still_parses(tiny_model, tmp_path) -> None:
-    """Its two outputs, no calibration.json and no novelty.npz: raw scores, no sentence vector, no rarity, no answers."""
+    """Its two outputs, no calibration.json, no novelty.npz: raw scores, no sentence vector, no rarity, no answers."""
     import shutil
 
     import onnx
