@@ -135,8 +135,8 @@ class JointModelBase:
         return [found[row] for row in range(len(encoded.batch))]
 
     def decode(self, encoded: Encoded, outputs: list[Outputs]) -> list[Prediction]:
-        """The model's outputs as intent scores (calibrated), the best BIO tags of each utterance's words, and the
-        unit-length sentence vector with its rarity."""
+        """The model's outputs as intent scores (calibrated), the best BIO tags of each utterance's words, the
+        unit-length sentence vector with its rarity, and the FAQ entries' probabilities."""
         intents = np.exp(log_softmax(np.stack([output[0] for output in outputs]) / self.calibration.temperature))
         units = unit_rows([output[2] for output in outputs])
         rarities = self.novelty.rarity(units) if self.novelty is not None and units is not None else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,7 +22,9 @@ from dialogue.domains.schema.knowledge import FaqEntry
 from dialogue.nlu.data import read_jointbert
 from dialogue.nlu.knowledge.build import build_index
 from dialogue.nlu.knowledge.index import KnowledgeIndex, index_folder, items_of, knowledge_hash
-from dialogue.nlu.understander import Understander
+
+if TYPE_CHECKING:
+    from dialogue.nlu.understander import Understander
 
 RANKED = 5
 THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.8, 0.01)]
