@@ -35,11 +35,12 @@ def ask(domain: str = DomainArg, question: str = typer.Argument(..., help="The q
         llm_model: str | None = llm_options.ModelOption, llm_url: str | None = llm_options.UrlOption,
         llm_timeout_ms: int | None = llm_options.TimeoutOption, as_json: bool = JsonOption) -> None:
     """Search the domain's knowledge for a question: the passages and FAQ entries found, with their scores, and the
-    answer the assistant gives (the question is taken as `ask`, whatever the NLU would make of it; with
-    `nlg.knowledge`, the domain's LLM answers from the passages)."""
+    answer the assistant gives (the question is taken as `ask`, whatever the NLU would make of it: an FAQ entry its
+    trained answer head is sure of answers first; with `nlg.knowledge`, the domain's LLM answers from the
+    passages)."""
     from dialogue.domains.builtin import ASK_INTENT
     from dialogue.domains.interpretation import Interpretation
-    from dialogue.engine import Engine
+    from dialogue.engine import KNOWLEDGE_HITS, Engine
     from dialogue.turns import UserInput
 
     if not question.strip():
@@ -51,13 +52,15 @@ def ask(domain: str = DomainArg, question: str = typer.Argument(..., help="The q
     if engine.domain.on_start:  # the question is asked once the session has begun (a phone menu greets first)
         engine.handle("ask", UserInput(event="start"), user_id="ask", channel=channel)
     given = engine.check("ask", UserInput(text=question), user_id="ask", channel=channel)
-    understood = Interpretation(intent=ASK_INTENT, text=question.strip()[:loaded.settings.max_input_chars],
-                                source="nlu")
+    text = question.strip()[:loaded.settings.max_input_chars]
+    nlu = understander(loaded, models)
+    known = nlu.faq_answer(text) if nlu is not None else None
+    understood = Interpretation(intent=ASK_INTENT, text=text, source="nlu", knowledge=[known] if known else [])
     result = engine.respond(engine.understand(given.parsed_as(understood, time.perf_counter())))
-    found = result.understood.knowledge if result.understood else []
-    shown = [{**hit.model_dump(), "text": index.item(hit).text} for hit in found]
+    shown = [{**hit.model_dump(), "text": index.item(hit).text} for hit in index.search(text, KNOWLEDGE_HITS)]
     if as_json:
-        print_json({"question": question, "found": shown, "answer": result.text, "response": result.responses,
+        print_json({"question": question, "found": shown, "nlu": known.model_dump() if known else None,
+                    "answer": result.text, "response": result.responses,
                     "messages": [message.model_dump(exclude_none=True) for message in result.messages],
                     "sources": [hit.model_dump() for hit in result.sources]})
         return
@@ -67,6 +70,9 @@ def ask(domain: str = DomainArg, question: str = typer.Argument(..., help="The q
     for hit in shown:
         table.add_row(hit["kind"], hit["id"], f"{hit['score']:.3f}", _short(hit["text"]))
     console.print(table)
+    if known is not None:
+        console.print(f"the NLU's answer head: {known.id} ({known.score:.3f}), answered without the search",
+                      highlight=False)
     for message in result.messages:
         console.print(f"{message.response} ({message.source}): {message.ssml or message.text}", highlight=False,
                       markup=False)
