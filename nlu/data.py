@@ -20,7 +20,12 @@ from dialogue.domains.slot_types import slot_type
 from dialogue.nlu.text import clean, split_words
 
 OUTSIDE = "O"
-AUGMENTATION = 7
+NO_ENTRY = "(none)"
+"""The answer head's last class: the text asks no FAQ entry (what the domain's other intents and its documents
+say). No entry id can be it: ids are names."""
+DOCUMENT_SENTENCES = 500
+"""Sentences of the documents the answer head reads as asking no FAQ entry, at most (drawn with the seed)."""
+AUGMENTATION = 8
 """Version of the augmentation below; part of the data hash, so a change retrains the models."""
 
 
@@ -34,7 +39,8 @@ class TaggedUtterance:
     intent: str
     context: tuple[str, ...] = ()
     answer: str | None = None
-    """The FAQ entry an `ask` utterance is a phrasing of (what the model's answer head learns), if any."""
+    """The FAQ entry an `ask` utterance is a phrasing of, or NO_ENTRY (what the model's answer head learns); None:
+    the head does not learn from it. An utterance without an `intent` ("") teaches the answer head only."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class Labels:
         slots = sorted(domain.slots)
         return cls(tuple(sorted(domain.intents)),
                    (OUTSIDE, *[f"{prefix}-{slot}" for slot in slots for prefix in ("B", "I")]), reads_context=True,
-                   answers=tuple(entry.id for entry in domain.knowledge.faq))
+                   answers=(*[entry.id for entry in domain.knowledge.faq], NO_ENTRY) if domain.knowledge.faq else ())
 
     @classmethod
     def for_utterances(cls, utterances: list[TaggedUtterance]) -> Labels:
@@ -84,6 +90,26 @@ def tag_example(intent: str, example: Example, answer: str | None = None) -> Tag
 def faq_answers(domain: Domain) -> dict[str, str]:
     """Each FAQ phrasing (cleaned, as `domain_examples` gives it) -> the id of its entry."""
     return {clean(text): entry.id for entry in domain.knowledge.faq for text in entry.phrasings}
+
+
+def document_sentences(domain: Domain, seed: int | None = None) -> list[TaggedUtterance]:
+    """Sentences of the domain's documents as utterances that ask no FAQ entry, for the answer head alone (no
+    intent, no tags): a question about what only the documents say ("where is my PUK code") then does not look like
+    the entry nearest in words ("what is a PAC code"). At most DOCUMENT_SENTENCES, drawn with `seed` (None: all of
+    them); none without an FAQ, or when the documents cannot be read."""
+    from dialogue.domains.documents import DocumentError
+    from dialogue.nlu.knowledge.passages import domain_passages, sentences
+
+    if not domain.knowledge.faq:
+        return []
+    try:
+        said = [sentence for passage in domain_passages(domain) for sentence in sentences(clean(passage.text))]
+    except DocumentError:
+        return []
+    if seed is not None:
+        said = random.Random(seed).sample(said, min(DOCUMENT_SENTENCES, len(said)))
+    return [TaggedUtterance(words, (OUTSIDE,) * len(words), "", answer=NO_ENTRY)
+            for words in (tuple(word.text for word in split_words(sentence)) for sentence in said) if words]
 
 
 def domain_examples(domain: Domain) -> list[tuple[str, Example]]:
@@ -224,6 +250,7 @@ def nlu_data_hash(domain: Domain) -> str:
         "augmentation": AUGMENTATION,
         "intents": {name: spec.examples for name, spec in sorted(domain.intents.items())},
         "answers": faq_answers(domain),
+        "documents": [" ".join(u.words) for u in document_sentences(domain)],
         "slots": {name: spec.model_dump(mode="json", exclude={"lookup"})  # read at each turn, not learnt
                   for name, spec in sorted(domain.slots.items())},
     }

@@ -68,11 +68,10 @@ def fit(utterances: list[TaggedUtterance], labels: Labels, config: TrainConfig,
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=half):
                 outputs = model(ids, mask, segments)
             intent_logits, tag_logits = outputs[0].float(), outputs[1].float()
-            loss = functional.cross_entropy(intent_logits, intents) + functional.cross_entropy(
-                tag_logits.reshape(-1, tag_logits.shape[-1]), tags.reshape(-1), ignore_index=IGNORE)
             answers = torch.tensor([f.answer for f in batch])
-            if len(outputs) > 3 and (answers != IGNORE).any():
-                loss = loss + functional.cross_entropy(outputs[3].float(), answers, ignore_index=IGNORE)
+            loss = _loss(intent_logits, intents) + _loss(tag_logits.reshape(-1, tag_logits.shape[-1]), tags.reshape(-1))
+            if len(outputs) > 3:
+                loss = loss + _loss(_answer_logits(model, outputs, answers, len(labels.answers) - 1), answers)
             if config.teacher is not None:
                 loss = loss + config.distill_weight * _distillation(batch, intent_logits, tag_logits, tags,
                                                                    config.temperature)
@@ -94,6 +93,24 @@ def fit(utterances: list[TaggedUtterance], labels: Labels, config: TrainConfig,
         model.load_state_dict(best[1])
     model.eval()
     return model
+
+
+def _answer_logits(model: JointModel, outputs: tuple[torch.Tensor, ...], answers: torch.Tensor,
+                   no_entry: int) -> torch.Tensor:
+    """The answer head's logits, those of rows that ask no entry (`no_entry`: the other intents' examples, the
+    documents' sentences) from the sentence vector detached: they teach the head what asks nothing, and the encoder
+    nothing, which learns the FAQ entries from their phrasings and the intents as it did without the head."""
+    assert model.answer_head is not None
+    apart = model.answer_head(model.dropout(outputs[2].detach().float()))
+    return torch.where((answers == no_entry).unsqueeze(1), apart, outputs[3].float())
+
+
+def _loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over the labelled rows (IGNORE: none); 0 when a batch has none (a batch of document sentences
+    has no intents)."""
+    if not (labels != IGNORE).any():
+        return logits.sum() * 0.0
+    return functional.cross_entropy(logits, labels, ignore_index=IGNORE)
 
 
 class _Average:
@@ -168,8 +185,10 @@ def _features(utterances: list[TaggedUtterance], labels: Labels, tokenizer) -> l
     intent_index = {intent: i for i, intent in enumerate(labels.intents)}
     answer_index = {answer: i for i, answer in enumerate(labels.answers)}
     encodings = encode(tokenizer, [list(u.words) for u in utterances], [u.context for u in utterances])
-    return [_Feature(encoding.ids, encoding.type_ids, piece_labels(encoding, [tag_index.get(t, 0) for t in u.tags]),
-                     intent_index[u.intent], answer_index.get(u.answer or "", IGNORE))
+    return [_Feature(encoding.ids, encoding.type_ids,
+                     piece_labels(encoding, [tag_index.get(t, 0) for t in u.tags]) if u.intent else
+                     [IGNORE] * len(encoding.ids),
+                     intent_index[u.intent] if u.intent else IGNORE, answer_index.get(u.answer or "", IGNORE))
             for u, encoding in zip(utterances, encodings)]
 
 

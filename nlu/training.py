@@ -19,9 +19,11 @@ from dialogue.nlu.artifacts import MANIFEST, model_folder, read_manifest, write_
 from dialogue.nlu.calibration import expected_calibration_error, fit_temperature
 from dialogue.nlu.contexts import placed
 from dialogue.nlu.data import (
+    NO_ENTRY,
     Labels,
     TaggedUtterance,
     augment,
+    document_sentences,
     domain_examples,
     faq_answers,
     nlu_data_hash,
@@ -67,7 +69,7 @@ def _train_nlu(domain: Domain, root: Path, config: Any, holdout: float, progress
         return TrainingReport(folder, True, manifest["metrics"], manifest["counts"])
     train, held = split_holdout(domain_examples(domain), holdout, config.seed)
     augmented = augment(train, domain, config.seed, config.copies)
-    utterances = placed(_tagged(augmented, domain), domain, config.seed)
+    utterances = placed(_tagged(augmented, domain), domain, config.seed) + document_sentences(domain, config.seed)
     evaluation = _in_context(held, domain, config.seed)
     counts = {"examples": len(train) + len(held), "held_out": len(held), "training_utterances": len(utterances)}
     labels = Labels.for_domain(domain)
@@ -88,10 +90,16 @@ def _in_context(held: list[tuple[str, Example]], domain: Domain, seed: int) -> l
 
 
 def _tagged(examples: list[tuple[str, Example]], domain: Domain) -> list[TaggedUtterance]:
-    """The examples tagged, each FAQ phrasing with the entry it asks (`TaggedUtterance.answer`)."""
+    """The examples tagged, with what the answer head learns of each (`TaggedUtterance.answer`), when the domain
+    has an FAQ: the entry an FAQ phrasing asks, and no entry for the other intents' examples."""
     answers = faq_answers(domain)
-    return [tag_example(intent, example, answers.get(example.text) if intent == ASK_INTENT else None)
-            for intent, example in examples]
+
+    def answer(intent: str, text: str) -> str | None:
+        if not answers:
+            return None
+        return answers.get(text) if intent == ASK_INTENT else NO_ENTRY
+
+    return [tag_example(intent, example, answer(intent, example.text)) for intent, example in examples]
 
 
 def train_dataset(dataset: Path, folder: Path, config: Any, progress: Progress | None = None, *,
@@ -178,7 +186,7 @@ def fit_confidence(folder: Path, train: list[TaggedUtterance], held: list[Tagged
     runtime = OnnxJointModel(folder, quantized=True)
     index = {intent: i for i, intent in enumerate(runtime.labels.intents)}
     held = [u for u in held if u.intent in index]
-    sample = per_intent_sample(train, NOVELTY_PER_INTENT, seed)
+    sample = per_intent_sample([u for u in train if u.intent in index], NOVELTY_PER_INTENT, seed)
     held_logits, held_vectors = _outputs(runtime, held)
     gold = np.array([index[u.intent] for u in held], dtype=np.int64)
     calibration = fit_temperature(held_logits, gold)

@@ -57,7 +57,7 @@ class Knowledge(Model):
     faq_threshold: float = Field(0.46, ge=0, le=1, description=(
         "An FAQ entry this similar to the question (cosine of sentence embeddings) is its answer, said as written. "
         "0.46 was chosen on CLINC150's dev split (BENCHMARKS.md)."))
-    model_threshold: float = Field(0.9, ge=0, le=1, description=(
+    model_threshold: float = Field(0.8, ge=0, le=1, description=(
         "A question read as `ask` whose FAQ entry the NLU's answer head gives this probability is answered with it, "
         "without a search (an entry with a `when` is always searched; 1 searches every question)."))
     passage_threshold: float = Field(0.25, ge=0, le=1, description=(

@@ -1,6 +1,6 @@
 """Write a study domain for the NLU's answer head: the bundled restaurant with its FAQ made of CLINC150 intents.
 
-    python examples/clinc_faq/make.py ../shared/data/clinc150 OUT [--model-threshold 0.9]
+    python examples/clinc_faq/make.py ../shared/data/clinc150 OUT [--model-threshold T]
     dialogue train OUT/clinc_faq.yaml --models M
     dialogue knowledge-eval OUT/clinc_faq.yaml --models M --json
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", type=Path)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--model-threshold", type=float, default=0.9)
+    parser.add_argument("--model-threshold", type=float, help="knowledge.model_threshold (default: the domain's)")
     given = parser.parse_args()
     train, test = split(given.dataset, "train"), split(given.dataset, "test")
     rng = random.Random(0)
@@ -48,7 +48,9 @@ def main() -> None:
     yaml = YAML()
     domain = yaml.load(RESTAURANT)
     domain["name"] = "clinc_faq"
-    domain["knowledge"] = {"faq": faq, "model_threshold": given.model_threshold}
+    domain["knowledge"] = {"faq": faq}
+    if given.model_threshold is not None:
+        domain["knowledge"]["model_threshold"] = given.model_threshold
     domain.pop("tests", None)
     questions = [{"ask": text, "expect": label} for text, label in test if label in asked]
     others = [text for text, label in test if label not in asked and label != "oos"]

@@ -89,10 +89,15 @@ def split(text: str, name: str) -> list[Passage]:
     return passages
 
 
+def sentences(text: str) -> list[str]:
+    """The text cut after each full stop, question or exclamation mark."""
+    return [sentence for sentence in _SENTENCE_END.split(text) if sentence]
+
+
 def _pieces(words: str) -> list[str]:
     """A paragraph in pieces of at most about MAX_WORDS words, cut between sentences."""
     pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(words):
+    for sentence in sentences(words):
         if pieces and len(pieces[-1].split()) + len(sentence.split()) <= MAX_WORDS:
             pieces[-1] += " " + sentence
         else:

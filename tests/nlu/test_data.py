@@ -5,11 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.domains import load_domain
 from dialogue.domains.annotations import parse_example
 from dialogue.nlu.data import (
+    NO_ENTRY,
     Labels,
     _recombined,
     augment,
+    document_sentences,
     domain_examples,
     faq_answers,
     nlu_data_hash,
@@ -82,7 +85,7 @@ def test_data_hash_follows_the_examples(restaurant) -> None:
 def test_labels(restaurant, tmp_path) -> None:
     labels = Labels.for_domain(restaurant)
     assert labels.tags[0] == "O" and "B-cuisine" in labels.tags and "I-cuisine" in labels.tags
-    assert labels.answers == tuple(entry.id for entry in restaurant.knowledge.faq)
+    assert labels.answers == (*[entry.id for entry in restaurant.knowledge.faq], NO_ENTRY)
     labels.save(tmp_path / "l.json")
     assert Labels.load(tmp_path / "l.json") == labels
     (tmp_path / "old.json").write_text('{"intents": ["a"], "tags": ["O"]}')  # a model trained before answer heads
@@ -99,6 +102,23 @@ def test_each_faq_phrasing_names_its_entry(restaurant) -> None:
     moved.knowledge.faq[0].paraphrases, moved.knowledge.faq[1].paraphrases = (moved.knowledge.faq[1].paraphrases,
                                                                               moved.knowledge.faq[0].paraphrases)
     assert nlu_data_hash(moved) != nlu_data_hash(restaurant)
+
+
+def test_the_documents_sentences_teach_the_answer_head_that_they_ask_no_entry(tmp_path) -> None:
+    domain = tmp_path / "shop.yaml"
+    domain.write_text("version: 1\nname: shop\nknowledge:\n  documents: [guide.md]\n  faq:\n    - id: hours\n"
+                      "      question: when are you open\n      answer: From 9.\n")
+    (tmp_path / "guide.md").write_text("# SIM\n\nYour PUK code is in the app. It unlocks the SIM!\n\nAsk us why.\n")
+    loaded = load_domain(domain)
+    drawn = document_sentences(loaded, seed=0)
+    assert sorted(" ".join(u.words) for u in drawn) == ["Ask us why .", "It unlocks the SIM !",
+                                                        "Your PUK code is in the app ."]
+    assert all(u.intent == "" and u.answer == NO_ENTRY and set(u.tags) == {"O"} for u in drawn)
+    before = nlu_data_hash(loaded)
+    (tmp_path / "guide.md").write_text("# SIM\n\nYour PUK code is on the card.\n")
+    assert nlu_data_hash(load_domain(domain)) != before  # the head learns from them: a change trains again
+    without_faq = loaded.model_copy(update={"knowledge": loaded.knowledge.model_copy(update={"faq": []})})
+    assert document_sentences(without_faq, seed=0) == []  # no FAQ, no answer head
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="the shared SNIPS/ATIS data is not next to the project")

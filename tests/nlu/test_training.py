@@ -97,12 +97,48 @@ def test_a_domain_with_an_faq_gets_an_answer_head(tiny_model, restaurant) -> Non
     """Its ONNX model gives each FAQ entry's probability beside the intents (both the fp32 and the int8 one)."""
     import numpy as np
 
+    from dialogue.nlu.data import NO_ENTRY
     from dialogue.nlu.runtime import OnnxJointModel
 
     _, report = tiny_model
     for quantized in (False, True):
         model = OnnxJointModel(report.folder, quantized=quantized)
-        assert model.labels.answers == tuple(entry.id for entry in restaurant.knowledge.faq)
+        assert model.labels.answers == (*[entry.id for entry in restaurant.knowledge.faq], NO_ENTRY)
         prediction = model.predict([["is", "there", "parking"]], [()])[0]
         assert prediction.answer_scores is not None and prediction.answer_scores.shape == (len(model.labels.answers),)
         assert np.isclose(prediction.answer_scores.sum(), 1.0, atol=1e-5)
+
+
+def test_a_batch_without_labels_adds_nothing_to_the_loss() -> None:
+    """A batch of document sentences has no intents and no tags: their losses are 0, not NaN (cross-entropy over
+    no labelled row is NaN), and labelled rows count as before."""
+    import torch
+
+    from dialogue.nlu.encoding import IGNORE
+    from dialogue.nlu.train import _loss
+
+    logits = torch.randn(3, 4, requires_grad=True)
+    assert _loss(logits, torch.full((3,), IGNORE)).item() == 0.0
+    labels = torch.tensor([1, IGNORE, 2])
+    expected = torch.nn.functional.cross_entropy(logits[[0, 2]], labels[[0, 2]])
+    assert torch.isclose(_loss(logits, labels), expected)
+
+
+def test_rows_that_ask_no_entry_teach_the_answer_head_and_not_the_encoder() -> None:
+    """The other intents' examples and the documents' sentences (NO_ENTRY) reach the head's weights only; an FAQ
+    phrasing's row reaches the sentence vector too (the encoder learns the entries apart)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from dialogue.nlu.train import _answer_logits, _loss
+
+    head = torch.nn.Linear(4, 3)  # two entries, then NO_ENTRY
+    model = SimpleNamespace(answer_head=head, dropout=torch.nn.Dropout(0.0))
+    for label, reaches_encoder in ((2, False), (0, True)):
+        pooled = torch.randn(1, 4, requires_grad=True)
+        head.zero_grad()
+        outputs = (None, None, pooled, head(pooled))
+        _loss(_answer_logits(model, outputs, torch.tensor([label]), no_entry=2), torch.tensor([label])).backward()
+        assert head.weight.grad is not None and head.weight.grad.abs().sum().item() > 0
+        assert (pooled.grad is not None and pooled.grad.abs().sum().item() > 0) is reaches_encoder
