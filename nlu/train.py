@@ -26,7 +26,7 @@ class _Feature:
     tags: list[int]
     intent: int
     answer: int = IGNORE
-    """The FAQ entry an `ask` utterance asks (an index of `Labels.answers`), IGNORE for the rest."""
+    """What the answer head learns of it (an index of `Labels.answers`: an FAQ entry, or NO_ENTRY), IGNORE: nothing."""
     teacher: tuple[np.ndarray, np.ndarray] | None = None  # the teacher's intent and tag logits
 
 
