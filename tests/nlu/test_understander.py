@@ -139,7 +139,7 @@ def test_novelty_on_the_real_model(bundled_models) -> None:
     rare = [p.rarity < 0.05 for p in plain.model.predict([text.split() for text in unrelated])]
     assert sum(rare) >= len(unrelated) // 2, list(zip(unrelated, rare))
     folder = latest_model(bundled_models, domain.name, nlu_data_hash(domain))
-    held = [" ".join(u.words) for u in held_out(domain, folder) if u.intent != "out_of_scope"]  # those should be
+    held = [" ".join(u.words) for u in held_out(domain, folder) if u.intent != "out_of_scope"]  # those go, rightly
     assert sum(turned_away(strict, held)) <= 0.2 * len(held)
 
 
