@@ -92,24 +92,28 @@ def faq_answers(domain: Domain) -> dict[str, str]:
     return {clean(text): entry.id for entry in domain.knowledge.faq for text in entry.phrasings}
 
 
-def document_sentences(domain: Domain, seed: int | None = None) -> list[TaggedUtterance]:
+def document_sentences(domain: Domain, seed: int) -> list[TaggedUtterance]:
     """Sentences of the domain's documents as utterances that ask no FAQ entry, for the answer head alone (no
     intent, no tags): a question about what only the documents say ("where is my PUK code") then does not look like
-    the entry nearest in words ("what is a PAC code"). At most DOCUMENT_SENTENCES, drawn with `seed` (None: all of
-    them); none without an FAQ, or when the documents cannot be read."""
+    the entry nearest in words ("what is a PAC code"). At most DOCUMENT_SENTENCES, drawn with `seed`."""
+    said = _document_texts(domain)
+    drawn = random.Random(seed).sample(said, min(DOCUMENT_SENTENCES, len(said)))
+    return [TaggedUtterance(words, (OUTSIDE,) * len(words), "", answer=NO_ENTRY)
+            for words in (tuple(word.text for word in split_words(sentence)) for sentence in drawn) if words]
+
+
+def _document_texts(domain: Domain) -> list[str]:
+    """The sentences of the domain's documents the answer head may learn from: none without an FAQ, or when the
+    documents cannot be read."""
     from dialogue.domains.documents import DocumentError
     from dialogue.nlu.knowledge.passages import domain_passages, sentences
 
     if not domain.knowledge.faq:
         return []
     try:
-        said = [sentence for passage in domain_passages(domain) for sentence in sentences(clean(passage.text))]
+        return [sentence for passage in domain_passages(domain) for sentence in sentences(clean(passage.text))]
     except DocumentError:
         return []
-    if seed is not None:
-        said = random.Random(seed).sample(said, min(DOCUMENT_SENTENCES, len(said)))
-    return [TaggedUtterance(words, (OUTSIDE,) * len(words), "", answer=NO_ENTRY)
-            for words in (tuple(word.text for word in split_words(sentence)) for sentence in said) if words]
 
 
 def domain_examples(domain: Domain) -> list[tuple[str, Example]]:
@@ -250,7 +254,7 @@ def nlu_data_hash(domain: Domain) -> str:
         "augmentation": AUGMENTATION,
         "intents": {name: spec.examples for name, spec in sorted(domain.intents.items())},
         "answers": faq_answers(domain),
-        "documents": [" ".join(u.words) for u in document_sentences(domain)],
+        "documents": _document_texts(domain),
         "slots": {name: spec.model_dump(mode="json", exclude={"lookup"})  # read at each turn, not learnt
                   for name, spec in sorted(domain.slots.items())},
     }
