@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from dialogue.dm.actions import ActionRunner
-from dialogue.dm.events import EVENT_TYPES
+from dialogue.dm.actions import ActionFailed, ActionRunner
+from dialogue.dm.events import EVENT_TYPES, SlotSet
 from dialogue.dm.services.runner import CallRunner
 from dialogue.dm.tracker import Tracker
 from dialogue.domains.schema.actions import (
@@ -45,11 +45,12 @@ Handler = Callable[[Tracker, Any], list[Step]]
 
 class Executor:
     def __init__(self, stack: GoalStack, runner: ActionRunner, calls: CallRunner):
+        self.stack, self.tables = stack, runner.tables
         self.handlers: dict[type, Handler] = {
             **dict.fromkeys(EVENT_TYPES, _apply),
             Say: _say,
             Finish: stack.finish,
-            CheckAnswer: stack.check_answer,
+            CheckAnswer: self.check_answer,
             StartTask: stack.start_task,
             ProposeTask: stack.propose_task,
             CancelTask: stack.cancel_task,
@@ -78,6 +79,21 @@ class Executor:
         while queue:
             step = queue.popleft()
             queue.extendleft(reversed(self.handlers[type(step)](tracker, step)))
+
+
+    def check_answer(self, tracker: Tracker, check: CheckAnswer) -> list[Step]:
+        """Put the answer in its slot and run the slot's `check` actions, then let the task take or refuse it. A
+        check that cannot run is undone (the answer not taken, the check's table writes rolled back) and its
+        failure path runs (`on_error`, else `action_failed`); the rest of the batch goes on."""
+        mark = tracker.mark()
+        try:
+            with self.tables.all_or_nothing():
+                self.run(tracker, [SlotSet(slot=check.slot, value=check.value), *check.actions])
+        except ActionFailed as failed:
+            tracker.undo(mark)
+            tracker.apply(failed.ran)
+            return failed.then or [Say("action_failed")]
+        return self.stack.check_answer(tracker, check)
 
 
 def _apply(tracker: Tracker, event: Any) -> list[Step]:

@@ -227,7 +227,7 @@ class FramePolicy:
             if slot != frame.requested and not defaulted:
                 items.append(Say("corrected", {"slot": slot, "value": value}))
         if entry.check:
-            return [items[0], *entry.check, CheckAnswer(frame.task, slot, previous, items[1:])]
+            return [CheckAnswer(frame.task, slot, value, previous, entry.check, items[1:])]
         return items
 
     def checked(self, tracker: Tracker, step: CheckAnswer) -> list[Step]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from dialogue.dm.events import BaseEvent
+from dialogue.dm.events import BaseEvent, SlotSet
 from dialogue.domains.schema.actions import DomainAction
 
 Outcome = Literal["completed", "cancelled", "abandoned"]
@@ -42,16 +42,21 @@ class Finish:
 
 @dataclass
 class CheckAnswer:
-    """After a frame slot's `check` actions ran: take the answer if its `accept` holds, else take it back."""
+    """Put an answer in its frame slot and run the slot's `check` actions; then take it if its `accept` holds,
+    else take it back. A check that cannot run (a call that failed) takes it back too, and only it: the rest of
+    the message (its other values, the task it started) is kept."""
 
     task: str
     slot: str
+    value: Any
     previous: Any
+    actions: list[Any]
+    """The slot's `check` actions."""
     then: list[Any] = field(default_factory=list)
     """What follows a taken answer (a `corrected`, sub-frames reopened)."""
 
     def labels(self) -> list[str]:
-        return [f"check:{self.slot}"]
+        return [*SlotSet(slot=self.slot, value=self.value).labels(), *labels(self.actions), f"check:{self.slot}"]
 
 
 Directive = Say | Finish | CheckAnswer

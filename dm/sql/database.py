@@ -33,7 +33,7 @@ on a worker thread (twice the work; with two server processes on one file, 0.83x
 this wait, 1.2x with it: BENCHMARKS.md)."""
 CONNECT_TIMEOUT_S = 10
 _STEP = "dialogue_step"
-"""The savepoint of `all_or_nothing`."""
+"""The savepoints of `all_or_nothing` blocks, numbered by depth (a block may hold another: a slot's check)."""
 _SETUP_LOCK = zlib.crc32(b"dialogue schema setup")
 """PostgreSQL advisory lock taken while tables are created, so two servers starting at once do not race."""
 _SQLITE_BUSY_SNAPSHOT = 517
@@ -182,9 +182,10 @@ class Transaction:
         self.held = False
         """Whether it holds the database's write lock (SQLite), until its end."""
         self._connection: sa.Connection | None = None
-        self.batching = False
-        """In an `all_or_nothing` block: its first write takes the savepoint."""
-        self.savepoint = False
+        self.steps = 0
+        """`all_or_nothing` blocks open, one inside another: the first write in one takes its savepoint."""
+        self.savepoints = 0
+        """How many of them have taken theirs (the outer ones first)."""
 
     def connection(self) -> sa.Connection:
         if self._connection is None:
@@ -198,9 +199,9 @@ class Transaction:
     def writing(self) -> sa.Connection:
         """The connection, for a write."""
         connection = self.connection()
-        if self.batching and not self.savepoint:
-            self.run(f"SAVEPOINT {_STEP}")
-            self.savepoint = True
+        while self.savepoints < self.steps:
+            self.savepoints += 1
+            self.run(f"SAVEPOINT {_STEP}{self.savepoints}")
         return connection
 
     def run(self, sql: str) -> None:
@@ -252,18 +253,19 @@ class _Step:
 
     def __enter__(self) -> None:
         if self.transaction is not None:
-            self.transaction.batching = True
+            self.transaction.steps += 1
 
     def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
         transaction = self.transaction
         if transaction is None:
             return
-        transaction.batching = False
-        if transaction.savepoint:
-            transaction.savepoint = False
+        depth = transaction.steps
+        transaction.steps -= 1
+        if transaction.savepoints == depth:
+            transaction.savepoints -= 1
             if failed is not None:
-                transaction.run(f"ROLLBACK TO SAVEPOINT {_STEP}")
-            transaction.run(f"RELEASE SAVEPOINT {_STEP}")
+                transaction.run(f"ROLLBACK TO SAVEPOINT {_STEP}{depth}")
+            transaction.run(f"RELEASE SAVEPOINT {_STEP}{depth}")
 
 
 def _check_sqlite_file(path: Path, shown: str) -> None:

@@ -75,3 +75,25 @@ def test_sqlite_keeps_times_as_hh_mm_and_converts_the_longer_form_of_earlier_ver
     assert raw.execute("SELECT at FROM t__slots ORDER BY id").fetchall() == [("19:30",), ("08:05",)]
     assert [row["label"] for row in reopened.select("slots", {"at": "08:05"})] == ["old"]
     assert [row["at"] for row in reopened.select("slots", {}, order_by="at")] == ["08:05", "19:30"]
+
+
+def test_all_or_nothing_blocks_nest(db_url: str) -> None:
+    """A block inside another (a slot's check inside a batch) undoes its own writes only, on SQLite and PostgreSQL."""
+    from dialogue.dm.sql.database import Database
+
+    domain = Domain.model_validate({"version": 1, "name": "t", "memory": {"tables": {"log": {"columns": {
+        "text": "text"}}}}})
+    tables = DomainTables(domain, Database(db_url))
+    with tables.database.turn():
+        with tables.all_or_nothing():
+            tables.insert("log", {"text": "before"})
+            with pytest.raises(TableError), tables.all_or_nothing():
+                tables.insert("log", {"text": "inside"})
+                raise TableError("the check failed")
+            tables.insert("log", {"text": "after"})
+        with pytest.raises(TableError), tables.all_or_nothing():
+            tables.insert("log", {"text": "undone"})
+            with tables.all_or_nothing():
+                tables.insert("log", {"text": "undone with it"})
+            raise TableError("the batch failed")
+    assert [row["text"] for row in tables.select("log", {}, order_by="id")] == ["before", "after"]

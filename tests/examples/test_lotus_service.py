@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from dialogue.cli import app
+from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
 from dialogue.engine import Engine
 from dialogue.example_services import lotus
 from dialogue.turns import UserInput
+from tests.dm.services.loopback import closed_port
 
 ROOT = Path(__file__).parents[2]
 NOW = dt.datetime(2026, 11, 25, 10, 0)
@@ -46,6 +49,25 @@ def test_a_booking_is_made_once_per_turn_and_a_full_time_is_refused_with_alterna
     assert refused.text == ("Sorry, Golden Dragon has no table for 12 left at 19:00.\n"
                             "I can do 18:30 or 19:30. Would one of those suit you?")
     assert refused.state.offered.rows == [{"time": "18:30"}, {"time": "19:30"}]
+
+
+def test_a_time_the_service_cannot_check_is_asked_again_with_the_rest_of_the_message_kept(monkeypatch, tmp_path) \
+        -> None:
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    running = os.environ["LOTUS_URL"]
+    monkeypatch.setenv("LOTUS_URL", closed_port())
+    down = Engine(load_domain("restaurant"), store=SqlStore(store)).handle("s", UserInput(
+        intent="book_table", entities={"cuisine": "sichuan", "party_size": 4, "date": "2026-11-27", "time": "19:00"}),
+        now=NOW)
+    assert down.text == ("Sorry, something went wrong on my side and I couldn't finish that. Please try again.\n"
+                         "What time would you like the table?")
+    assert down.state.slots == {"cuisine": "sichuan", "party_size": 4, "date": "2026-11-27"}
+    assert (down.state.active_task, down.state.requested_slot) == ("book_table", "time")
+    assert "call to lotus GET /availability failed" in " ".join(down.warnings)
+    monkeypatch.setenv("LOTUS_URL", running)
+    up = Engine(load_domain("restaurant"), store=SqlStore(store))
+    assert up.handle("s", UserInput(intent="inform", entities={"time": "18:00"}), now=NOW).state.slots["time"] \
+        == "18:00"
 
 
 def test_the_cli_starts_the_example_services(monkeypatch, bundled_models) -> None:

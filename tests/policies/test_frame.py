@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from dialogue.dm.sql import SqlStore
 from dialogue.domains import load_domain
 from dialogue.domains.errors import DomainError
 from dialogue.domains.interpretation import EntitySpan, Expectation, Interpretation
@@ -456,6 +457,8 @@ def availability(view):
     from dialogue.dm.services.python import Results
 
     time = view.args["time"]
+    if time == "23:00":
+        raise ConnectionError("the booking system is down")
     free = time not in TABLES_TAKEN
     return [Results("availability", [{"free": free, "reason": f"{view.slots['restaurant']} is full at {time}"}]),
             Results("alternatives", [] if free else [{"time": "19:00"}, {"time": "20:15"}])]
@@ -511,6 +514,66 @@ def test_an_alternative_is_taken_from_the_offer_and_an_accepted_answer_goes_on(c
     assert booking.say("/affirm").text == "Which one would you like: the first, the second?"
     assert booking.say('/inform{"time": "19:00"}').text == "Roma at 19:00?"
     assert conversation(CHECKED).say('/book{"restaurant": "Roma", "time": "18:00"}').text == "Roma at 18:00?"
+
+
+def test_a_check_that_cannot_run_takes_back_its_answer_only(conversation) -> None:
+    booking = conversation(CHECKED)
+    failed = booking.say('/book{"restaurant": "Roma", "time": "23:00"}')
+    assert failed.responses == ["action_failed", "ask_time"]  # the restaurant and the task are kept
+    assert failed.state.slots.get("restaurant") == "Roma" and "time" not in failed.state.slots
+    assert (failed.state.active_task, failed.state.requested_slot) == ("book", "time")
+    for _ in range(3):  # the business's failure is not counted against the user's attempts
+        assert booking.say('/inform{"time": "23:00"}').responses == ["action_failed", "ask_time"]
+    assert booking.say('/inform{"time": "20:15"}').text == "Roma at 20:15?"
+    on_error = CHECKED.replace("results: [availability, alternatives]}",
+                               "results: [availability, alternatives], on_error: [respond: down]}")
+    failed = conversation(on_error + "  down: The booking system is down.\n").say(
+        '/book{"restaurant": "Roma", "time": "23:00"}')
+    assert failed.responses == ["down", "ask_time"] and failed.state.slots.get("restaurant") == "Roma"
+
+
+ASKED = """\
+version: 1
+name: asking
+slots:
+  restaurant: {type: text}
+  time: {type: text}
+memory:
+  tables:
+    asked:
+      columns: {what: {type: text}}
+intents:
+  book: [book]
+  inform: ["[19:00](time)"]
+tasks:
+  book:
+    policy: frame
+    triggers: [book]
+    slots:
+      - slot: restaurant
+        check: [insert: {table: asked, values: {what: "{{ slots.restaurant }}"}}]
+        accept: "true"
+      - slot: time
+        check:
+          - insert: {table: asked, values: {what: "{{ slots.time }}"}}
+          - python: {function: tests.availability, args: {time: "{{ slots.time }}"},
+                     results: [availability, alternatives]}
+        accept: results.availability[0].free
+    on_complete: [respond: booked]
+responses:
+  ask_restaurant: Where?
+  ask_time: When?
+  booked: Booked.
+"""
+
+
+def test_a_check_that_cannot_run_undoes_its_own_table_writes_only(domain_from, db_url: str) -> None:
+    engine = Engine(domain_from(ASKED), store=SqlStore(db_url))
+    failed = engine.handle("s", '/book{"restaurant": "Roma", "time": "23:00"}')
+    assert failed.state.slots == {"restaurant": "Roma"}
+    assert [row["what"] for row in engine.tables.select("asked", {})] == ["Roma"]
+    assert engine.handle("s", '/inform{"time": "20:15"}').text == "Booked."
+    assert [row["what"] for row in engine.tables.select("asked", {})] == ["Roma", "20:15"]
 
 
 def test_check_and_accept_go_together(domain_from) -> None:
