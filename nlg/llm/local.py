@@ -118,14 +118,19 @@ class LocalBackend:
                            do_sample=request.temperature > 0, pad_token_id=self.tokenizer.eos_token_id)
             if request.temperature > 0:
                 options["temperature"] = request.temperature
+            stop = threading.Event()
+            options["stopping_criteria"] = [_Stopped(stop)]
             failure: list[BaseException] = []
-            worker = threading.Thread(target=self._generate, args=(inputs, streamer, options, failure), daemon=True)
+            worker = threading.Thread(target=self._generate, args=(inputs, streamer, options, failure),
+                                      name="local-llm-generate", daemon=True)
             worker.start()
             try:
                 yield from streamer
             except Exception:  # noqa: BLE001 - the streamer's queue timed out: the deadline passed
                 raise LlmTimeout("the local model did not finish within the time budget") from None
-            worker.join()
+            finally:  # the generation ends with the call (at its next token), never left running on its own
+                stop.set()
+                worker.join()
             if failure:
                 raise LlmError(f"the local model failed: {type(failure[0]).__name__}: {failure[0]}")
             if remaining(deadline) == 0:
@@ -145,3 +150,17 @@ class LocalBackend:
 
     def close(self) -> None:
         """Nothing to release (the model is freed with the object)."""
+
+
+class _Stopped:
+    """A stopping criterion of `generate`: stop once the call that asked for the text has ended (its caller went
+    on at the deadline, or stopped reading), so that no generation outlives its call, or the process (torch's
+    threads torn down under a running generation abort it)."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+
+    def __call__(self, input_ids: Any, scores: Any, **_: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.stop.is_set(), dtype=torch.bool, device=input_ids.device)

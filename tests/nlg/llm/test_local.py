@@ -3,6 +3,9 @@ within its budget; and the vLLM backend where vLLM and a GPU are present."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
@@ -41,6 +44,38 @@ def test_a_budget_shorter_than_the_model_needs_expires_on_time(local) -> None:
     with pytest.raises(LlmTimeout):
         local.complete(long, deadline=started + 0.3)
     assert time.monotonic() - started < 0.3 + 0.05
+
+
+def _generating() -> bool:
+    return any(thread.name == "local-llm-generate" and thread.is_alive() for thread in threading.enumerate())
+
+
+def test_a_generation_ends_with_its_call(local) -> None:
+    """A stream its reader leaves stops generating at once (it does not run on to max_tokens, holding the CPU),
+    and the model is free for the next call."""
+    long = ChatRequest([{"role": "user", "content": "Write a long story about a dragon."}], max_tokens=200)
+    stream = local.backend.stream(long, deadline=time.monotonic() + 60)
+    next(stream)
+    assert _generating()
+    stream.close()
+    assert not _generating() and not local.backend._lock.locked()
+
+
+def test_a_process_that_ends_just_after_a_call_timed_out_exits_cleanly(smollm2) -> None:
+    """A generation left running when the process ended aborted it ("terminate called without an active
+    exception", exit code 134): `dialogue chat telco_ivr` did so after a turn whose LLM answer timed out."""
+    script = """if True:
+        import time
+        from dialogue.nlg.llm import Budgeted, ChatRequest, LlmTimeout
+        from dialogue.nlg.llm.local import LocalBackend
+        long = ChatRequest([{"role": "user", "content": "Write a long story about a dragon."}], max_tokens=200)
+        try:
+            Budgeted(LocalBackend()).complete(long, deadline=time.monotonic() + 0.3)
+        except LlmTimeout:
+            print("timed out")
+    """
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert (ended.returncode, ended.stdout) == (0, "timed out\n"), ended.stderr[-2000:]
 
 
 def test_vllm_backend_where_vllm_and_a_gpu_are_present() -> None:
