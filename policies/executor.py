@@ -80,7 +80,6 @@ class Executor:
             step = queue.popleft()
             queue.extendleft(reversed(self.handlers[type(step)](tracker, step)))
 
-
     def check_answer(self, tracker: Tracker, check: CheckAnswer) -> list[Step]:
         """Put the answer in its slot and run the slot's `check` actions, then let the task take or refuse it. A
         check that cannot run is undone (the answer not taken, the check's table writes rolled back) and its

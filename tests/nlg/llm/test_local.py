@@ -57,7 +57,9 @@ def test_a_generation_ends_with_its_call(local) -> None:
     stream = local.backend.stream(long, deadline=time.monotonic() + 60)
     next(stream)
     assert _generating()
+    started = time.monotonic()
     stream.close()
+    assert time.monotonic() - started < 1.0  # a token or two, not the 200 asked for
     assert not _generating() and not local.backend._lock.locked()
 
 
