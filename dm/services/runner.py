@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 
@@ -59,7 +59,7 @@ class CallRunner:
             self._fail(tracker, spec, ServiceCalled(service=spec.service, method=spec.method, path=spec.path,
                                                     status="not_sent", ms=0, attempts=0,
                                                     error=f"path `{spec.path}` failed: {type(err).__name__}: {err}"),
-                       timed_out=False)
+                       "error")
         query = {name: _query_text(value) for name, raw in spec.query.items()
                  if (value := tracker.evaluate(raw)) is not None and value != ""}
         request = ServiceRequest.of(spec.service, spec.method, path, query, _body(tracker, spec.body),
@@ -85,7 +85,7 @@ class CallRunner:
                             ms=answer.ms, attempts=answer.attempts, error=answer.error)
         used = self._used(spec, answer) if answer.outcome == "ok" else answer.error
         if isinstance(used, str):
-            self._fail(tracker, spec, ran.model_copy(update={"error": used}), timed_out=answer.outcome == "timeout")
+            self._fail(tracker, spec, ran.model_copy(update={"error": used}), _failure(answer))
         tracker.apply(ran)
         values, rows = used
         if spec.result:
@@ -200,9 +200,26 @@ class CallRunner:
         return validator
 
     @staticmethod
-    def _fail(tracker: Tracker, spec: CallSpec | ToolSpec, ran: ServiceCalled, *, timed_out: bool) -> None:
+    def _fail(tracker: Tracker, spec: CallSpec | ToolSpec, ran: ServiceCalled, failure: Failure) -> None:
         tracker.warnings.append(f"call to {ran.service} {ran.method} {ran.path} failed: {ran.error}")
-        raise ActionFailed(ran, list((spec.on_timeout if timed_out else []) or spec.on_error))
+        then = spec.on_timeout if failure == "timeout" else []
+        if failure == "refused" and isinstance(spec, CallSpec):  # a tool's failure has no status: never refused
+            then = spec.on_refused
+        raise ActionFailed(ran, list(then or spec.on_error))
+
+
+Failure = Literal["timeout", "refused", "error"]
+_NOT_REFUSALS = frozenset({401, 403, 407, 408, 429})
+"""4xx statuses that say the call itself failed (credentials, time, rate), not that the service declined it."""
+
+
+def _failure(answer: ServiceAnswer) -> Failure:
+    """How an answer that cannot be used failed: in time, by the service's refusal (a 4xx), or otherwise."""
+    if answer.outcome == "timeout":
+        return "timeout"
+    status = answer.status
+    refused = answer.reason == "status" and status is not None and 400 <= status < 500 and status not in _NOT_REFUSALS
+    return "refused" if refused else "error"
 
 
 def _turn(tracker: Tracker) -> str:

@@ -371,6 +371,9 @@ class CallSpec(_AnswerSpec):
     query: Values = Field({}, description="Query parameters -> literal or `{{ expression }}` (empty ones are left "
                                           "out).")
     body: Any = Field(None, description="The JSON body: literals and `{{ expression }}`s, nested as the body is.")
+    on_refused: list[Action] = Field([], description="When the service answered that it will not do it (a 4xx "
+                                     "status but 401, 403, 407, 408 and 429, which say the call itself failed): "
+                                     "\"not enough money\" rather than \"the bank is down\" (default: `on_error`).")
 
 
 class Call(_AnswerAction):
@@ -380,8 +383,12 @@ class Call(_AnswerAction):
     def labels(self) -> list[str]:
         return [f"call:{self.call.service}"]
 
+    def nested(self) -> list[Action]:
+        return [*super().nested(), *self.call.on_refused]
+
     def check(self, refs: ReferenceChecker, path: YamlPath, scope: Scope) -> None:
         spec = self.call
+        refs.actions(spec.on_refused, path + ("on_refused",), scope)
         refs.known("service", spec.service, refs.domain.services, path + ("service",))
         refs.template(spec.path, path + ("path",))
         for name, value in spec.query.items():

@@ -115,6 +115,32 @@ def test_on_error_runs_instead_of_the_rest_of_the_step(engine: Engine, service: 
     assert result.calls[0].status == "409" and "transferred" not in result.responses
 
 
+REFUSING = BANK.replace("""          on_error:
+            - respond: transfer_failed
+""", """          on_refused: [respond: transfer_refused]
+          on_error: [respond: transfer_failed]
+""") + "  transfer_refused: The bank said no to that transfer.\n"
+
+
+@pytest.mark.parametrize(("status", "response"), [(409, "transfer_refused"), (422, "transfer_refused"),
+                                                  (404, "transfer_refused"), (503, "transfer_failed"),
+                                                  (401, "transfer_failed"), (403, "transfer_failed"),
+                                                  (429, "transfer_failed")])
+def test_on_refused_runs_when_the_service_declines_and_on_error_when_the_call_failed(
+        tmp_path: Path, service: Behaviour, status: int, response: str) -> None:
+    service.status = status
+    result = Engine(bank(tmp_path, REFUSING)).handle("s", TRANSFER, user_id="ana")
+    assert result.responses == [response] and result.calls[0].status == str(status)
+
+
+def test_a_refusal_takes_on_error_without_on_refused_and_a_dead_service_never_refuses(
+        tmp_path: Path, service: Behaviour, monkeypatch) -> None:
+    service.status = 422
+    assert Engine(bank(tmp_path)).handle("s", TRANSFER, user_id="ana").responses == ["transfer_failed"]
+    monkeypatch.setenv("TEST_CORE_URL", closed_port())
+    assert Engine(bank(tmp_path, REFUSING)).handle("s", TRANSFER, user_id="ana").responses == ["transfer_failed"]
+
+
 @pytest.mark.parametrize("where", ["slow", "refused"])
 def test_a_slow_or_dead_service_takes_its_path_within_the_budget(tmp_path: Path, service: Behaviour,
                                                                  monkeypatch, where: str) -> None:
@@ -170,6 +196,8 @@ def test_the_domain_is_checked_before_it_runs(tmp_path: Path) -> None:
     assert "bank.yaml:32:20: error: unknown service 'cor'" in text and "did you mean 'core'" in text
     assert "unknown user variable 'last_balanse'" in text
     assert "not a valid JSON Schema: 'balance' is not of type 'array'" in text
+    with pytest.raises(DomainError, match=r"bank.yaml:54:33: error: unknown response .transfer_refusd."):
+        bank(tmp_path, REFUSING.replace("[respond: transfer_refused]", "[respond: transfer_refusd]"))
 
 
 ANSWERS = st.recursive(
