@@ -88,9 +88,10 @@ class FramePolicy:
             # "on the 6th instead?" at a confirmation, "yes, in Vancouver" when the city was asked: the values
             # answer, the yes is a manner of speaking
             self._as_values(tracker)
-        if frame.confirming or frame.changing or (frame.confirmed and entities):  # confirmed: its completion failed
+        failed = frame.confirmed  # confirmed and still here: its completion failed, and a yes tries it again
+        if frame.confirming or frame.changing or (failed and (entities or answer is not None)):
             if not entities or restating:
-                answered = frame.confirming and answer is not None  # "yes, for two" confirming two: a yes
+                answered = (frame.confirming or failed) and answer is not None  # "yes, for two" confirming two
                 return [ConfirmationAnswered(task=name, confirmed=answer == "affirm")] if answered else None
             items.append(ConfirmationWithdrawn(task=name))
         elif frame.requested and frame.requested not in entities:

@@ -448,6 +448,14 @@ def test_a_value_changed_after_a_failed_completion_is_confirmed_again(conversati
     assert orders.say("/affirm").responses == ["ordered"]
 
 
+def test_a_yes_after_a_failed_completion_tries_again_and_a_no_asks_what_to_change(conversation) -> None:
+    orders = conversation(FAILING)
+    orders.say('/order{"qty": 500}')
+    assert orders.say("/affirm").responses == ["action_failed"]
+    assert orders.say("/affirm").responses == ["action_failed"]  # tried again, not "Sorry, I didn't understand"
+    assert orders.say("/deny").responses == ["confirm_denied"]
+
+
 TABLES_TAKEN = {"19:30"}
 
 
