@@ -13,7 +13,7 @@ from dialogue.client import AsyncClient, Client
 from dialogue.dm.sql import SqlStore
 from dialogue.engine import Engine
 from dialogue.turns import UserInput
-from tests.dm.services.bank import BANK, bank
+from tests.dm.services.bank import BANK, REFUSING, bank
 from tests.dm.services.loopback import Behaviour, misbehaving
 
 
@@ -88,3 +88,24 @@ def test_calls_are_a_histogram_per_service_and_status_and_a_step_of_the_turn(ser
         assert samples[("dialogue_service_call_seconds_count",
                         (("domain", "bank"), ("service", "core"), ("status", status)))] == 1
     assert samples[("dialogue_turn_step_seconds_count", (("domain", "bank"), ("step", "services")))] == 2
+
+
+def test_a_check_that_cannot_run_over_grpc_keeps_the_rest_of_the_message(serve, monkeypatch) -> None:
+    from dialogue.domains import load_domain
+    from tests.dm.services.loopback import closed_port
+
+    monkeypatch.setenv("LOTUS_URL", closed_port())
+    running = serve([Engine(load_domain("restaurant"))])
+    with Client(running.target) as client:
+        result = client.turn("restaurant", "s", UserInput(intent="book_table", entities={
+            "cuisine": "sichuan", "party_size": 4, "date": "2099-12-11", "time": "19:00"}))
+    assert [message.response for message in result.messages] == ["action_failed", "ask_time"]
+    assert result.state.slots == {"cuisine": "sichuan", "party_size": 4, "date": "2099-12-11"}
+
+
+def test_a_refusal_over_grpc_takes_on_refused(serve, service: Behaviour, tmp_path: Path) -> None:
+    service.status = 409
+    running = serve([Engine(bank(tmp_path, REFUSING))])
+    with Client(running.target) as client:
+        assert [message.response for message in client.turn("bank", "s", transfer()).messages] == \
+            ["transfer_refused"]

@@ -72,6 +72,13 @@ responses:
   ask_payee: To whom?
 """
 
+# The same, its transfer telling the service's refusal (on_refused) from a failed call (on_error).
+REFUSING = BANK.replace("""          on_error:
+            - respond: transfer_failed
+""", """          on_refused: [respond: transfer_refused]
+          on_error: [respond: transfer_failed]
+""") + "  transfer_refused: The bank said no to that transfer.\n"
+
 
 def bank(tmp_path: Path, text: str = BANK) -> Domain:
     path = tmp_path / "bank.yaml"

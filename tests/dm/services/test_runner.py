@@ -19,7 +19,7 @@ from dialogue.dm.events import ServiceCalled
 from dialogue.dm.sql import MemoryStore, SqlStore
 from dialogue.engine import Engine
 from dialogue.turns import UserInput
-from tests.dm.services.bank import BANK, bank
+from tests.dm.services.bank import BANK, REFUSING, bank
 from tests.dm.services.loopback import Behaviour, closed_port, misbehaving
 
 BUDGET_S = 0.4  # the bank domain's settings.actions.timeout_ms
@@ -113,13 +113,6 @@ def test_on_error_runs_instead_of_the_rest_of_the_step(engine: Engine, service: 
     result = engine.handle("s", TRANSFER, user_id="ana")
     assert result.responses == ["transfer_failed"]
     assert result.calls[0].status == "409" and "transferred" not in result.responses
-
-
-REFUSING = BANK.replace("""          on_error:
-            - respond: transfer_failed
-""", """          on_refused: [respond: transfer_refused]
-          on_error: [respond: transfer_failed]
-""") + "  transfer_refused: The bank said no to that transfer.\n"
 
 
 @pytest.mark.parametrize(("status", "response"), [(409, "transfer_refused"), (422, "transfer_refused"),
