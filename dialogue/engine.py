@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from dialogue.dm.actions import ActionFailed, ActionRunner
+from dialogue.dm.actions import ActionRunner
 from dialogue.dm.errors import SessionConflict, StoreError
 from dialogue.dm.events import (
     BotUttered,
@@ -480,19 +480,14 @@ class Engine:
         the steps did before it is undone (state and tables), what was to follow it does not run (a booking is
         not confirmed that was never saved), the failed action's `on_error` runs or else the user is told
         (`action_failed`), and the task stays where it was, to be tried again."""
-        mark = tracker.mark()
-        try:
-            with self.tables.all_or_nothing():
-                self.executor.run(tracker, steps)
-        except ActionFailed as failed:
-            tracker.undo(mark)
-            tracker.apply(failed.ran)
-            if failed.then:
-                self._execute(tracker, failed.then)
-            else:
-                tracker.respond("action_failed")
-            return False
-        return True
+        failed = self.executor.attempt(tracker, steps)
+        if failed is None:
+            return True
+        if failed.then:
+            self._execute(tracker, failed.then)
+        else:
+            tracker.respond("action_failed")
+        return False
 
     def _render(self, tracker: Tracker, stream: _Stream, llm_deadline: float) -> list[Message]:
         seed = f"{tracker.state.session_id}:{tracker.state.turn}"

@@ -80,17 +80,25 @@ class Executor:
             step = queue.popleft()
             queue.extendleft(reversed(self.handlers[type(step)](tracker, step)))
 
+    def attempt(self, tracker: Tracker, steps: list[Step]) -> ActionFailed | None:
+        """Run the steps all or nothing: if a table action or a call among them failed, what they did is undone
+        (state and tables), the failure is recorded, and it is returned for its failure path to run."""
+        mark = tracker.mark()
+        try:
+            with self.tables.all_or_nothing():
+                self.run(tracker, steps)
+        except ActionFailed as failed:
+            tracker.undo(mark)
+            tracker.apply(failed.ran)
+            return failed
+        return None
+
     def check_answer(self, tracker: Tracker, check: CheckAnswer) -> list[Step]:
         """Put the answer in its slot and run the slot's `check` actions, then let the task take or refuse it. A
         check that cannot run is undone (the answer not taken, the check's table writes rolled back) and its
         failure path runs (`on_error`, else `action_failed`); the rest of the batch goes on."""
-        mark = tracker.mark()
-        try:
-            with self.tables.all_or_nothing():
-                self.run(tracker, [SlotSet(slot=check.slot, value=check.value), *check.actions])
-        except ActionFailed as failed:
-            tracker.undo(mark)
-            tracker.apply(failed.ran)
+        failed = self.attempt(tracker, [SlotSet(slot=check.slot, value=check.value), *check.actions])
+        if failed is not None:
             return failed.then or [Say("action_failed")]
         return self.stack.check_answer(tracker, check)
 
