@@ -26,7 +26,8 @@ from dialogue.domains import DomainError
 from dialogue.turns import InputError
 
 app = typer.Typer(help="A task-oriented dialogue engine: domains in YAML, fast NLU, explicit dialogue logic.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  rich_markup_mode="markdown")
 for command in (domain.validate, domain.schema, domain.test, domain.chat, nlu.train, nlu.parse):
     app.command()(command)
 app.command("nlu-eval")(nlu.evaluate)

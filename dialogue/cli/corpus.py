@@ -31,7 +31,7 @@ MAPPING_FILE = "sgd-mapping.yaml"
 def eval_conversations(
         domain: str = DomainArg,
         path: Path = typer.Argument(..., help="Schema-Guided Dialogue conversations (a folder with schema.json and "
-                                              "<split>.json, or a dialogues file beside its schema.json), or a "
+                                              "`<split>.json`, or a dialogues file beside its schema.json), or a "
                                               ".jsonl file of conversations in the domain's terms."),
         mapping: Path | None = typer.Option(None, help=f"How the dataset reads as the domain (default: {MAPPING_FILE} "
                                                         "beside the domain file); see docs/evaluation.md."),

@@ -120,3 +120,13 @@ def test_a_time_that_is_not_iso_names_the_option_and_the_format() -> None:
     result = runner.invoke(app, ["parse", "restaurant", "hi", "--now", "yesterday"])
     assert result.exit_code == 2
     assert "error: --now: 'yesterday' is not an ISO date-time like 2026-11-25T10:00" in result.output
+
+
+def test_help_reflows_docstrings_and_keeps_their_words() -> None:
+    """A docstring's line breaks are not the help's: a wide terminal shows a sentence on one line, with the
+    `<placeholders>` and `[brackets]` written in it."""
+    wide = {"COLUMNS": "240"}
+    listing = runner.invoke(app, ["--help"], env=wide).output
+    assert "with their scores, and the answer the assistant gives" in listing
+    assert "<split>.json" in runner.invoke(app, ["eval-conversations", "--help"], env=wide).output
+    assert "[default: the server's]" in runner.invoke(app, ["bench", "grpc", "--help"], env=wide).output
