@@ -76,6 +76,7 @@ def _transformers() -> Any:
         import transformers
     except ImportError:
         raise LlmUnavailable(f"the local LLM needs transformers and torch; {INSTALL_HINT}") from None
+    transformers.utils.logging.disable_progress_bar()  # a chat or a server shows its own line, not tqdm's
     return transformers
 
 

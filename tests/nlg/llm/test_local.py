@@ -65,7 +65,8 @@ def test_a_generation_ends_with_its_call(local) -> None:
 
 def test_a_process_that_ends_just_after_a_call_timed_out_exits_cleanly(smollm2) -> None:
     """A generation left running when the process ended aborted it ("terminate called without an active
-    exception", exit code 134): `dialogue chat telco_ivr` did so after a turn whose LLM answer timed out."""
+    exception", exit code 134): `dialogue chat telco_ivr` did so after a turn whose LLM answer timed out. Loading
+    the model draws no progress bar over the chat."""
     script = """if True:
         import time
         from dialogue.nlg.llm import Budgeted, ChatRequest, LlmTimeout
@@ -78,6 +79,7 @@ def test_a_process_that_ends_just_after_a_call_timed_out_exits_cleanly(smollm2) 
     """
     ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert (ended.returncode, ended.stdout) == (0, "timed out\n"), ended.stderr[-2000:]
+    assert "Loading weights" not in ended.stderr
 
 
 def test_vllm_backend_where_vllm_and_a_gpu_are_present() -> None:
