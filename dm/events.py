@@ -157,7 +157,7 @@ class TaskStarted(BaseEvent):
         if state.stack:
             state.stack[-1].interrupted = True
         state.stack.append(TaskFrame(task=self.task, state=self.state, saved=dict(self.saved)))
-        state.picked = None
+        state.picked = state.completed = None
 
     def labels(self) -> list[str]:
         return [f"start_task:{self.task}"]
@@ -190,6 +190,8 @@ class TaskEnded(BaseEvent):
         frame = state.frame(self.task)
         if frame is not None:
             state.stack.remove(frame)
+        if not state.stack:
+            state.completed = self.task if self.outcome == "completed" else None
 
     def labels(self) -> list[str]:
         verb = {"completed": "complete_task", "cancelled": "cancel_task", "abandoned": "abandon_task"}

@@ -68,6 +68,8 @@ class DialogueState(BaseModel):
     no_input: int = Field(0, description="Consecutive turns with no input.")
     no_match: int = Field(0, description="Consecutive turns that were not understood.")
     last_understood: dict[str, Any] | None = None
+    completed: str | None = Field(None, description="The task that completed with no other going, until another "
+                                                    "starts: a `cancel` then may undo it.")
     proposed: str | None = Field(None, description="The task a finished one proposed; the next turn answers it.")
     proposal_ask: str | None = Field(None, description="The response that asked it, asked again after a question "
                                                        "answered on the side.")

@@ -352,6 +352,7 @@ class ReferenceChecker:
 
     def _tasks(self) -> None:
         owner: dict[str, str] = {}
+        undoer: dict[str, str] = {}
         for name, task in self.domain.tasks.items():
             path: YamlPath = ("tasks", name)
             for i, trigger in enumerate(task.triggers):
@@ -368,6 +369,12 @@ class ReferenceChecker:
             self.response(task.resume, path + ("resume",))
             for i, slot in enumerate(task.persisted_slots):
                 self.known("slot", slot, self.domain.slots, path + ("persisted_slots", i))
+            for i, undone in enumerate(task.undoes):
+                upath = path + ("undoes", i)
+                if self.known("task", undone, self.domain.tasks, upath) and undone in undoer:
+                    self.error(upath, f"task '{undone}' is already undone by task '{undoer[undone]}'",
+                                "a `cancel` after a task starts at most one task")
+                undoer.setdefault(undone, name)
             scope = Scope(task=name)
             self.actions(task.on_complete, path + ("on_complete",), scope)
             self.actions(task.on_cancel or [], path + ("on_cancel",), scope)

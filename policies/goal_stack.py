@@ -61,6 +61,7 @@ class GoalStack:
         self.tasks: dict[str, TaskPolicy] = {name: POLICIES[type(task)](domain, name, task)  # type: ignore[call-arg]
                                              for name, task in domain.tasks.items()}
         self.triggers = {intent: name for name, task in domain.tasks.items() for intent in task.triggers}
+        self.undoers = {undone: name for name, task in domain.tasks.items() for undone in task.undoes}
         self.routing = domain.settings.routing
         self.defaults = {name: spec.default for name, spec in domain.slots.items()}
         self.offers = Offers(domain, {name: list(policy.slots) for name, policy in self.tasks.items()})
@@ -490,9 +491,17 @@ class GoalStack:
         return {slot for frame in stack if frame.task != leaving for slot in self.tasks[frame.task].slots}
 
     def _cancel(self, tracker: Tracker) -> list[Step]:
+        """The active task cancelled; with none, the task that undoes the one just completed started ("cancel it"
+        after a booking), understood as its trigger; else `nothing_to_cancel`."""
         top = tracker.state.active
         if top is None:
-            return [Say("nothing_to_cancel")]
+            undoer = self.undoers.get(tracker.state.completed or "")
+            if undoer is None:
+                return [Say("nothing_to_cancel")]
+            triggers, understood = self.domain.tasks[undoer].triggers, tracker.turn.interpretation
+            if triggers and understood is not None:
+                tracker.reinterpret(understood.model_copy(update={"intent": triggers[0]}))
+            return self._start(tracker, undoer, tracker.turn.entities)
         task = self.domain.tasks[top.task]
         on_cancel = task.on_cancel if task.on_cancel is not None else [Respond(respond="cancelled")]
         return [*on_cancel, Finish(top.task, "cancelled")]

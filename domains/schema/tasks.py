@@ -87,6 +87,9 @@ class _Task(Model):
                                         "rest of the session, so the next task using them has them (the city of a "
                                         "search, the restaurant chosen); the task's other slots are cleared when "
                                         "it ends.")
+    undoes: list[Name] = Field([], description="Tasks this one undoes: a `cancel` (\"cancel it\") said while no task "
+                               "goes, after one of them completed, starts this task instead of saying "
+                               "`nothing_to_cancel`.")
 
 
 class FrameTask(_Task):

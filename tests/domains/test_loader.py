@@ -177,6 +177,14 @@ def test_control_intents_cannot_trigger(problems) -> None:
     assert "cannot trigger" in problem.message
 
 
+def test_a_task_is_undone_by_one_known_task(problems) -> None:
+    unknown = only(problems(BASE, **{"    triggers: [order]\n": "    triggers: [order]\n    undoes: [ordr]\n"}))
+    assert (unknown.message, unknown.line) == ("unknown task 'ordr'", 12)
+    twice = only(problems(BASE, **{"tasks:\n": "tasks:\n  refund: {policy: frame, undoes: [order]}\n"
+                                               "  void: {policy: frame, undoes: [order]}\n"}))
+    assert (twice.message, twice.line) == ("task 'order' is already undone by task 'refund'", 10)
+
+
 def test_warnings_do_not_stop_loading(write_domain) -> None:
     path = write_domain(BASE.replace('  order: ["I', '  empty: []\n  order: ["I'))
     (warning,) = check_domain(path)

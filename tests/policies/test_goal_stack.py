@@ -101,6 +101,46 @@ def test_cancel_ends_only_the_inner_task(bank) -> None:
     assert chat.say("/cancel").responses == ["nothing_to_cancel"]
 
 
+RECALL = (BANK.replace("ROUTING", "flow")
+          .replace("  hours: [opening hours]\n", "  hours: [opening hours]\n  recall: [recall my transfer]\n")
+          .replace("tasks:\n", """tasks:
+  recall:
+    policy: frame
+    triggers: [recall]
+    undoes: [transfer]
+    confirm: confirm_recall
+    on_complete: [respond: recalled]
+""")
+          .replace("responses:\n", "responses:\n  confirm_recall: Recall your last transfer?\n  recalled: Recalled.\n"))
+
+
+def test_cancel_after_a_task_completed_starts_the_task_that_undoes_it(conversation) -> None:
+    """"Cancel it" just after a transfer recalls it, as if the recall's trigger had been said; a cancel with nothing
+    just completed, or after a task that nothing undoes, has nothing to cancel."""
+    chat = conversation(RECALL)
+    assert chat.say("/cancel").responses == ["nothing_to_cancel"]
+    chat.say('/transfer{"amount": 5, "payee": "bob"}')
+    assert chat.say("/affirm").responses == ["sent"]
+    undoing = chat.say("/cancel")
+    assert undoing.responses == ["confirm_recall"] and undoing.understood.intent == "recall"
+    assert undoing.state.stack == ["recall"]
+    assert chat.say("/affirm").responses == ["recalled"]
+    assert chat.say("/cancel").responses == ["nothing_to_cancel"]  # the recall itself is undone by nothing
+
+
+def test_the_task_to_undo_is_the_last_one_completed_with_none_since(conversation) -> None:
+    chat = conversation(RECALL)
+    chat.say('/transfer{"amount": 5, "payee": "bob"}')
+    chat.say("/affirm")
+    chat.say("/balance")
+    assert chat.say("/cancel").responses == ["cancelled"]  # the balance asked, then cancelled
+    assert chat.say("/cancel").responses == ["nothing_to_cancel"]
+    chat.say('/transfer{"amount": 5, "payee": "bob"}')
+    chat.say("/affirm")
+    chat.say('/balance{"account": "savings"}')
+    assert chat.say("/cancel").responses == ["nothing_to_cancel"]
+
+
 def test_correction_of_a_slot_in_a_frame_below(bank) -> None:
     chat = bank()
     chat.say('/transfer{"amount": 5}')
