@@ -197,8 +197,8 @@ class FramePolicy:
             return [SlotRequested(task=frame.task, slot=slot, subframes=self.enclosing[slot])]
         if isinstance(self.domain.slots[slot], BooleanSlot) and answer is not None:
             return {slot: answer == "affirm"}
-        if entry.fill_from_text and turn.text and turn.intent not in WORDLESS_INTENTS:
-            return {slot: turn.text}
+        if entry.fill_from_text and turn.text and turn.intent not in WORDLESS_INTENTS and answer is None:
+            return {slot: turn.text}  # a bare yes or no is no name: it is answered as one to a value asked
         return {}
 
     def correct(self, tracker: Tracker, frame: TaskFrame, values: dict[str, Any]) -> list[Step]:

@@ -125,19 +125,39 @@ def test_subframe_is_asked_only_when_its_condition_holds_and_runs_its_actions(sh
     assert shop.say('/inform{"email": "a@b.co"}').responses == ["contact_noted", "ask_note"]
 
 
+class _Reads:
+    """An NLU that reads every text as one intent, with no values."""
+
+    def __init__(self, intent: str):
+        self.intent = intent
+
+    def parse(self, text, *, now, expecting=None):
+        from dialogue.domains.interpretation import Interpretation
+        return Interpretation(intent=self.intent, text=text, source="nlu")
+
+
 def test_fill_from_text_takes_the_answer(shop) -> None:
     from tests.conftest import NOW
 
-    class Echo:
-        def parse(self, text, *, now, expecting=None):
-            from dialogue.domains.interpretation import Interpretation
-            return Interpretation(intent="inform", text=text, source="nlu")
-
-    shop.engine.nlu = Echo()
+    shop.engine.nlu = _Reads("inform")
     shop.say('/order{"size": "small", "count": 1, "gift": false}')
     result = shop.engine.handle(shop.session, "leave it at the door", user_id=shop.user, now=NOW)
     assert result.state.slots["note"] == "leave it at the door"
     assert result.responses == ["ask_code"]
+
+
+def test_fill_from_text_takes_no_bare_yes_or_no(shop) -> None:
+    """"yes" to "What name should I put the booking under?" was taken as the name: a bare yes asks again, and a
+    bare no stops the task, as for any value asked."""
+    from tests.conftest import NOW
+
+    shop.say('/order{"size": "small", "count": 1, "gift": false}')
+    shop.engine.nlu = _Reads("affirm")
+    again = shop.engine.handle(shop.session, "yes", user_id=shop.user, now=NOW)
+    assert again.responses == ["ask_note"] and "note" not in again.state.slots
+    shop.engine.nlu = _Reads("deny")
+    stopped = shop.engine.handle(shop.session, "no", user_id=shop.user, now=NOW)
+    assert "note" not in stopped.state.slots and stopped.state.stack == []
 
 
 def test_dtmf_digits_answer_the_asked_slot(shop) -> None:
