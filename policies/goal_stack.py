@@ -38,7 +38,7 @@ from dialogue.domains.builtin import ASK_INTENT, BUILTIN_INTENTS, ENTITY_ONLY_IN
 from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameTask, FsmTask
 from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
-from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.slot_types import SlotValues, slot_type
 from dialogue.domains.values import InvalidValue
 from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
@@ -188,7 +188,8 @@ class GoalStack:
         yes_no = self.domain.yes_or_no(intent or "")
         if top is not None and top.requested is not None and not top.changing and not turn.entities and yes_no:
             return Decision(reset + self._yes_or_no_to_a_value(tracker, top, yes_no))
-        owner = self._owner_of_values(tracker, intent) if top is None and triggered is None else None
+        owner = self._follow_up(tracker, intent) if top is None and triggered is None else None
+        owner = owner or (self._owner_of_values(tracker, intent) if top is None and triggered is None else None)
         if owner is not None:
             return Decision(reset + self._start(tracker, owner, turn.entities))
         ranked_next = self._ranked_next(tracker, intent) if top is None and triggered is None else None
@@ -232,6 +233,41 @@ class GoalStack:
         owners = [name for name, task in self.domain.tasks.items()
                   if task.triggers and not task.digression and given <= set(self.tasks[name].slots)]
         return owners[0] if len(owners) == 1 else None
+
+    def _follow_up(self, tracker: Tracker, intent: str | None) -> str | None:
+        """With nothing going, the task just completed when it takes every value of a turn that only gives values,
+        a category value the model gave another slot read as the one of its own categories that lists it ("and in
+        my current account?" after a balance, the account tagged as a transfer's): it runs again with them."""
+        done, understood = tracker.state.completed, tracker.turn.interpretation
+        if done is None or intent != ENTITY_ONLY_INTENT or understood is None or not understood.entities \
+                or not self.domain.tasks[done].triggers:
+            return None
+        own = set(self.tasks[done].slots)
+        entities = {slot: value for slot, value in understood.entities.items() if slot in own}
+        for span in understood.spans:
+            if span.slot not in own:
+                read = self._read_as_one_of(span.text, span.slot, own - set(understood.entities))
+                if read is None:
+                    return None
+                entities.update(read)
+        if set(understood.entities) - own - {span.slot for span in understood.spans}:
+            return None  # a value of another task's slot with no words to read again
+        tracker.reinterpret(understood.model_copy(update={"entities": entities}))
+        return done
+
+    def _read_as_one_of(self, text: str, tagged: str, slots: set[str]) -> dict[str, Any] | None:
+        """The words of a category value the model gave `tagged`, read as the one category of `slots` that lists
+        them (a value of a list is evidence of its slot; a date or a name could be anyone's)."""
+        if not slot_type(self.domain.slots[tagged]).closed:
+            return None
+        found = {}
+        for slot in sorted(slots):
+            if slot_type(self.domain.slots[slot]).closed:
+                try:
+                    found[slot] = self.values.coerce(slot, text)
+                except InvalidValue:
+                    continue
+        return found if len(found) == 1 else None
 
     def _read_as_answer(self, tracker: Tracker, top: TaskFrame | None) -> list[Step] | None:
         """A message the NLU could not place that the active task still reads values from, as the answer to what

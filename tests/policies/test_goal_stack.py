@@ -141,6 +141,65 @@ def test_the_task_to_undo_is_the_last_one_completed_with_none_since(conversation
     assert chat.say("/cancel").responses == ["nothing_to_cancel"]
 
 
+ACCOUNTS = """\
+version: 1
+name: accounts
+slots:
+  account: {type: category, values: {current: [current account], savings: [savings account]}}
+  from_account: {type: category, values: {current: [current account], savings: [savings account]}}
+  amount: {type: number, min: 0.01}
+intents:
+  balance: [my balance]
+  transfer: [send money]
+tasks:
+  balance:
+    policy: frame
+    triggers: [balance]
+    slots: [{slot: account}]
+    on_complete: [respond: balance_is]
+  transfer:
+    policy: frame
+    triggers: [transfer]
+    slots: [{slot: amount}, {slot: from_account}]
+    on_complete: [respond: sent]
+responses:
+  ask_account: Which account?
+  ask_amount: How much?
+  ask_from_account: From which account?
+  balance_is: "Your {{ slots.account }} balance is 100."
+  sent: Sent.
+"""
+
+
+class _TaggedAs:
+    """An NLU that reads one text as `inform` with one value, tagged for the slot given."""
+
+    def __init__(self, text: str, slot: str, value: str):
+        self.text, self.slot, self.value = text, slot, value
+
+    def parse(self, text, *, now, expecting=None):
+        from dialogue.domains.interpretation import EntitySpan, Interpretation
+
+        start = text.index(self.text)
+        span = EntitySpan(slot=self.slot, text=self.text, value=self.value, start=start, end=start + len(self.text),
+                          normalised=True, source="model")
+        return Interpretation(intent="inform", entities={self.slot: self.value}, spans=[span], text=text, source="nlu")
+
+
+def test_values_after_a_task_completed_ask_it_again_read_as_its_own(conversation) -> None:
+    """"And in my current account?" after a balance, the account tagged as a transfer's, is the balance of that
+    account, not a transfer from it; with no task just completed, the one task that takes the value starts."""
+    chat = conversation(ACCOUNTS)
+    chat.engine.nlu = _TaggedAs("current account", "from_account", "current")
+    assert chat.say('/balance{"account": "savings"}').responses == ["balance_is"]
+    again = chat.say("and in my current account?")
+    assert again.responses == ["balance_is"] and "current balance" in again.messages[0].text
+    assert again.understood.entities == {"account": "current"}
+    fresh = conversation(ACCOUNTS)
+    fresh.engine.nlu = chat.engine.nlu
+    assert fresh.say("and in my current account?").responses == ["ask_amount"]  # the transfer takes it
+
+
 def test_correction_of_a_slot_in_a_frame_below(bank) -> None:
     chat = bank()
     chat.say('/transfer{"amount": 5}')
