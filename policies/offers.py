@@ -134,8 +134,7 @@ class Offers:
             start = offering.start + spec.size
             if start < len(rows):
                 return self._offered(spec, rows, start), False, None
-            return [OfferAnswered(result=spec.result, chosen=None),
-                    *(spec.on_exhausted or [Say("no_more_options")])], False, None
+            return list(spec.on_exhausted or [Say("no_more_options")]), False, None  # still on offer: "the first one"
         assert reply.row is not None
         values = self._values(tracker, spec, rows[reply.row])
         interpretation = turn.interpretation
@@ -215,8 +214,6 @@ def _identity(spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
     """What tells a row from the others: its `fill` and `match` values (the whole row when the offer has none)."""
     columns = sorted({*spec.fill.values(), *spec.match})
     return {column: row.get(column) for column in columns} if columns else row
-
-
 
 
 @dataclass(frozen=True)

@@ -116,13 +116,15 @@ def test_yes_takes_the_offered_row_and_its_values_carry_into_the_next_task(tmp_p
     assert say(engine, "four of us") == "Booked Golden Dragon in the centre for 4."
 
 
-def test_no_and_anything_else_offer_the_next_rows_until_there_are_none(tmp_path: Path) -> None:
+def test_no_and_anything_else_offer_the_next_rows_until_none_are_left_and_those_stay_on_offer(tmp_path: Path) -> None:
     engine = dining(tmp_path)
     say(engine, "find a place")
     assert say(engine, "anything else?") == "2. Jade Garden (chinese) (more)"
     assert say(engine, "no") == "3. Trattoria Roma (italian)"
     assert say(engine, "no") == "Sorry, that's all I have."
-    assert state(engine).offering is None
+    assert state(engine).offering is not None  # what was offered may still be taken
+    assert say(engine, "no") == "Sorry, that's all I have."
+    assert say(engine, "the first one then") == "Shall I book Golden Dragon?"
 
 
 def test_asking_for_others_while_the_task_a_search_leads_to_goes_runs_that_search_with_its_values(
