@@ -409,6 +409,35 @@ responses:
 """
 
 
+class _RankedWithValues:
+    """An NLU that reads every text as `inform` with the values and the ranking given."""
+
+    def __init__(self, entities: dict, ranking: dict[str, float]):
+        self.entities, self.ranking = entities, ranking
+
+    def parse(self, text, *, now, expecting=None):
+        from dialogue.domains.interpretation import IntentScore, Interpretation
+
+        ranking = [IntentScore(name=name, confidence=score) for name, score in self.ranking.items()]
+        return Interpretation(intent="inform", confidence=ranking[0].confidence, entities=self.entities,
+                              ranking=ranking, text=text, source="nlu")
+
+
+@pytest.mark.parametrize("ranking, responses, task", [
+    ({"inform": 0.9, "book": 0.05, "search": 0.03}, ["ask_cuisine"], "book"),
+    ({"inform": 0.9, "greet": 0.05, "search": 0.03}, ["ask_cuisine"], "search"),
+    ({"inform": 0.9, "greet": 0.05, "sounds_good": 0.03}, ["fallback"], None),
+])
+def test_values_several_tasks_take_start_the_one_the_nlu_ranks_first(conversation, ranking, responses, task) -> None:
+    """"For 3 on Friday at 8" with nothing going: booking and changing a booking take all three, and the NLU ranks
+    booking second; with neither in its top three, nothing starts."""
+    dining = conversation(CARRIED)
+    dining.engine.nlu = _RankedWithValues({"city": "Lyon"}, ranking)
+    answered = dining.say("in Lyon please")
+    assert answered.responses == responses and answered.state.active_task == task
+    assert answered.understood.intent == (task or "inform")
+
+
 def test_persisted_slots_outlive_their_task_and_the_next_task_has_them(conversation) -> None:
     dining = conversation(CARRIED)
     dining.say("/search")
