@@ -227,8 +227,8 @@ class GoalStack:
         """With no task going, the one task that takes every value the message gives ("I'm in Palo Alto", "try
         again for 12:30 next Friday" after a booking), whatever the intent they came with; of several, the one
         whose trigger the NLU ranks first in its top three ("for 3 on Friday at 8", booking 0.04 and changing a
-        booking not ranked), the turn then understood as that trigger. None when no task takes them, or several and none ranked, or the message closes the
-        conversation or asks for a person."""
+        booking not ranked), the turn then understood as that trigger. None when no task takes them, or several
+        and none is ranked, or the message closes the conversation or asks for a person."""
         given, understood = set(tracker.turn.entities), tracker.turn.interpretation
         if not given or intent in _NOT_VALUES:
             return None
