@@ -102,6 +102,8 @@ def domain_graph(domain: Domain) -> DomainGraph:
                 build.edge(task_id, build.node(f"confirm:{name}", "confirm", f"confirm:\n{task.confirm}"), "confirm")
         for intent in task.triggers:
             build.edge(f"intent:{intent}", task_id, "triggers")
+        for undone in task.undoes:  # a cancel just after that task starts this one
+            build.edge(f"task:{undone}", task_id, "starts", "cancel")
         _effects(build, task_id, _task_actions(task), domain)
     for guard in domain.guards:
         guard_id = build.node(f"guard:{guard.name}", "guard", f"guard {guard.name}\n{guard.stage}"

@@ -371,7 +371,11 @@ class ReferenceChecker:
                 self.known("slot", slot, self.domain.slots, path + ("persisted_slots", i))
             for i, undone in enumerate(task.undoes):
                 upath = path + ("undoes", i)
-                if self.known("task", undone, self.domain.tasks, upath) and undone in undoer:
+                if not self.known("task", undone, self.domain.tasks, upath):
+                    continue
+                if undone == name:
+                    self.error(upath, f"task '{name}' cannot undo itself", "name the task whose result it undoes")
+                elif undone in undoer:
                     self.error(upath, f"task '{undone}' is already undone by task '{undoer[undone]}'",
                                 "a `cancel` after a task starts at most one task")
                 undoer.setdefault(undone, name)

@@ -81,6 +81,7 @@ def test_what_the_bundled_tasks_and_guards_reach() -> None:
             ("task:transfer_money", "service:core", "calls", "POST /transfers")} <= banking
     restaurant = facts(domain_graph(load_domain("restaurant")))
     assert {("task:find_restaurant", "task:book_table", "starts", "propose_task"),
+            ("task:book_table", "task:cancel_booking", "starts", "cancel"),
             ("task:book_table", "table:bookings", "writes", "insert"),
             ("task:find_restaurant", "service:lotus", "calls", "GET /restaurants")} <= restaurant
     telco = domain_graph(load_domain("telco_ivr"))

@@ -183,6 +183,8 @@ def test_a_task_is_undone_by_one_known_task(problems) -> None:
     twice = only(problems(BASE, **{"tasks:\n": "tasks:\n  refund: {policy: frame, undoes: [order]}\n"
                                                "  void: {policy: frame, undoes: [order]}\n"}))
     assert (twice.message, twice.line) == ("task 'order' is already undone by task 'refund'", 10)
+    itself = only(problems(BASE, **{"    triggers: [order]\n": "    triggers: [order]\n    undoes: [order]\n"}))
+    assert itself.message == "task 'order' cannot undo itself"
 
 
 def test_warnings_do_not_stop_loading(write_domain) -> None:
