@@ -10,7 +10,8 @@ slot type's (dialogue.domains.slot_types): a text slot's known value it names ("
 the domain's time zone; phone, e-mail and regex slots by the domain's own value rules.
 
 Merging the model's spans with the gazetteer's matches follows one rule, in this order:
-1. every span the model tagged is kept (but a span of stop words only that is no value: "us", "the"), with
+1. every span the model tagged is kept (but a span of stop words only that is no value: "us", "the", nor
+   one that only a strict form's pattern fits: "around" of "around 7" is no booking reference), with
    its value normalised (a value that does not normalise keeps its text, so the dialogue asks again with the
    slot's invalid message); a span inside a value its slot lists ("Foster" of "Foster City"), or, for a text
    slot, inside a value annotated for that slot in the examples (a lookup table), is widened to it, and a span
@@ -167,8 +168,9 @@ class EntityNormaliser:
                 value, ok, start, end = self._reread(slot, value, start, end, text, words, others, now)
             if ok and self.types[slot].name == "time":
                 value, start, end = self._with_part_of_day(slot, value, start, end, text, words, others, now)
-            if fillers and not ok:
-                continue  # "the" of "until the 9th", cut from the date beside it: it holds no value
+            if fillers and (not ok or self.types[slot].strict):
+                continue  # "the" of "until the 9th", cut from the date beside it, holds no value; nor is "around" of
+                # "around 7", which a reference's pattern fits, a reference
             elsewhere = self._named_elsewhere(slot, ok, start, end, matches, tagged, words)
             found.append(elsewhere or Found(slot, value, start, end, ok, "model"))
         for match in matches:

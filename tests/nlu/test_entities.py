@@ -84,6 +84,14 @@ def test_a_span_given_the_wrong_slot_goes_to_the_one_strict_slot_it_fits(entitie
     assert [(f.slot, f.normalised) for f in found] == [("party_size", False)]  # fits nothing: kept as it was
 
 
+@pytest.mark.parametrize("slot", ["booking_ref", "time"])
+def test_a_stop_word_is_no_reference_though_the_pattern_fits_it(entities: EntityNormaliser, slot: str) -> None:
+    """"Around 7 please": the model tagged "around" (six letters, as the reference's pattern wants) as a booking
+    reference, and later "change my booking" looked up a booking AROUND."""
+    text = "around 7 please"
+    assert merged(entities, [(slot, 0, 6), ("party_size", 7, 8)], text) == [("party_size", 7, "model")]
+
+
 def test_a_span_cut_from_a_phone_number_is_widened_to_the_number(entities: EntityNormaliser) -> None:
     """The model tags the first group of a phone number as a booking reference (too short for one): the whole
     run of digit groups is a phone number."""
