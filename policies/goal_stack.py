@@ -188,11 +188,11 @@ class GoalStack:
         yes_no = self.domain.yes_or_no(intent or "")
         if top is not None and top.requested is not None and not top.changing and not turn.entities and yes_no:
             return Decision(reset + self._yes_or_no_to_a_value(tracker, top, yes_no))
-        owner = self._follow_up(tracker, intent) if top is None and triggered is None else None
-        owner = owner or (self._owner_of_values(tracker, intent) if top is None and triggered is None else None)
+        nothing_going = top is None and triggered is None
+        owner = (self._follow_up(tracker, intent) or self._owner_of_values(tracker, intent)) if nothing_going else None
         if owner is not None:
             return Decision(reset + self._start(tracker, owner, turn.entities))
-        ranked_next = self._ranked_next(tracker, intent) if top is None and triggered is None else None
+        ranked_next = self._ranked_next(tracker, intent) if nothing_going else None
         if ranked_next is not None:
             return Decision(reset + self._start(tracker, ranked_next, turn.entities)
                             + self._noted(tracker, set(self.tasks[ranked_next].slots)))
