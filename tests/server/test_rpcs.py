@@ -100,7 +100,8 @@ def test_concurrent_free_text_is_understood_as_one_text_at_a_time(serve, restaur
         return job(texts, **options)
 
     monkeypatch.setattr(restaurant_nlu, "job", counted)
-    running = serve([Engine(restaurant, nlu=restaurant_nlu)])
+    engine = Engine(restaurant, nlu=restaurant_nlu)
+    running = serve([engine])
 
     async def concurrently() -> list:
         async with AsyncClient(running.target) as client:
@@ -110,6 +111,8 @@ def test_concurrent_free_text_is_understood_as_one_text_at_a_time(serve, restaur
     found = asyncio.run(concurrently())
     assert sum(calls) == len(texts) * 3 and max(calls) > 1
     alone = {text: restaurant_nlu.parse(text, now=dt.datetime.now()) for text in texts}
+    # the engine may read a parse in its state ("for 3 on Friday", values two tasks take, as the one ranked)
+    turn_alone = {text: engine.handle(f"alone{number}", text).understood for number, text in enumerate(texts)}
     threshold = restaurant.settings.nlu.threshold
     clear = [text for text in texts if abs(alone[text].confidence - threshold) > BORDERLINE]
     assert len(clear) >= 0.8 * len(texts)
@@ -117,8 +120,8 @@ def test_concurrent_free_text_is_understood_as_one_text_at_a_time(serve, restaur
     for text, result in zip(texts * 3, found):
         assert result.understood.text == alone[text].text  # the first clause of several requests
         if text in clear:
-            assert result.understood.intent == alone[text].intent
-            if result.understood.entities.keys() != alone[text].entities.keys():
+            assert result.understood.intent == turn_alone[text].intent
+            if result.understood.entities.keys() != turn_alone[text].entities.keys():
                 other_slots.append(text)
     # int8 dynamic quantization scales activations over the whole batch, so a word whose tag is a close call may be
     # tagged otherwise in a batch than alone (seen once in a fresh CI run: a booking reference); rarely, never mostly
