@@ -20,9 +20,9 @@ Merging the model's spans with the gazetteer's matches follows one rule, in this
    widened to the run when the run is a value of that slot or of exactly one strict slot; a span of a date or
    time that does not read as one goes to the one slot of the other type that got no span when it reads as
    that ("evening 4" tagged as a date is the time), else is read with the words nearest it ("the" of "the 5th
-   of March" reads as "the 5th"), or without words at its ends ("21:15 imax"); a time is read with the part of
-   the day said just before it ("in the evening 5:30"); a date span that says a time too is cut in two
-   first ("next Thursday morning 11": `apart`);
+   of March" reads as "the 5th"), or without words at its ends ("21:15 imax"); a time is read with the minutes
+   said just before it ("half seven", the span "seven") and the part of the day ("in the evening 5:30"); a date
+   span that says a time too is cut in two first ("next Thursday morning 11": `apart`);
 2. a gazetteer match adds its slot when the model filled no span of that slot and the match
    overlaps no span the model tagged;
 3. where a model span of a category slot does not normalise but a gazetteer match of that
@@ -54,6 +54,8 @@ from dialogue.domains.slot_types.calendar import part_of_day_said
 from dialogue.domains.values import InvalidValue, match_key
 from dialogue.nlu.text import Word, clean, split_words
 
+_MINUTES_SAID = re.compile(r"^(?:half|(?:half|quarter|\d{1,2}|[a-z]+) (?:past|after|to))$")
+"""Words before an hour that say its minutes ("half" seven, "twenty past" seven)."""
 _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 REREAD_WORDS = 3
 """How many words beyond a date or time span that does not read are tried with it (see _reread)."""
@@ -167,6 +169,7 @@ class EntityNormaliser:
             if not ok and self.types[slot].phrased:
                 value, ok, start, end = self._reread(slot, value, start, end, text, words, others, now)
             if ok and self.types[slot].name == "time":
+                value, start = self._with_minutes_before(slot, value, start, end, text, words, others, now)
                 value, start, end = self._with_part_of_day(slot, value, start, end, text, words, others, now)
             if fillers and (not ok or self.types[slot].strict):
                 continue  # "the" of "until the 9th", cut from the date beside it, holds no value; nor is "around" of
@@ -331,6 +334,21 @@ class EntityNormaliser:
                 read, ok = self.normalise(other, said, now)
                 fits += [(other, read)] if ok else []
         return (*fits[0], True) if len(fits) == 1 else (slot, value, False)
+
+    def _with_minutes_before(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
+                             others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, int]:
+        """A time read with the minutes said just before the model's span, in no other span: "half seven" and
+        "twenty past seven", the span "seven", are 07:30 and 07:20."""
+        before = [word for word in words if word.end <= start][-2:]
+        for count in (1, 2):
+            said = before[-count:]
+            if len(said) < count or any(s < said[-1].end and said[0].start < e for s, e in others):
+                break
+            if _MINUTES_SAID.match(text[said[0].start:start].strip().lower()):
+                reread, ok = self.normalise(slot, text[said[0].start:end], now)
+                if ok:
+                    return reread, said[0].start
+        return value, start
 
     def _with_part_of_day(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
                           others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, int, int]:

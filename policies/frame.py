@@ -197,8 +197,9 @@ class FramePolicy:
             return [SlotRequested(task=frame.task, slot=slot, subframes=self.enclosing[slot])]
         if isinstance(self.domain.slots[slot], BooleanSlot) and answer is not None:
             return {slot: answer == "affirm"}
-        if entry.fill_from_text and turn.text and turn.intent not in WORDLESS_INTENTS and answer is None:
-            return {slot: turn.text}  # a bare yes or no is no name: it is answered as one to a value asked
+        if entry.fill_from_text and turn.text and not turn.entities and turn.intent not in WORDLESS_INTENTS \
+                and answer is None:  # a bare yes or no is no name, nor a message with values ("how about 8?")
+            return {slot: turn.text}
         return {}
 
     def correct(self, tracker: Tracker, frame: TaskFrame, values: dict[str, Any]) -> list[Step]:
@@ -217,7 +218,9 @@ class FramePolicy:
         except InvalidValue:
             return self._reject(frame, entry, raw, "invalid_value")
         if not tracker.holds(entry.validate_, value=value, slot=slot):
-            return self._reject(frame, entry, raw, entry.invalid or "invalid_value")
+            value = self._valid_reading(tracker, entry, value)
+            if value is None:
+                return self._reject(frame, entry, raw, entry.invalid or "invalid_value")
         previous = tracker.state.slots.get(slot)
         items: list[Step] = [SlotSet(slot=slot, value=value)]
         if previous is not None and previous != value:
@@ -230,6 +233,31 @@ class FramePolicy:
         if entry.check:
             return [CheckAnswer(frame.task, slot, value, previous, entry.check, items[1:])]
         return items
+
+    def _valid_reading(self, tracker: Tracker, entry: FrameSlot, refused: Any) -> Any | None:
+        """Another reading of the words that gave the slot a value `validate` refused, the first it takes: "8" or
+        "half seven" is the morning's, then the evening's, at a restaurant open from noon. The turn is understood
+        so. None when the value came with no words, or no other reading is valid."""
+        interpretation, slot = tracker.turn.interpretation, entry.slot
+        span = next((s for s in interpretation.spans if s.slot == slot and s.value == refused), None) \
+            if interpretation is not None else None
+        if span is None:
+            return None
+        spec = self.domain.slots[slot]
+        try:
+            readings = slot_type(spec).readings(spec, span.text, tracker.turn.now, self.language)
+        except ValueError:
+            return None
+        for raw in readings:
+            try:
+                value = self.values.coerce(slot, raw)
+            except InvalidValue:
+                continue
+            if value != refused and tracker.holds(entry.validate_, value=value, slot=slot):
+                tracker.reinterpret(interpretation.model_copy(update={"entities": {**interpretation.entities,
+                                                                                   slot: value}}))
+                return value
+        return None
 
     def checked(self, tracker: Tracker, step: CheckAnswer) -> list[Step]:
         """The answer the `check` actions asked about: taken if `accept` holds, else taken back and refused."""

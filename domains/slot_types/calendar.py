@@ -26,7 +26,7 @@ _HOURS = {name: number for number, name in enumerate(
 _NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midnight": "00:00", "lunchtime": "12:30",
                 "lunch": "12:30", "dinner": "19:00", "dinnertime": "19:00", "teatime": "17:00"}
 _TIME = re.compile(
-    r"^(?:at |around |about |by )?(?:(?P<half>half past|quarter past|quarter to|(?P<minutes>\d{1,2}|[a-z]+) "
+    r"^(?:at |around |about |by )?(?:(?P<half>half past|half|quarter past|quarter to|(?P<minutes>\d{1,2}|[a-z]+) "
     r"(?:minutes )?(?:past|after|to)) )?(?P<hour>\d{1,2}|[a-z]+)(?:[:.h](?P<minute>\d{2}))?"
     r"(?: (?!am\b|pm\b|a\.m|p\.m|in |at |tonight|o'?clock)(?P<word_minute>[a-z]+(?: (?!am\b|pm\b)[a-z]+)?))?"
     r"\s*(?P<meridiem>am|pm|a\.m\.|p\.m\.|in the morning|in the "
@@ -188,7 +188,7 @@ class Time(_Calendar):
         if match["word_minute"]:
             minute = _small_number(match["word_minute"], language)
         if match["half"]:
-            offset = {"half past": 30, "quarter past": 15, "quarter to": -15}.get(match["half"])
+            offset = {"half past": 30, "half": 30, "quarter past": 15, "quarter to": -15}.get(match["half"])
             if offset is None:
                 offset = _small_number(match["minutes"], language)
                 offset = -offset if match["half"].endswith(" to") else offset

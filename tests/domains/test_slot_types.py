@@ -140,6 +140,7 @@ def test_a_boolean_span_names_a_feature_or_its_absence(said: str, meant) -> None
 @pytest.mark.parametrize(("said", "readings"), [
     ("8", ["08:00", "20:00"]), ("eight", ["08:00", "20:00"]), ("7:30", ["07:30", "19:30"]),
     ("8pm", ["20:00"]), ("evening 7", ["19:00"]), ("08:00", ["08:00"]), ("15:00", ["15:00"]), ("3", ["15:00"]),
+    ("half seven", ["07:30", "19:30"]), ("half 8 pm", ["20:30"]), ("half past seven", ["07:30", "19:30"]),
 ])
 def test_a_bare_time_may_be_the_mornings_or_the_afternoons(said: str, readings: list[str]) -> None:
     assert SLOT_TYPES["time"].readings(None, said, WEDNESDAY, "en") == readings

@@ -84,6 +84,17 @@ def test_a_span_given_the_wrong_slot_goes_to_the_one_strict_slot_it_fits(entitie
     assert [(f.slot, f.normalised) for f in found] == [("party_size", False)]  # fits nothing: kept as it was
 
 
+@pytest.mark.parametrize(("text", "span", "value"), [
+    ("how about half seven", "seven", "07:30"), ("twenty past 8 please", "8", "08:20"),
+    ("half past seven", "seven", "07:30"), ("at 7", "7", "07:00"), ("table 2 at 7", "7", "07:00"),
+])
+def test_a_time_is_read_with_the_minutes_said_before_it(entities: EntityNormaliser, text: str, span: str,
+                                                        value: str) -> None:
+    """The model tagged the hour of "half seven" (7:30 in British English) alone, which read as 07:00."""
+    start = text.rindex(span)
+    assert merged(entities, [("time", start, start + len(span))], text) == [("time", value, "model")]
+
+
 @pytest.mark.parametrize("slot", ["booking_ref", "time"])
 def test_a_stop_word_is_no_reference_though_the_pattern_fits_it(entities: EntityNormaliser, slot: str) -> None:
     """"Around 7 please": the model tagged "around" (six letters, as the reference's pattern wants) as a booking

@@ -126,14 +126,14 @@ def test_subframe_is_asked_only_when_its_condition_holds_and_runs_its_actions(sh
 
 
 class _Reads:
-    """An NLU that reads every text as one intent, with no values."""
+    """An NLU that reads every text as one intent, with the values given (none by default)."""
 
-    def __init__(self, intent: str):
-        self.intent = intent
+    def __init__(self, intent: str, entities: dict | None = None):
+        self.intent, self.entities = intent, entities or {}
 
     def parse(self, text, *, now, expecting=None):
         from dialogue.domains.interpretation import Interpretation
-        return Interpretation(intent=self.intent, text=text, source="nlu")
+        return Interpretation(intent=self.intent, text=text, source="nlu", entities=self.entities)
 
 
 def test_fill_from_text_takes_the_answer(shop) -> None:
@@ -158,6 +158,16 @@ def test_fill_from_text_takes_no_bare_yes_or_no(shop) -> None:
     shop.engine.nlu = _Reads("deny")
     stopped = shop.engine.handle(shop.session, "no", user_id=shop.user, now=NOW)
     assert "note" not in stopped.state.slots and stopped.state.stack == []
+
+
+def test_fill_from_text_takes_no_message_with_values(shop) -> None:
+    """"Actually, how about half seven?" when the name was asked changed the time and became the name too."""
+    from tests.conftest import NOW
+
+    shop.say('/order{"size": "small", "count": 1, "gift": false}')
+    shop.engine.nlu = _Reads("inform", {"count": 3})
+    changed = shop.engine.handle(shop.session, "actually make it three", user_id=shop.user, now=NOW)
+    assert changed.state.slots["count"] == 3 and "note" not in changed.state.slots
 
 
 def test_dtmf_digits_answer_the_asked_slot(shop) -> None:
@@ -634,6 +644,36 @@ def test_a_bare_answer_is_read_as_the_slot_asked(tmp_path, said: str, understood
     engine = Engine(load_domain(path), nlu=NumbersAsPartySize())
     engine.handle("s", UserInput(text="book a table"))
     assert engine.handle("s", UserInput(text="4")).text == "What time?"  # asked the party size: it is one
+    result = engine.handle("s", UserInput(text=said))
+    assert (result.understood.entities, result.text) == (understood, reply)
+
+
+class BareHoursAsMorning:
+    """A model that tags a bare hour as the time and reads it as the morning's, as the time type does first."""
+
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        hour = re.search(r"\d+", text)
+        if hour is None:
+            return Interpretation(intent="book", confidence=0.9, text=text)
+        value = f"{int(hour.group()):02d}:00"
+        span = EntitySpan(slot="time", text=hour.group(), value=value, start=hour.start(), end=hour.end(),
+                          normalised=True, source="model")
+        return Interpretation(intent="inform", confidence=0.9, text=text, entities={"time": value}, spans=[span])
+
+
+@pytest.mark.parametrize(("said", "understood", "reply"), [
+    ("8", {"time": "20:00"}, "4 at 20:00."),  # 08:00 is closed: the evening's
+    ("11", {"time": "11:00"}, "We are open from noon to ten.\nWhat time?"),  # 23:00 is closed too
+    ("13", {"time": "13:00"}, "4 at 13:00."),
+])
+def test_a_time_validate_refuses_is_read_the_other_way_it_may_be_said(tmp_path, said: str, understood: dict,
+                                                                       reply: str) -> None:
+    """"8" tagged as the time, 08:00, when the restaurant opens at noon: the time asked was refused, though
+    20:00 is what a caller means."""
+    path = tmp_path / "tables.yaml"
+    path.write_text(TABLE, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=BareHoursAsMorning())
+    engine.handle("s", '/book{"party_size": 4}')
     result = engine.handle("s", UserInput(text=said))
     assert (result.understood.entities, result.text) == (understood, reply)
 
