@@ -163,9 +163,10 @@ class GoalStack:
         if triggered is not None and (top is None or triggered != top.task):
             triggered = self._search_first(tracker, triggered)
             frame = state.frame(triggered)
-            if frame is None:
+            if frame is None:  # a question answered aside notes no values: "time" of "what time do you open?"
+                aside_only = self.domain.tasks[triggered].digression
                 return Decision(reset + self._start(tracker, triggered, turn.entities)
-                                + self._noted(tracker, set(self.tasks[triggered].slots)))
+                                + ([] if aside_only else self._noted(tracker, set(self.tasks[triggered].slots))))
             if self.routing == "host":
                 return Decision(reset + [TaskRaised(task=triggered)] + (self._react_task(tracker, frame) or []))
         if top is not None:

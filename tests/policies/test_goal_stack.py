@@ -200,6 +200,14 @@ def test_values_after_a_task_completed_ask_it_again_read_as_its_own(conversation
     assert fresh.say("and in my current account?").responses == ["ask_amount"]  # the transfer takes it
 
 
+def test_a_question_answered_aside_notes_no_values(bank) -> None:
+    """"What time do you open?" gave `change_what` = time (its word "time"), which the next change of a booking
+    took without asking what to change: the words of a question a digression answers are about the question."""
+    chat = bank()
+    assert chat.say('/hours{"account": "savings"}').responses == ["open_hours"]
+    assert chat.say("/balance").responses == ["ask_account"]
+
+
 def test_correction_of_a_slot_in_a_frame_below(bank) -> None:
     chat = bank()
     chat.say('/transfer{"amount": 5}')
