@@ -142,19 +142,27 @@ class FramePolicy:
         typed = span.normalised and slot_type(self.domain.slots[span.slot]).name != "text"
         if slot_type(spec).name == "text" and (typed or self._known(span.slot, span.value)):
             return None  # "Just regular please" when the city was asked: a show type, not a city named "regular"
+        value = self._first_valid_reading(tracker, entry, span.text)
+        if value is None:
+            return None
+        entities = {**{k: v for k, v in interpretation.entities.items() if k != span.slot}, slot: value}
+        tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
+        return {slot: value}
+
+    def _first_valid_reading(self, tracker: Tracker, entry: FrameSlot, words: str, refused: Any = None) -> Any:
+        """The first way the words read as a value of the slot that `validate` takes, but `refused` (None: none)."""
+        spec = self.domain.slots[entry.slot]
         try:
-            readings = slot_type(spec).readings(spec, span.text, tracker.turn.now, self.language)
+            readings = slot_type(spec).readings(spec, words, tracker.turn.now, self.language)
         except ValueError:
             return None
         for raw in readings:
             try:
-                value = self.values.coerce(slot, raw)
+                value = self.values.coerce(entry.slot, raw)
             except InvalidValue:
                 continue
-            if tracker.holds(entry.validate_, value=value, slot=slot):
-                entities = {**{k: v for k, v in interpretation.entities.items() if k != span.slot}, slot: value}
-                tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
-                return {slot: value}
+            if value != refused and tracker.holds(entry.validate_, value=value, slot=entry.slot):
+                return value
         return None
 
     def _known(self, slot: str, value: Any) -> bool:
@@ -241,23 +249,11 @@ class FramePolicy:
         interpretation, slot = tracker.turn.interpretation, entry.slot
         span = next((s for s in interpretation.spans if s.slot == slot and s.value == refused), None) \
             if interpretation is not None else None
-        if span is None:
-            return None
-        spec = self.domain.slots[slot]
-        try:
-            readings = slot_type(spec).readings(spec, span.text, tracker.turn.now, self.language)
-        except ValueError:
-            return None
-        for raw in readings:
-            try:
-                value = self.values.coerce(slot, raw)
-            except InvalidValue:
-                continue
-            if value != refused and tracker.holds(entry.validate_, value=value, slot=slot):
-                tracker.reinterpret(interpretation.model_copy(update={"entities": {**interpretation.entities,
-                                                                                   slot: value}}))
-                return value
-        return None
+        value = self._first_valid_reading(tracker, entry, span.text, refused) if span is not None else None
+        if value is not None:
+            entities = {**interpretation.entities, slot: value}
+            tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
+        return value
 
     def checked(self, tracker: Tracker, step: CheckAnswer) -> list[Step]:
         """The answer the `check` actions asked about: taken if `accept` holds, else taken back and refused."""
