@@ -49,6 +49,9 @@ from dialogue.policies.task import TaskPolicy, aside, keyed, read_as_yes
 
 POLICIES: dict[type, type[TaskPolicy]] = {FrameTask: FramePolicy, FsmTask: FsmPolicy}
 """The policy that runs each kind of task."""
+RANKED_AT_LEAST = 0.05
+"""How sure of a task the NLU must be, though not first, to choose it among the tasks that take a turn's values
+(a reading it gives less is noise: a batch of other texts moves it)."""
 _NOT_VALUES = frozenset({"goodbye", "greet", "human_agent"})
 """Intents whose values start no task (`_owner_of_values`; an `out_of_scope` turn's values are dropped first)."""
 DEFAULT_NO_INPUT = [[Respond(respond="no_input")]]
@@ -227,8 +230,9 @@ class GoalStack:
     def _owner_of_values(self, tracker: Tracker, intent: str | None) -> str | None:
         """With no task going, the one task that takes every value the message gives ("I'm in Palo Alto", "try
         again for 12:30 next Friday" after a booking), whatever the intent they came with; of several, the one
-        whose trigger the NLU ranks first in its top three ("for 3 on Friday at 8", booking 0.04 and changing a
-        booking not ranked), the turn then understood as that trigger. None when no task takes them, or several
+        whose trigger the NLU ranks first in its top three with at least RANKED_AT_LEAST ("would you look in San
+        Jose for some movies?", `inform` with finding movies 0.075, and buying tickets, which takes a city too, not
+        ranked), the turn then understood as that trigger. None when no task takes them, or several
         and none is ranked, or the message closes the conversation or asks for a person."""
         given, understood = set(tracker.turn.entities), tracker.turn.interpretation
         if not given or intent in _NOT_VALUES:
@@ -236,7 +240,8 @@ class GoalStack:
         owners = [name for name, task in self.domain.tasks.items()
                   if task.triggers and not task.digression and given <= set(self.tasks[name].slots)]
         if len(owners) > 1 and understood is not None:
-            ranked = [score.name for score in understood.ranking[:3] if self.triggers.get(score.name) in owners]
+            ranked = [score.name for score in understood.ranking[:3]
+                      if self.triggers.get(score.name) in owners and score.confidence >= RANKED_AT_LEAST]
             if not ranked:
                 return None
             tracker.reinterpret(understood.model_copy(update={"intent": ranked[0]}))

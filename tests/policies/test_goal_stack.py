@@ -432,13 +432,15 @@ class _RankedWithValues:
 
 
 @pytest.mark.parametrize("ranking, responses, task", [
-    ({"inform": 0.9, "book": 0.05, "search": 0.03}, ["ask_cuisine"], "book"),
-    ({"inform": 0.9, "greet": 0.05, "search": 0.03}, ["ask_cuisine"], "search"),
-    ({"inform": 0.9, "greet": 0.05, "sounds_good": 0.03}, ["fallback"], None),
+    ({"inform": 0.8, "book": 0.1, "search": 0.06}, ["ask_cuisine"], "book"),
+    ({"inform": 0.8, "greet": 0.1, "search": 0.06}, ["ask_cuisine"], "search"),
+    ({"inform": 0.8, "greet": 0.1, "sounds_good": 0.06}, ["fallback"], None),
+    ({"inform": 0.95, "greet": 0.04, "book": 0.01}, ["fallback"], None),  # 1%: noise a batch of texts moves
 ])
 def test_values_several_tasks_take_start_the_one_the_nlu_ranks_first(conversation, ranking, responses, task) -> None:
-    """"For 3 on Friday at 8" with nothing going: booking and changing a booking take all three, and the NLU ranks
-    booking second; with neither in its top three, nothing starts."""
+    """"Would you look in San Jose for some movies?" with nothing going: finding movies and buying tickets both
+    take the city, and the NLU ranks finding movies second; with neither in its top three, or ranked below
+    RANKED_AT_LEAST, nothing starts."""
     dining = conversation(CARRIED)
     dining.engine.nlu = _RankedWithValues({"city": "Lyon"}, ranking)
     answered = dining.say("in Lyon please")
