@@ -92,6 +92,12 @@ class Tracker:
         self.turn.interpretation = interpretation
         self._names = None
 
+    def understand_as(self, **changes: Any) -> None:
+        """Understand the turn as the NLU read it with these changes (another intent, values read again); a turn
+        with no reading (a structured event) stays as it is."""
+        if self.turn.interpretation is not None:
+            self.reinterpret(self.turn.interpretation.model_copy(update=changes))
+
     def take_next(self, interpretation: Interpretation) -> None:
         """Go on to the next thing the message asked for (`Interpretation.also`): the turn is understood as it,
         and what was said for the things before it may be said again."""

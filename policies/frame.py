@@ -87,7 +87,7 @@ class FramePolicy:
                 frame.requested and isinstance(self.domain.slots[frame.requested], BooleanSlot)):
             # "on the 6th instead?" at a confirmation, "yes, in Vancouver" when the city was asked: the values
             # answer, the yes is a manner of speaking
-            self._as_values(tracker)
+            tracker.understand_as(intent=ENTITY_ONLY_INTENT)
         failed = frame.confirmed  # confirmed and still here: its completion failed, and a yes tries it again
         if frame.confirming or frame.changing or (failed and (entities or answer is not None)):
             if not entities or restating:
@@ -116,13 +116,6 @@ class FramePolicy:
                 return False
         return True
 
-    @staticmethod
-    def _as_values(tracker: Tracker) -> None:
-        """The turn understood as giving values."""
-        interpretation = tracker.turn.interpretation
-        if interpretation is not None:
-            tracker.reinterpret(interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
-
     def control(self, tracker: Tracker, frame: TaskFrame, intent: str) -> list[Step] | None:
         return None
 
@@ -146,7 +139,7 @@ class FramePolicy:
         if value is None:
             return None
         entities = {**{k: v for k, v in interpretation.entities.items() if k != span.slot}, slot: value}
-        tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
+        tracker.understand_as(entities=entities)
         return {slot: value}
 
     def _first_valid_reading(self, tracker: Tracker, entry: FrameSlot, words: str, refused: Any = None) -> Any:
@@ -193,7 +186,7 @@ class FramePolicy:
                 continue
         if len(counts) != 1 or not tracker.holds(entry.validate_, value=(value := counts.pop()), slot=slot):
             return None
-        tracker.reinterpret(interpretation.model_copy(update={"entities": {**interpretation.entities, slot: value}}))
+        tracker.understand_as(entities={**interpretation.entities, slot: value})
         return {slot: value}
 
     def _implied_answer(self, frame: TaskFrame, entry: FrameSlot, turn: Turn) -> dict[str, Any] | list[Step]:
@@ -252,7 +245,7 @@ class FramePolicy:
         value = self._first_valid_reading(tracker, entry, span.text, refused) if span is not None else None
         if value is not None:
             entities = {**interpretation.entities, slot: value}
-            tracker.reinterpret(interpretation.model_copy(update={"entities": entities}))
+            tracker.understand_as(entities=entities)
         return value
 
     def checked(self, tracker: Tracker, step: CheckAnswer) -> list[Step]:

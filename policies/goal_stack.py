@@ -112,14 +112,14 @@ class GoalStack:
             if not goes_on:
                 return Decision(reset + offer_steps)
             if search_again is not None:  # "another one, in Woodside": the search starts again with the values
-                if intent == NLU_FALLBACK and turn.interpretation is not None:  # values a task takes: `inform`
-                    tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
+                if intent == NLU_FALLBACK:  # values a task takes: `inform`
+                    tracker.understand_as(intent=ENTITY_ONLY_INTENT)
                 return Decision(reset + offer_steps + self._start(tracker, search_again, turn.entities))
             reset += offer_steps
             intent = turn.intent  # taking the row may have read the turn as asking for the task it leads to
-        if intent == "out_of_scope" and turn.entities and turn.interpretation is not None:
+        if intent == "out_of_scope" and turn.entities:
             # the words of a request the domain does not handle answer nothing ("what is the capital of Peru?")
-            tracker.reinterpret(turn.interpretation.model_copy(update={"entities": {}, "spans": []}))
+            tracker.understand_as(entities={}, spans=[])
         yes_to = state.proposed or (top.task if top is not None and top.confirming else None)
         if intent == NLU_FALLBACK and yes_to is not None and read_as_yes(tracker, self.domain, [yes_to]):
             intent = turn.intent  # "can you book a visit to it?" after "shall I schedule a visit to it?"
@@ -134,7 +134,7 @@ class GoalStack:
                 if self.knowledge.unrelated(tracker) and not self._escalation_levels(tracker, "no_match"):
                     return Decision(reset + [Say("out_of_scope")])  # a domain's own no-match levels still run
                 return self._not_understood(tracker, reset)
-            tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
+            tracker.understand_as(intent=ENTITY_ONLY_INTENT)
             intent = ENTITY_ONLY_INTENT
         if state.proposed is not None:
             others = self.offers.reopened(tracker)
@@ -161,7 +161,7 @@ class GoalStack:
         triggered = self.triggers.get(intent)
         if triggered is not None and top is not None and triggered != top.task \
                 and self._answers_active(tracker, top, triggered):
-            tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
+            tracker.understand_as(intent=ENTITY_ONLY_INTENT)
             intent, triggered = ENTITY_ONLY_INTENT, None
         if triggered is not None and (top is None or triggered != top.task):
             triggered = self._search_first(tracker, triggered)
@@ -181,9 +181,9 @@ class GoalStack:
                         above = [Finish(f.task, "abandoned") for f in reversed(state.stack[-depth:])]
                         return Decision([*reset, *above, TaskResumed(task=frame.task), *used])
             corrections = self._corrections(tracker, top)
-            if used is not None and triggered == top.task and turn.entities and turn.interpretation is not None:
+            if used is not None and triggered == top.task and turn.entities:
                 # "I'd like three tickets" while buying them: values for the task going, as with `_answers_active`
-                tracker.reinterpret(turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
+                tracker.understand_as(intent=ENTITY_ONLY_INTENT)
             if used is not None or corrections or triggered == top.task:
                 return Decision(reset + (used or []) + corrections + self._noted(tracker, set()))
         search = self.offers.search_asked_for(tracker) if self._means_nothing_here(tracker, intent) else None
@@ -202,7 +202,7 @@ class GoalStack:
                             + self._noted(tracker, set(self.tasks[ranked_next].slots)))
         if top is None and turn.interpretation is not None and self.domain.yes_or_no(intent or "") == "deny":
             intent = "goodbye"  # "no, thanks" with nothing asked and no task going: the user is done
-            tracker.reinterpret(turn.interpretation.model_copy(update={"intent": intent}))
+            tracker.understand_as(intent=intent)
         if top is None and not turn.entities and self.domain.yes_or_no(intent or "") == "affirm":
             return Decision(reset + [Say("anything_else")])  # "great, thanks" with nothing asked: no misunderstanding
         if intent == "out_of_scope":  # perhaps a question the domain's knowledge answers
@@ -244,7 +244,7 @@ class GoalStack:
                       if self.triggers.get(score.name) in owners and score.confidence >= RANKED_AT_LEAST]
             if not ranked:
                 return None
-            tracker.reinterpret(understood.model_copy(update={"intent": ranked[0]}))
+            tracker.understand_as(intent=ranked[0])
             return self.triggers[ranked[0]]
         return owners[0] if len(owners) == 1 else None
 
@@ -266,7 +266,7 @@ class GoalStack:
                 entities.update(read)
         if set(understood.entities) - own - {span.slot for span in understood.spans}:
             return None  # a value of another task's slot with no words to read again
-        tracker.reinterpret(understood.model_copy(update={"entities": entities}))
+        tracker.understand_as(entities=entities)
         return done
 
     def _read_as_one_of(self, text: str, tagged: str, slots: set[str]) -> dict[str, Any] | None:
@@ -292,7 +292,7 @@ class GoalStack:
         steps = self._react_task(tracker, top)
         if not steps or tracker.turn.entities == interpretation.entities:
             return None
-        tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": ENTITY_ONLY_INTENT}))
+        tracker.understand_as(intent=ENTITY_ONLY_INTENT)
         return steps
 
     def _ranked_next(self, tracker: Tracker, intent: str | None) -> str | None:
@@ -305,7 +305,7 @@ class GoalStack:
         for score in understood.ranking[1:3]:
             task = self.triggers.get(score.name)
             if task is not None and not self.domain.tasks[task].digression:
-                tracker.reinterpret(understood.model_copy(update={"intent": score.name}))
+                tracker.understand_as(intent=score.name)
                 return task
         return None
 
@@ -371,7 +371,7 @@ class GoalStack:
         searches = [name for name in self.offers.searches_leading_to(triggered) if rest <= set(self.tasks[name].slots)]
         if len(searches) != 1:
             return triggered
-        tracker.reinterpret(interpretation.model_copy(update={"intent": self.domain.tasks[searches[0]].triggers[0]}))
+        tracker.understand_as(intent=self.domain.tasks[searches[0]].triggers[0])
         return searches[0]
 
     def _gives_task_values(self, tracker: Tracker) -> bool:
@@ -459,7 +459,7 @@ class GoalStack:
         gives_values = intent not in self.triggers and bool(set(tracker.turn.entities) & set(self.tasks[task].slots))
         if self.triggers.get(intent) == task and tracker.turn.interpretation is not None:
             meaning = "affirm"  # "yes, book me an appointment" after "shall I book one?": asking for it takes it
-            tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": "affirm"}))
+            tracker.understand_as(intent="affirm")
         if meaning == "affirm" or (meaning is None and gives_values):
             return [ProposalAnswered(task=task, accepted=True), *self._start(tracker, task, tracker.turn.entities)]
         if meaning == "deny":
@@ -550,7 +550,7 @@ class GoalStack:
                 return [Say("nothing_to_cancel")]
             triggers, understood = self.domain.tasks[undoer].triggers, tracker.turn.interpretation
             if triggers and understood is not None:
-                tracker.reinterpret(understood.model_copy(update={"intent": triggers[0]}))
+                tracker.understand_as(intent=triggers[0])
             return self._start(tracker, undoer, tracker.turn.entities)
         task = self.domain.tasks[top.task]
         on_cancel = task.on_cancel if task.on_cancel is not None else [Respond(respond="cancelled")]

@@ -26,7 +26,7 @@ class Guards:
             items.append(GuardFired(guard=guard.name, stage="input", vetoed=guard.veto))
             for action in guard.actions:
                 if isinstance(action, SetIntent) and tracker.turn.interpretation is not None:
-                    tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": action.set_intent}))
+                    tracker.understand_as(intent=action.set_intent)
                 else:
                     items.append(action)
             if guard.veto:

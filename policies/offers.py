@@ -139,8 +139,7 @@ class Offers:
         values = self._values(tracker, spec, rows[reply.row])
         interpretation = turn.interpretation
         if interpretation is not None:  # the row's values are what the user named, for the rest of the turn
-            tracker.reinterpret(interpretation.model_copy(update={"entities": {**interpretation.entities,
-                                                                               **values}}))
+            tracker.understand_as(entities={**interpretation.entities, **values})
         taken: list[Step] = [OfferAnswered(result=spec.result, chosen=reply.row),
                              *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
         if triggers:  # "book Jade Garden": the turn goes on to its task instead of on_select; a question about
@@ -150,7 +149,7 @@ class Offers:
         lead = self.leads.get(spec.result)
         if gives_next and lead is not None and tracker.turn.interpretation is not None:
             # "for Tuesday at 10:45": the turn asks for what taking the row leads to, with its values
-            tracker.reinterpret(tracker.turn.interpretation.model_copy(update={"intent": lead}))
+            tracker.understand_as(intent=lead)
             return taken, True, None
         return [*taken, *spec.on_select], False, None
 

@@ -92,5 +92,5 @@ def read_as_yes(tracker: Tracker, domain: Domain, tasks: Iterable[str]) -> bool:
     likely = sum(score.confidence for score in interpretation.ranking if yes(score.name))
     if not yes(interpretation.ranking[0].name) or likely < threshold:
         return False
-    tracker.reinterpret(interpretation.model_copy(update={"intent": "affirm", "confidence": likely}))
+    tracker.understand_as(intent="affirm", confidence=likely)
     return True
