@@ -134,7 +134,8 @@ class Tracker:
             "now": turn.now, "today": turn.now.date().isoformat(),
             "session": {"id": state.session_id, "user_id": state.user_id},
             "value": None, "offer": None, "slot": None, "actions": [], "capabilities": self.capabilities,
-            "options": [], "offered": state.offering.window(state) if state.offering is not None else None,
+            "options": [], "choices": [],
+            "offered": state.offering.window(state) if state.offering is not None else None,
         })
 
     def holds(self, condition: str | None, **extra: Any) -> bool:

@@ -29,7 +29,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 CONTEXT_NAMES = frozenset({
     "slots", "user", "intent", "entities", "text", "event", "task", "state", "stack", "turn", "channel",
     "now", "today", "results", "session", "value", "offer", "slot", "actions", "capabilities", "options",
-    "offered",
+    "offered", "choices",
 })
 """Names a condition or template may read. Their meaning is in docs/domain-format.md."""
 

@@ -288,7 +288,22 @@ class ReferenceChecker:
                 else:
                     message = f"{_word(word, canonical)} is the same word as {_word(earlier, owner)}"
                 self.error(vpath + (j - 1,) if j else vpath, message, f"input matching ignores case, width and "
-                            f"accents, so it always means '{owner}'; list it under one value only", key=not j)
+                            f"accents, so it always means '{owner}'; list it under one value only, or under "
+                            f"`ambiguous:` if it may mean either", key=not j)
+        self._ambiguous_words(spec, path[:-1] + ("ambiguous",), first)
+
+    def _ambiguous_words(self, spec: CategorySlot, path: YamlPath, words: dict[str, tuple[str, str]]) -> None:
+        """Each ambiguous word is no value or synonym, and names at least two of the category's values."""
+        for word, choices in spec.ambiguous.items():
+            if match_key(word) in words:
+                earlier, owner = words[match_key(word)]
+                self.error(path + (word,), f"ambiguous word '{word}' is the same word as {_word(earlier, owner)}",
+                           "a word either means one value or could mean several: keep one of the two", key=True)
+            for i, choice in enumerate(choices):
+                self.known("value", choice, spec.values, path + (word, i))
+            if len(set(choices)) < 2:
+                self.error(path + (word,), f"ambiguous word '{word}' names {len(set(choices))} value(s), not "
+                           "several", "list two values or more, or make it a synonym of its one value", key=True)
 
     def _lookup(self, source: str, path: YamlPath) -> None:
         """A `lookup` entry: a text column of one of the domain's tables, or a field of a result's rows."""
@@ -553,7 +568,8 @@ def check_tests(domain: Domain, tests: list[ConversationTest], located: Located,
 
 
 def _category_keys(spec: CategorySlot) -> set[str]:
-    return {match_key(word) for canonical, synonyms in spec.values.items() for word in (canonical, *synonyms)}
+    return {match_key(word) for canonical, synonyms in spec.values.items() for word in (canonical, *synonyms)} \
+        | {match_key(word) for word in spec.ambiguous}
 
 
 def _word(word: str, canonical: str) -> str:

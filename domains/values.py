@@ -69,6 +69,14 @@ class InvalidValue(ValueError):
     """A value that does not fit its slot; the message is safe to show a domain author."""
 
 
+class AmbiguousValue(InvalidValue):
+    """Words that could mean several values of a category (its `ambiguous` words): which one is to be asked."""
+
+    def __init__(self, message: str, choices: list[str]):
+        super().__init__(message)
+        self.choices = choices
+
+
 def show(raw: Any) -> str:
     """A value as messages quote it: cut to 40 characters."""
     text = str(raw)

@@ -30,7 +30,8 @@ from dialogue.domains.schema.actions import Handoff, Respond
 from dialogue.domains.schema.ivr import Escalation
 from dialogue.domains.schema.slots import BooleanSlot
 from dialogue.domains.slot_types import SlotValues, slot_type
-from dialogue.domains.values import InvalidValue
+from dialogue.domains.slot_types.numbers import picks_one
+from dialogue.domains.values import AmbiguousValue, InvalidValue
 from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
 from dialogue.policies.task import keyed
 
@@ -41,9 +42,6 @@ _FILLER = re.compile(r"\b(?:at|about|around|for|on|in|maybe|say|just|only|um|uh|
                      re.IGNORECASE)
 """Words a bare answer may have around its value ("at 8 please")."""
 _WORD = re.compile(r"\w+")
-_BEFORE_ONE = frozenset({"a", "an", "this", "that", "the", "which", "another", "any", "each", "every", "other",
-                         "same"})
-"""Words up to two before "one" that make it pick a thing rather than count ("this one", "a regular one"; English)."""
 
 
 class FramePolicy:
@@ -175,9 +173,8 @@ class FramePolicy:
         words = list(_WORD.finditer(text))
         counts = set()
         for number, word in enumerate(words):
-            before = {w.group().lower() for w in words[max(0, number - 2):number]}
             if any(s.start < word.end() and word.start() < s.end for s in spans) or \
-                    (word.group().lower() == "one" and before & _BEFORE_ONE):
+                    picks_one(word.group(), (w.group() for w in words[max(0, number - 2):number])):
                 continue  # in a value already, or "this one", "a regular one": a pick, not a count
             try:
                 counts.update(self.values.coerce(slot, raw) for raw in
@@ -216,6 +213,8 @@ class FramePolicy:
         slot = entry.slot
         try:
             value = self.values.coerce(slot, raw)
+        except AmbiguousValue as err:  # "chinese", with a Sichuan and a Cantonese restaurant: which one
+            return self._reject(frame, entry, raw, "ambiguous_value", choices=err.choices)
         except InvalidValue:
             return self._reject(frame, entry, raw, "invalid_value")
         if not tracker.holds(entry.validate_, value=value, slot=slot):
@@ -259,10 +258,10 @@ class FramePolicy:
         items += entry.on_refused or [Say(entry.invalid or "invalid_value", {"slot": step.slot, "value": value})]
         return items + self._exhausted(frame, entry)
 
-    def _reject(self, frame: TaskFrame, entry: FrameSlot, raw: Any, response: str) -> list[Step]:
+    def _reject(self, frame: TaskFrame, entry: FrameSlot, raw: Any, response: str, **extra: Any) -> list[Step]:
         """A failed answer: say why, count it, and escalate when the slot's attempts run out."""
-        return [AttemptFailed(task=frame.task, slot=entry.slot), Say(response, {"slot": entry.slot, "value": raw}),
-                *self._exhausted(frame, entry)]
+        return [AttemptFailed(task=frame.task, slot=entry.slot),
+                Say(response, {"slot": entry.slot, "value": raw, **extra}), *self._exhausted(frame, entry)]
 
     def _exhausted(self, frame: TaskFrame, entry: FrameSlot) -> list[Step]:
         """The slot's way out when this failed answer was its last attempt."""
@@ -304,6 +303,8 @@ class FramePolicy:
                 except InvalidValue:
                     offered = None
             items.append(SlotRequested(task=frame.task, slot=entry.slot, offered=offered, subframes=subframes))
+        if tracker.said("ambiguous_value"):  # "Which do you mean: sichuan or cantonese?" is the question
+            return items
         return items + self._say(tracker, entry.prompt or f"ask_{entry.slot}", slot=entry.slot, offer=offered)
 
     def _default(self, tracker: Tracker, frame: TaskFrame, entry: FrameSlot) -> SlotDefaulted:

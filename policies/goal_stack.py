@@ -39,7 +39,7 @@ from dialogue.domains.interpretation import Interpretation
 from dialogue.domains.schema import Domain, FrameTask, FsmTask
 from dialogue.domains.schema.actions import CancelTask, Goto, ProposeTask, Respond, StartTask
 from dialogue.domains.slot_types import SlotValues, slot_type
-from dialogue.domains.values import InvalidValue
+from dialogue.domains.values import AmbiguousValue, InvalidValue
 from dialogue.policies.frame import FramePolicy
 from dialogue.policies.fsm import FsmPolicy
 from dialogue.policies.knowledge import KnowledgeAnswers
@@ -378,13 +378,27 @@ class GoalStack:
         """An unsure intent still answers when its entities are slots of a task on the stack (as a form takes a
         requested value whatever the intent), or of the task proposed ("Yes. Please book for Saturday" after "Shall I
         buy tickets for it?", which then takes the proposal), or, with no task going, values one task takes ("I want
-        one in San Jose")."""
-        given, proposed = set(tracker.turn.entities), tracker.state.proposed
+        one in San Jose"). A word that is none of a list's values is no such value ("what is the capital of peru?"
+        while the cuisine is asked: "peru" tagged as one)."""
+        given = {slot for slot, value in tracker.turn.entities.items() if self._listed(slot, value)}
+        proposed = tracker.state.proposed
         if proposed is not None and given and given <= set(self.tasks[proposed].slots):
             return True
         if tracker.state.active is None:
             return self._owner_of_values(tracker, None) is not None
-        return bool(self._slots_below(tracker.state.stack) & set(tracker.turn.entities))
+        return bool(self._slots_below(tracker.state.stack) & given)
+
+    def _listed(self, slot: str, value: Any) -> bool:
+        """Whether a value could be its slot's: any value of an open slot, one a closed slot lists or could mean."""
+        if not slot_type(self.domain.slots[slot]).closed:
+            return True
+        try:
+            self.values.coerce(slot, value)
+        except AmbiguousValue:
+            return True
+        except InvalidValue:
+            return False
+        return True
 
     def _clarification(self, tracker: Tracker) -> list[Step]:
         """When the NLU could not tell two tasks apart, ask which one was meant."""

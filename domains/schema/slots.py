@@ -60,6 +60,10 @@ class CategorySlot(_Slot):
     values: Annotated[dict[str, list[str]], WithJsonSchema(_CATEGORY_VALUES_SCHEMA)] = Field(
         description="Canonical value -> synonyms. A plain list of values means no synonyms."
     )
+    ambiguous: dict[str, list[str]] = Field(
+        {}, description="Words that could mean several of the values -> those values (`chinese: [sichuan, "
+                        "cantonese]`): given as the slot's value, the assistant asks which one (`ambiguous_value`, "
+                        "with `choices`).")
 
     _listed = field_validator("values", mode="before")(_listed_values)
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from dialogue.domains.patterns import PatternError, matching_string
 from dialogue.domains.schema.slots import CategorySlot, EmailSlot, PhoneSlot, RegexSlot, TextSlot
 from dialogue.domains.slot_types.base import SlotType, english
-from dialogue.domains.values import InvalidValue, known_value, match_key, show
+from dialogue.domains.values import AmbiguousValue, InvalidValue, known_value, match_key, show
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_NOISE = re.compile(r"[\s\-().]")
@@ -45,7 +45,8 @@ class Text(SlotType):
 
 
 class Category(SlotType):
-    """A closed set of canonical values, each with synonyms (matched ignoring case, width and accents)."""
+    """A closed set of canonical values, each with synonyms (matched ignoring case, width and accents), and words
+    that could mean several of them (`ambiguous`), which coerce to no value but say which they could mean."""
 
     name: ClassVar[str] = "category"
     closed: ClassVar[bool] = True
@@ -55,19 +56,24 @@ class Category(SlotType):
         for canonical, synonyms in spec.values.items():
             for word in (canonical, *synonyms):
                 index.setdefault(match_key(word), canonical)
+        ambiguous = {match_key(word): choices for word, choices in spec.ambiguous.items()}
 
         def coerce(raw: Any) -> str:
-            found = index.get(match_key(str(raw)))
-            if found is None:
-                raise InvalidValue(f"{show(raw)} is not one of {', '.join(spec.values)}")
-            return found
+            key = match_key(str(raw))
+            found = index.get(key)
+            if found is not None:
+                return found
+            if key in ambiguous:
+                raise AmbiguousValue(f"{show(raw)} could be {' or '.join(ambiguous[key])}", ambiguous[key])
+            raise InvalidValue(f"{show(raw)} is not one of {', '.join(spec.values)}")
         return coerce
 
     def coerce(self, spec: CategorySlot, raw: Any) -> str:
         return self.coercer(spec)(raw)
 
     def forms(self, spec: CategorySlot, language: str, rng: random.Random) -> list[str]:
-        return [form for canonical, synonyms in spec.values.items() for form in (canonical, *synonyms)]
+        return [form for canonical, synonyms in spec.values.items() for form in (canonical, *synonyms)] \
+            + list(spec.ambiguous)
 
     def sample(self, slot: str, spec: CategorySlot, rng: random.Random, today: dt.date, annotated: list[str]) -> str:
         return rng.choice(sorted(spec.values))

@@ -275,6 +275,22 @@ def test_a_word_stands_for_one_category_value(problems, values: str, message: st
                                                          message)
 
 
+@pytest.mark.parametrize(("ambiguous", "message", "column"), [
+    ("{Big: [small, large]}", "ambiguous word 'Big' is the same word as synonym 'big' of 'large'", 1),
+    ("{any: [small, larg]}", "unknown value 'larg'", 14),
+    ("{any: [small, small]}", "ambiguous word 'any' names 1 value(s), not several", 1),
+])
+def test_an_ambiguous_word_is_no_value_and_names_several(problems, ambiguous: str, message: str, column: int) -> None:
+    found = only(problems(BASE, **{"large: [big, grande]}}": f"large: [big, grande]}}, ambiguous: {ambiguous}}}"}))
+    start = len("  size: {type: category, values: {small: [tiny], large: [big, grande]}, ambiguous: ") + 1
+    assert (found.line, found.column, found.message) == (4, start + column, message)
+
+
+def test_an_ambiguous_word_may_be_annotated(problems) -> None:
+    assert problems(BASE, **{"large: [big, grande]}}": "large: [big, grande]}, ambiguous: {any: [small, large]}}",
+                             "[big](size)": "[any](size)"}) == []
+
+
 def test_unknown_column_names_its_table(problems) -> None:
     text = BASE.replace("[respond: done]", "[insert: {table: orders, values: {statuss: x}}]") + (
         "memory:\n  tables:\n    orders: {columns: {status: text}}\n")

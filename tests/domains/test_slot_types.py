@@ -9,8 +9,9 @@ import typing
 import pytest
 
 from dialogue.domains import load_domain
-from dialogue.domains.schema.slots import BooleanSlot, SlotSpec, TextSlot
+from dialogue.domains.schema.slots import BooleanSlot, CategorySlot, SlotSpec, TextSlot
 from dialogue.domains.slot_types import SLOT_TYPES, SlotValues, slot_type
+from dialogue.domains.values import AmbiguousValue
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -44,6 +45,18 @@ def test_flags_say_how_the_nlu_finds_values() -> None:
     assert [name for name, kind in SLOT_TYPES.items() if kind.closed] == ["category"]
     assert [name for name, kind in SLOT_TYPES.items() if kind.numeric] == ["integer", "number"]
     assert [name for name, kind in SLOT_TYPES.items() if kind.lookup] == ["text"]
+
+
+def test_an_ambiguous_word_says_which_values_it_could_be_and_is_trained_on() -> None:
+    spec = CategorySlot(type="category", values={"sichuan": ["szechuan"], "cantonese": [], "italian": []},
+                        ambiguous={"chinese": ["sichuan", "cantonese"]})
+    kind = slot_type(spec)
+    assert kind.coerce(spec, "Szechuan") == "sichuan"
+    with pytest.raises(AmbiguousValue) as raised:
+        kind.coerce(spec, "CHINESE")
+    assert raised.value.choices == ["sichuan", "cantonese"]
+    assert str(raised.value) == "'CHINESE' could be sichuan or cantonese"
+    assert "chinese" in kind.forms(spec, "en", random.Random(0))
 
 
 def test_reading_text_is_relative_to_the_turn() -> None:

@@ -20,7 +20,7 @@ version: 1
 name: shop
 settings: {max_attempts: 2}
 slots:
-  size: {type: category, values: {small: [tiny], large: [big]}}
+  size: {type: category, values: {small: [tiny], medium: [], large: [big]}, ambiguous: {bigger: [medium, large]}}
   count: {type: integer, min: 1}
   gift: {type: boolean}
   note: {type: text}
@@ -102,6 +102,22 @@ def test_validation_failure_reprompts_then_escalates_after_the_limit(shop) -> No
 def test_wrong_type_gets_the_generic_message(shop) -> None:
     shop.say('/order{"size": "small"}')
     assert shop.say('/inform{"count": "many"}').responses == ["invalid_value", "ask_count"]
+
+
+def test_a_word_that_could_mean_several_values_asks_which(shop) -> None:
+    shop.say("/order")
+    asked = shop.say('/inform{"size": "Bigger"}')
+    assert asked.responses == ["ambiguous_value"]  # the question that narrows it stands for "Which size?"
+    assert asked.messages[0].text == "Which do you mean: medium or large?"
+    assert "size" not in asked.state.slots and asked.state.requested_slot == "size"
+    answered = shop.say('/inform{"size": "large"}')
+    assert answered.state.slots["size"] == "large" and answered.responses == ["ask_count"]
+
+
+def test_an_ambiguous_word_counts_as_a_failed_attempt(shop) -> None:
+    shop.say("/order")
+    shop.say('/inform{"size": "bigger"}')
+    assert shop.say('/inform{"size": "bigger"}').responses == ["ambiguous_value", "exhausted"]
 
 
 def test_own_exhaustion_actions(shop) -> None:
@@ -261,6 +277,14 @@ def test_an_unsure_intent_with_a_value_for_the_task_still_answers(shop) -> None:
     result = shop.say('/nlu_fallback{"count": 3}')
     assert result.responses == ["ask_gift"]
     assert result.state.slots["count"] == 3
+
+
+def test_an_unsure_intent_with_a_word_no_listed_value_reads_as_answers_nothing(shop) -> None:
+    """"what is the capital of peru?" while the size is asked, "peru" tagged as a size: not understood, not an
+    invalid size; a word that could mean several sizes still answers."""
+    shop.say("/order")
+    assert shop.say('/nlu_fallback{"size": "peru"}').responses == ["fallback", "ask_size"]
+    assert shop.say('/nlu_fallback{"size": "bigger"}').responses == ["ambiguous_value"]
 
 
 def test_an_unsure_intent_with_no_task_going_is_not_understood_unless_one_task_takes_its_values(shop) -> None:
