@@ -12,7 +12,7 @@ the domain's time zone; phone, e-mail and regex slots by the domain's own value 
 Merging the model's spans with the gazetteer's matches follows one rule, in this order:
 1. every span the model tagged is kept (but a span of stop words only that is no value: "us", "the", nor
    one that only a strict form's pattern fits: "around" of "around 7" is no booking reference, nor a count "one"
-   that picks a thing: "the cantonese one"), with
+   just after another value, which stands for a thing of that kind: "the cantonese one"), with
    its value normalised (a value that does not normalise keeps its text, so the dialogue asks again with the
    slot's invalid message); a span inside a value its slot lists ("Foster" of "Foster City"), or, for a text
    slot, inside a value annotated for that slot in the examples (a lookup table), is widened to it, and a span
@@ -52,7 +52,6 @@ from dialogue.domains.annotations import parse_example
 from dialogue.domains.schema import Domain
 from dialogue.domains.slot_types import SlotValues, slot_type
 from dialogue.domains.slot_types.calendar import part_of_day_said
-from dialogue.domains.slot_types.numbers import picks_one
 from dialogue.domains.values import InvalidValue, match_key
 from dialogue.nlu.text import Word, clean, split_words
 
@@ -158,9 +157,10 @@ class EntityNormaliser:
             fillers = all(self._filler(w.text) for w in words if start <= w.start and w.end <= end)
             if fillers and self.types[slot].name == "text":
                 continue  # "us", "The": no name is only such words
-            if self.types[slot].name == "integer" and picks_one(text[start:end], [w.text for w in words
-                                                                                   if w.end <= start][-2:]):
-                continue  # "the cantonese one", "this one": a pick, not a count
+            others = [(s, e) for other, (_, s, e) in enumerate(tagged) if other != number]
+            if self.types[slot].name == "integer" and text[start:end].lower() == "one" and any(
+                    e <= start and not text[e:start].strip() for _, e in others):
+                continue  # "the cantonese one": "one" just after a value stands for a thing of that kind, no count
             value, ok = self.normalise(slot, text[start:end], now)
             if not ok and self.types[slot].closed:
                 cover = next((m for m in matches if m.slot == slot and m.start < end and start < m.end), None)
@@ -168,7 +168,6 @@ class EntityNormaliser:
                     value, ok = cover.value, True
             if not ok:
                 slot, value, ok, start, end = self._repair(slot, value, start, end, text, now)
-            others = [(s, e) for other, (_, s, e) in enumerate(tagged) if other != number]
             if not ok and self.types[slot].phrased:
                 slot, value, ok = self._as_other_phrased(slot, value, text[start:end], tagged, now)
             if not ok and self.types[slot].phrased:

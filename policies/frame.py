@@ -30,7 +30,6 @@ from dialogue.domains.schema.actions import Handoff, Respond
 from dialogue.domains.schema.ivr import Escalation
 from dialogue.domains.schema.slots import BooleanSlot
 from dialogue.domains.slot_types import SlotValues, slot_type
-from dialogue.domains.slot_types.numbers import picks_one
 from dialogue.domains.values import AmbiguousValue, InvalidValue
 from dialogue.policies.steps import CheckAnswer, Decision, Finish, Say, Step
 from dialogue.policies.task import keyed
@@ -42,6 +41,9 @@ _FILLER = re.compile(r"\b(?:at|about|around|for|on|in|maybe|say|just|only|um|uh|
                      re.IGNORECASE)
 """Words a bare answer may have around its value ("at 8 please")."""
 _WORD = re.compile(r"\w+")
+_BEFORE_ONE = frozenset({"a", "an", "this", "that", "the", "which", "another", "any", "each", "every", "other",
+                         "same"})
+"""Words up to two before "one" that make it pick a thing rather than count ("this one", "a regular one"; English)."""
 
 
 class FramePolicy:
@@ -173,8 +175,9 @@ class FramePolicy:
         words = list(_WORD.finditer(text))
         counts = set()
         for number, word in enumerate(words):
+            before = {w.group().lower() for w in words[max(0, number - 2):number]}
             if any(s.start < word.end() and word.start() < s.end for s in spans) or \
-                    picks_one(word.group(), (w.group() for w in words[max(0, number - 2):number])):
+                    (word.group().lower() == "one" and before & _BEFORE_ONE):
                 continue  # in a value already, or "this one", "a regular one": a pick, not a count
             try:
                 counts.update(self.values.coerce(slot, raw) for raw in

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from dialogue.domains.schema.slots import BooleanSlot, IntegerSlot, NumberSlot
@@ -24,16 +23,6 @@ _WORD_NUMBERS = {"a dozen": 12, "dozen": 12, "half a dozen": 6, "a couple": 2, "
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
                 "twenty"]
-_PICKING = frozenset({"a", "an", "this", "that", "the", "which", "another", "any", "each", "every", "other",
-                      "same"})
-
-
-def picks_one(word: str, before: Iterable[str]) -> bool:
-    """Whether `word` is a "one" that picks a thing rather than counts, by the (up to two) words said before it:
-    "this one", "a regular one", "the cantonese one" (English)."""
-    return word.lower() == "one" and not _PICKING.isdisjoint(w.lower() for w in before)
-
-
 AMOUNT_FORMS = ["20", "£50", "75.50", "1,000", "$300", "twenty", "three hundred", "45 pounds", "1200", "9.99"]
 
 
