@@ -74,7 +74,8 @@ BUILTIN_RESPONSES: dict[str, str] = {
     "fallback": "Sorry, I didn't understand that.",
     "no_input": "Sorry, I didn't catch anything.",
     "invalid_value": "Sorry, that isn't a valid answer.",
-    "ambiguous_value": "Which do you mean: {{ choices[:-1] | join(', ') }} or {{ choices[-1] }}?",
+    "ambiguous_value": "Which do you mean: {{ choices[:-1] | map('replace', '_', ' ') | join(', ') }} or "
+                       "{{ choices[-1] | replace('_', ' ') }}?",
     "exhausted": "Sorry, I'm having trouble with this. Let me get someone to help you.",
     "resume": "Let's get back to where we were.",
     "confirm_denied": "What would you like to change?",

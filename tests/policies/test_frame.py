@@ -20,7 +20,10 @@ version: 1
 name: shop
 settings: {max_attempts: 2}
 slots:
-  size: {type: category, values: {small: [tiny], medium: [], large: [big]}, ambiguous: {bigger: [medium, large]}}
+  size:
+    type: category
+    values: {small: [tiny], large: [big], extra_large: []}
+    ambiguous: {bigger: [large, extra_large]}
   count: {type: integer, min: 1}
   gift: {type: boolean}
   note: {type: text}
@@ -108,10 +111,10 @@ def test_a_word_that_could_mean_several_values_asks_which(shop) -> None:
     shop.say("/order")
     asked = shop.say('/inform{"size": "Bigger"}')
     assert asked.responses == ["ambiguous_value"]  # the question that narrows it stands for "Which size?"
-    assert asked.messages[0].text == "Which do you mean: medium or large?"
+    assert asked.messages[0].text == "Which do you mean: large or extra large?"
     assert "size" not in asked.state.slots and asked.state.requested_slot == "size"
-    answered = shop.say('/inform{"size": "large"}')
-    assert answered.state.slots["size"] == "large" and answered.responses == ["ask_count"]
+    answered = shop.say('/inform{"size": "extra_large"}')
+    assert answered.state.slots["size"] == "extra_large" and answered.responses == ["ask_count"]
 
 
 def test_an_ambiguous_word_counts_as_a_failed_attempt(shop) -> None:
