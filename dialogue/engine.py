@@ -258,8 +258,10 @@ class Engine:
                 tracker.reinterpret(looked_up(turn.interpretation, self._names(tracker.state)))
             tracker.apply(UserUnderstood(interpretation=turn.interpretation.model_dump()))
             tracker.warnings += turn.interpretation.warnings
+        opening = not tracker.state.started
         if tracker.state.started or self._execute(tracker, self.policy.begin()):
-            self._react(tracker, clock)
+            if not (opening and turn.event == "no_input" and tracker.responses):
+                self._react(tracker, clock)  # silence as a call opens is answered by the greeting: nothing was asked
         messages = self._render(tracker, stream, llm_deadline)
         clock.lap("nlg")
         return tracker, self._result(tracker, messages, clock.result())

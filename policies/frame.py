@@ -37,9 +37,9 @@ from dialogue.policies.task import keyed
 DEFAULT_EXHAUSTED = [Respond(respond="exhausted"), Handoff(handoff=True)]
 WORDLESS_INTENTS = frozenset({"cancel", "help", "human_agent", "goodbye", "greet", "out_of_scope"})
 """Intents whose text is never taken as a slot value by `fill_from_text`."""
-_FILLER = re.compile(r"\b(?:at|about|around|for|on|in|maybe|say|just|only|um|uh|erm|please|thanks|make it)\b|\W",
-                     re.IGNORECASE)
-"""Words a bare answer may have around its value ("at 8 please")."""
+_FILLER = re.compile(r"\b(?:at|about|around|for|on|in|maybe|say|just|only|um|uh|erm|please|thanks|make it|actually|"
+                     r"instead|then|how about|what about|can we do|could we do|let's do|let's say)\b|\W", re.IGNORECASE)
+"""Words a bare answer may have around its value ("at 8 please", "actually, can we do 7 instead?")."""
 _WORD = re.compile(r"\w+")
 _BEFORE_ONE = frozenset({"a", "an", "this", "that", "the", "which", "another", "any", "each", "every", "other",
                          "same"})

@@ -662,7 +662,9 @@ class NumbersAsPartySize:
     ("8", {"time": "20:00"}, "4 at 20:00."),  # a bare number, asked the time: 08:00 is closed
     ("at eight please", {"time": "20:00"}, "4 at 20:00."),
     ("two", {"time": "14:00"}, "4 at 14:00."),
+    ("actually, can we do 7 instead?", {"time": "19:00"}, "4 at 19:00."),  # said as a change: still the time
     ("8 people", {"party_size": 8}, "Got it, I've updated that.\nWhat time?"),  # words around it say which slot
+    ("we are 7", {"party_size": 7}, "Got it, I've updated that.\nWhat time?"),
     ("30", {"party_size": 30}, "Sorry, that isn't a valid answer.\nWhat time?"),  # no time: the model's slot
 ])
 def test_a_bare_answer_is_read_as_the_slot_asked(tmp_path, said: str, understood: dict, reply: str) -> None:

@@ -121,6 +121,12 @@ def test_no_input_escalates_and_ends_in_a_transfer(call) -> None:
     assert last.handoff
 
 
+def test_silence_as_the_call_opens_is_answered_by_the_greeting_alone(call) -> None:
+    opened = call.silence()
+    assert opened.responses == ["main_prompt"] and opened.state.fsm_state == "main"
+    assert call.silence().responses == ["ni_1", "main_prompt"]  # silence after the menu: the first level
+
+
 def test_a_state_may_have_its_own_levels_and_the_last_repeats(call) -> None:
     call.start()
     call.key("1")
