@@ -259,7 +259,7 @@ class Engine:
             tracker.apply(UserUnderstood(interpretation=turn.interpretation.model_dump()))
             tracker.warnings += turn.interpretation.warnings
         opening = not tracker.state.started
-        went_on = tracker.state.started or self._execute(tracker, self.policy.begin())
+        went_on = not opening or self._execute(tracker, self.policy.begin())
         if went_on and not (opening and turn.event == "no_input" and tracker.responses):
             self._react(tracker, clock)  # silence as a call opens is answered by the greeting: nothing was asked
         messages = self._render(tracker, stream, llm_deadline)
