@@ -85,8 +85,7 @@ BUILTIN_RESPONSES: dict[str, str] = {
     "anything_else": "What else can I help you with?",
     "no_options": "Sorry, I found nothing that fits.",
     "no_more_options": "Sorry, that's all I have.",
-    "which_option": "Which one would you like: the first, the second{% if offered.rows | length > 2 %}, or another"
-                    "{% endif %}?",
+    "which_option": "Which one would you like: {{ choices[:-1] | join(', ') }} or {{ choices[-1] }}?",
     "no_answer": "Sorry, I don't have an answer to that.",
     "action_failed": "Sorry, something went wrong on my side and I couldn't finish that. Please try again.",
 }

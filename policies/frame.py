@@ -38,8 +38,10 @@ DEFAULT_EXHAUSTED = [Respond(respond="exhausted"), Handoff(handoff=True)]
 WORDLESS_INTENTS = frozenset({"cancel", "help", "human_agent", "goodbye", "greet", "out_of_scope"})
 """Intents whose text is never taken as a slot value by `fill_from_text`."""
 _FILLER = re.compile(r"\b(?:at|about|around|for|on|in|maybe|say|just|only|um|uh|erm|please|thanks|make it|actually|"
-                     r"instead|then|how about|what about|can we do|could we do|let's do|let's say)\b|\W", re.IGNORECASE)
-"""Words a bare answer may have around its value ("at 8 please", "actually, can we do 7 instead?")."""
+                     r"instead|then|how about|what about|can we do|could we do|let's do|let's say|no|nope|neither|"
+                     r"none of those)\b|\W", re.IGNORECASE)
+"""Words a bare answer may have around its value ("at 8 please", "actually, can we do 7 instead?", "neither, what
+about 9?")."""
 _WORD = re.compile(r"\w+")
 _BEFORE_ONE = frozenset({"a", "an", "this", "that", "the", "which", "another", "any", "each", "every", "other",
                          "same"})
@@ -251,13 +253,16 @@ class FramePolicy:
         return value
 
     def checked(self, tracker: Tracker, step: CheckAnswer) -> list[Step]:
-        """The answer the `check` actions asked about: taken if `accept` holds, else taken back and refused."""
+        """The answer the `check` actions asked about: taken if `accept` holds, else taken back and refused. The
+        slot is then the one asked for, as `on_refused` may ask for it in its own words ("I can do 19:30 or 20:30")."""
         frame, entry = tracker.state.frame(step.task), self.entries[step.slot]
         value = tracker.state.slots.get(step.slot)
         if frame is None or tracker.holds(entry.accept, value=value, slot=step.slot):
             return step.then
         items: list[Step] = [SlotSet(slot=step.slot, value=step.previous), AttemptFailed(task=frame.task,
                                                                                          slot=step.slot)]
+        if frame.requested != step.slot:
+            items.append(SlotRequested(task=frame.task, slot=step.slot, subframes=self.enclosing[step.slot]))
         items += entry.on_refused or [Say(entry.invalid or "invalid_value", {"slot": step.slot, "value": value})]
         return items + self._exhausted(frame, entry)
 
@@ -347,6 +352,12 @@ class FramePolicy:
 
     def help(self, frame: TaskFrame) -> str | None:
         return self.entries[frame.requested].help if frame.requested else None
+
+    def declined(self, frame: TaskFrame) -> list[Step]:
+        if frame.requested is None:
+            return []
+        entry = self.entries[frame.requested]
+        return [AttemptFailed(task=frame.task, slot=entry.slot), *self._exhausted(frame, entry)]
 
     def keys(self, frame: TaskFrame, digits: str) -> Interpretation | None:
         """The asked slot's keys (a map, or `digits`: the keys themselves, but those the domain maps, and

@@ -122,6 +122,9 @@ class FsmPolicy:
     def help(self, frame: TaskFrame) -> str | None:
         return self.state_of(frame).help
 
+    def declined(self, frame: TaskFrame) -> list[Step]:
+        return []
+
     def keys(self, frame: TaskFrame, digits: str) -> Interpretation | None:
         payload = self.state_of(frame).dtmf.get(digits)
         return keyed(payload) if payload is not None else None

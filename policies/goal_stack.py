@@ -349,14 +349,20 @@ class GoalStack:
 
     def _yes_or_no_to_a_value(self, tracker: Tracker, top: TaskFrame, yes_no: str) -> list[Step]:
         """A bare yes or no when the task asked for a value, which neither answers. A no to the question asked before
-        this message stops the task ("No, not now. That's all" after "When would you like to check in?": the user
-        does not want to go on, as with `cancel`). A yes ("Yes, please!" after "How many people?", said to the
-        question the user expected), or a no after the question this message's first request led to ("I need an
-        apartment. I haven't found much"), misunderstands nothing: the question is asked again, no escalation."""
+        this message, in a message that also takes leave, stops the task ("No, not now. That's all" after "When would
+        you like to check in?": the user does not want to go on, as with `cancel`); a no alone ("no phone" after "And
+        a phone number?") declines the value, not the task with all it holds: the question is asked again, and the no
+        counts as one of the slot's attempts, so declining again and again reaches the slot's escalation. A yes
+        ("Yes, please!" after "How many people?", said to the question the user expected), or a no after the question
+        this message's first request led to ("I need an apartment. I haven't found much"), misunderstands nothing:
+        the question is asked again, no escalation."""
         asked_now = any(isinstance(event, SlotRequested) and event.task == top.task for event in tracker.events)
-        if yes_no == "deny" and not asked_now:
+        if yes_no != "deny" or asked_now:
+            return []
+        understood = tracker.turn.interpretation
+        if understood is not None and any(thing.intent == "goodbye" for thing in understood.also):
             return self._cancel(tracker)
-        return []
+        return self.tasks[top.task].declined(top)
 
     def _search_first(self, tracker: Tracker, triggered: str) -> str:
         """The task a request for `triggered` starts: the one search leading to it (its offers' `on_select`) when the

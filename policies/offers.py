@@ -4,17 +4,17 @@ A row is taken by its place ("the second one", "number 2", "the last"), by namin
 Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), by the value the turn
 gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"); rows named alike that fill the
 same values are one choice (the same film at two cinemas, when the film is all the offer fills); or, when one row is
-offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book
-me in there"; or values only that task takes: "for Tuesday at 10:45"; a message the NLU could not place between
-such readings is a yes when together they pass its threshold). A no or a request for others ("anything
-else?") asks for the next rows, unless the turn changes what was searched for ("a different one, in Woodside",
-"I want one in San Jose": values of the searching task's own slots that differ from those it holds): the offer is
-then passed over and the turn goes on to search again; the rows seen so far, when the user asked for others,
-are offered last in what it finds. Anything else is no answer: the offer is passed over and
-the turn goes on (input not understood at all, and a question a digression answers, leave it open; a question
-naming a row fills its values in for the answer and leaves the offer open too, and a yes to several rows then takes
-the one the slots name). Just after a row is taken, while the task it leads to is proposed, a request for others
-offers the next rows (`reopened`).
+offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book me
+in there"; or values only that task takes: "for Tuesday at 10:45"; a message the NLU could not place between such
+readings is a yes when together they pass its threshold). A no or a request for others ("anything else?") asks for
+the next rows, and a yes to several asks which, unless the turn changes what was searched for ("a different one, in
+Woodside", "I want one in San Jose", "ok, but for 7": values of the searching task's own slots that differ from
+those it holds): the offer is then passed over and the turn goes on to search again; the rows seen so far, when the
+user asked for others, are offered last in what it finds. Anything else is no answer: the offer is passed over and
+the turn goes on (input not understood at all, and a question a digression answers, leave it open; a question naming
+a row, or giving its place, fills its values in for the answer and leaves the offer open too ("what's the second one
+like?"), and a yes to several rows then takes the one the slots name). Just after a row is taken, while the task it
+leads to is proposed, a request for others offers the next rows (`reopened`).
 """
 
 from __future__ import annotations
@@ -112,11 +112,13 @@ class Offers:
         given = _given_row(turn.entities, rows, naming, spec.fill)
         reply = None if turn.intent == "cancel" else Reply("take", given) if given is not None else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
-            named_only=triggers, taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next)
-        if (reply is None or reply.kind == "others") and any(
+            named_only=triggers and not aside(self.domain, turn.intent),
+            taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next)
+        if (reply is None or reply.kind != "take") and any(
                 turn.entities[slot] != tracker.state.slots.get(slot)
                 for slot in set(turn.entities) & self.search_slots[spec.result]):
-            seen = rows[:offering.start + offering.size] if reply is not None else []  # others than these
+            asked_others = reply is not None and reply.kind == "others"
+            seen = rows[:offering.start + offering.size] if asked_others else []  # others than these
             tasks = self.searching[spec.result]
             again = next(iter(tasks)) if len(tasks) == 1 and not any(map(tracker.state.frame, tasks)) else None
             return [OfferAnswered(result=spec.result, chosen=None,
@@ -128,7 +130,8 @@ class Offers:
             end = min(offering.start + spec.size, len(rows))
             held = _given_row(tracker.state.slots, rows[offering.start:end], naming, spec.fill)
             if held is None:
-                return [Say("which_option", {"offered": offered_window(rows, offering.start, spec.size)})], False, None
+                window = offered_window(rows, offering.start, spec.size)
+                return [Say("which_option", {"offered": window, "choices": _names(spec, window["rows"])})], False, None
             reply = Reply("take", offering.start + held)  # a yes after asking about one of them: that one
         if reply.kind == "others":
             start = offering.start + spec.size
@@ -143,8 +146,10 @@ class Offers:
         taken: list[Step] = [OfferAnswered(result=spec.result, chosen=reply.row),
                              *(SlotSet(slot=slot, value=value) for slot, value in values.items())]
         if triggers:  # "book Jade Garden": the turn goes on to its task instead of on_select; a question about
-            # the row ("is Jade Garden open on Sundays?") leaves the offer open, the row's values known to answer it
-            asked = aside(self.domain, turn.intent)
+            # the row ("is Jade Garden open on Sundays?") leaves the offer open, the row's values known to answer it,
+            # unless they answer what the task going asked: then they are its answer, and the row is taken
+            top = tracker.state.active
+            asked = aside(self.domain, turn.intent) and not (top is not None and top.requested in values)
             return [step for step in taken if not (asked and isinstance(step, OfferAnswered))], True, None
         lead = self.leads.get(spec.result)
         if gives_next and lead is not None and tracker.turn.interpretation is not None:
@@ -202,6 +207,11 @@ class Offers:
     def _offered(spec: OfferSpec, rows: list[dict[str, Any]], start: int) -> list[Step]:
         return [OfferMade(result=spec.result, start=start, size=spec.size),
                 Say(spec.ask, {"offered": offered_window(rows, start, spec.size)})]
+
+
+def _names(spec: OfferSpec, rows: list[dict[str, Any]]) -> list[str]:
+    """What each row is called: its value in the first column it may be named by ("Golden Dragon", "19:30")."""
+    return [next((str(row[column]) for column in spec.columns if row.get(column) is not None), "") for row in rows]
 
 
 def _asking_for(domain: Domain, tasks: set[str]) -> str | None:

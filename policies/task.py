@@ -56,6 +56,10 @@ class TaskPolicy(Protocol):
     def goto(self, frame: TaskFrame, state: str) -> list[Step]:
         """Move the task to a state (an FSM's; `dialogue validate` refuses goto in other tasks)."""
 
+    def declined(self, frame: TaskFrame) -> list[Step]:
+        """A bare no to the value asked ("no phone"): one of the slot's attempts, escalating when they run out (a
+        frame's; an FSM asks no values)."""
+
 
 def aside(domain: Domain, intent: str | None) -> bool:
     """Whether the intent starts digressions only: a question answered on the side ("is it unisex?"), which

@@ -380,16 +380,21 @@ def test_a_domain_can_read_each_message_alone(domain) -> None:
 
 def test_a_no_after_the_question_its_own_message_led_to_answers_nothing(tmp_path) -> None:
     """"Book a table. I haven't decided much" (a no the model found in the second clause) does not stop the booking
-    the first clause began: the no answers no question asked before it. The same no said to the question, a turn
-    later, stops the task."""
+    the first clause began: the no answers no question asked before it. A no said to the question a turn later
+    declines the value alone ("no phone"), and the question is asked again; said with a leave-taking ("No, not now.
+    That's all"), it stops the task."""
     text = "book a table. I haven't decided much"
     said = _thing("book_table", text).model_copy(update={"also": [_thing("deny", "I haven't decided much")]})
-    engine = several_requests(tmp_path, {text: said, "no, not now": _thing("deny", "no, not now")})
+    leaving = _thing("deny", "no, not now.").model_copy(update={"also": [_thing("goodbye", "That's all")]})
+    engine = several_requests(tmp_path, {text: said, "no": _thing("deny", "no"), "no, not now. That's all": leaving})
     kept = engine.handle("s", text)
     assert kept.responses == ["ask_party_size"] and kept.state.active_task == "book_table"
     assert "escalate:no_match" not in kept.actions
-    stopped = engine.handle("s", "no, not now")
-    assert stopped.responses == ["cancelled"] and stopped.state.active_task is None
+    declined = engine.handle("s", "no")
+    assert declined.responses == ["ask_party_size"] and declined.state.active_task == "book_table"
+    assert "escalate:no_match" not in declined.actions
+    stopped = engine.handle("s", "no, not now. That's all")
+    assert stopped.responses == ["cancelled", "goodbye"] and stopped.state.active_task is None
 
 
 def test_a_proposal_is_asked_again_after_a_question_the_same_message_asks(tmp_path) -> None:

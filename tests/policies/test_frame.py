@@ -166,8 +166,8 @@ def test_fill_from_text_takes_the_answer(shop) -> None:
 
 
 def test_fill_from_text_takes_no_bare_yes_or_no(shop) -> None:
-    """"yes" to "What name should I put the booking under?" was taken as the name: a bare yes asks again, and a
-    bare no stops the task, as for any value asked."""
+    """"yes" to "What name should I put the booking under?" was taken as the name: a bare yes or no asks again, as
+    for any value asked."""
     from tests.conftest import NOW
 
     shop.say('/order{"size": "small", "count": 1, "gift": false}')
@@ -175,8 +175,8 @@ def test_fill_from_text_takes_no_bare_yes_or_no(shop) -> None:
     again = shop.engine.handle(shop.session, "yes", user_id=shop.user, now=NOW)
     assert again.responses == ["ask_note"] and "note" not in again.state.slots
     shop.engine.nlu = _Reads("deny")
-    stopped = shop.engine.handle(shop.session, "no", user_id=shop.user, now=NOW)
-    assert "note" not in stopped.state.slots and stopped.state.stack == []
+    declined = shop.engine.handle(shop.session, "no", user_id=shop.user, now=NOW)
+    assert declined.responses == ["ask_note"] and "note" not in declined.state.slots
 
 
 def test_fill_from_text_takes_no_message_with_values(shop) -> None:
@@ -570,13 +570,14 @@ def test_a_checked_answer_the_business_refuses_is_taken_back_and_its_alternative
     assert refused.responses == ["taken", "offer_times"]  # and no "When?" on top
     assert refused.text == "Sorry, Roma is full at 19:30.\nI can do 19:00 or 20:15."
     assert "time" not in refused.state.slots
+    assert refused.state.requested_slot == "time"  # the alternatives ask for it, though "When?" was never said
     assert booking.say('/inform{"time": "20:15"}').text == "Roma at 20:15?"  # a new request replaces it
 
 
 def test_an_alternative_is_taken_from_the_offer_and_an_accepted_answer_goes_on(conversation) -> None:
     booking = conversation(CHECKED)
     booking.say('/book{"restaurant": "Roma", "time": "19:30"}')
-    assert booking.say("/affirm").text == "Which one would you like: the first, the second?"
+    assert booking.say("/affirm").text == "Which one would you like: 19:00 or 20:15?"
     assert booking.say('/inform{"time": "19:00"}').text == "Roma at 19:00?"
     assert conversation(CHECKED).say('/book{"restaurant": "Roma", "time": "18:00"}').text == "Roma at 18:00?"
 
@@ -663,6 +664,7 @@ class NumbersAsPartySize:
     ("at eight please", {"time": "20:00"}, "4 at 20:00."),
     ("two", {"time": "14:00"}, "4 at 14:00."),
     ("actually, can we do 7 instead?", {"time": "19:00"}, "4 at 19:00."),  # said as a change: still the time
+    ("neither, what about 7?", {"time": "19:00"}, "4 at 19:00."),  # times turned down: still the time
     ("8 people", {"party_size": 8}, "Got it, I've updated that.\nWhat time?"),  # words around it say which slot
     ("we are 7", {"party_size": 7}, "Got it, I've updated that.\nWhat time?"),
     ("30", {"party_size": 30}, "Sorry, that isn't a valid answer.\nWhat time?"),  # no time: the model's slot

@@ -377,7 +377,8 @@ def test_an_interrupting_task_gives_shared_slots_back_when_it_ends() -> None:
     done = say("/affirm")
     assert "complete_task:change_booking" in done.actions
     assert done.state.active_task == "book_table"
-    assert done.state.slots["party_size"] == 4 and "booking_ref" not in done.state.slots
+    assert done.state.slots["party_size"] == 4
+    assert done.state.slots["booking_ref"] == "ABC123"  # persisted: "and cancel it" is about the booking changed
     assert engine.tables.select("bookings", {"reference": "ABC123"})[0]["party_size"] == 6
 
 
@@ -553,13 +554,18 @@ def test_a_no_with_nothing_asked_and_no_task_going_is_a_goodbye(conversation) ->
     assert done.responses == ["goodbye"] and done.ended and done.understood.intent == "goodbye"
 
 
-def test_a_no_when_asked_for_a_value_stops_the_task(conversation) -> None:
-    """"No, not now" when asked where: the user does not want to go on, which is no misunderstanding."""
+def test_a_bare_no_when_asked_for_a_value_declines_the_value_not_the_task(conversation) -> None:
+    """"No" when asked where: the task with what it holds goes on and the question is asked again, nothing counts
+    as misunderstood, but each no is one of the slot's attempts: the third reaches its escalation (a no that also
+    takes leave stops the task: tests/dialogue/test_engine.py)."""
     dining = conversation(CARRIED)
-    dining.say("/book")
-    stopped = dining.say("/deny")
-    assert stopped.responses == ["cancelled"] and "escalate:no_match" not in stopped.actions
-    assert not stopped.ended and stopped.state.stack == []
+    dining.say('/book{"cuisine": "thai"}')
+    declined = dining.say("/deny")
+    assert declined.responses == ["ask_city"] and "escalate:no_match" not in declined.actions
+    assert declined.state.active_task == "book" and declined.state.slots["cuisine"] == "thai"
+    assert dining.say("/deny").responses == ["ask_city"]
+    exhausted = dining.say("/deny")
+    assert exhausted.responses == ["exhausted"] and exhausted.handoff
 
 
 def test_a_yes_when_asked_for_a_value_asks_again_without_apology(conversation) -> None:

@@ -193,7 +193,7 @@ def test_a_row_is_taken_by_its_place_or_by_naming_it(tmp_path: Path, reply: str,
 def test_a_yes_to_several_rows_asks_which_and_a_name_shared_by_two_takes_neither(tmp_path: Path) -> None:
     engine = dining(tmp_path, size=3)
     say(engine, "find a place")
-    assert say(engine, "yes") == "Which one would you like: the first, the second, or another?"
+    assert say(engine, "yes") == "Which one would you like: Golden Dragon, Jade Garden or Trattoria Roma?"
     assert say(engine, "a chinese one") == "Sorry, I didn't understand that."  # two chinese rows: no pick
     assert state(engine).offering is not None  # still open
     assert say(engine, "number two") == "Shall I book Jade Garden?"
@@ -229,6 +229,14 @@ def test_a_new_value_of_what_was_searched_for_searches_again_and_the_same_value_
     # the value searched for again: a no asks for the next rows
     assert engine.handle("s", UserInput(intent="deny", entities={"cuisine": "italian"})).text == \
         "Sorry, that's all I have."
+
+
+def test_a_yes_to_several_rows_with_a_new_value_of_what_was_searched_for_searches_again(tmp_path: Path) -> None:
+    """"Yes, italian please" to the two chinese places: no "which one?", the search runs again with the value."""
+    engine = dining(tmp_path, size=3)
+    assert say(engine, "find an oriental place") == "1. Golden Dragon (chinese) 2. Jade Garden (chinese)"
+    assert say(engine, "yes, italian please") == "Got it, I've updated that.\n1. Trattoria Roma (italian)"
+    assert state(engine).slots["cuisine"] == "italian"
 
 
 def test_rows_turned_down_for_a_new_search_come_last_in_it_until_one_is_taken(tmp_path: Path) -> None:
@@ -270,6 +278,62 @@ def test_a_question_about_a_row_leaves_the_offer_open_and_a_yes_then_takes_that_
     say(engine, "find a place")
     assert say(engine, "when does golden dragon open?") == "From noon."
     assert say(engine, "anything else?") == "2. Jade Garden (chinese) (more)"
+
+
+def test_a_question_about_a_row_by_its_place_leaves_the_offer_open_and_a_yes_then_takes_that_row(
+        tmp_path: Path) -> None:
+    """"When does the second one open?": the place names the row asked about, as its name would."""
+    engine = dining(tmp_path, size=3)
+    say(engine, "find a place")
+    assert say(engine, "when does the second one open?") == "From noon."
+    assert state(engine).offering is not None and state(engine).slots["restaurant"] == "Jade Garden"
+    assert say(engine, "yes") == "Shall I book Jade Garden?"
+
+
+ALTERNATIVES = """\
+version: 1
+name: tables
+slots:
+  time: {type: text}
+intents:
+  book: [book]
+  weather: [is it sunny]
+memory:
+  tables:
+    free_times:
+      columns: {time: text}
+      seed: [{time: "19:00"}, {time: "20:15"}]
+tasks:
+  book:
+    policy: frame
+    triggers: [book]
+    slots:
+      - slot: time
+        check: [select: {table: free_times, result: other_times, order_by: time}]
+        accept: slots.time != '19:30'
+        on_refused: [offer: {result: other_times, ask: offer_times, size: 2, fill: {time: time}}]
+    on_complete: [respond: booked]
+  weather:
+    policy: frame
+    triggers: [weather]
+    digression: true
+    on_complete: [respond: sunny]
+responses:
+  ask_time: When?
+  offer_times: "{{ offered.rows | map(attribute='time') | join(' or ') }}?"
+  booked: Booked at {{ slots.time }}.
+  sunny: Sunny.
+"""
+
+
+def test_a_question_naming_an_alternative_for_the_value_asked_takes_it(tmp_path: Path) -> None:
+    """Rows offered instead of a value refused (other times): a question the model reads as a digression that names
+    one of them by its place gives the value asked, so the row is taken; the turn is not left saying nothing."""
+    path = tmp_path / "tables.yaml"
+    path.write_text(ALTERNATIVES, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=KeywordNlu())
+    assert engine.handle("s", UserInput.parse('/book{"time": "19:30"}')).text == "19:00 or 20:15?"
+    assert say(engine, "the second one, is the weather sunny then?") == "Booked at 20:15."
 
 
 def test_any_response_reads_the_rows_offered_now_as_offered(tmp_path: Path) -> None:
