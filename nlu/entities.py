@@ -214,9 +214,11 @@ class EntityNormaliser:
 
     def joined(self, tagged: list[tuple[str, int, int]], text: str, now: dt.datetime) -> list[tuple[str, int, int]]:
         """Spans of one date or time slot with only spaces between them, as one ("the" + "5th of March": the
-        model began the value again), or a comma when they read as one ("Tuesday, next week"); and stop words
+        model began the value again), or a comma when they read as one ("Tuesday, next week"); stop words
         the model gave another slot of the type, just before a span, with it ("the" as the check-out, "9th of
-        March" as the check-in: "the 9th of March", as the check-in, which `roles` may then move)."""
+        March" as the check-in: "the 9th of March", as the check-in, which `roles` may then move); and words the
+        model gave another slot that are no value of it, just before a span, when together they read as one ("half"
+        as the party size, "seven" as the time: "half seven")."""
         joined: list[tuple[str, int, int]] = []
         for slot, start, end in tagged:
             if joined and self.types[slot].phrased and self._one_value(joined[-1], slot, start, end, text, now):
@@ -259,8 +261,12 @@ class EntityNormaliser:
         between = text[last:start].strip()
         if other == slot:
             return not between or (between == "," and self.normalise(slot, text[first:end], now)[1])
-        return not between and self.domain.slots[other].type == self.domain.slots[slot].type \
-            and all(self._filler(word) for word in text[first:last].split())
+        if between:
+            return False
+        if self.domain.slots[other].type == self.domain.slots[slot].type \
+                and all(self._filler(word) for word in text[first:last].split()):
+            return True
+        return not self.normalise(other, text[first:last], now)[1] and self.normalise(slot, text[first:end], now)[1]
 
     def _widen(self, slot: str, start: int, end: int, text: str, words: list[Word]) -> tuple[int, int]:
         """A span cut inside a value is widened to it: a number split at its separators ("1," of "1,156"),

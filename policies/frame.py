@@ -48,6 +48,12 @@ _BEFORE_ONE = frozenset({"a", "an", "this", "that", "the", "which", "another", "
 """Words up to two before "one" that make it pick a thing rather than count ("this one", "a regular one"; English)."""
 
 
+def _starts_before(text: str, start: int, words: int) -> list[int]:
+    """`start`, then the starts of the up to `words` words just before it in `text`, nearest first."""
+    before = [match.start() for match in _WORD.finditer(text[:start])][-words:]
+    return [start, *reversed(before)]
+
+
 class FramePolicy:
     def __init__(self, domain: Domain, name: str, task: FrameTask):
         self.domain, self.name, self.task = domain, name, task
@@ -98,6 +104,8 @@ class FramePolicy:
             items.append(ConfirmationWithdrawn(task=name))
         elif frame.requested and frame.requested not in entities:
             short = self._short_answer(tracker, entries[frame.requested])
+            if short is None:
+                short = self._untagged_answer(tracker, entries[frame.requested])
             if short is None and (count := self._untagged_count(tracker, entries[frame.requested])):
                 entities = {**entities, **count}
             implied = short if short is not None else self._implied_answer(frame, entries[frame.requested], turn)
@@ -126,18 +134,25 @@ class FramePolicy:
         value of it: "8" tagged as the party size when the time was asked is 20:00 at a restaurant open 12 to 22,
         a date tagged as the check-out when the check-in was asked is the check-in. The turn is understood so. A
         value its own slot knows, or one its own slot's type read ("Nine pm", a time), is not taken as any words a
-        text slot would read ("regular" is no city, nor is "nine pm")."""
+        text slot would read ("regular" is no city, nor is "nine pm"). The value may take in up to two words just
+        before the span that the model left out ("half" of "how about half seven?", "seven" tagged as a count)."""
         interpretation = tracker.turn.interpretation
         if interpretation is None or len(interpretation.spans) != 1 or not interpretation.text:
             return None
         span, text = interpretation.spans[0], interpretation.text
-        if span.slot == entry.slot or _FILLER.sub("", text[:span.start] + text[span.end:]).strip():
-            return None  # not a bare value: other words around it may say which slot it is ("two people")
+        if span.slot == entry.slot:
+            return None
         slot, spec = entry.slot, self.domain.slots[entry.slot]
         typed = span.normalised and slot_type(self.domain.slots[span.slot]).name != "text"
         if slot_type(spec).name == "text" and (typed or self._known(span.slot, span.value)):
             return None  # "Just regular please" when the city was asked: a show type, not a city named "regular"
-        value = self._first_valid_reading(tracker, entry, span.text)
+        value = None
+        for start in _starts_before(text, span.start, 2):
+            # a bare value only: other words around it may say which slot it is ("two people")
+            if not _FILLER.sub("", text[:start] + text[span.end:]).strip():
+                value = self._first_valid_reading(tracker, entry, text[start:span.end])
+            if value is not None:
+                break
         if value is None:
             return None
         entities = {**{k: v for k, v in interpretation.entities.items() if k != span.slot}, slot: value}
@@ -164,6 +179,21 @@ class FramePolicy:
         """Whether the value is one the slot's type or its list knows (a category's, a listed text value)."""
         spec = self.domain.slots[slot]
         return slot_type(spec).closed or value in (getattr(spec, "values", None) or {})
+
+    def _untagged_answer(self, tracker: Tracker, entry: FrameSlot) -> dict[str, Any] | None:
+        """A message the model tagged nothing in that is, but for the words a bare answer may have around it, a
+        valid value of the slot asked (not a text or yes/no slot): "neither, what about 9?" after other times were
+        offered, which the model could not place. The turn is understood so."""
+        interpretation, spec = tracker.turn.interpretation, self.domain.slots[entry.slot]
+        if interpretation is None or interpretation.spans or not interpretation.text \
+                or slot_type(spec).name in ("text", "boolean") or tracker.turn.intent in WORDLESS_INTENTS:
+            return None
+        said = " ".join(_FILLER.sub(" ", interpretation.text).split())
+        value = self._first_valid_reading(tracker, entry, said) if said else None
+        if value is None:
+            return None
+        tracker.understand_as(entities={**interpretation.entities, entry.slot: value})
+        return {entry.slot: value}
 
     def _untagged_count(self, tracker: Tracker, entry: FrameSlot) -> dict[str, Any] | None:
         """The one number of a message outside every span, read as the count asked for when the model tagged none:

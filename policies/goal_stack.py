@@ -21,6 +21,7 @@ from dialogue.dm.events import (
     EscalationReset,
     EscalationStepped,
     HandedOff,
+    OfferAnswered,
     ProposalAnswered,
     SessionStarted,
     SlotRequested,
@@ -285,7 +286,8 @@ class GoalStack:
 
     def _read_as_answer(self, tracker: Tracker, top: TaskFrame | None) -> list[Step] | None:
         """A message the NLU could not place that the active task still reads values from, as the answer to what
-        it asked ("There will be two of us" after "How many tickets?"): understood as `inform`."""
+        it asked ("There will be two of us" after "How many tickets?"): understood as `inform`. Rows on offer, which
+        input not understood leaves open, are then passed over ("neither, what about 9?" after other times)."""
         interpretation = tracker.turn.interpretation
         if top is None or interpretation is None:
             return None
@@ -293,7 +295,8 @@ class GoalStack:
         if not steps or tracker.turn.entities == interpretation.entities:
             return None
         tracker.understand_as(intent=ENTITY_ONLY_INTENT)
-        return steps
+        offering = tracker.state.offering
+        return ([OfferAnswered(result=offering.result, chosen=None)] if offering is not None else []) + steps
 
     def _ranked_next(self, tracker: Tracker, intent: str | None) -> str | None:
         """With nothing going, for a domain intent that means nothing here (`_means_nothing_here`: "another" with

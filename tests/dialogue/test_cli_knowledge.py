@@ -81,11 +81,25 @@ def test_knowledge_eval_makes_a_dataset_an_faq(bundled_models, tmp_path: Path) -
     assert figures["test"]["top1_accuracy"] == 100.0
 
 
-def test_wrong_uses_say_what_is_wrong(bundled_models, tmp_path: Path) -> None:
+PLAIN = """\
+    version: 1
+    name: plain
+    intents:
+      order: [order a pizza]
+    tasks:
+      order: {policy: frame, triggers: [order], on_complete: [respond: done]}
+    responses:
+      done: Done.
+    """
+"""A domain with no `knowledge:` section."""
+
+
+def test_wrong_uses_say_what_is_wrong(bundled_models, tmp_path: Path, write_domain) -> None:
     both = runner.invoke(app, ["knowledge-eval"])
     assert both.exit_code == 2 and "give a domain, or --dataset" in both.output
-    none = runner.invoke(app, ["ask", "banking", "what is a PIN", "--models", str(bundled_models)])
-    assert none.exit_code == 1 and "domain 'banking' has no knowledge" in none.output
+    plain = write_domain(PLAIN)
+    none = runner.invoke(app, ["ask", str(plain), "what is a PIN", "--models", str(bundled_models)])
+    assert none.exit_code == 1 and "domain 'plain' has no knowledge" in none.output
     (tmp_path / "empty").mkdir()
     unbuilt = runner.invoke(app, ["ask", "restaurant", "parking?", "--models", str(tmp_path / "empty")])
     assert unbuilt.exit_code == 1 and "dialogue train restaurant" in unbuilt.output

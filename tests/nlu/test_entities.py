@@ -95,6 +95,19 @@ def test_a_time_is_read_with_the_minutes_said_before_it(entities: EntityNormalis
     assert merged(entities, [("time", start, start + len(span))], text) == [("time", value, "model")]
 
 
+def test_a_word_of_a_time_the_model_gave_another_slot_is_joined_to_the_time(entities: EntityNormaliser) -> None:
+    """"actually, how about half seven?" when the name was asked: the model, reading the turn in its state, tagged
+    "half" as the party size and "seven" as the time, and the bot said "that isn't a valid answer". A word that is
+    a value of its own slot stays apart."""
+    text = "actually, how about half seven?"
+    tagged = entities.joined([("party_size", 20, 24), ("time", 25, 30)], text, NOW)
+    assert tagged == [("time", 20, 30)]
+    assert merged(entities, tagged, text) == [("time", "07:30", "model")]
+    text = "four seven pm"
+    assert entities.joined([("party_size", 0, 4), ("time", 5, 13)], text, NOW) == [("party_size", 0, 4),
+                                                                                   ("time", 5, 13)]
+
+
 @pytest.mark.parametrize("slot", ["booking_ref", "time"])
 def test_a_stop_word_is_no_reference_though_the_pattern_fits_it(entities: EntityNormaliser, slot: str) -> None:
     """"Around 7 please": the model tagged "around" (six letters, as the reference's pattern wants) as a booking

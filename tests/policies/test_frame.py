@@ -665,6 +665,7 @@ class NumbersAsPartySize:
     ("two", {"time": "14:00"}, "4 at 14:00."),
     ("actually, can we do 7 instead?", {"time": "19:00"}, "4 at 19:00."),  # said as a change: still the time
     ("neither, what about 7?", {"time": "19:00"}, "4 at 19:00."),  # times turned down: still the time
+    ("how about half eight?", {"time": "20:30"}, "4 at 20:30."),  # "half" left out of the span: read with it
     ("8 people", {"party_size": 8}, "Got it, I've updated that.\nWhat time?"),  # words around it say which slot
     ("we are 7", {"party_size": 7}, "Got it, I've updated that.\nWhat time?"),
     ("30", {"party_size": 30}, "Sorry, that isn't a valid answer.\nWhat time?"),  # no time: the model's slot
@@ -675,6 +676,28 @@ def test_a_bare_answer_is_read_as_the_slot_asked(tmp_path, said: str, understood
     engine = Engine(load_domain(path), nlu=NumbersAsPartySize())
     engine.handle("s", UserInput(text="book a table"))
     assert engine.handle("s", UserInput(text="4")).text == "What time?"  # asked the party size: it is one
+    result = engine.handle("s", UserInput(text=said))
+    assert (result.understood.entities, result.text) == (understood, reply)
+
+
+class PlacesNothing:
+    """A model that could not place a message, nor tagged anything in it."""
+
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        return Interpretation(intent="nlu_fallback", confidence=0.4, text=text)
+
+
+@pytest.mark.parametrize(("said", "understood", "reply"), [
+    ("neither, what about 9?", {"time": "21:00"}, "4 at 21:00."),  # the words around a bare value: the value
+    ("how about 9 for four of us", {}, "Sorry, I didn't understand that.\nWhat time?"),  # more than a value
+    ("no", {}, "Sorry, I didn't understand that.\nWhat time?"),
+])
+def test_a_bare_value_the_model_tagged_nothing_in_is_read_as_the_slot_asked(
+        tmp_path, said: str, understood: dict, reply: str) -> None:
+    path = tmp_path / "tables.yaml"
+    path.write_text(TABLE, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=PlacesNothing())
+    assert engine.handle("s", UserInput.parse('/book{"party_size": 4}')).text == "What time?"
     result = engine.handle("s", UserInput(text=said))
     assert (result.understood.entities, result.text) == (understood, reply)
 

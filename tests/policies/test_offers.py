@@ -294,7 +294,7 @@ ALTERNATIVES = """\
 version: 1
 name: tables
 slots:
-  time: {type: text}
+  time: {type: time}
 intents:
   book: [book]
   weather: [is it sunny]
@@ -334,6 +334,18 @@ def test_a_question_naming_an_alternative_for_the_value_asked_takes_it(tmp_path:
     engine = Engine(load_domain(path), nlu=KeywordNlu())
     assert engine.handle("s", UserInput.parse('/book{"time": "19:30"}')).text == "19:00 or 20:15?"
     assert say(engine, "the second one, is the weather sunny then?") == "Booked at 20:15."
+
+
+def test_a_value_asked_that_the_model_could_not_place_passes_the_alternatives_over(tmp_path: Path) -> None:
+    """"neither, what about 9pm?", which the model could not place, answers the time: the rows on offer are passed
+    over, so the turn goes on to the booking; input not understood at all leaves them open."""
+    path = tmp_path / "tables.yaml"
+    path.write_text(ALTERNATIVES, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=KeywordNlu())
+    engine.handle("s", UserInput.parse('/book{"time": "19:30"}'))
+    assert say(engine, "hmm") == "Sorry, I didn't understand that."
+    assert engine.store.load("tables", "s").offering is not None
+    assert say(engine, "neither, what about 9pm?") == "Booked at 21:00."
 
 
 def test_any_response_reads_the_rows_offered_now_as_offered(tmp_path: Path) -> None:

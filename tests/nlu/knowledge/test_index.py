@@ -109,9 +109,10 @@ def test_a_domain_index_is_built_once_and_found_again(bundled_models, tmp_path, 
     assert loaded.search("reset router")[0].id == "reset"
 
 
-def test_a_domain_without_knowledge_has_no_index(bundled_models) -> None:
+def test_a_domain_without_knowledge_has_no_index(bundled_models, write_domain) -> None:
     from dialogue.domains import load_domain
+    from tests.dialogue.test_cli_knowledge import PLAIN
 
-    banking = load_domain("banking")
-    assert build_domain_index(banking, bundled_models) is None
-    assert domain_index(banking, bundled_models) is None
+    plain = load_domain(write_domain(PLAIN))
+    assert build_domain_index(plain, bundled_models) is None
+    assert domain_index(plain, bundled_models) is None
