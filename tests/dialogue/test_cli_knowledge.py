@@ -31,11 +31,11 @@ def test_ask_shows_what_was_found_and_the_answer(bundled_models) -> None:
 
 
 def test_ask_shows_the_answer_heads_entry_beside_the_search(bundled_models) -> None:
-    shown = json.loads(invoke("ask", "restaurant", "is there a car park", "--models", str(bundled_models), "--json"))
+    shown = json.loads(invoke("ask", "restaurant", "is there parking", "--models", str(bundled_models), "--json"))
     assert shown["nlu"]["id"] == "parking" and shown["nlu"]["by"] == "nlu" and shown["nlu"]["score"] >= 0.8
     assert shown["response"] == ["faq.parking"] and [s["by"] for s in shown["sources"]] == ["nlu"]
     assert shown["found"][0]["id"] == "parking" and shown["found"][0]["by"] == "search"
-    assert "the NLU's answer head: parking" in invoke("ask", "restaurant", "is there a car park", "--models",
+    assert "the NLU's answer head: parking" in invoke("ask", "restaurant", "is there parking", "--models",
                                                       str(bundled_models))
 
 

@@ -170,7 +170,7 @@ def test_an_faq_entry_the_nlu_is_sure_of_is_answered_without_a_search(bundled_mo
         update={"model_threshold": model_threshold})})
     index = Counted(domain_index(domain, bundled_models))
     engine = Engine(domain, nlu=Understander.for_domain(domain, bundled_models), knowledge=index)
-    result = engine.handle("s", "is there a car park")
+    result = engine.handle("s", "is there parking")
     assert result.responses == ["faq.parking"]
     assert [(s.kind, s.id, s.by) for s in result.sources] == [("faq", "parking", by)]
     assert len(index.searched) == searches
