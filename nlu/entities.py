@@ -162,6 +162,8 @@ class EntityNormaliser:
                     e <= start and not text[e:start].strip() for _, e in others):
                 continue  # "the cantonese one": "one" just after a value stands for a thing of that kind, no count
             value, ok = self.normalise(slot, text[start:end], now)
+            if ok and self.types[slot].name == "integer":
+                slot, value, start = self._count_as_time(slot, value, start, end, text, words, tagged, now)
             if not ok and self.types[slot].closed:
                 cover = next((m for m in matches if m.slot == slot and m.start < end and start < m.end), None)
                 if cover is not None:
@@ -180,6 +182,8 @@ class EntityNormaliser:
                 # "around 7", which a reference's pattern fits, a reference
             elsewhere = self._named_elsewhere(slot, ok, start, end, matches, tagged, words)
             found.append(elsewhere or Found(slot, value, start, end, ok, "model"))
+        found = [f for f in found if f.normalised or not any(
+            other.normalised and other.start <= f.start and f.end <= other.end for other in found)]  # "half" of it
         for match in matches:
             free = all(match.end <= f.start or f.end <= match.start for f in found if f.source == "model")
             if free and not any(f.slot == match.slot for f in found):
@@ -359,6 +363,19 @@ class EntityNormaliser:
                 if ok:
                     return reread, said[0].start
         return value, start
+
+    def _count_as_time(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
+                       tagged: list[tuple[str, int, int]], now: dt.datetime) -> tuple[str, Any, int]:
+        """A count the model found just after the minutes of an hour, in no other span ("half" seven, "quarter past"
+        eight), or in a span that is no value of its slot ("half" tagged as a party size too), is the domain's one
+        time slot, when the model gave that slot nothing: "how about half seven?", "seven" tagged as a party size, is
+        19:30 (or 07:30, as the time slot reads it)."""
+        if len(self.times) != 1 or any(other == self.times[0] for other, _, _ in tagged):
+            return slot, value, start
+        others = [(s, e) for other, s, e in tagged
+                  if (s, e) != (start, end) and self.normalise(other, text[s:e], now)[1]]
+        reread, wider = self._with_minutes_before(self.times[0], None, start, end, text, words, others, now)
+        return (self.times[0], reread, wider) if wider != start else (slot, value, start)
 
     def _with_part_of_day(self, slot: str, value: Any, start: int, end: int, text: str, words: list[Word],
                           others: list[tuple[int, int]], now: dt.datetime) -> tuple[Any, int, int]:

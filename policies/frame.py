@@ -103,9 +103,7 @@ class FramePolicy:
                 return [ConfirmationAnswered(task=name, confirmed=answer == "affirm")] if answered else None
             items.append(ConfirmationWithdrawn(task=name))
         elif frame.requested and frame.requested not in entities:
-            short = self._short_answer(tracker, entries[frame.requested])
-            if short is None:
-                short = self._untagged_answer(tracker, entries[frame.requested])
+            short = self.bare_answer(tracker, frame)
             if short is None and (count := self._untagged_count(tracker, entries[frame.requested])):
                 entities = {**entities, **count}
             implied = short if short is not None else self._implied_answer(frame, entries[frame.requested], turn)
@@ -128,6 +126,12 @@ class FramePolicy:
 
     def control(self, tracker: Tracker, frame: TaskFrame, intent: str) -> list[Step] | None:
         return None
+
+    def bare_answer(self, tracker: Tracker, frame: TaskFrame) -> dict[str, Any] | None:
+        if frame.requested is None or frame.requested in tracker.turn.entities:
+            return None
+        entry = self.entries[frame.requested]
+        return self._short_answer(tracker, entry) or self._untagged_answer(tracker, entry)
 
     def _short_answer(self, tracker: Tracker, entry: FrameSlot) -> dict[str, Any] | None:
         """A bare value the model gave another slot, read as the answer to the slot asked when it reads as a valid

@@ -125,6 +125,9 @@ class FsmPolicy:
     def declined(self, frame: TaskFrame) -> list[Step]:
         return []
 
+    def bare_answer(self, tracker: Tracker, frame: TaskFrame) -> dict[str, Any] | None:
+        return None
+
     def keys(self, frame: TaskFrame, digits: str) -> Interpretation | None:
         payload = self.state_of(frame).dtmf.get(digits)
         return keyed(payload) if payload is not None else None

@@ -109,6 +109,8 @@ class GoalStack:
         intent, top = turn.intent, state.active
         reset: list[Step] = [EscalationReset()] if state.no_input or state.no_match else []
         if state.offering is not None:  # before all else: "the second one" is no intent the NLU knows
+            if top is not None:  # "neither, what about 9?" after other times: the value asked passes them over
+                self.tasks[top.task].bare_answer(tracker, top)
             offer_steps, goes_on, search_again = self.offers.reply(tracker)
             if not goes_on:
                 return Decision(reset + offer_steps)

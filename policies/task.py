@@ -60,6 +60,10 @@ class TaskPolicy(Protocol):
         """A bare no to the value asked ("no phone"): one of the slot's attempts, escalating when they run out (a
         frame's; an FSM asks no values)."""
 
+    def bare_answer(self, tracker: Tracker, frame: TaskFrame) -> dict[str, Any] | None:
+        """The value asked for that the turn gives without the NLU finding it for that slot (a bare value found as
+        another slot's, or untagged words), the turn understood so; None: no such value (an FSM asks no values)."""
+
 
 def aside(domain: Domain, intent: str | None) -> bool:
     """Whether the intent starts digressions only: a question answered on the side ("is it unisex?"), which

@@ -108,6 +108,24 @@ def test_a_word_of_a_time_the_model_gave_another_slot_is_joined_to_the_time(enti
                                                                                    ("time", 5, 13)]
 
 
+@pytest.mark.parametrize(("tagged", "text"), [
+    ([("party_size", 20, 24), ("party_size", 25, 30)], "actually, how about half seven?"),
+    ([("party_size", 25, 30)], "actually, how about half seven?"),
+    ([("party_size", 13, 14)], "quarter past 8 then"),
+])
+def test_a_count_after_the_minutes_of_an_hour_is_the_time(entities: EntityNormaliser, tagged, text: str) -> None:
+    """"actually, how about half seven?" when the name was asked: another training of the model tagged "half" and
+    "seven" both as the party size, and the party became 7. With a time tagged too, or no minutes said, a count
+    stays a count."""
+    value = "08:15" if "8" in text else "07:30"
+    assert merged(entities, tagged, text) == [("time", value, "model")]
+    text = "for 7 at half seven"
+    assert merged(entities, [("party_size", 4, 5), ("time", 9, 19)], text) == [
+        ("party_size", 7, "model"), ("time", "07:30", "model")]
+    text = "half of us, seven"
+    assert merged(entities, [("party_size", 12, 17)], text) == [("party_size", 7, "model")]
+
+
 @pytest.mark.parametrize("slot", ["booking_ref", "time"])
 def test_a_stop_word_is_no_reference_though_the_pattern_fits_it(entities: EntityNormaliser, slot: str) -> None:
     """"Around 7 please": the model tagged "around" (six letters, as the reference's pattern wants) as a booking

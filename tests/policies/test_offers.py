@@ -348,6 +348,18 @@ def test_a_value_asked_that_the_model_could_not_place_passes_the_alternatives_ov
     assert say(engine, "neither, what about 9pm?") == "Booked at 21:00."
 
 
+def test_a_no_that_gives_the_value_asked_passes_the_alternatives_over(tmp_path: Path) -> None:
+    """"no, what about 9pm?" read as a no, the time not found: the value asked that its words give passes the rows
+    on offer over, so the booking goes on with it; a no alone asks for other rows (here, none are left)."""
+    path = tmp_path / "tables.yaml"
+    path.write_text(ALTERNATIVES, encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=KeywordNlu())
+    engine.handle("s", UserInput.parse('/book{"time": "19:30"}'))
+    assert say(engine, "no, what about 9pm?") == "Booked at 21:00."
+    engine.handle("t", UserInput.parse('/book{"time": "19:30"}'))
+    assert engine.handle("t", "no").responses == ["no_more_options"]
+
+
 def test_any_response_reads_the_rows_offered_now_as_offered(tmp_path: Path) -> None:
     """A question about the row on offer ("when do they open?") is answered about that row, not the first found."""
     engine = dining(tmp_path, text=DOMAIN.replace(
