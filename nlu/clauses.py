@@ -1,10 +1,10 @@
 """Where one message says two things: "Yes please, and what time do you open?" answers, then asks.
 
 A message is cut where a sentence ends (a full stop with no space after it too: "Sounds good.Tell me"), before
-"and", "but", "also" or "plus" when a question or a request follows ("..., and what's their number?", "... and
-can you book it?"), and at a comma before a question word ("Good, what is the number?"). Each piece is understood on its
-own; the understander keeps the cuts only where the pieces ask for different things. English word lists; a
-message in another language stays whole.
+"and", "but", "also" or "plus" when a question or a request follows ("..., and what's their number?", "... and can
+you book it?"), and at a comma before a question word ("Good, what is the number?"), but after an interjection alone
+("sorry, what was the reference?"). Each piece is understood on its own; the understander keeps the cuts only where
+the pieces ask for different things. English word lists; a message in another language stays whole.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ _JOINED = re.compile(rf"(?:,\s*|\s+)(?:and|but|also|plus)(?:\s+also)?\s+(?=(?:{_
                      rf",\s*(?=(?:{_QUESTION_WORDS})\b\W*\w)", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:maybe|possibly|perhaps|might|may (?:be|work|do))\b", re.IGNORECASE)
 _WORD = re.compile(r"\w")
+_INTERJECTION = re.compile(r"\W*(?:sorry|pardon|excuse me|hmm+|um+|uh+|erm|er|well|oh|so|hey)\W*", re.IGNORECASE)
+"""A first clause that says nothing of its own: it goes with the next one."""
 _LAST_WORD = re.compile(r"(\w+)\.$")
 _ABBREVIATIONS = {"st", "mr", "mrs", "ms", "dr", "jr", "sr", "mt", "ft", "ave", "rd", "blvd", "vs", "etc",
                   "approx", "dept", "inc", "ltd", "co"}
@@ -38,7 +40,10 @@ def clauses(text: str, language: str = "en") -> list[tuple[int, int]]:
             ranges.append((start, cut_start))
             start = cut_end
     ranges.append((start, len(text)))
-    return [(a, b) for a, b in ranges if _WORD.search(text, a, b)] or [(0, len(text))]
+    ranges = [(a, b) for a, b in ranges if _WORD.search(text, a, b)] or [(0, len(text))]
+    if len(ranges) > 1 and _INTERJECTION.fullmatch(text[ranges[0][0]:ranges[0][1]]):
+        ranges[:2] = [(ranges[0][0], ranges[1][1])]  # "sorry, what was the reference?" asks one thing
+    return ranges
 
 
 def _ends_sentence(before: str) -> bool:

@@ -5,16 +5,17 @@ Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for 
 gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"); rows named alike that fill the
 same values are one choice (the same film at two cinemas, when the film is all the offer fills); or, when one row is
 offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book me
-in there"; or values only that task takes: "for Tuesday at 10:45"; a message the NLU could not place between such
-readings is a yes when together they pass its threshold). A no or a request for others ("anything else?") asks for
-the next rows, and a yes to several asks which, unless the turn changes what was searched for ("a different one, in
-Woodside", "I want one in San Jose", "ok, but for 7": values of the searching task's own slots that differ from
-those it holds): the offer is then passed over and the turn goes on to search again; the rows seen so far, when the
-user asked for others, are offered last in what it finds. Anything else is no answer: the offer is passed over and
-the turn goes on (input not understood at all, and a question a digression answers, leave it open; a question naming
-a row, or giving its place, fills its values in for the answer and leaves the offer open too ("what's the second one
-like?"), and a yes to several rows then takes the one the slots name). Just after a row is taken, while the task it
-leads to is proposed, a request for others offers the next rows (`reopened`).
+in there"; or values only that task takes, but those the rows fill: "for Tuesday at 10:45"; a message the NLU could
+not place between such readings is a yes when together they pass its threshold). A no or a request for others
+("anything else?") asks for the next rows, and a yes to several asks which, unless the turn changes what was
+searched for ("a different one, in Woodside", "I want one in San Jose", "ok, but for 7": values of the searching
+task's own slots that differ from those it holds): the offer is then passed over and the turn goes on to search
+again; the rows seen so far, when the user asked for others, are offered last in what it finds. Anything else is no
+answer: the offer is passed over and the turn goes on (input not understood at all, and a question a digression
+answers, leave it open; a question naming a row, or giving its place, fills its values in for the answer and leaves
+the offer open too ("what's the second one like?"), and a yes to several rows then takes the one the slots name).
+Just after a row is taken, while the task it leads to is proposed, a request for others offers the next rows
+(`reopened`).
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ class Offers:
         """The tasks each offer's `on_select` starts or proposes."""
         self.next_slots = {result: {slot for task in tasks for slot in task_slots[task]}
                            - {slot for task, slots in task_slots.items() if task not in tasks for slot in slots}
+                           - set(self.specs[result].fill)
                            for result, tasks in self.next_tasks.items()}
-        """The slots only those tasks own: a value of one is a value for what taking the row leads to."""
+        """The slots only those tasks own, but those the rows fill (a row's name names the row): a value of one is a
+        value for what taking the row leads to."""
         self.searching = {result: {name for name, task in domain.tasks.items() for action in task_actions(task)
                                    if isinstance(action, Offer) and action.offer.result == result}
                           for result in self.specs}

@@ -89,9 +89,11 @@ def reset() -> None:
 
 
 @app.get("/restaurants")
-def restaurants(cuisine: str | None = None, area: str | None = None) -> Restaurants:
-    """The group's restaurants, by name; only those of a cuisine or an area when asked."""
-    found = [r for r in RESTAURANTS if cuisine in (None, r.cuisine) and area in (None, r.area)]
+def restaurants(cuisine: str | None = None, area: str | None = None, name: str | None = None) -> Restaurants:
+    """The group's restaurants, by name; only those of a cuisine or an area, or the one of a name (in any case),
+    when asked."""
+    found = [r for r in RESTAURANTS if cuisine in (None, r.cuisine) and area in (None, r.area)
+             and (name is None or r.name.casefold() == name.strip().casefold())]
     return Restaurants(items=sorted(found, key=lambda r: r.name))
 
 

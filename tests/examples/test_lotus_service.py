@@ -51,6 +51,20 @@ def test_a_booking_is_made_once_per_turn_and_a_full_time_is_refused_with_alterna
     assert refused.state.offered.rows == [{"time": "18:30"}, {"time": "19:30"}]
 
 
+def test_a_restaurant_named_in_the_request_is_looked_up_for_its_cuisine() -> None:
+    """"a table at jade garden": the service finds the restaurant by its name in any case, and its cuisine is the
+    booking's, not asked; a name the group has none of is said so, and the cuisine asked."""
+    engine = Engine(load_domain("restaurant"))
+    named = engine.handle("s1", UserInput(intent="book_table", entities={
+        "restaurant_name": "jade garden", "party_size": 2, "date": "2026-11-27", "time": "19:00"}), now=NOW)
+    assert named.responses == ["ask_name"] and named.state.slots["cuisine"] == "cantonese"
+    unknown = engine.handle("s2", UserInput(intent="book_table", entities={
+        "restaurant_name": "The Golden Spoon", "party_size": 2}), now=NOW)
+    assert unknown.responses == ["no_such_restaurant", "ask_cuisine"]
+    assert unknown.text.startswith("Sorry, we have no restaurant called The Golden Spoon.")
+    assert unknown.state.slots.get("cuisine") is None and unknown.state.slots["party_size"] == 2
+
+
 def test_a_time_the_service_cannot_check_is_asked_again_with_the_rest_of_the_message_kept(monkeypatch, tmp_path) \
         -> None:
     store = f"sqlite:///{tmp_path / 'store.db'}"

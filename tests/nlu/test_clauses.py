@@ -32,6 +32,9 @@ from dialogue.nlu.clauses import clauses
     ("At 7. Is that ok?", ["At 7.", "Is that ok?"]),
     ("No. At 7 pm. Is that ok?", ["No.", "At 7 pm.", "Is that ok?"]),
     ("", [""]),
+    ("sorry, what was the reference again?", ["sorry, what was the reference again?"]),  # an interjection alone
+    ("Hmm. What do you have?", ["Hmm. What do you have?"]),
+    ("sorry, no. What times are free?", ["sorry, no.", "What times are free?"]),
 ])
 def test_a_message_is_cut_where_it_says_another_thing(text: str, pieces: list[str]) -> None:
     assert [text[start:end] for start, end in clauses(text)] == pieces

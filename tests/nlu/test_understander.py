@@ -292,8 +292,8 @@ def test_a_yes_to_a_yes_or_no_question_stays_before_a_task_said_after_it() -> No
 @pytest.mark.parametrize("pieces", [
     [("book_table", "Book a table for 4.", False), ("book_table", "Tomorrow please.", False)],
     [("greet", "Hi.", False), ("book_table", "Book a table for 4.", False)],
-    [("nlu_fallback", "Hmm.", False), ("book_table", "Book a table for 4.", False)],
-    [("affirm", "Hmm.", True), ("book_table", "Book a table for 4.", False)],
+    [("nlu_fallback", "Right.", False), ("book_table", "Book a table for 4.", False)],
+    [("affirm", "Right.", True), ("book_table", "Book a table for 4.", False)],
     [("book_table", "I need a table for 4.", False), ("help", "Can you help me out?", False)],
     [("help", "Can you help me?", False), ("book_table", "I need a table for 4.", False)],
     [("goodbye", "Thanks.", False), ("ask_opening_hours", "When do you open?", False)],

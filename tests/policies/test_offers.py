@@ -173,7 +173,7 @@ def test_a_row_is_taken_by_the_value_the_turn_gives_for_its_slot(tmp_path: Path)
     engine.nlu = Names()
     assert say(engine, "find a place") == "1. Golden Dragon (chinese) (more)"
     taken = engine.handle("s", UserInput(text="that pasta place sounds perfect"))
-    assert taken.text == "For how many?"  # the row's name is a value only the booking takes: on to the booking
+    assert taken.text == "Shall I book Trattoria Roma?"  # the row's name names the row: no request to book yet
     assert taken.state.slots["restaurant"] == "Trattoria Roma" and taken.state.slots["area"] == "harbour"
 
 
