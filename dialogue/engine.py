@@ -373,16 +373,26 @@ class Engine:
         """Whether the message asks a question (or things of it do) for the domain's knowledge to answer, which the
         NLU did not answer already (an FAQ entry its answer head was sure of)."""
         return self.knowledge is not None and understood is not None and any(
-            _unanswered(thing) for thing in [understood, *understood.also])
+            _unanswered(self._doubted(thing)) for thing in [understood, *understood.also])
 
     def _searched(self, understood: Interpretation) -> Interpretation:
         """The message with what the knowledge holds for each question it asks (`Interpretation.knowledge`)."""
         if not self.searches(understood):
             return understood
         assert self.knowledge is not None
+        things = [self._doubted(thing) for thing in [understood, *understood.also]]
         things = [thing.model_copy(update={"knowledge": self.knowledge.search(thing.text, KNOWLEDGE_HITS)})
-                  if _unanswered(thing) else thing for thing in [understood, *understood.also]]
+                  if _unanswered(thing) else thing for thing in things]
         return things[0].model_copy(update={"also": things[1:]})
+
+    def _doubted(self, thing: Interpretation) -> Interpretation:
+        """The question without the FAQ entry the NLU's answer head gave it when the question says a rare word of
+        the knowledge that the entry does not hold ("where do I find my PUK code" given the PAC code's entry): it is
+        searched instead."""
+        assert self.knowledge is not None
+        if thing.knowledge and thing.text and self.knowledge.points_elsewhere(thing.knowledge[0], thing.text):
+            return thing.model_copy(update={"knowledge": []})
+        return thing
 
     def _rescued(self, understood: Interpretation, llm_deadline: float) -> Interpretation:
         """Below the confidence threshold, the LLM may pick the intent (with `nlg.rescue`)."""

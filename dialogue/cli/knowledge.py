@@ -71,8 +71,9 @@ def ask(domain: str = DomainArg, question: str = typer.Argument(..., help="The q
         table.add_row(hit["kind"], hit["id"], f"{hit['score']:.3f}", _short(hit["text"]))
     console.print(table)
     if known is not None:
-        console.print(f"the NLU's answer head: {known.id} ({known.score:.3f}), answered without the search",
-                      highlight=False)
+        how = "after a search: the question says a word other items hold" if index.points_elsewhere(known, text) \
+            else "without the search"
+        console.print(f"the NLU's answer head: {known.id} ({known.score:.3f}), answered {how}", highlight=False)
     for message in result.messages:
         console.print(f"{message.response} ({message.source}): {message.ssml or message.text}", highlight=False,
                       markup=False)

@@ -40,6 +40,7 @@ def question_figures(index: KnowledgeIndex, domain: Domain, nlu: Understander | 
         found = index.search(question.ask, RANKED)
         passages = domain.knowledge.grounding(found) if domain.nlg.knowledge else []
         known = nlu.faq_answer(question.ask) if nlu is not None else None
+        known = None if known is not None and index.points_elsewhere(known, question.ask) else known  # as a turn
         answer = known or domain.knowledge.answering(found) or (passages[0] if passages else None)
         outcomes.append({"ask": question.ask, "expect": question.expect, "answer": answer.id if answer else None,
                          "by": answer.by if answer else None, "found": [hit.model_dump() for hit in found]})

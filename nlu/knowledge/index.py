@@ -39,6 +39,8 @@ FORMAT = 1
 """The index's layout; a change makes every domain's index be built again."""
 BM25_WEIGHT = 0.1
 """BM25's share of the ranking (its scores scaled to the best hit's): chosen on CLINC150's dev split."""
+RARE_ITEMS = 2
+"""A word of the knowledge held by at most this many items names them (see `points_elsewhere`)."""
 TOP_TEXTS = 2
 """An item's similarity is the mean of its this many texts most similar to the question."""
 CANDIDATES = 64
@@ -109,6 +111,7 @@ class KnowledgeIndex:
         for owner, numbers in texts.items():
             self._texts_of[owner, :len(numbers)] = numbers
         self._by_id = {(item.kind, item.id): item for item in self.items}
+        self._number = {(item.kind, item.id): number for number, item in enumerate(self.items)}
 
     @classmethod
     def build(cls, folder: Path, items: list[Item], texts: list[tuple[int, str]], encoder: Path,
@@ -152,6 +155,17 @@ class KnowledgeIndex:
         order = np.argsort(-(similarity + BM25_WEIGHT * lift), kind="stable")[:k]
         return [Found(kind=self.items[owners[i]].kind, id=self.items[owners[i]].id,  # type: ignore[arg-type]
                       score=round(float(similarity[i]), 4), source=self.items[owners[i]].source) for i in order]
+
+    def points_elsewhere(self, found: Found, text: str) -> bool:
+        """Whether the question says a word of the knowledge that only other items hold, and at most RARE_ITEMS
+        of them: "PUK" of "where do I find my PUK code", which a passage about the PUK code holds, against the FAQ
+        entry about the PAC code that the NLU's answer head was sure of. A few BM25 lookups, no embedding."""
+        number = self._number.get((found.kind, found.id))
+        for word in _tokens([text])[0]:
+            holders = set(self.owners[self.bm25.get_scores([word]) > 0].tolist())
+            if holders and len(holders) <= RARE_ITEMS and number not in holders:
+                return True
+        return False
 
     def item(self, found: Found) -> Item:
         """The item a search found."""

@@ -9,7 +9,7 @@ import pytest
 
 from dialogue.dm.events import KnowledgeAnswered
 from dialogue.domains import load_domain
-from dialogue.domains.interpretation import Expectation, Interpretation
+from dialogue.domains.interpretation import Expectation, Found, Interpretation
 from dialogue.engine import Engine
 from dialogue.nlu.knowledge.build import build_domain_index
 from dialogue.nlu.knowledge.index import domain_index
@@ -176,3 +176,26 @@ def test_an_faq_entry_the_nlu_is_sure_of_is_answered_without_a_search(bundled_mo
     assert len(index.searched) == searches
     assert [event.sources[0].by for event in engine.store.events[("restaurant", "s")]
             if isinstance(event, KnowledgeAnswered)] == [by]
+
+
+class SureOfOpening(Asks):
+    """An answer head sure that every question asks the opening hours' entry."""
+
+    def parse(self, text: str, *, now: dt.datetime, expecting: Expectation | None = None) -> Interpretation:
+        read = super().parse(text, now=now, expecting=expecting)
+        return read.model_copy(update={"knowledge": [Found(kind="faq", id="opening", score=0.95, by="nlu")]})
+
+
+def test_an_faq_entry_the_nlu_gave_is_searched_again_when_a_rare_word_points_elsewhere(domain, index) -> None:
+    """"where do I find my PUK code", given the PAC code's entry by a retrained answer head: a word of the question
+    that only another item holds (here "Zyxel", the guide's) sends the question to the search, which finds the
+    passage; a question without such a word keeps the head's entry, unsearched."""
+    counted = Counted(index)
+    engine = Engine(domain, nlu=SureOfOpening(), knowledge=counted,
+                    llm=ScriptedBackend("A red light means there is no signal on the line [1]."))
+    kept = engine.handle("s", "when do the shops open")
+    assert kept.responses == ["faq.opening"] and counted.searched == []
+    question = "what does the red light on the Zyxel box mean"
+    doubted = engine.handle("s", question)
+    assert doubted.responses == ["knowledge_answer"] and counted.searched == [question]
+    assert [(s.kind, s.id) for s in doubted.sources] == [("passage", "guide.md#lights-1")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dialogue.domains.interpretation import Found
 from dialogue.domains.schema.knowledge import FaqEntry
 from dialogue.nlu.knowledge.build import build_domain_index, build_index
 from dialogue.nlu.knowledge.index import (
@@ -65,6 +66,16 @@ def test_a_question_a_passage_answers_finds_it_with_its_place(index: KnowledgeIn
 
 def test_a_rare_word_only_bm25_knows_still_finds_its_passage(index: KnowledgeIndex) -> None:
     assert index.search("zyxel")[0].id == "guide.md#lights-1"
+
+
+def test_a_rare_word_another_item_holds_doubts_an_answer(index: KnowledgeIndex) -> None:
+    """An FAQ entry given for a question (by the NLU's answer head) is doubted when the question says a word of the
+    knowledge that only other items hold: "zyxel" is the passage's; words the entry holds, common words and words
+    the knowledge does not have doubt nothing."""
+    reset = Found(kind="faq", id="reset", score=0.9, by="nlu")
+    assert index.points_elsewhere(reset, "my zyxel router needs a restart")
+    assert not index.points_elsewhere(reset, "my router needs a restart please")
+    assert not index.points_elsewhere(reset, "how do I reset my fritzbox")
 
 
 def test_an_unrelated_question_scores_low(index: KnowledgeIndex) -> None:
