@@ -377,10 +377,11 @@ class Engine:
 
     def _searched(self, understood: Interpretation) -> Interpretation:
         """The message with what the knowledge holds for each question it asks (`Interpretation.knowledge`)."""
-        if not self.searches(understood):
+        if self.knowledge is None:
             return understood
-        assert self.knowledge is not None
         things = [self._doubted(thing) for thing in [understood, *understood.also]]
+        if not any(map(_unanswered, things)):
+            return understood
         things = [thing.model_copy(update={"knowledge": self.knowledge.search(thing.text, KNOWLEDGE_HITS)})
                   if _unanswered(thing) else thing for thing in things]
         return things[0].model_copy(update={"also": things[1:]})

@@ -110,7 +110,6 @@ class KnowledgeIndex:
         """Each item's texts (rows), padded with -1."""
         for owner, numbers in texts.items():
             self._texts_of[owner, :len(numbers)] = numbers
-        self._by_id = {(item.kind, item.id): item for item in self.items}
         self._number = {(item.kind, item.id): number for number, item in enumerate(self.items)}
 
     @classmethod
@@ -169,7 +168,7 @@ class KnowledgeIndex:
 
     def item(self, found: Found) -> Item:
         """The item a search found."""
-        return self._by_id[(found.kind, found.id)]
+        return self.items[self._number[(found.kind, found.id)]]
 
 
 def domain_index(domain: Domain, root: Path, *, threads: int | None = SEARCH_THREADS) -> KnowledgeIndex | None:
