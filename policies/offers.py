@@ -1,6 +1,7 @@
 """Reading the user's answer to rows offered by an `offer:` action: the row they took, or that they want others.
 
-A row is taken by its place ("the second one", "number 2", "the last"), by naming one of its values ("Golden
+A row is taken by its place ("the second one", "number 2", "the last"), by its time when the rows fill a time or
+date ("the later one", "the earliest"), by naming one of its values ("Golden
 Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), by the value the turn
 gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"); rows named alike that fill the
 same values are one choice (the same film at two cinemas, when the film is all the offer fills); or, when one row is
@@ -34,7 +35,7 @@ from dialogue.domains.builtin import NLU_FALLBACK
 from dialogue.domains.references import next_tasks, offer_specs, offers_lead_to, task_actions
 from dialogue.domains.schema import Domain
 from dialogue.domains.schema.actions import Offer, OfferSpec
-from dialogue.domains.slot_types import SlotValues
+from dialogue.domains.slot_types import SlotValues, slot_type
 from dialogue.policies.steps import Say, Step
 from dialogue.policies.task import aside, read_as_yes
 
@@ -47,6 +48,8 @@ _OTHERS = re.compile(r"\b(another|other|others|else|next(?!\s+(?:week|weekend|mo
                      r"thursday|friday|saturday|sunday|morning|afternoon|evening|night)\b)|different|more|"
                      r"alternatives?)\b", re.IGNORECASE)
 """Words asking for other rows ("next" is not one before a day: "next Tuesday" is a date)."""
+_BY_TIME = re.compile(r"\bthe\s+(?:(earlier|earliest|sooner|soonest)|later|latest)\b", re.IGNORECASE)
+"""A row taken by its time among those offered: the earliest (first group) or the latest ("the later one")."""
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 NAME_SCORE = 85.0
 """How close (rapidfuzz's ratio, 0-100) the user's words must be to a row's value to name it."""
@@ -83,6 +86,10 @@ class Offers:
         self.leads = {result: _asking_for(domain, tasks) for result, tasks in self.next_tasks.items()}
         """The intent that asks for the one task each offer's `on_select` leads to (None: not one task)."""
         self.slot_values = SlotValues(domain.slots)
+        self.timed = {result: next((slot for slot in spec.fill
+                                    if slot_type(domain.slots[slot]).name in ("date", "time")), None)
+                      for result, spec in self.specs.items()}
+        """The first slot each offer fills with a date or a time: what "the later one" compares."""
 
     def offer(self, tracker: Tracker, action: Offer) -> list[Step]:
         spec = action.offer
@@ -116,7 +123,8 @@ class Offers:
         reply = None if turn.intent == "cancel" else Reply("take", given) if given is not None else read_reply(
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
             named_only=triggers and not aside(self.domain, turn.intent),
-            taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next)
+            taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next,
+            times=self._times(spec, rows))
         if (reply is None or reply.kind != "take") and any(
                 turn.entities[slot] != tracker.state.slots.get(slot)
                 for slot in set(turn.entities) & self.search_slots[spec.result]):
@@ -192,6 +200,20 @@ class Offers:
             return self._offered(spec, rows, start)
         return list(spec.on_exhausted or [Say("no_more_options")])
 
+    def _times(self, spec: OfferSpec, rows: Sequence[dict[str, Any]]) -> list[Any] | None:
+        """Each row's date or time, as its slot holds it (None where the row has none that is valid); None when the
+        offer fills no date or time."""
+        slot = self.timed[spec.result]
+        if slot is None:
+            return None
+        times = []
+        for row in rows:
+            try:
+                times.append(self.slot_values.coerce(slot, row.get(spec.fill[slot])))
+            except (ValueError, TypeError):
+                times.append(None)
+        return times
+
     def _values(self, tracker: Tracker, spec: OfferSpec, row: dict[str, Any]) -> dict[str, Any]:
         """The row's values for the `fill` slots, each a valid value of its slot (one that is not is left out,
         with a warning)."""
@@ -236,15 +258,18 @@ class Reply:
 
 
 def read_reply(text: str, meaning: str | None, rows: Sequence[dict[str, Any]], start: int,
-               spec: OfferSpec, *, named_only: bool = False, taking_leads: bool = False) -> Reply | None:
+               spec: OfferSpec, *, named_only: bool = False, taking_leads: bool = False,
+               times: Sequence[Any] | None = None) -> Reply | None:
     """What the user's turn says to the rows offered from `start` (None: it is no answer to the offer).
     `meaning` is what the turn's intent answers to a yes/no question (`affirm`, `deny` or None); with
     `named_only` (the turn asks for a task: "book Jade Garden", "a table for two more"), only a row named by its
     value counts; with `taking_leads` (the turn asks for the task the offer's `on_select` starts, or gives values
     only that task takes), the one row offered is taken unless the user says no or wants another ("sounds good,
-    book it", "for Tuesday at 10")."""
+    book it", "for Tuesday at 10"). `times`: each row's date or time, when the offer fills one ("the later one")."""
     end = min(start + spec.size, len(rows))
     place = None if named_only else _place(text, first=0 if spec.size == 1 else start, last=end - 1)
+    if place is None and not named_only and times is not None:
+        place = _by_time(text, times, 0 if spec.size == 1 else start, end)
     if place is not None and place < end:
         return Reply("take", place)
     named = named_row(text, rows[:end], spec.columns, fills=spec.fill)
@@ -291,6 +316,16 @@ def _place(text: str, first: int, last: int) -> int | None:
     if word is not None:
         return first + PLACES[word.lower()]
     return first + (int(number) if number.isdigit() else NUMBERS[number.lower()]) - 1
+
+
+def _by_time(text: str, times: Sequence[Any], start: int, end: int) -> int | None:
+    """The offered row (from `start` to `end`) the text takes by its time: "the later one", "the earliest"
+    (None: the text says no such thing, or the rows offered have no times to compare)."""
+    found = _BY_TIME.search(text)
+    offered = [(time, number) for number, time in enumerate(times[start:end], start) if time is not None]
+    if found is None or not offered:
+        return None
+    return min(offered)[1] if found[1] else max(offered)[1]
 
 
 def named_row(text: str, rows: Sequence[dict[str, Any]], columns: list[str], *,

@@ -360,6 +360,17 @@ def test_a_no_that_gives_the_value_asked_passes_the_alternatives_over(tmp_path: 
     assert engine.handle("t", "no").responses == ["no_more_options"]
 
 
+def test_an_alternative_is_taken_by_its_time(tmp_path: Path) -> None:
+    """"the later one" of other times offered takes the later of them, wherever it stands in the offer."""
+    path = tmp_path / "tables.yaml"
+    path.write_text(ALTERNATIVES.replace("order_by: time", "order_by: time, descending: true"), encoding="utf-8")
+    engine = Engine(load_domain(path), nlu=KeywordNlu())
+    assert engine.handle("s", UserInput.parse('/book{"time": "19:30"}')).text == "20:15 or 19:00?"
+    assert say(engine, "the earlier one please") == "Booked at 19:00."
+    engine.handle("t", UserInput.parse('/book{"time": "19:30"}'))
+    assert engine.handle("t", "the later one").text == "Booked at 20:15."
+
+
 def test_any_response_reads_the_rows_offered_now_as_offered(tmp_path: Path) -> None:
     """A question about the row on offer ("when do they open?") is answered about that row, not the first found."""
     engine = dining(tmp_path, text=DOMAIN.replace(
@@ -498,6 +509,24 @@ def test_places_count_within_the_rows_offered_now_when_several_are() -> None:
     assert read_reply("the third one", None, rows, 2, spec) is None  # not offered
     single = spec.model_copy(update={"size": 1})
     assert read_reply("the first one", None, rows, 2, single).row == 0  # one at a time: all offered so far
+
+
+def test_a_row_is_taken_by_its_time_among_those_offered() -> None:
+    from dialogue.domains.schema.actions import OfferSpec
+
+    spec = OfferSpec(result="r", ask="a", size=2, fill={"time": "time"})
+    rows = [{"time": "21:00"}, {"time": "19:30"}, {"time": "18:00"}, {"time": "22:00"}]
+    times = [row["time"] for row in rows]
+    assert read_reply("the later one please", None, rows, 0, spec, times=times).row == 0
+    assert read_reply("I'll take the earlier time", None, rows, 0, spec, times=times).row == 1
+    assert read_reply("the earliest", None, rows, 2, spec, times=times).row == 2  # of those offered now
+    assert read_reply("the latest one", None, rows, 2, spec, times=times).row == 3
+    assert read_reply("the later one", None, rows, 0, spec) is None  # the rows fill no time
+    assert read_reply("I'll call back later", None, rows, 0, spec, times=times) is None
+    assert read_reply("anything later?", None, rows, 0, spec, times=times) is None
+    assert read_reply("the later one", None, rows, 0, spec, times=[None, None, None, None]) is None
+    single = spec.model_copy(update={"size": 1})
+    assert read_reply("the earlier one", None, rows, 1, single, times=times).row == 1  # of all offered so far
 
 
 def test_a_date_or_a_new_request_is_no_place_in_the_offer() -> None:
