@@ -36,7 +36,7 @@ from dialogue.dm.state import DialogueState
 from dialogue.dm.store import SessionStore, StoredAnswer, Tables, TurnRecord, TurnUnit
 from dialogue.dm.tracker import PendingResponse, Tracker, Turn
 from dialogue.domains import Domain, load_domain
-from dialogue.domains.builtin import ASK_INTENT, NLU_FALLBACK
+from dialogue.domains.builtin import ANYTHING_MORE, ASK_INTENT, NLU_FALLBACK
 from dialogue.domains.interpretation import Expectation, Found, Interpretation
 from dialogue.domains.schema.knowledge import PASSAGES_ANSWER
 from dialogue.domains.schema.slots import TextSlot
@@ -270,7 +270,8 @@ class Engine:
         """The input reviewed by the input guards and reacted to, then each further thing the message asked for
         (`Interpretation.also`, "yes please, and what time do you open?") the same way, while the conversation
         goes on. A response an earlier thing gave that a later one gives again is given once, after the later
-        one's (the question the task asks, asked again after the answer to the other thing)."""
+        one's (the question the task asks, asked again after the answer to the other thing); one asking for anything
+        more is not given when a later thing ends the conversation."""
         understood = reported = tracker.turn.interpretation
         for number, thing in enumerate([understood, *(understood.also if understood else [])]):
             if number:
@@ -289,6 +290,8 @@ class Engine:
                 break
         tracker.reinterpret(reported)
         tracker.responses[:] = _given_once(tracker.responses, tracker.taken_from)
+        if tracker.state.ended and tracker.taken_from:  # "No, that's all": asking for anything more is moot
+            tracker.responses[:] = [pending for pending in tracker.responses if pending.name not in ANYTHING_MORE]
 
     def _names(self, state: DialogueState) -> dict[str, list[str]]:
         """The names each `lookup` slot knows: its columns' values in the first LOOKUP_ROWS rows of each table, as

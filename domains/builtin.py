@@ -90,3 +90,6 @@ BUILTIN_RESPONSES: dict[str, str] = {
     "action_failed": "Sorry, something went wrong on my side and I couldn't finish that. Please try again.",
 }
 """Default texts; a domain overrides one by declaring a response of the same name."""
+ANYTHING_MORE = frozenset({"proposal_declined", "anything_else"})
+"""Built-in responses that ask whether the user wants anything more: moot when the same message takes its leave ("No,
+that's all" after "Shall I book it?")."""

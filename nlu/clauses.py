@@ -2,9 +2,10 @@
 
 A message is cut where a sentence ends (a full stop with no space after it too: "Sounds good.Tell me"), before
 "and", "but", "also" or "plus" when a question or a request follows ("..., and what's their number?", "... and can
-you book it?"), and at a comma before a question word ("Good, what is the number?"), but after an interjection alone
-("sorry, what was the reference?"). Each piece is understood on its own; the understander keeps the cuts only where
-the pieces ask for different things. English word lists; a message in another language stays whole.
+you book it?"), at a comma before a question word ("Good, what is the number?") and at the comma between a no alone
+and a leave-taking ("No thanks, that's all"), but after an interjection alone ("sorry, what was the reference?").
+Each piece is understood on its own; the understander keeps the cuts only where the pieces ask for different things.
+English word lists; a message in another language stays whole.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import re
 _OPENERS = ("what|what's|whats|when|where|which|who|whose|how|why|is|are|was|were|do|does|did|can|could|would|"
             "will|shall|should|may|might|please|tell|give|let|i'd|i'll|i want|i need|i would")
 _QUESTION_WORDS = "what|what's|whats|when|where|which|who|whose|how|why"
+_NO = r"(?:no|nope|nah|no thanks|no thank you|not now|not at the moment|not right now)"
+_LEAVE_TAKING = "that's all|thats all|that is all|that'll be all|that will be all|i'm done|i am done|bye|goodbye"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|(?<=[a-z][.!?;])(?=[A-Z][a-z])")  # "Sounds good.Tell me"
 _JOINED = re.compile(rf"(?:,\s*|\s+)(?:and|but|also|plus)(?:\s+also)?\s+(?=(?:{_OPENERS})\b\W*\w)|"
                      rf",\s*(?=(?:{_QUESTION_WORDS})\b\W*\w)", re.IGNORECASE)
+_NO_THEN_LEAVING = re.compile(rf"\W*(?:{_NO})(\s*,\s*)(?:{_LEAVE_TAKING})\b", re.IGNORECASE)
+"""A no alone, a comma, then a leave-taking ("No thanks, that's all"): the no answers, then the user leaves."""
 _HEDGE = re.compile(r"\b(?:maybe|possibly|perhaps|might|may (?:be|work|do))\b", re.IGNORECASE)
 _WORD = re.compile(r"\w")
 _INTERJECTION = re.compile(r"\W*(?:sorry|pardon|excuse me|hmm+|um+|uh+|erm|er|well|oh|so|hey)\W*", re.IGNORECASE)
@@ -33,7 +38,8 @@ def clauses(text: str, language: str = "en") -> list[tuple[int, int]]:
     if language != "en":
         return [(0, len(text))]
     cuts = sorted([(m.start(), m.end()) for m in _SENTENCE_END.finditer(text) if _ends_sentence(text[:m.start()])]
-                  + [(m.start(), m.end()) for m in _JOINED.finditer(text)])
+                  + [(m.start(), m.end()) for m in _JOINED.finditer(text)]
+                  + [m.span(1) for m in [_NO_THEN_LEAVING.match(text)] if m is not None])
     ranges, start = [], 0
     for cut_start, cut_end in cuts:
         if cut_start >= start:

@@ -220,8 +220,9 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
 
     A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
     when it gives way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?",
-    "No, not that one. Anything else?"), but for a no that first answers a yes-or-no question, before a goodbye
-    ("No thanks, I'll book later. That's all" after "Shall I book it?" declines, then closes); a yes that hedges
+    "No, not that one. Anything else?"), but for a no that first answers a yes-or-no question or a slot's, before a
+    goodbye ("No thanks, I'll book later. That's all" after "Shall I book it?" declines, then closes; "No, not now.
+    That's all" after "And a phone number?" too); a yes that hedges
     to any other ("Possibly. What is their address?"); a yes to one that starts a task ("Sounds great. I want to
     book it"), unless the message answers a yes-or-no question (`answering`: "Yes, that's right. Is there a
     theater you'd recommend?" confirms, then asks); a yes to a goodbye when nothing was asked ("Great. Thanks for
@@ -244,7 +245,7 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
         meaning = domain.yes_or_no(intent or "")
         hedges = later and meaning == "affirm" and hedged(piece.text or "")
         closes = meaning == "affirm" and answering is None and "goodbye" in later
-        declines = meaning == "deny" and answering is not None and answering.kind == "yes_no" \
+        declines = meaning == "deny" and answering is not None and answering.kind != "choice" \
             and later == {"goodbye"} and not earlier - {None}
         if ((later and (intent == "goodbye" or (meaning == "deny" and not declines))) or hedges or closes
                 or (meaning == "affirm" and (earlier & starting or later & yes_given_way))

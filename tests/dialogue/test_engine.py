@@ -397,20 +397,37 @@ def test_a_no_after_the_question_its_own_message_led_to_answers_nothing(tmp_path
     assert stopped.responses == ["cancelled", "goodbye"] and stopped.state.active_task is None
 
 
+def proposing(tmp_path, readings: dict[str, Interpretation]) -> Engine:
+    """The `several` domain with a search that proposes the booking ("find me one")."""
+    text = SEVERAL.replace("  ask_hours: [when are you open]", "  ask_hours: [when are you open]\n"
+                           "  find_table: [find me one]").replace("  hours:\n", (
+        "  find_table:\n    triggers: [find_table]\n    policy: frame\n    slots: []\n"
+        "    on_complete: [propose_task: {task: book_table, ask: shall_i_book}]\n  hours:\n")).replace(
+        "responses:\n", "responses:\n  shall_i_book: Shall I book one?\n")
+    (tmp_path / "several.yaml").write_text(text, encoding="utf-8")
+    return Engine(load_domain(tmp_path / "several.yaml"), nlu=Said(readings))
+
+
 def test_a_proposal_is_asked_again_after_a_question_the_same_message_asks(tmp_path) -> None:
     """"Find me one. When are you open?": the search proposes the booking, the question is answered, and the
     proposal is asked last, once: it is what the user has to answer."""
     text = "find me one. When are you open?"
     said = _thing("find_table", "find me one.").model_copy(update={"also": [_thing("ask_hours", "When are you open?")]})
-    proposing = SEVERAL.replace("  ask_hours: [when are you open]", "  ask_hours: [when are you open]\n"
-                                "  find_table: [find me one]").replace("  hours:\n", (
-        "  find_table:\n    triggers: [find_table]\n    policy: frame\n    slots: []\n"
-        "    on_complete: [propose_task: {task: book_table, ask: shall_i_book}]\n  hours:\n")).replace(
-        "responses:\n", "responses:\n  shall_i_book: Shall I book one?\n")
-    (tmp_path / "several.yaml").write_text(proposing, encoding="utf-8")
-    engine = Engine(load_domain(tmp_path / "several.yaml"), nlu=Said({text: said}))
-    answered = engine.handle("s", text)
+    answered = proposing(tmp_path, {text: said}).handle("s", text)
     assert answered.responses == ["hours", "shall_i_book"] and "propose_task:book_table" in answered.actions
+
+
+def test_no_more_is_offered_to_a_message_that_takes_its_leave(tmp_path) -> None:
+    """"No, that's all" to a proposed task declines it and ends the conversation, without asking "Is there
+    anything else I can help with?" first; a no alone asks it."""
+    leaving = _thing("deny", "No").model_copy(update={"also": [_thing("goodbye", "that's all")]})
+    engine = proposing(tmp_path, {"find me one": _thing("find_table", "find me one"), "no": _thing("deny", "no"),
+                                  "No, that's all": leaving})
+    for session in ("s", "t"):
+        assert engine.handle(session, "find me one").responses == ["shall_i_book"]
+    assert engine.handle("s", "no").responses == ["proposal_declined"]
+    ended = engine.handle("t", "No, that's all")
+    assert ended.responses == ["goodbye"] and ended.ended
 
 
 def test_a_later_request_not_understood_escalates_nothing(tmp_path) -> None:

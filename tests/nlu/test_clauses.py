@@ -1,4 +1,5 @@
-"""Where a message is cut into clauses: at sentence ends, and before a joined question or request."""
+"""Where a message is cut into clauses: at sentence ends, before a joined question or request, between a no and a
+leave-taking."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ from dialogue.nlu.clauses import clauses
     ("sorry, what was the reference again?", ["sorry, what was the reference again?"]),  # an interjection alone
     ("Hmm. What do you have?", ["Hmm. What do you have?"]),
     ("sorry, no. What times are free?", ["sorry, no.", "What times are free?"]),
+    ("no thanks, that's all", ["no thanks", "that's all"]),  # a no alone, then a leave-taking
+    ("Nope,bye", ["Nope", "bye"]),
+    ("Good, that's all I need now.", ["Good, that's all I need now."]),  # a yes and a goodbye: one thing
+    ("No, nothing else", ["No, nothing else"]),
 ])
 def test_a_message_is_cut_where_it_says_another_thing(text: str, pieces: list[str]) -> None:
     assert [text[start:end] for start, end in clauses(text)] == pieces

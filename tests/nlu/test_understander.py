@@ -256,6 +256,19 @@ def test_a_no_to_a_yes_or_no_question_stays_before_a_goodbye() -> None:
     assert told_apart(whole, ranges, readings, DOMAIN) is whole
 
 
+@pytest.mark.parametrize("text", ["No, not now. That's all", "no thanks, that's all"])
+def test_a_no_to_the_value_asked_stays_before_a_goodbye(text: str) -> None:
+    """"No, not now. That's all" after "And a phone number?": the no answers the question, then the user leaves; a
+    no before a leave-taking after rows were offered gives way to it."""
+    cut = text.index("That's all") if "That" in text else text.index("that's all")
+    pieces = (("deny", text[:cut].rstrip(" ,"), False), ("goodbye", text[cut:], False))
+    whole, ranges, readings = _read(text, *pieces)
+    whole = whole.model_copy(update={"intent": "deny"})
+    read = told_apart(whole, ranges, readings, DOMAIN, Expectation(kind="slot", slot="phone"))
+    assert [read.intent, *(thing.intent for thing in read.also)] == ["deny", "goodbye"]
+    assert told_apart(whole, ranges, readings, DOMAIN, Expectation(kind="choice")) is whole
+
+
 def test_a_yes_gives_way_to_a_task_said_after_it_but_not_to_a_question() -> None:
     book = told_apart(*_read("Sounds great. I want to book it.", ("affirm", "Sounds great.", False),
                              ("book_table", "I want to book it.", False)), DOMAIN)
