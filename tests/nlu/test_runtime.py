@@ -1,4 +1,5 @@
-"""How a batch is cut into model calls: groups of similar length, chosen for the least padded work."""
+"""How a batch is cut into model calls: groups of similar length, chosen for the least padded work (fp32), or one
+utterance a call (int8)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,22 @@ def test_a_model_exported_before_the_sentence_output_still_parses(tiny_model, tm
         assert before.intent_scores == pytest.approx(now.intent_scores, abs=1e-5)
     else:
         assert before.intent_scores.argmax() == now.intent_scores.argmax()
+
+
+def test_the_int8_model_reads_an_utterance_alike_whatever_is_batched_with_it(tiny_model) -> None:
+    """Its activations are quantized with one scale a call, so each utterance runs alone: the same words read the
+    same when other users' messages (or a message's own clauses) share the batch."""
+    import numpy as np
+
+    from dialogue.nlu.runtime import OnnxJointModel
+
+    _, report = tiny_model
+    model = OnnxJointModel(report.folder, quantized=True)
+    words = ["book", "a", "table", "for", "two"]
+    longer = "i would like to book a table for eight people tomorrow at seven in the evening please"
+    others = [["hi"], longer.split(" ")]
+    alone = model.predict([words])[0]
+    for batch in ([words, *others], [*others, words]):
+        read = model.predict(batch)[batch.index(words)]
+        assert np.array_equal(read.intent_scores, alone.intent_scores) and read.tags == alone.tags
+        assert np.array_equal(read.sentence, alone.sentence)
