@@ -218,20 +218,20 @@ def told_apart(whole: Interpretation, ranges: list[tuple[int, int]], pieces: lis
     the whole reading, asking for that thing. Each thing's
     intent and text are its clauses'; its values are those the whole message's reading found in them.
 
-    A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and
-    when it gives way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?",
-    "No, not that one. Anything else?"), but for a no that first answers a yes-or-no question or a slot's, before a
-    goodbye ("No thanks, I'll book later. That's all" after "Shall I book it?" declines, then closes; "No, not now.
-    That's all" after "And a phone number?" too); a yes that hedges
-    to any other ("Possibly. What is their address?"); a yes to one that starts a task ("Sounds great. I want to
-    book it"), unless the message answers a yes-or-no question (`answering`: "Yes, that's right. Is there a
-    theater you'd recommend?" confirms, then asks); a yes to a goodbye when nothing was asked ("Great. Thanks for
-    the help": the yes says yes to nothing, the message closes); and a call for help to a request, before or
-    after it, that starts a task ("I need a salon in Oakland. Can you help me?"); and a search to a request after
-    it for what the search is for ("I want to watch a movie. I'd like to buy tickets": one request, to buy them).
-    Nor does a yes after a request that starts a task: it says yes to nothing the user has heard yet, it adds to
-    the request ("Find me movies in Santa Rosa. A regular show would be good."). `searches_for`: the intents that
-    start a search and those that ask for what it is for (`_searches_for`), when the caller has them already."""
+    A clause asks nothing of its own when it gives values only, greets, or the model is unsure of it; and when it gives
+    way to a request after it: a no or a goodbye to any other ("Thanks. Does it have parking?", "No, not that one.
+    Anything else?"), but for a no that first answers a yes-or-no question or a slot's, before a goodbye ("No
+    thanks, I'll book later. That's all" after "Shall I book it?" declines, then closes; "No, not now. That's all"
+    after "And a phone number?" too); a yes that hedges to any other ("Possibly. What is their address?"); a yes to
+    one that starts a task ("Sounds great. I want to book it"), unless the message answers a yes-or-no question
+    (`answering`: "Yes, that's right. Is there a theater you'd recommend?" confirms, then asks); a yes to a goodbye
+    when nothing was asked ("Great. Thanks for the help": the yes says yes to nothing, the message closes); and a
+    call for help to a request, before or after it, that starts a task ("I need a salon in Oakland. Can you help
+    me?"); and a search to a request after it for what the search is for ("I want to watch a movie. I'd like to buy
+    tickets": one request, to buy them). Nor does a yes after a request that starts a task: it says yes to nothing
+    the user has heard yet, it adds to the request ("Find me movies in Santa Rosa. A regular show would be good.").
+    `searches_for`: the intents that start a search and those that ask for what it is for (`_searches_for`), when
+    the caller has them already."""
     starting = {intent for task in domain.tasks.values() if not task.digression for intent in task.triggers}
     yes_given_way = starting if answering is None or answering.kind != "yes_no" else set()
     if searches_for is None:

@@ -1,20 +1,19 @@
 """Reading the user's answer to rows offered by an `offer:` action: the row they took, or that they want others.
 
-A row is taken by its place ("the second one", "number 2", "the last"), by its time when the rows fill a time or
-date ("the later one", "the earliest"), by naming one of its values ("Golden
-Dragon", "the Italian one", typos allowed: the offered rows are a gazetteer for that turn), by the value the turn
-gives for the slot a row's name fills (found by the NLU or a `lookup`: "IT two"); rows named alike that fill the
-same values are one choice (the same film at two cinemas, when the film is all the offer fills); or, when one row is
-offered, by a yes or by asking for what taking it leads to (the task its `on_select` starts: "sounds good, book me
-in there"; or values only that task takes, but those the rows fill: "for Tuesday at 10:45"; a message the NLU could
-not place between such readings is a yes when together they pass its threshold). A no or a request for others
-("anything else?") asks for the next rows, and a yes to several asks which, unless the turn changes what was
-searched for ("a different one, in Woodside", "I want one in San Jose", "ok, but for 7": values of the searching
-task's own slots that differ from those it holds): the offer is then passed over and the turn goes on to search
-again; the rows seen so far, when the user asked for others, are offered last in what it finds. Anything else is no
-answer: the offer is passed over and the turn goes on (input not understood at all, and a question a digression
-answers, leave it open; a question naming a row, or giving its place, fills its values in for the answer and leaves
-the offer open too ("what's the second one like?"), and a yes to several rows then takes the one the slots name).
+A row is taken by its place ("the second one", "number 2", "the last"), by its time when the rows fill a time or date
+("the later one", "the earliest"), by naming one of its values ("Golden Dragon", "the Italian one", typos allowed: the
+offered rows are a gazetteer for that turn), by the value the turn gives for the slot a row's name fills (found by the
+NLU or a `lookup`: "IT two"); rows named alike that fill the same values are one choice (the same film at two cinemas,
+when the film is all the offer fills); or, when one row is offered, by a yes or by asking for what taking it leads to
+(the task its `on_select` starts: "sounds good, book me in there"; or values only that task takes, but those the rows
+fill: "for Tuesday at 10:45"; a message the NLU could not place between such readings is a yes when together they pass
+its threshold). A no or a request for others ("anything else?") asks for the next rows, and a yes to several asks which,
+unless the turn changes what was searched for ("a different one, in Woodside", "I want one in San Jose", "ok, but for
+7": values of the searching task's own slots that differ from those it holds): the offer is then passed over and the
+turn goes on to search again; the rows seen so far, when the user asked for others, are offered last in what it finds.
+Anything else is no answer: the offer is passed over and the turn goes on (input not understood at all, and a question a
+digression answers, leave it open; a question naming a row, or giving its place, fills its values in for the answer and
+leaves the offer open too ("what's the second one like?"), and a yes to several rows then takes the one the slots name).
 Just after a row is taken, while the task it leads to is proposed, a request for others offers the next rows
 (`reopened`).
 """
