@@ -35,8 +35,9 @@ from dialogue.nlu.knowledge.passages import Passage, domain_passages, titled
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself, and logs every index it builds
 
-FORMAT = 1
-"""The index's layout; a change makes every domain's index be built again."""
+FORMAT = 2
+"""The index's layout and how its vectors are made (2: each text embedded alone by the int8 encoder); a change makes
+every domain's index be built again."""
 BM25_WEIGHT = 0.1
 """BM25's share of the ranking (its scores scaled to the best hit's): chosen on CLINC150's dev split."""
 RARE_ITEMS = 2

@@ -51,6 +51,16 @@ def test_the_encoder_gives_unit_vectors_that_put_paraphrases_close(index: Knowle
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+def test_a_text_embeds_alike_alone_and_beside_others(index: KnowledgeIndex) -> None:
+    """The int8 encoder embeds each text in a call of its own: a question that repeats an FAQ phrasing, indexed
+    with many others, meets it at 1."""
+    texts = ["how do I reset my router", "hi", "what are your opening hours on public holidays and at christmas"]
+    alone = index.encoder.embed(texts[:1])[0]
+    assert index.encoder.quantized
+    assert np.array_equal(index.encoder.embed(texts)[0], alone)
+    assert np.array_equal(index.encoder.embed(texts[::-1])[2], alone)
+
+
 def test_a_paraphrase_finds_its_faq_entry_first(index: KnowledgeIndex) -> None:
     found = index.search("my router needs resetting, how?")
     assert found[0].kind == "faq" and found[0].id == "reset"
