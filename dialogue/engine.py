@@ -26,6 +26,7 @@ from dialogue.dm.events import (
     ServiceCalled,
     SessionCreated,
     SlotSet,
+    TaskProposed,
     TurnStarted,
     UserUnderstood,
 )
@@ -271,7 +272,7 @@ class Engine:
         (`Interpretation.also`, "yes please, and what time do you open?") the same way, while the conversation
         goes on. A response an earlier thing gave that a later one gives again is given once, after the later
         one's (the question the task asks, asked again after the answer to the other thing); one asking for anything
-        more is not given when a later thing ends the conversation."""
+        more, or proposing the next task, is not given when a later thing ends the conversation."""
         understood = reported = tracker.turn.interpretation
         for number, thing in enumerate([understood, *(understood.also if understood else [])]):
             if number:
@@ -290,8 +291,9 @@ class Engine:
                 break
         tracker.reinterpret(reported)
         tracker.responses[:] = _given_once(tracker.responses, tracker.taken_from)
-        if tracker.state.ended and tracker.taken_from:  # "No, that's all": asking for anything more is moot
-            tracker.responses[:] = [pending for pending in tracker.responses if pending.name not in ANYTHING_MORE]
+        if tracker.state.ended and tracker.taken_from:  # "No, that's all": what was asked before it is moot
+            moot = ANYTHING_MORE | {event.ask for event in tracker.events if isinstance(event, TaskProposed)}
+            tracker.responses[:] = [pending for pending in tracker.responses if pending.name not in moot]
 
     def _names(self, state: DialogueState) -> dict[str, list[str]]:
         """The names each `lookup` slot knows: its columns' values in the first LOOKUP_ROWS rows of each table, as

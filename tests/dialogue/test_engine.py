@@ -419,7 +419,8 @@ def test_a_proposal_is_asked_again_after_a_question_the_same_message_asks(tmp_pa
 
 def test_no_more_is_offered_to_a_message_that_takes_its_leave(tmp_path) -> None:
     """"No, that's all" to a proposed task declines it and ends the conversation, without asking "Is there
-    anything else I can help with?" first; a no alone asks it."""
+    anything else I can help with?" first; a no alone asks it. A task the message's own request proposes is not
+    asked when the message then takes its leave."""
     leaving = _thing("deny", "No").model_copy(update={"also": [_thing("goodbye", "that's all")]})
     engine = proposing(tmp_path, {"find me one": _thing("find_table", "find me one"), "no": _thing("deny", "no"),
                                   "No, that's all": leaving})
@@ -428,6 +429,12 @@ def test_no_more_is_offered_to_a_message_that_takes_its_leave(tmp_path) -> None:
     assert engine.handle("s", "no").responses == ["proposal_declined"]
     ended = engine.handle("t", "No, that's all")
     assert ended.responses == ["goodbye"] and ended.ended
+    text = "find me one. That's all I wanted, thanks"
+    found_and_left = _thing("find_table", "find me one.").model_copy(
+        update={"also": [_thing("goodbye", "That's all I wanted, thanks")]})
+    engine = proposing(tmp_path, {text: found_and_left})
+    left = engine.handle("u", text)
+    assert left.responses == ["goodbye"] and left.ended and "propose_task:book_table" in left.actions
 
 
 def test_a_later_request_not_understood_escalates_nothing(tmp_path) -> None:

@@ -260,7 +260,7 @@ def test_a_no_to_a_yes_or_no_question_stays_before_a_goodbye() -> None:
 def test_a_no_to_the_value_asked_stays_before_a_goodbye(text: str) -> None:
     """"No, not now. That's all" after "And a phone number?": the no answers the question, then the user leaves; a
     no before a leave-taking after rows were offered gives way to it."""
-    cut = text.index("That's all") if "That" in text else text.index("that's all")
+    cut = text.lower().index("that's all")
     pieces = (("deny", text[:cut].rstrip(" ,"), False), ("goodbye", text[cut:], False))
     whole, ranges, readings = _read(text, *pieces)
     whole = whole.model_copy(update={"intent": "deny"})
