@@ -123,7 +123,7 @@ class Offers:
             turn.text or "", self.domain.yes_or_no(turn.intent or ""), rows, offering.start, spec,
             named_only=triggers and not aside(self.domain, turn.intent),
             taking_leads=bool(triggered & self.next_tasks[spec.result]) or gives_next,
-            times=self._times(spec, rows))
+            times=self._times(spec, rows) if _BY_TIME.search(turn.text or "") else None)
         if (reply is None or reply.kind != "take") and any(
                 turn.entities[slot] != tracker.state.slots.get(slot)
                 for slot in set(turn.entities) & self.search_slots[spec.result]):
